@@ -1,0 +1,246 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/**
+ * The one place configuration is read (DESIGN §3, §10.6): the YAML file, `${ENV}` substitution,
+ * CLI overrides and, without a file, models detected from provider keys in the environment.
+ * Every problem is collected and reported together, each naming the file and the field.
+ */
+
+export const providerNames = [
+  "openai",
+  "azure",
+  "anthropic",
+  "bedrock",
+  "sagemaker",
+  "vertex",
+  "gemini",
+  "deepseek",
+  "ollama",
+  "openai-compatible",
+] as const;
+
+const positiveInteger = z.int().positive();
+
+const modelEntrySchema = z
+  .strictObject({
+    name: z.string().min(1),
+    provider: z.enum(providerNames),
+    model: z.string().min(1).optional(),
+    apiKey: z.string().min(1).optional(),
+    apiBase: z.url().optional(),
+    apiVersion: z.string().optional(),
+    region: z.string().optional(),
+    accessKeyId: z.string().optional(),
+    secretAccessKey: z.string().optional(),
+    sessionToken: z.string().optional(),
+    project: z.string().optional(),
+    location: z.string().optional(),
+    credentials: z.string().optional(),
+    weight: z.number().positive().default(1),
+    rpm: positiveInteger.optional(),
+    tpm: positiveInteger.optional(),
+    contextWindow: positiveInteger.optional(),
+    maxOutputTokens: positiveInteger.optional(),
+    pricing: z
+      .strictObject({
+        inputPerMillion: z.number().nonnegative(),
+        outputPerMillion: z.number().nonnegative(),
+        cachedInputPerMillion: z.number().nonnegative().optional(),
+      })
+      .optional(),
+  })
+  .superRefine((entry, context) => {
+    if (entry.provider === "openai" && !entry.apiKey) {
+      context.addIssue({ code: "custom", path: ["apiKey"], message: "the openai provider needs an apiKey (e.g. \"${OPENAI_API_KEY}\")" });
+    }
+    if (entry.provider === "openai-compatible" && !entry.apiBase) {
+      context.addIssue({ code: "custom", path: ["apiBase"], message: "the openai-compatible provider needs an apiBase (the server's /v1 URL)" });
+    }
+  });
+
+const modelListSchema = z.record(z.string(), z.array(z.string().min(1)));
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default("127.0.0.1"),
+      port: z.int().min(0).max(65535).default(4000),
+    })
+    .prefault({}),
+  database: z.strictObject({ url: z.string().min(1).default("file:./.switchboard/switchboard.db") }).prefault({}),
+  redis: z.strictObject({ url: z.string().min(1) }).optional(),
+  auth: z
+    .strictObject({
+      // An empty value (e.g. "${SWITCHBOARD_MASTER_KEY:-}") means "no master key".
+      masterKey: z
+        .string()
+        .optional()
+        .transform((value) => (value === "" ? undefined : value))
+        .refine((value) => value === undefined || value.length >= 8, "the master key must be at least 8 characters"),
+    })
+    .prefault({}),
+  models: z.array(modelEntrySchema).default([]),
+  router: z
+    .strictObject({
+      strategy: z.enum(["simple-shuffle", "least-busy", "latency", "usage", "cost"]).default("simple-shuffle"),
+      retries: z.int().min(0).max(10).default(2),
+      timeoutMs: positiveInteger.default(600_000),
+      fallbacks: modelListSchema.default({}),
+      contextWindowFallbacks: modelListSchema.default({}),
+      cooldown: z.strictObject({ failures: positiveInteger.default(3), seconds: z.number().nonnegative().default(30) }).prefault({}),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ModelEntry = Config["models"][number];
+export type ProviderName = (typeof providerNames)[number];
+
+/** Raised when the configuration cannot be used; `problems` lists every one found. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** What the command line may set on top of (or instead of) the file. */
+export interface ConfigOverrides {
+  configPath?: string;
+  port?: number;
+  host?: string;
+  model?: string;
+  apiKey?: string;
+  apiBase?: string;
+}
+
+/** Provider keys looked for in the environment when there is no config file. */
+const environmentProviders: Array<{ provider: ProviderName; apiKeyVariable?: string; apiBaseVariable?: string }> = [
+  { provider: "openai", apiKeyVariable: "OPENAI_API_KEY", apiBaseVariable: "OPENAI_BASE_URL" },
+];
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return loopbackHosts.has(host) || host.startsWith("127.");
+}
+
+/**
+ * Builds the configuration: `configPath` (or ./switchboard.yaml when present), then CLI overrides.
+ * Throws ConfigError listing every problem at once.
+ */
+export function loadConfig(overrides: ConfigOverrides = {}, environment: NodeJS.ProcessEnv = process.env, workingDirectory = process.cwd()): Config {
+  const defaultPath = path.join(workingDirectory, "switchboard.yaml");
+  const configPath = overrides.configPath ? path.resolve(workingDirectory, overrides.configPath) : existsSync(defaultPath) ? defaultPath : undefined;
+  const source = configPath ?? "defaults";
+  const problems: string[] = [];
+
+  let raw: Record<string, unknown> = {};
+  if (configPath) {
+    raw = readConfigFile(configPath, problems);
+  } else {
+    raw = defaultsFromEnvironment(environment);
+  }
+  raw = substituteEnvironment(raw, environment, (fieldPath, name) =>
+    problems.push(`${source}: ${fieldPath}: environment variable ${name} is not set`),
+  ) as Record<string, unknown>;
+  applyOverrides(raw, overrides, environment);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${source}: ${formatPath(issue.path) || "(root)"}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const config = parsed.data;
+  if (!config.auth.masterKey && !isLoopbackHost(config.server.host)) {
+    throw new ConfigError([
+      `refusing to listen on ${config.server.host} without a master key: authentication is off without one, so Switchboard serves only on loopback. ` +
+        `Set auth.masterKey in the config (or SWITCHBOARD_MASTER_KEY), or use --host 127.0.0.1.`,
+    ]);
+  }
+  return config;
+}
+
+function readConfigFile(configPath: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(configPath, "utf8");
+  } catch (error) {
+    throw new ConfigError([`${configPath}: cannot read the file (${(error as Error).message})`]);
+  }
+  try {
+    const document = parseYaml(text) ?? {};
+    if (typeof document !== "object" || Array.isArray(document)) {
+      problems.push(`${configPath}: the file must be a YAML mapping (server:, models:, ...)`);
+      return {};
+    }
+    return document as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError([`${configPath}: not valid YAML: ${(error as Error).message}`]);
+  }
+}
+
+function defaultsFromEnvironment(environment: NodeJS.ProcessEnv): Record<string, unknown> {
+  const models = environmentProviders.flatMap(({ provider, apiKeyVariable, apiBaseVariable }) => {
+    const apiKey = apiKeyVariable ? environment[apiKeyVariable] : undefined;
+    if (!apiKey) return [];
+    const apiBase = apiBaseVariable ? environment[apiBaseVariable] : undefined;
+    // A wildcard entry: any "openai/<model>" the caller names is served with these credentials.
+    return [{ name: `${provider}/*`, provider, apiKey, ...(apiBase ? { apiBase } : {}) }];
+  });
+  const masterKey = environment.SWITCHBOARD_MASTER_KEY;
+  return { models, ...(masterKey ? { auth: { masterKey } } : {}) };
+}
+
+function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides, environment: NodeJS.ProcessEnv): void {
+  if (overrides.port !== undefined || overrides.host !== undefined) {
+    const server = { ...(raw.server as Record<string, unknown> | undefined) };
+    if (overrides.port !== undefined) server.port = overrides.port;
+    if (overrides.host !== undefined) server.host = overrides.host;
+    raw.server = server;
+  }
+  if (overrides.model) {
+    const separator = overrides.model.indexOf("/");
+    const named = separator > 0 ? overrides.model.slice(0, separator) : undefined;
+    const provider = named && (providerNames as readonly string[]).includes(named) ? named : overrides.apiBase ? "openai-compatible" : "openai";
+    const upstreamModel = named === provider ? overrides.model.slice(separator + 1) : overrides.model;
+    const apiKey = overrides.apiKey ?? (provider === "openai" ? environment.OPENAI_API_KEY : undefined);
+    const entry = { name: upstreamModel, provider, model: upstreamModel, ...(apiKey ? { apiKey } : {}), ...(overrides.apiBase ? { apiBase: overrides.apiBase } : {}) };
+    raw.models = [...((raw.models as unknown[] | undefined) ?? []).filter((model) => !isWildcardEntry(model)), entry];
+  }
+}
+
+function isWildcardEntry(model: unknown): boolean {
+  return typeof model === "object" && model !== null && String((model as { name?: unknown }).name).endsWith("/*");
+}
+
+const environmentReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${NAME}` and `${NAME:-default}` in every string; reports unset names by field. */
+function substituteEnvironment(value: unknown, environment: NodeJS.ProcessEnv, onMissing: (fieldPath: string, name: string) => void, fieldPath: PropertyKey[] = []): unknown {
+  if (typeof value === "string") {
+    return value.replace(environmentReference, (_match, name: string, fallback: string | undefined) => {
+      const found = environment[name];
+      if (found !== undefined && found !== "") return found;
+      if (fallback !== undefined) return fallback;
+      onMissing(formatPath(fieldPath), name);
+      return "";
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => substituteEnvironment(item, environment, onMissing, [...fieldPath, index]));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteEnvironment(item, environment, onMissing, [...fieldPath, key])]),
+    );
+  }
+  return value;
+}
+
+function formatPath(fieldPath: readonly PropertyKey[]): string {
+  return fieldPath.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), "");
+}

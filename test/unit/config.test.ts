@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../server/config.ts";
+
+function writeConfig(text: string): { directory: string; file: string } {
+  const directory = mkdtempSync(path.join(tmpdir(), "switchboard-config-"));
+  const file = path.join(directory, "switchboard.yaml");
+  writeFileSync(file, text);
+  return { directory, file };
+}
+
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("applies defaults and substitutes ${ENV} values", () => {
+    const { file, directory } = writeConfig(`
+models:
+  - name: gpt-4o
+    provider: openai
+    apiKey: "\${TEST_OPENAI_KEY}"
+    apiBase: "\${TEST_BASE:-http://127.0.0.1:9/v1}"
+`);
+    const config = loadConfig({ configPath: file }, { TEST_OPENAI_KEY: "sk-test" }, directory);
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 4000 });
+    expect(config.database.url).toBe("file:./.switchboard/switchboard.db");
+    expect(config.models[0]).toMatchObject({ name: "gpt-4o", provider: "openai", apiKey: "sk-test", apiBase: "http://127.0.0.1:9/v1", weight: 1 });
+    expect(config.router).toMatchObject({ strategy: "simple-shuffle", retries: 2, cooldown: { failures: 3, seconds: 30 } });
+  });
+
+  it("lists every problem at once, each with the file and the field", () => {
+    const { file, directory } = writeConfig(`
+server: { port: "eighty" }
+colour: blue
+models:
+  - name: a
+    provider: not-a-provider
+  - name: b
+    provider: openai
+    apiKey: "\${MISSING_SECRET}"
+    rpm: -5
+  - name: c
+    provider: openai-compatible
+`);
+    const problems = problemsOf(() => loadConfig({ configPath: file }, {}, directory));
+    const text = problems.join("\n");
+    expect(text).toContain(`${file}: models[1].apiKey: environment variable MISSING_SECRET is not set`);
+    expect(text).toMatch(/server\.port: .*number/);
+    expect(text).toMatch(/\(root\): Unrecognized key.*colour/);
+    expect(text).toMatch(/models\[0\]\.provider: Invalid option/);
+    expect(text).toMatch(/models\[1\]\.rpm: /);
+    expect(text).toMatch(/models\[2\]\.apiBase: the openai-compatible provider needs an apiBase/);
+    expect(problems.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it("refuses a non-loopback host without a master key, and allows it with one", () => {
+    const problems = problemsOf(() => loadConfig({ host: "0.0.0.0" }, {}, tmpdir()));
+    expect(problems[0]).toMatch(/refusing to listen on 0\.0\.0\.0 without a master key/);
+    const config = loadConfig({ host: "0.0.0.0" }, { SWITCHBOARD_MASTER_KEY: "sk-master-123" }, mkdtempSync(path.join(tmpdir(), "switchboard-empty-")));
+    expect(config.auth.masterKey).toBe("sk-master-123");
+  });
+
+  it("detects provider keys in the environment when there is no config file", () => {
+    const config = loadConfig({}, { OPENAI_API_KEY: "sk-env" }, mkdtempSync(path.join(tmpdir(), "switchboard-empty-")));
+    expect(config.models).toEqual([expect.objectContaining({ name: "openai/*", provider: "openai", apiKey: "sk-env" })]);
+  });
+
+  it("builds a one-model proxy from --model, --api-key and --api-base", () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "switchboard-empty-"));
+    const openai = loadConfig({ model: "openai/gpt-4o", apiKey: "sk-cli" }, { OPENAI_API_KEY: "sk-env" }, directory);
+    expect(openai.models).toEqual([expect.objectContaining({ name: "gpt-4o", provider: "openai", model: "gpt-4o", apiKey: "sk-cli" })]);
+    const compatible = loadConfig({ model: "llama3", apiBase: "http://127.0.0.1:8000/v1" }, {}, directory);
+    expect(compatible.models).toEqual([expect.objectContaining({ name: "llama3", provider: "openai-compatible", apiBase: "http://127.0.0.1:8000/v1" })]);
+    expect(problemsOf(() => loadConfig({ model: "openai/gpt-4o" }, {}, directory)).join()).toMatch(/models\[0\]\.apiKey: the openai provider needs an apiKey/);
+  });
+
+  it("names the file when the YAML cannot be parsed", () => {
+    const { file, directory } = writeConfig("models: [unclosed");
+    expect(problemsOf(() => loadConfig({ configPath: file }, {}, directory))[0]).toMatch(new RegExp(`${file}: not valid YAML`));
+  });
+});
