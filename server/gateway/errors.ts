@@ -1,0 +1,108 @@
+/**
+ * Errors the gateway raises. Every expected failure is a GatewayError with a stable `code`
+ * (the GraphQL `extensions.code` / union member and the REST error type derive from it).
+ * Upstream failures are one class, UpstreamError, whose `isRetryable` and `retryAfterMs`
+ * are the only things retry and fallback read (DESIGN §10.2).
+ */
+
+export type GatewayErrorCode =
+  | "BAD_REQUEST"
+  | "MODEL_NOT_FOUND"
+  | "MODEL_NOT_ALLOWED"
+  | "BUDGET_EXCEEDED"
+  | "RATE_LIMITED"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "PROVIDER_ERROR"
+  | "CANCELLED";
+
+const statusByCode: Record<GatewayErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  MODEL_NOT_ALLOWED: 403,
+  MODEL_NOT_FOUND: 404,
+  BUDGET_EXCEEDED: 429,
+  RATE_LIMITED: 429,
+  // 499 is the de-facto "client closed request" status; it is only ever logged.
+  CANCELLED: 499,
+  PROVIDER_ERROR: 502,
+};
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  /** The HTTP status the REST surface answers with. */
+  readonly status: number;
+  /** Which field of the request is wrong, for BAD_REQUEST. */
+  readonly param?: string;
+
+  constructor(code: GatewayErrorCode, message: string, options: { status?: number; param?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "GatewayError";
+    this.code = code;
+    this.status = options.status ?? statusByCode[code];
+    this.param = options.param;
+  }
+}
+
+/**
+ * What went wrong talking to a provider:
+ * - `http`: the provider answered with an error status,
+ * - `connection`: the connection failed or dropped,
+ * - `invalid-response`: the provider answered 2xx with something that is not its wire format,
+ * - `timeout`: the gateway gave up waiting.
+ */
+export type UpstreamFailureKind = "http" | "connection" | "invalid-response" | "timeout";
+
+export class UpstreamError extends GatewayError {
+  readonly provider: string;
+  readonly kind: UpstreamFailureKind;
+  /** The provider's HTTP status, when it answered. */
+  readonly upstreamStatus?: number;
+  readonly isRetryable: boolean;
+  readonly retryAfterMs?: number;
+  /** The provider's own error code or type, e.g. "context_length_exceeded". */
+  readonly upstreamCode?: string;
+  /** The prompt does not fit the model's context window (the router falls back on this). */
+  readonly isContextLengthExceeded: boolean;
+
+  constructor(options: {
+    provider: string;
+    kind: UpstreamFailureKind;
+    message: string;
+    upstreamStatus?: number;
+    retryAfterMs?: number;
+    upstreamCode?: string;
+    isContextLengthExceeded?: boolean;
+    cause?: unknown;
+  }) {
+    super("PROVIDER_ERROR", options.message, { status: restStatusFor(options.kind, options.upstreamStatus), cause: options.cause });
+    this.name = "UpstreamError";
+    this.provider = options.provider;
+    this.kind = options.kind;
+    this.upstreamStatus = options.upstreamStatus;
+    this.retryAfterMs = options.retryAfterMs;
+    this.upstreamCode = options.upstreamCode;
+    this.isContextLengthExceeded = options.isContextLengthExceeded ?? false;
+    this.isRetryable = options.kind !== "invalid-response" && (options.kind !== "http" || isRetryableStatus(options.upstreamStatus));
+  }
+}
+
+/** 408, 409, 429 and every 5xx are worth another try (DESIGN §10.2). */
+export function isRetryableStatus(status: number | undefined): boolean {
+  return status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/**
+ * The status the gateway's own caller sees: the provider's 4xx passes through (the request
+ * itself was wrong, or the provider is rate limiting), except 401/403 — those are about the
+ * gateway's provider credentials, not the caller's — which become 502 like 5xx and
+ * connection failures. A timeout is 504.
+ */
+function restStatusFor(kind: UpstreamFailureKind, upstreamStatus: number | undefined): number {
+  if (kind === "timeout") return 504;
+  if (kind === "http" && upstreamStatus !== undefined && upstreamStatus >= 400 && upstreamStatus < 500) {
+    return upstreamStatus === 401 || upstreamStatus === 403 ? 502 : upstreamStatus;
+  }
+  return 502;
+}

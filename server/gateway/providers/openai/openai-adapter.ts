@@ -1,0 +1,188 @@
+import { ParseError } from "eventsource-parser";
+import { request as sendRequest, type Dispatcher } from "undici";
+import type { UpstreamError } from "../../errors.ts";
+import { readServerSentEvents } from "../../sse.ts";
+import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, FinishReason, ProviderAdapter, Usage } from "../../spec.ts";
+import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
+import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
+import { openAIChatChunkSchema, openAIChatResponseSchema, openAIErrorBodySchema } from "./openai-api.ts";
+import { excerptOf, openAIConnectionError, openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
+
+export interface OpenAIAdapterOptions {
+  /** Sent as `Authorization: Bearer <apiKey>`; no Authorization header when unset. */
+  apiKey?: string;
+  /** The API root that `/chat/completions` is appended to. */
+  apiBase?: string;
+  /** The shared keep-alive pool (createUpstreamDispatcher); undici's global dispatcher when unset. */
+  dispatcher?: Dispatcher;
+  /** The provider name in errors and logs. */
+  provider?: string;
+  /** Extra headers on every request (OpenAI-Organization, OpenAI-Project, a proxy's own). */
+  headers?: Record<string, string>;
+  /** How `finish_reason` values become the gateway's; OpenAI-compatible servers have their own. */
+  mapFinishReason?: (finishReason: string | null | undefined) => FinishReason | null;
+}
+
+/**
+ * How long the end of a stream's body (after `data: [DONE]`) may take to arrive. Reading the
+ * body to its end is what returns the socket to the keep-alive pool; a server that never ends
+ * it loses the socket instead.
+ */
+const drainAfterDoneMs = 1_000;
+
+type UpstreamResponse = Dispatcher.ResponseData;
+
+/**
+ * OpenAI's Chat Completions API at the wire level. Bodies pass through (see
+ * convertToOpenAIRequest); answers are checked against minimal schemas and returned as sent,
+ * finish reasons mapped. When `options.signal` aborts, the upstream request is closed and the
+ * signal's reason is rethrown unchanged, so callers can tell cancellation from failure.
+ * Reference: https://platform.openai.com/docs/api-reference/chat
+ */
+export function createOpenAIAdapter({
+  apiKey,
+  apiBase = "https://api.openai.com/v1",
+  dispatcher,
+  provider = "openai",
+  headers = {},
+  mapFinishReason = mapOpenAIFinishReason,
+}: OpenAIAdapterOptions = {}): ProviderAdapter {
+  const url = new URL(`${apiBase.replace(/\/+$/, "")}/chat/completions`);
+  const requestHeaders = { "content-type": "application/json", ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  const secrets = [apiKey];
+
+  async function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
+    signal.throwIfAborted();
+    try {
+      return await sendRequest(url, {
+        method: "POST",
+        dispatcher,
+        signal,
+        headers: { ...requestHeaders, accept: stream ? "text/event-stream" : "application/json" },
+        body: JSON.stringify(convertToOpenAIRequest(request, { stream })),
+      });
+    } catch (error) {
+      throw failure(error, signal);
+    }
+  }
+
+  /** The caller's own abort reason wins; anything else that is not already an UpstreamError was the connection. */
+  function failure(error: unknown, signal: AbortSignal): unknown {
+    if (signal.aborted) return signal.reason;
+    if (error instanceof ParseError) return openAIInvalidResponseError(provider, `the stream is not server-sent events (${error.message})`, { cause: error });
+    return openAIConnectionError(provider, error);
+  }
+
+  async function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
+    if (response.statusCode >= 200 && response.statusCode < 300) return;
+    const bodyText = await response.body.text();
+    throw openAIHttpError({ provider, status: response.statusCode, headers: response.headers, bodyText, secrets });
+  }
+
+  /** JSON that must match `schema`; an OpenAI error body in its place becomes that error. */
+  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean } }, what: string): Answer {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw openAIInvalidResponseError(provider, `${what} is not JSON: ${excerpt(text)}`, { cause: error });
+    }
+    if (schema.safeParse(json).success) return json as Answer;
+    throw wrongShape(json, text, what);
+  }
+
+  /** An OpenAI error body where an answer should be is the upstream's error; anything else is garbage. */
+  function wrongShape(json: unknown, text: string, what: string): UpstreamError {
+    const reported = openAIErrorBodySchema.safeParse(json);
+    if (reported.success) return openAIPayloadError(provider, reported.data, secrets);
+    return openAIInvalidResponseError(provider, `${what} is not in OpenAI's format: ${excerpt(text)}`);
+  }
+
+  async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
+    const response = await send(request, signal, false);
+    try {
+      await rejectUnlessSuccessful(response);
+      const answer = parseAnswer<ChatResponse>(await response.body.text(), openAIChatResponseSchema, "the response");
+      for (const choice of answer.choices) choice.finish_reason = mapFinishReason(choice.finish_reason);
+      completeUsage(answer.usage);
+      return answer;
+    } catch (error) {
+      throw failure(error, signal);
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
+    const response = await send(request, signal, true);
+    let sawDone = false;
+    let eventCount = 0;
+    try {
+      await rejectUnlessSuccessful(response);
+      const contentType = String(response.headers["content-type"] ?? "").toLowerCase();
+      if (contentType && !contentType.includes("text/event-stream")) {
+        const text = await response.body.text();
+        throw wrongShape(parseJsonOrText(text), text, `the stream (content-type ${contentType})`);
+      }
+      // The body outlives this iterator on purpose: after [DONE] it is drained, not destroyed (see finally).
+      for await (const event of readServerSentEvents(response.body.iterator({ destroyOnReturn: false }))) {
+        eventCount += 1;
+        if (event.data === "[DONE]") {
+          sawDone = true;
+          break;
+        }
+        const chunk = parseAnswer<ChatChunk>(event.data, openAIChatChunkSchema, "a stream event");
+        for (const choice of chunk.choices) {
+          choice.finish_reason = mapFinishReason(choice.finish_reason);
+          choice.delta ??= {};
+        }
+        completeUsage(chunk.usage);
+        yield chunk;
+      }
+      if (eventCount === 0) throw openAIInvalidResponseError(provider, "the stream ended without sending any event");
+    } catch (error) {
+      throw failure(error, signal);
+    } finally {
+      // Reached on [DONE], on the body's end, on errors and when the consumer stops early.
+      await releaseBody(response.body, { drain: sawDone });
+    }
+  }
+
+  return { provider, chat, chatStream };
+}
+
+/**
+ * Ends our use of a response body. A finished stream is read to its end (normally already
+ * there) so the socket goes back to the pool; anything else (the consumer stopped early, an
+ * error) is destroyed, which closes the socket — the upstream sees the client go away and
+ * stops generating.
+ */
+async function releaseBody(body: UpstreamResponse["body"], { drain }: { drain: boolean }): Promise<void> {
+  if (body.destroyed || body.readableEnded) return;
+  if (!drain) {
+    // undici reports destroying an unfinished body as an 'error' (AbortError); nobody reads it
+    // any more, so without a listener it would be an uncaught exception.
+    body.on("error", () => {});
+    body.destroy();
+    return;
+  }
+  await body.dump({ limit: Number.MAX_SAFE_INTEGER, signal: AbortSignal.timeout(drainAfterDoneMs) }).catch(() => {});
+}
+
+/** Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it. */
+function completeUsage(usage: Usage | null | undefined): void {
+  if (usage && typeof usage.total_tokens !== "number") usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+}
+
+function parseJsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** What the upstream sent instead, quoted, for the error message. */
+function excerpt(text: string): string {
+  return JSON.stringify(excerptOf(text, 120));
+}

@@ -1,0 +1,52 @@
+import { createParser, type EventSourceMessage, type ParseError } from "eventsource-parser";
+
+/** One server-sent event: its `event:` name when the server set one, and its `data:` lines joined by "\n". */
+export interface ServerSentEvent {
+  event?: string;
+  id?: string;
+  data: string;
+}
+
+export interface ReadServerSentEventsOptions {
+  /**
+   * Most characters one unfinished line or event may hold. A 2xx body that never ends a frame
+   * (an HTML page, a misbehaving proxy) fails with this instead of growing without bound.
+   */
+  maxBufferSize?: number;
+}
+
+/**
+ * Reads a `text/event-stream` body (an undici body, a Node stream or any async iterable of
+ * bytes) as server-sent events, yielding each event as soon as its frame is complete — the body
+ * is never buffered whole. Comments (`: keep-alive`) and `retry:` are skipped. An event left
+ * unfinished when the body ends is dropped, as the SSE specification says.
+ *
+ * Stopping early (`return()` on the iterator) calls `return()` on the body's iterator: for an
+ * undici body read with `for await` that destroys it, which closes the upstream request.
+ */
+export async function* readServerSentEvents(
+  body: AsyncIterable<Uint8Array | string>,
+  { maxBufferSize = 16 * 1024 * 1024 }: ReadServerSentEventsOptions = {},
+): AsyncGenerator<ServerSentEvent> {
+  const pending: EventSourceMessage[] = [];
+  let failure: ParseError | undefined;
+  const parser = createParser({
+    maxBufferSize,
+    onEvent: (event) => pending.push(event),
+    // Unknown fields and bad `retry:` values are noise the SSE spec says to ignore; only an
+    // exceeded buffer is fatal.
+    onError: (error) => {
+      if (error.type === "max-buffer-size-exceeded") failure = error;
+    },
+  });
+  // One decoder for the whole body: a multi-byte character may be split across two chunks.
+  const decoder = new TextDecoder();
+
+  for await (const bytes of body) {
+    parser.feed(typeof bytes === "string" ? bytes : decoder.decode(bytes, { stream: true }));
+    if (failure) throw failure;
+    for (const event of pending.splice(0)) yield event;
+  }
+  parser.feed(decoder.decode());
+  for (const event of pending.splice(0)) yield event;
+}
