@@ -1,0 +1,94 @@
+/**
+ * Batches request logs so the hot path never waits for the database (DESIGN §6): `enqueue`
+ * only pushes to memory; a timer or a full batch triggers one write for many entries. A failed
+ * write keeps its entries for the next attempt, and `stop()` flushes what is left.
+ */
+
+/** The metadata kept for every request, successful or not (never prompt or completion text). */
+export interface RequestLogEntry {
+  id: string;
+  createdAt: Date;
+  apiKeyId?: string;
+  teamId?: string;
+  source: "rest" | "graphql" | "graphql-subscription";
+  requestedModel: string;
+  model?: string;
+  provider?: string;
+  deployment?: string;
+  status: "success" | "error" | "cancelled";
+  errorCode?: string;
+  errorMessage?: string;
+  httpStatus?: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  costNanoUsd: bigint;
+  latencyMs: number;
+  timeToFirstTokenMs?: number;
+  stream: boolean;
+  attempts: Array<{ deployment: string; provider: string; status: "success" | "error" | "cancelled"; errorCode?: string; httpStatus?: number; latencyMs: number }>;
+  metadata?: Record<string, unknown>;
+}
+
+export interface LogWriterOptions {
+  write(entries: RequestLogEntry[]): Promise<void>;
+  maxBatchSize?: number;
+  flushIntervalMs?: number;
+  /** Told about failed writes; the entries stay queued. */
+  onWriteError?(error: unknown, pendingCount: number): void;
+}
+
+export function createLogWriter({ write, maxBatchSize = 500, flushIntervalMs = 200, onWriteError = () => {} }: LogWriterOptions) {
+  let queue: RequestLogEntry[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+
+  function enqueue(entry: RequestLogEntry): void {
+    queue.push(entry);
+    if (queue.length >= maxBatchSize) void flush();
+    else timer ??= setTimeout(() => void flush(), flushIntervalMs);
+  }
+
+  /** Writes everything queued so far; resolves when it is in the database (or the write failed). */
+  async function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    while (flushing) await flushing.catch(() => {});
+    if (queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    flushing = (async () => {
+      try {
+        for (let start = 0; start < batch.length; start += maxBatchSize) await write(batch.slice(start, start + maxBatchSize));
+      } catch (error) {
+        // Keep the entries (ahead of newer ones) so spend is not lost; the next flush retries.
+        queue = [...batch, ...queue];
+        onWriteError(error, queue.length);
+        timer ??= setTimeout(() => void flush(), flushIntervalMs * 5);
+        throw error;
+      } finally {
+        flushing = undefined;
+      }
+    })();
+    await flushing.catch(() => {});
+  }
+
+  /** Flushes and stops the timer; entries that still cannot be written are reported, not dropped silently. */
+  async function stop(): Promise<void> {
+    await flush();
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  }
+
+  return {
+    enqueue,
+    flush,
+    stop,
+    get pendingCount() {
+      return queue.length;
+    },
+  };
+}
+
+export type LogWriter = ReturnType<typeof createLogWriter>;
