@@ -154,16 +154,18 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: NodeJS.
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${source}: ${formatPath(issue.path) || "(root)"}: ${issue.message}`);
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-
-  const config = parsed.data;
-  if (!config.auth.masterKey && !isLoopbackHost(config.server.host)) {
-    throw new ConfigError([
-      `refusing to listen on ${config.server.host} without a master key: authentication is off without one, so Switchboard serves only on loopback. ` +
+  // Checked on the raw values too, so this problem is listed with the others.
+  const server = (raw.server ?? {}) as { host?: unknown };
+  const host = typeof server.host === "string" ? server.host : "127.0.0.1";
+  const masterKey = (raw.auth as { masterKey?: unknown } | undefined)?.masterKey;
+  if (!masterKey && !isLoopbackHost(host)) {
+    problems.push(
+      `refusing to listen on ${host} without a master key: authentication is off without one, so Switchboard serves only on loopback. ` +
         `Set auth.masterKey in the config (or SWITCHBOARD_MASTER_KEY), or use --host 127.0.0.1.`,
-    ]);
+    );
   }
-  return config;
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
 }
 
 function readConfigFile(configPath: string, problems: string[]): Record<string, unknown> {
