@@ -1,4 +1,7 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
+
+const require = createRequire(import.meta.url);
 
 // vitest 5's reporter calls Map.groupBy (Node 21+) when it prints failures; on Node 20 it would
 // crash instead of showing them. A minimal polyfill for the reporter's process only.
@@ -17,6 +20,11 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== "function") {
 }
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships ESM (.mjs) and CJS; Vite would pick the ESM copy for test files while
+    // Node loads the CJS one for Pothos and Yoga, and graphql refuses types from "another realm".
+    alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     // Integration and e2e tests start servers on port 0 and spawn the CLI; give them room on 2 cores.

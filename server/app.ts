@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Dispatcher } from "undici";
+import { ConfigError, type Config } from "./config.ts";
+import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
+import { createPricing } from "./gateway/pricing.ts";
+import { createProviderAdapter, implementedProviders } from "./gateway/providers/registry.ts";
+import { createRouter } from "./gateway/router.ts";
+import { schema } from "./graphql/schema.ts";
+import { createAuthenticator } from "./http/authenticate.ts";
+import { createMetrics } from "./http/metrics.ts";
+import { createOpenAIRoutes } from "./http/openai-routes.ts";
+import { sendJson } from "./http/openai-errors.ts";
+import { attachGraphQLWebSocket } from "./http/ws.ts";
+import { createGraphQLServer } from "./http/yoga.ts";
+import { createCompletionsService } from "./modules/completions/completions.service.ts";
+import { createGatewayEvents, createServices } from "./services.ts";
+import { openDatabase, type Database } from "./storage/db.ts";
+import { createLogWriter } from "./storage/log-writer.ts";
+import { createRequestLogRepository } from "./storage/request-log-repository.ts";
+
+/** What tests and embedders may replace. */
+export interface AppDependencies {
+  database?: Database;
+  /** The upstream connection pool (undici dispatcher). */
+  dispatcher?: Dispatcher;
+  now?: () => number;
+  random?: () => number;
+  /** How long stop() lets in-flight requests finish before closing their connections. */
+  shutdownGraceMs?: number;
+  /** Told about problems that are not a request's own (e.g. a failed log write). */
+  onProblem?: (message: string, error: unknown) => void;
+}
+
+/**
+ * Builds the whole gateway: storage (created and migrated on first use), providers, services,
+ * GraphQL (HTTP, SSE and graphql-ws on one port) and OpenAI-compatible REST.
+ */
+export async function createApp(config: Config, dependencies: AppDependencies = {}) {
+  const unimplemented = config.models.flatMap((entry, index) => (implementedProviders.includes(entry.provider) ? [] : [`models[${index}].provider: '${entry.provider}' is not implemented yet (available: ${implementedProviders.join(", ")})`]));
+  if (unimplemented.length > 0) throw new ConfigError(unimplemented);
+
+  const { now = Date.now, random, shutdownGraceMs = 5_000, onProblem = (message, error) => console.error(`switchboard: ${message}`, error) } = dependencies;
+  const database = dependencies.database ?? (await openDatabase({ url: config.database.url }));
+  const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
+  const pricing = createPricing();
+  const router = createRouter({
+    models: config.models,
+    random,
+    createAdapter: (entry) => createProviderAdapter(entry, { dispatcher }),
+    priceFor: (provider, model, entry) => pricing.priceFor({ provider, model, override: entry.pricing }),
+  });
+  const requestLogs = createRequestLogRepository(database.prisma);
+  const logWriter = createLogWriter({
+    write: requestLogs.insertMany,
+    onWriteError: (error, pendingCount) => onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
+  });
+  const events = createGatewayEvents();
+  const metrics = createMetrics();
+  const completions = createCompletionsService({
+    router,
+    now,
+    timeoutMs: config.router.timeoutMs,
+    recordRequest: (entry) => {
+      logWriter.enqueue(entry);
+      metrics.observe(entry);
+      events.publish("requestLogged", entry);
+    },
+  });
+  const services = createServices({ router, completions, requestLogs, events });
+  const authenticate = createAuthenticator({ masterKey: config.auth.masterKey });
+  const yoga = createGraphQLServer({ schema, services, authenticate });
+  const openAIRoutes = createOpenAIRoutes({ services, authenticate });
+
+  async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const pathname = (request.url ?? "/").split("?", 1)[0];
+    try {
+      if (pathname.startsWith("/v1/")) return await openAIRoutes(request, response, pathname);
+      if (pathname === "/health") return sendJson(response, 200, { status: "ok" });
+      if (pathname === "/metrics") return await metrics.handle(response);
+      return await yoga(request, response);
+    } catch (error) {
+      onProblem(`unhandled error on ${request.method} ${pathname}`, error);
+      if (!response.headersSent) sendJson(response, 500, { error: { message: "Internal error in the gateway.", type: "server_error", code: "internal_error" } });
+      else response.destroy();
+    }
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => void handleRequest(request, response));
+  const webSocket = attachGraphQLWebSocket({ server, yoga, authenticate });
+  let stopping: Promise<void> | undefined;
+
+  return {
+    /** GraphQL over the Fetch API, in-process (tests, embedding). */
+    fetch: yoga.fetch,
+    services,
+    logWriter,
+    database,
+    /** Listens; port 0 picks a free port. Resolves with the address actually bound. */
+    async start(port = config.server.port, host = config.server.host): Promise<{ url: string; port: number; host: string }> {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      const address = server.address() as AddressInfo;
+      const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      return { url: `http://${urlHost}:${address.port}`, port: address.port, host: address.address };
+    },
+    /**
+     * Stops accepting, lets in-flight requests finish (up to shutdownGraceMs), closes the
+     * rest (cancelling their upstream calls), then flushes the log queue and closes storage.
+     */
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+        server.closeIdleConnections();
+        await webSocket.close();
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, shutdownGraceMs).unref());
+        await Promise.race([closed, grace]);
+        server.closeAllConnections();
+        await closed;
+        // Closing connections cancels their upstream calls; let those cancellations be logged.
+        await completions.whenAllRecorded(shutdownGraceMs);
+        await logWriter.stop();
+        if (logWriter.pendingCount > 0) onProblem(`${logWriter.pendingCount} request logs could not be written before stopping`, undefined);
+        if (!dependencies.dispatcher) await dispatcher.close();
+        if (!dependencies.database) await database.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

@@ -1,0 +1,86 @@
+import { GraphQLError } from "graphql";
+import { GatewayError, UpstreamError } from "../gateway/errors.ts";
+import { builder } from "./builder.ts";
+
+/**
+ * Expected failures are returned as typed union members (mutations) or GraphQL errors with
+ * `extensions.code` (subscriptions); anything else is masked by Yoga.
+ */
+export interface ErrorResult {
+  typename: ErrorTypeName;
+  message: string;
+  code: string;
+  param?: string;
+  retryAfterMs?: number;
+  provider?: string;
+  upstreamStatus?: number;
+  retryable?: boolean;
+}
+
+const typenameByCode = {
+  BUDGET_EXCEEDED: "BudgetExceededError",
+  RATE_LIMITED: "RateLimitedError",
+  MODEL_NOT_FOUND: "ModelNotFoundError",
+  MODEL_NOT_ALLOWED: "ModelNotAllowedError",
+  BAD_REQUEST: "InvalidRequestError",
+  PROVIDER_ERROR: "ProviderError",
+} as const;
+
+export type ErrorTypeName = (typeof typenameByCode)[keyof typeof typenameByCode];
+
+export const ErrorInterface = builder.interfaceRef<ErrorResult>("Error").implement({
+  description: "An expected failure: a human-readable message and a stable code.",
+  fields: (t) => ({
+    message: t.exposeString("message"),
+    code: t.exposeString("code"),
+  }),
+});
+
+function errorType(name: ErrorTypeName, description: string) {
+  return builder.objectRef<ErrorResult>(name).implement({
+    description,
+    interfaces: [ErrorInterface],
+    isTypeOf: (value) => (value as ErrorResult).typename === name,
+  });
+}
+
+const BudgetExceededError = errorType("BudgetExceededError", "A budget that applies to the caller has no room for this request.");
+const RateLimitedError = errorType("RateLimitedError", "A rate limit was hit; retry after retryAfterMs.");
+const ModelNotFoundError = errorType("ModelNotFoundError", "No configured model has this name.");
+const ModelNotAllowedError = errorType("ModelNotAllowedError", "The caller's key or team may not use this model.");
+const InvalidRequestError = errorType("InvalidRequestError", "The request is malformed; param names the field.");
+const ProviderError = errorType("ProviderError", "The provider failed or answered with an error.");
+
+builder.objectField(RateLimitedError, "retryAfterMs", (t) => t.int({ nullable: true, resolve: (error) => error.retryAfterMs ?? null }));
+builder.objectField(InvalidRequestError, "param", (t) => t.string({ nullable: true, resolve: (error) => error.param ?? null }));
+builder.objectFields(ProviderError, (t) => ({
+  provider: t.string({ description: "The provider that failed.", resolve: (error) => error.provider ?? "unknown" }),
+  upstreamStatus: t.int({ nullable: true, description: "The provider's HTTP status, when it answered.", resolve: (error) => error.upstreamStatus ?? null }),
+  retryable: t.boolean({ nullable: true, description: "Whether trying again may succeed (429, 5xx, connection failures).", resolve: (error) => error.retryable ?? null }),
+}));
+
+export const errorTypes = [BudgetExceededError, RateLimitedError, ModelNotFoundError, ModelNotAllowedError, InvalidRequestError, ProviderError];
+
+/** The union member for an expected failure; unexpected errors are rethrown (and masked). */
+export function toErrorResult(error: unknown): ErrorResult {
+  if (!(error instanceof GatewayError) || !(error.code in typenameByCode)) throw error;
+  const typename = typenameByCode[error.code as keyof typeof typenameByCode];
+  const upstream = error instanceof UpstreamError ? error : undefined;
+  return {
+    typename,
+    message: error.message,
+    code: error.code,
+    param: error.param,
+    retryAfterMs: upstream?.retryAfterMs,
+    provider: upstream?.provider,
+    upstreamStatus: upstream?.upstreamStatus,
+    retryable: upstream?.isRetryable,
+  };
+}
+
+/** For subscriptions and plain fields: a GraphQLError carrying the code, shown unmasked. */
+export function toGraphQLError(error: unknown): unknown {
+  if (!(error instanceof GatewayError)) return error;
+  // No originalError: Yoga masks GraphQLErrors that wrap a non-GraphQL error.
+  return new GraphQLError(error.message, { extensions: { code: error.code, ...(error.param ? { param: error.param } : {}) } });
+}

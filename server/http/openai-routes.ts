@@ -1,0 +1,100 @@
+import { once } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { GatewayError } from "../gateway/errors.ts";
+import type { Principal } from "../gateway/principal.ts";
+import { formatUsd } from "../gateway/money.ts";
+import type { CompletionContext } from "../modules/completions/completions.service.ts";
+import type { AppServices } from "../services.ts";
+import type { Authenticate } from "./authenticate.ts";
+import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
+import { readJsonBody } from "./read-json-body.ts";
+
+/**
+ * OpenAI-compatible REST (DESIGN §5) on plain node:http, so the hot path pays for no framework:
+ * POST /v1/chat/completions (JSON or SSE), GET /v1/models. Same service as GraphQL.
+ */
+export function createOpenAIRoutes({ services, authenticate }: { services: AppServices; authenticate: Authenticate }) {
+  async function chatCompletions(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+    const controller = new AbortController();
+    // The caller going away (socket closed before we finished) cancels the upstream call.
+    response.once("close", () => {
+      if (!response.writableFinished) controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
+    });
+    const context: CompletionContext = { principal, source: "rest", signal: controller.signal };
+    let body: unknown;
+    try {
+      body = await readJsonBody(request);
+    } catch (error) {
+      services.completions.recordRejected(context, error as GatewayError);
+      return sendOpenAIError(response, error);
+    }
+    const isStream = (body as { stream?: unknown } | null)?.stream === true;
+    if (!isStream) {
+      try {
+        const result = await services.completions.chat(body, context);
+        return sendJson(response, 200, result.response, {
+          "x-request-id": result.requestId,
+          "x-switchboard-provider": result.deployment.provider,
+          "x-switchboard-deployment": result.deployment.id,
+          "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
+        });
+      } catch (error) {
+        return sendOpenAIError(response, error);
+      }
+    }
+    await streamChatCompletion(response, body, context);
+  }
+
+  async function streamChatCompletion(response: ServerResponse, body: unknown, context: CompletionContext): Promise<void> {
+    let stream;
+    try {
+      stream = await services.completions.chatStream(body, context);
+    } catch (error) {
+      return sendOpenAIError(response, error);
+    }
+    const includeUsage = (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage === true;
+    response.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-request-id": stream.requestId,
+      "x-switchboard-provider": stream.deployment.provider,
+      "x-switchboard-deployment": stream.deployment.id,
+    });
+    response.flushHeaders();
+    try {
+      for await (const chunk of stream) {
+        // The gateway always asks upstream for usage; the caller gets the usage chunk only if it asked.
+        if (chunk.choices.length === 0 && chunk.usage && !includeUsage) continue;
+        if (!includeUsage && "usage" in chunk) delete chunk.usage;
+        if (!response.write(`data: ${JSON.stringify(chunk)}\n\n`)) {
+          await Promise.race([once(response, "drain"), once(response, "close")]);
+        }
+        if (response.destroyed) break;
+      }
+      if (!response.destroyed) response.end("data: [DONE]\n\n");
+    } catch (error) {
+      // Tokens may already be with the caller: end with an error event (OpenAI SDKs raise it), never a retry.
+      if (!response.destroyed) response.end(`data: ${JSON.stringify(openAIErrorBody(error).body)}\n\n`);
+    }
+  }
+
+  function listModels(response: ServerResponse): void {
+    const created = Math.floor(Date.now() / 1000);
+    const data = services.models.list().map((model) => ({ id: model.name, object: "model", created, owned_by: model.provider }));
+    sendJson(response, 200, { object: "list", data });
+  }
+
+  /** Handles /v1/* requests; answers 404 in OpenAI's shape for unknown paths. */
+  return async function handle(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = authenticate(request.headers.authorization);
+    } catch (error) {
+      return sendOpenAIError(response, error);
+    }
+    if (pathname === "/v1/chat/completions" && request.method === "POST") return chatCompletions(request, response, principal);
+    if (pathname === "/v1/models" && request.method === "GET") return listModels(response);
+    sendOpenAIError(response, new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, { status: 404 }));
+  };
+}

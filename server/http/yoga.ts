@@ -1,0 +1,37 @@
+import { GraphQLError, type GraphQLSchema } from "graphql";
+import { createYoga } from "graphql-yoga";
+import { GatewayError } from "../gateway/errors.ts";
+import type { GraphQLContext } from "../graphql/context.ts";
+import type { AppServices } from "../services.ts";
+import type { Authenticate } from "./authenticate.ts";
+
+/** The caller's credentials: the HTTP header, or graphql-ws `connectionParams.authorization`. */
+function authorizationFrom(initial: { request?: Request; connectionParams?: Record<string, unknown> }): string | undefined {
+  const fromParams = initial.connectionParams?.authorization ?? initial.connectionParams?.Authorization;
+  return initial.request?.headers.get("authorization") ?? (typeof fromParams === "string" ? fromParams : undefined);
+}
+
+/** GraphQL over HTTP (queries, mutations, SSE subscriptions) at /graphql. */
+export function createGraphQLServer({ schema, services, authenticate }: { schema: GraphQLSchema; services: AppServices; authenticate: Authenticate }) {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    logging: false,
+    // Unexpected errors are masked; expected ones are GraphQLErrors carrying extensions.code.
+    maskedErrors: true,
+    context: (initial) => {
+      try {
+        const principal = authenticate(authorizationFrom(initial as { request?: Request; connectionParams?: Record<string, unknown> }));
+        return { principal, services, signal: (initial as { request?: Request }).request?.signal };
+      } catch (error) {
+        if (error instanceof GatewayError) {
+          throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } });
+        }
+        throw error;
+      }
+    },
+  });
+}
+
+export type GraphQLServer = ReturnType<typeof createGraphQLServer>;

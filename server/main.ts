@@ -1,0 +1,72 @@
+import { createApp } from "./app.ts";
+import { CliUsageError, parseCliArguments, usage } from "./cli-arguments.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+
+/** The CLI: parse args -> load config -> create the app -> start. The only place that exits. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    const options = parseCliArguments(process.argv.slice(2));
+    if (options.help) {
+      console.log(usage);
+      return;
+    }
+    config = loadConfig(options);
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      console.error(`switchboard: ${error.message}\n\n${usage}`);
+      process.exit(2);
+    }
+    if (error instanceof ConfigError) {
+      console.error(`switchboard: ${error.message}`);
+      process.exit(78);
+    }
+    throw error;
+  }
+
+  let app;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    console.error(`switchboard: ${error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`}`);
+    process.exit(error instanceof ConfigError ? 78 : 1);
+  }
+  const { url, port } = await app.start().catch((error: Error) => {
+    console.error(`switchboard: cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`);
+    process.exit(1);
+  });
+
+  const models = app.services.models.list();
+  console.log(
+    [
+      `Switchboard is running (port ${port}).`,
+      `  GraphQL:  ${url}/graphql   (queries, mutations; subscriptions over graphql-ws and SSE)`,
+      `  REST:     ${url}/v1        (OpenAI-compatible: set your SDK's baseURL to this)`,
+      `  Metrics:  ${url}/metrics`,
+      `  Database: ${config.database.url}`,
+      `  Models:   ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml or set OPENAI_API_KEY"}`,
+      config.auth.masterKey ? "  Auth:     master key required (Authorization: Bearer <key>)" : "  Auth:     off (no master key): serving on loopback only",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`switchboard: ${signal} received, finishing in-flight requests and writing logs...`);
+    app.stop().then(
+      () => {
+        console.log("switchboard: stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error("switchboard: error while stopping:", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+await main();

@@ -1,0 +1,241 @@
+import { randomUUID } from "node:crypto";
+import type { GatewayError } from "../../gateway/errors.ts";
+import type { Principal } from "../../gateway/principal.ts";
+import type { Deployment, Router } from "../../gateway/router.ts";
+import type { ChatChunk, ChatRequest, ChatResponse, FinishReason, Usage } from "../../gateway/spec.ts";
+import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
+import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import { chargeFor, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
+
+/** Who asks, from where, and the signal that fires when they go away. */
+export interface CompletionContext {
+  principal: Principal;
+  source: RequestLogEntry["source"];
+  signal?: AbortSignal;
+  requestId?: string;
+}
+
+export interface CompletionResult {
+  requestId: string;
+  response: ChatResponse;
+  deployment: Deployment;
+  charge: RequestCharge;
+  latencyMs: number;
+}
+
+/** How a finished stream went; set once the stream has ended. */
+export interface StreamSummary {
+  finishReason: FinishReason | null;
+  usage: Usage;
+  charge: RequestCharge;
+}
+
+/** An upstream stream that has started (the provider accepted the request), relayed chunk by chunk. */
+export interface CompletionStream extends AsyncIterable<ChatChunk> {
+  requestId: string;
+  deployment: Deployment;
+  /** Available after the last chunk: finish reason, usage and cost. */
+  readonly summary: StreamSummary | undefined;
+}
+
+export interface CompletionsServiceOptions {
+  router: Router;
+  /** Queues the log entry (batched) and tells live subscribers. */
+  recordRequest(entry: RequestLogEntry): void;
+  timeoutMs: number;
+  now?: () => number;
+  createRequestId?: () => string;
+}
+
+/**
+ * The one path every completion takes, whether it came over REST, a GraphQL mutation or a
+ * subscription: validate, route, call the provider, price, log (success, failure or cancel).
+ */
+export function createCompletionsService({ router, recordRequest, timeoutMs, now = Date.now, createRequestId = () => `req_${randomUUID().replaceAll("-", "")}` }: CompletionsServiceOptions) {
+  // Requests begun but not yet logged, so stop() can wait for cancelled ones to be recorded.
+  let unrecordedCount = 0;
+  const idleWaiters: Array<() => void> = [];
+
+  function begin(body: unknown, context: CompletionContext) {
+    unrecordedCount += 1;
+    let recorded = false;
+    const startedAt = now();
+    const requestId = context.requestId ?? createRequestId();
+    const requestedModel = typeof (body as { model?: unknown })?.model === "string" ? (body as { model: string }).model : "";
+    const base = { id: requestId, createdAt: new Date(startedAt), apiKeyId: context.principal.apiKeyId, teamId: context.principal.teamId, source: context.source, requestedModel };
+
+    function record(outcome: { status: RequestLogEntry["status"]; deployment?: Deployment; charge?: RequestCharge; error?: GatewayError; stream: boolean; timeToFirstTokenMs?: number; metadata?: Record<string, unknown> }) {
+      const latencyMs = now() - startedAt;
+      if (!recorded) {
+        recorded = true;
+        unrecordedCount -= 1;
+        if (unrecordedCount === 0) for (const wake of idleWaiters.splice(0)) wake();
+      }
+      const charge = outcome.charge ?? noCharge;
+      const { deployment, error } = outcome;
+      recordRequest({
+        ...base,
+        model: deployment?.model,
+        provider: deployment?.provider,
+        deployment: deployment?.id,
+        status: outcome.status,
+        errorCode: error?.code,
+        errorMessage: error?.message,
+        httpStatus: error?.status ?? 200,
+        promptTokens: charge.promptTokens,
+        completionTokens: charge.completionTokens,
+        cachedTokens: charge.cachedTokens,
+        reasoningTokens: charge.reasoningTokens,
+        costNanoUsd: charge.costNanoUsd,
+        latencyMs,
+        timeToFirstTokenMs: outcome.timeToFirstTokenMs,
+        stream: outcome.stream,
+        attempts: deployment ? [{ deployment: deployment.id, provider: deployment.provider, status: outcome.status, errorCode: error?.code, httpStatus: error?.status, latencyMs }] : [],
+        metadata: { ...outcome.metadata, ...(charge.usageEstimated ? { usageEstimated: true } : {}) },
+      });
+      return latencyMs;
+    }
+
+    /** Validates and routes; the signal combines the caller's with the configured timeout. */
+    function prepare(): { request: ChatRequest; deployment: Deployment; upstreamRequest: ChatRequest; signal: AbortSignal } {
+      const request = validateChatRequest(body);
+      const [deployment] = router.plan(request.model);
+      const signal = context.signal ? AbortSignal.any([context.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+      return { request, deployment, upstreamRequest: { ...request, model: deployment.model }, signal };
+    }
+
+    return { requestId, startedAt, record, prepare };
+  }
+
+  /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
+  async function chat(body: unknown, context: CompletionContext): Promise<CompletionResult> {
+    const { requestId, record, prepare } = begin(body, context);
+    let deployment: Deployment | undefined;
+    try {
+      const prepared = prepare();
+      deployment = prepared.deployment;
+      const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = prepared.upstreamRequest;
+      const response = await deployment.adapter.chat(upstreamRequest, { signal: prepared.signal });
+      const completionText = response.choices.map((choice) => choice.message.content ?? "").join("");
+      const charge = chargeFor(deployment, response.usage, { messages: prepared.request.messages, completionText });
+      const latencyMs = record({ status: "success", deployment, charge, stream: false });
+      return { requestId, response, deployment, charge, latencyMs };
+    } catch (thrown) {
+      const error = toGatewayError(thrown, context.signal, deployment?.provider);
+      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment, error, stream: false });
+      throw error;
+    }
+  }
+
+  /**
+   * Starts a stream: resolves once the provider has accepted the request and sent its first
+   * chunk, so routing and upstream errors surface as ordinary errors before anything is sent
+   * to the caller. Breaking out of the iteration (or the caller's signal) closes the upstream.
+   */
+  async function chatStream(body: unknown, context: CompletionContext): Promise<CompletionStream> {
+    const { requestId, startedAt, record, prepare } = begin(body, context);
+    let deployment: Deployment | undefined;
+    let upstream: AsyncIterator<ChatChunk>;
+    let first: IteratorResult<ChatChunk>;
+    let messages: ChatRequest["messages"];
+    try {
+      const prepared = prepare();
+      deployment = prepared.deployment;
+      messages = prepared.request.messages;
+      upstream = deployment.adapter.chatStream({ ...prepared.upstreamRequest, stream: true }, { signal: prepared.signal })[Symbol.asyncIterator]();
+      first = await upstream.next();
+    } catch (thrown) {
+      const error = toGatewayError(thrown, context.signal, deployment?.provider);
+      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment, error, stream: true });
+      throw error;
+    }
+    const servingDeployment = deployment;
+    const timeToFirstTokenMs = now() - startedAt;
+    let summary: StreamSummary | undefined;
+    let started = false;
+    let finished = false;
+    let completionText = "";
+    let usage: Usage | undefined;
+    let finishReason: FinishReason | null = null;
+
+    function finish(status: RequestLogEntry["status"], error?: GatewayError) {
+      if (finished) return;
+      finished = true;
+      const charge = chargeFor(servingDeployment, usage, { messages, completionText });
+      summary = {
+        finishReason,
+        charge,
+        usage: usage ?? { prompt_tokens: charge.promptTokens, completion_tokens: charge.completionTokens, total_tokens: charge.promptTokens + charge.completionTokens },
+      };
+      record({ status, deployment: servingDeployment, charge, error, stream: true, timeToFirstTokenMs });
+    }
+
+    async function* relay(): AsyncGenerator<ChatChunk> {
+      let status: RequestLogEntry["status"] = "cancelled";
+      try {
+        for (let result = first; !result.done; result = await upstream.next()) {
+          const chunk = result.value;
+          if (chunk.usage) usage = chunk.usage;
+          for (const choice of chunk.choices) {
+            completionText += (choice.delta.content ?? "") + (choice.delta.tool_calls ?? []).map((call) => call.function?.arguments ?? "").join("");
+            if (choice.finish_reason) finishReason = choice.finish_reason;
+          }
+          yield chunk;
+        }
+        status = "success";
+      } catch (thrown) {
+        const error = toGatewayError(thrown, context.signal, servingDeployment.provider);
+        status = error.code === "CANCELLED" ? "cancelled" : "error";
+        finish(status, error);
+        throw error;
+      } finally {
+        // Reached on normal end, on error, and when the consumer stops early (return()).
+        if (status !== "success") await upstream.return?.().catch(() => {});
+        finish(status);
+      }
+    }
+
+    const generator = relay();
+    const iterator: AsyncIterableIterator<ChatChunk> = {
+      next: () => {
+        started = true;
+        return generator.next();
+      },
+      return: async (value?: unknown) => {
+        if (!started) {
+          // A generator that never ran skips its finally: close the upstream and log here.
+          await upstream.return?.().catch(() => {});
+          finish("cancelled");
+        }
+        return generator.return(value as never);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return {
+      requestId,
+      deployment: servingDeployment,
+      get summary() {
+        return summary;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+  }
+
+  /** Logs a request rejected before it reached the service proper (e.g. a body that is not JSON). */
+  function recordRejected(context: CompletionContext, error: GatewayError, options: { stream?: boolean } = {}): void {
+    begin(undefined, context).record({ status: "error", error, stream: options.stream ?? false });
+  }
+
+  /** Resolves once every request begun so far has been logged (or after timeoutMs). */
+  function whenAllRecorded(timeoutMs: number): Promise<void> {
+    if (unrecordedCount === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      idleWaiters.push(resolve);
+      setTimeout(resolve, timeoutMs).unref();
+    });
+  }
+
+  return { chat, chatStream, recordRejected, whenAllRecorded };
+}
+
+export type CompletionsService = ReturnType<typeof createCompletionsService>;

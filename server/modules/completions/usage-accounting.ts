@@ -1,0 +1,50 @@
+import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
+import { costNanoUsd } from "../../gateway/pricing.ts";
+import type { Deployment } from "../../gateway/router.ts";
+import type { ChatMessage, Usage } from "../../gateway/spec.ts";
+import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
+
+/** Token counts and cost of one request, as logged. */
+export interface RequestCharge {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  costNanoUsd: bigint;
+  /** True when the provider reported no usage and the counts are estimates. */
+  usageEstimated: boolean;
+}
+
+export const noCharge: RequestCharge = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 0n, usageEstimated: false };
+
+/**
+ * Prices a request from the provider's usage or, when it reported none (a cancelled stream,
+ * a server that ignores include_usage), from estimates of the prompt and of the text received,
+ * so spend is never silently zero.
+ */
+export function chargeFor(deployment: Deployment, usage: Usage | null | undefined, estimate: { messages: ChatMessage[]; completionText: string }): RequestCharge {
+  const tokens = usage
+    ? {
+        promptTokens: usage.prompt_tokens ?? 0,
+        completionTokens: usage.completion_tokens ?? 0,
+        cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+        reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+      }
+    : { promptTokens: estimatePromptTokens(estimate.messages), completionTokens: estimateTokens(estimate.completionText), cachedTokens: 0, reasoningTokens: 0 };
+  const cost = deployment.price ? costNanoUsd(deployment.price, tokens) : 0n;
+  return { ...tokens, costNanoUsd: cost, usageEstimated: !usage };
+}
+
+/**
+ * Turns anything thrown while serving a request into the GatewayError the caller sees:
+ * the caller going away is CANCELLED, the gateway's own timeout is an upstream timeout,
+ * and anything unexpected is a PROVIDER_ERROR that keeps its cause (and is not shown verbatim).
+ */
+export function toGatewayError(error: unknown, callerSignal: AbortSignal | undefined, provider: string | undefined): GatewayError {
+  if (callerSignal?.aborted) return new GatewayError("CANCELLED", "The caller cancelled the request.", { cause: error });
+  if (error instanceof GatewayError) return error;
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return new UpstreamError({ provider: provider ?? "unknown", kind: "timeout", message: "The provider did not answer within the configured timeout.", cause: error });
+  }
+  return new UpstreamError({ provider: provider ?? "unknown", kind: "invalid-response", message: "The provider call failed unexpectedly.", cause: error });
+}

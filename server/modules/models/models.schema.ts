@@ -1,0 +1,36 @@
+import { builder } from "../../graphql/builder.ts";
+import type { ModelView } from "./models.service.ts";
+
+const ModelDeployment = builder.objectRef<ModelView["deployments"][number]>("ModelDeployment").implement({
+  description: "One upstream that serves a model name.",
+  fields: (t) => ({
+    id: t.exposeString("id"),
+    provider: t.exposeString("provider"),
+    model: t.exposeString("model", { description: "The model id sent upstream." }),
+    healthy: t.exposeBoolean("healthy"),
+  }),
+});
+
+const Model = builder.objectRef<ModelView>("Model").implement({
+  description: "A model name callers may send, with its context window, prices and deployments.",
+  fields: (t) => ({
+    name: t.exposeString("name", { description: 'What clients send as "model". A name ending in "/*" serves any model of that provider.' }),
+    provider: t.exposeString("provider"),
+    isWildcard: t.exposeBoolean("isWildcard"),
+    contextWindow: t.exposeInt("contextWindow", { nullable: true }),
+    maxOutputTokens: t.exposeInt("maxOutputTokens", { nullable: true }),
+    inputPricePerMillion: t.field({ type: "Usd", nullable: true, description: "USD per million prompt tokens.", resolve: (model) => model.price?.inputNanoUsdPerMillion ?? null }),
+    cachedInputPricePerMillion: t.field({ type: "Usd", nullable: true, resolve: (model) => model.price?.cachedInputNanoUsdPerMillion ?? null }),
+    outputPricePerMillion: t.field({ type: "Usd", nullable: true, description: "USD per million completion tokens.", resolve: (model) => model.price?.outputNanoUsdPerMillion ?? null }),
+    priceSource: t.string({ nullable: true, description: "config (an override) or genai-prices (the bundled price data).", resolve: (model) => model.price?.source ?? null }),
+    deployments: t.expose("deployments", { type: [ModelDeployment] }),
+  }),
+});
+
+builder.queryField("models", (t) =>
+  t.field({
+    type: [Model],
+    description: "The models the caller may use.",
+    resolve: (_root, _args, context) => context.services.models.list(),
+  }),
+);

@@ -1,0 +1,120 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from "@pothos/plugin-relay";
+import { builder } from "../../graphql/builder.ts";
+import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import type { SpendRow as SpendRowData } from "../../storage/request-log-repository.ts";
+
+const SpendGroupBy = builder.enumType("SpendGroupBy", { values: ["TEAM", "API_KEY", "MODEL", "PROVIDER", "DAY"] as const });
+const RequestStatus = builder.enumType("RequestStatus", { values: { SUCCESS: { value: "success" }, ERROR: { value: "error" }, CANCELLED: { value: "cancelled" } } as const });
+
+const SpendRow = builder.objectRef<SpendRowData>("SpendRow").implement({
+  description: "Totals for one group (a team, key, model, provider or UTC day).",
+  fields: (t) => ({
+    key: t.exposeString("key", { nullable: true, description: "The group's value (model name, provider, team id, key id or YYYY-MM-DD); null for requests without one." }),
+    requests: t.exposeInt("requests"),
+    promptTokens: t.exposeInt("promptTokens"),
+    completionTokens: t.exposeInt("completionTokens"),
+    costUsd: t.field({ type: "Usd", resolve: (row) => row.costNanoUsd }),
+  }),
+});
+
+/** Rows from the database and live entries from the event feed share this shape. */
+type NullableOptional<Shape> = { [Key in keyof Shape]: undefined extends Shape[Key] ? Shape[Key] | null : Shape[Key] };
+type RequestLogView = NullableOptional<Omit<RequestLogEntry, "attempts" | "metadata" | "source" | "status">> & { source: string; status: string; attempts: unknown; metadata?: unknown };
+
+const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implement({
+  description: "One request's metadata: never its prompt or completion text.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    requestedModel: t.exposeString("requestedModel"),
+    model: t.exposeString("model", { nullable: true }),
+    provider: t.exposeString("provider", { nullable: true }),
+    deployment: t.exposeString("deployment", { nullable: true }),
+    status: t.field({ type: RequestStatus, resolve: (log) => log.status as RequestLogEntry["status"] }),
+    errorCode: t.exposeString("errorCode", { nullable: true }),
+    errorMessage: t.exposeString("errorMessage", { nullable: true }),
+    httpStatus: t.exposeInt("httpStatus", { nullable: true }),
+    source: t.exposeString("source"),
+    stream: t.exposeBoolean("stream"),
+    promptTokens: t.exposeInt("promptTokens"),
+    completionTokens: t.exposeInt("completionTokens"),
+    cachedTokens: t.exposeInt("cachedTokens"),
+    reasoningTokens: t.exposeInt("reasoningTokens"),
+    costUsd: t.field({ type: "Usd", resolve: (log) => log.costNanoUsd }),
+    latencyMs: t.exposeInt("latencyMs"),
+    timeToFirstTokenMs: t.exposeInt("timeToFirstTokenMs", { nullable: true }),
+    apiKeyId: t.exposeID("apiKeyId", { nullable: true }),
+    teamId: t.exposeID("teamId", { nullable: true }),
+    attempts: t.field({ type: "JSON", resolve: (log) => log.attempts }),
+    metadata: t.field({ type: "JSON", nullable: true, resolve: (log) => log.metadata }),
+  }),
+});
+
+const RequestLogFilter = builder.inputType("RequestLogFilter", {
+  fields: (t) => ({
+    model: t.string(),
+    provider: t.string(),
+    status: t.field({ type: RequestStatus }),
+    teamId: t.id(),
+    apiKeyId: t.id(),
+    from: t.field({ type: "DateTime" }),
+    to: t.field({ type: "DateTime" }),
+  }),
+});
+
+builder.queryField("spend", (t) =>
+  t.field({
+    type: [SpendRow],
+    description: "Spend and tokens grouped by team, key, model, provider or day, over [from, to).",
+    args: {
+      groupBy: t.arg({ type: SpendGroupBy, required: true }),
+      from: t.arg({ type: "DateTime" }),
+      to: t.arg({ type: "DateTime" }),
+      teamId: t.arg.id(),
+    },
+    resolve: (_root, args, context) =>
+      context.services.spend.spend(args.groupBy, { from: args.from ?? undefined, to: args.to ?? undefined, teamId: args.teamId ? String(args.teamId) : undefined }),
+  }),
+);
+
+builder.queryField("requestLogs", (t) =>
+  t.connection({
+    type: RequestLog,
+    description: "Request logs, newest first (cursor pagination: first/after).",
+    args: { filter: t.arg({ type: RequestLogFilter }) },
+    resolve: (_root, args, context) => {
+      const { filter } = args;
+      return resolveCursorConnection({ args, toCursor: (log) => (log as RequestLogView).id }, ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+        context.services.spend.listRequestLogs({
+          limit,
+          before,
+          after,
+          inverted,
+          filter: {
+            model: filter?.model ?? undefined,
+            provider: filter?.provider ?? undefined,
+            status: filter?.status ?? undefined,
+            teamId: filter?.teamId ? String(filter.teamId) : undefined,
+            apiKeyId: filter?.apiKeyId ? String(filter.apiKeyId) : undefined,
+            from: filter?.from ?? undefined,
+            to: filter?.to ?? undefined,
+          },
+        }),
+      );
+    },
+  }),
+);
+
+builder.subscriptionField("requestLogged", (t) =>
+  t.field({
+    type: RequestLog,
+    description: "A live feed of request logs as requests finish (optionally one team's).",
+    args: { teamId: t.arg.id() },
+    subscribe: async function* (_root, args, context) {
+      for await (const entry of context.services.events.subscribe("requestLogged")) {
+        if (!args.teamId || entry.teamId === String(args.teamId)) yield entry;
+      }
+    },
+    resolve: (entry: RequestLogView) => entry,
+  }),
+);

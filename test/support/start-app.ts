@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createApp, type App, type AppDependencies } from "../../server/app.ts";
+import { configSchema } from "../../server/config.ts";
+
+export interface TestApp {
+  app: App;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  graphqlUrl: string;
+  directory: string;
+  databaseUrl: string;
+  /** Sends a GraphQL operation in-process through Yoga's fetch (no socket). */
+  graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: Data; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the app in-process on port 0 with its own SQLite file in a temp directory
+ * (DESIGN §10.7). `config` is the YAML config as an object (models, auth, router, ...).
+ */
+export async function startTestApp(config: Record<string, unknown> = {}, dependencies: AppDependencies = {}): Promise<TestApp> {
+  const directory = mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
+  const databaseUrl = `file:${path.join(directory, "switchboard.db")}`;
+  const parsed = configSchema.parse({ ...config, database: { url: databaseUrl }, server: { host: "127.0.0.1", port: 0 } });
+  const app = await createApp(parsed, { shutdownGraceMs: 200, ...dependencies });
+  const { url } = await app.start();
+  return {
+    app,
+    url,
+    graphqlUrl: `${url}/graphql`,
+    directory,
+    databaseUrl,
+    async graphql(query, variables, headers = {}) {
+      const response = await app.fetch("http://switchboard.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return response.json();
+    },
+    async stop() {
+      await app.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A model entry served by a mock upstream. */
+export function mockModel(baseUrl: string, name = "gpt-4o-mini", extra: Record<string, unknown> = {}) {
+  return { name, provider: "openai", model: name, apiKey: "sk-upstream-test", apiBase: baseUrl, ...extra };
+}
