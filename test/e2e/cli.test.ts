@@ -1,0 +1,161 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { createSwitchboardClient } from "../../client/index.ts";
+import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
+
+const repositoryRoot = path.resolve(import.meta.dirname, "../..");
+const cli = path.join(repositoryRoot, "bin/switchboard.mjs");
+
+interface RunningCli {
+  process: ChildProcessWithoutNullStreams;
+  output: () => string;
+  url: string;
+}
+
+/** Spawns the real CLI and waits for the banner that prints its URLs. */
+async function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunningCli> {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env } });
+  let output = "";
+  child.stdout.on("data", (data) => (output += data));
+  child.stderr.on("data", (data) => (output += data));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the CLI did not start:\n${output}`)), 30_000);
+    child.stdout.on("data", () => {
+      const match = /GraphQL:\s+(http:\/\/[^/\s]+)\/graphql/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the CLI exited with ${code}:\n${output}`));
+    });
+  });
+  return { process: child, output: () => output, url };
+}
+
+/** Runs the CLI to completion (for commands that should fail at start). */
+function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? "", ...options.env } });
+    let output = "";
+    child.stdout.on("data", (data) => (output += data));
+    child.stderr.on("data", (data) => (output += data));
+    child.once("exit", (code) => resolve({ code, output }));
+  });
+}
+
+function stopCli(running: RunningCli, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  return new Promise((resolve) => {
+    running.process.once("exit", (code) => resolve(code));
+    running.process.kill(signal);
+  });
+}
+
+describe("the switchboard CLI, as a user runs it", () => {
+  let upstream: MockUpstream;
+  let workingDirectory: string;
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAIUpstream();
+    workingDirectory = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-"));
+  });
+  afterAll(async () => {
+    await upstream?.stop();
+    rmSync(workingDirectory, { recursive: true, force: true });
+  });
+
+  it("starts from switchboard.yaml, creates its SQLite database, serves the typed client and the openai SDK, and writes every log on SIGTERM", async () => {
+    writeFileSync(
+      path.join(workingDirectory, "switchboard.yaml"),
+      ["models:", "  - name: gpt-4o-mini", "    provider: openai", '    apiKey: "${UPSTREAM_KEY}"', `    apiBase: ${upstream.baseUrl}`].join("\n"),
+    );
+    const running = await startCli(["--port", "0"], { cwd: workingDirectory, env: { UPSTREAM_KEY: "sk-from-env" } });
+    expect(running.output()).toContain(`REST:     ${running.url}/v1`);
+    expect(running.output()).toMatch(/Models:\s+gpt-4o-mini \(openai\)/);
+    expect(running.output()).toContain("Auth:     off");
+
+    const client = createSwitchboardClient({ url: `${running.url}/graphql`, webSocketImpl: WebSocket });
+    const chat = await client.chat({ model: "gpt-4o-mini", messages: [{ role: "USER", content: "Hello" }] });
+    expect(chat.__typename).toBe("ChatCompletion");
+    if (chat.__typename !== "ChatCompletion") throw new Error("unreachable");
+    expect(chat.choices[0].message.content).toBe("Hello from the mock upstream.");
+
+    let streamed = "";
+    let lastCost: string | null | undefined;
+    for await (const chunk of client.stream({ model: "gpt-4o-mini", messages: [{ role: "USER", content: "Hello" }] })) {
+      streamed += chunk.choices[0]?.delta.content ?? "";
+      lastCost = chunk.costUsd;
+    }
+    expect(streamed).toBe("Hello from the mock upstream.");
+    expect(lastCost).toBe("0.000006");
+    const models = await client.models();
+    expect(models.map((model) => model.name)).toEqual(["gpt-4o-mini"]);
+    await client.close();
+
+    const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    expect(completion.choices[0].message.content).toBe("Hello from the mock upstream.");
+    let sdkText = "";
+    for await (const chunk of await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true })) {
+      sdkText += chunk.choices[0]?.delta.content ?? "";
+    }
+    expect(sdkText).toBe("Hello from the mock upstream.");
+    expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-from-env");
+
+    // Stop right away: the batched log writer must flush on SIGTERM, so nothing is lost.
+    expect(await stopCli(running)).toBe(0);
+    const database = new Database(path.join(workingDirectory, ".switchboard/switchboard.db"), { readonly: true });
+    const rows = database.prepare("SELECT status, stream, source, costNanoUsd FROM RequestLog ORDER BY createdAt").all() as Array<{ status: string; stream: number; source: string; costNanoUsd: number }>;
+    database.close();
+    expect(rows).toHaveLength(4);
+    expect(rows.map((row) => [row.source, row.stream])).toEqual([
+      ["graphql", 0],
+      ["graphql-subscription", 1],
+      ["rest", 0],
+      ["rest", 1],
+    ]);
+    expect(rows.every((row) => row.status === "success" && Number(row.costNanoUsd) === 6000)).toBe(true);
+  });
+
+  it("serves one model from --model/--api-key/--api-base without a config file", async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-model-"));
+    const running = await startCli(["--model", "openai/gpt-4o-mini", "--api-key", "sk-cli", "--api-base", upstream.baseUrl, "--port", "0"], { cwd: empty });
+    const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    expect(completion.choices[0].message.content).toBe("Hello from the mock upstream.");
+    expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-cli");
+    expect(await stopCli(running, "SIGINT")).toBe(0);
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  it("prints every config problem at once and exits non-zero", async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-bad-"));
+    writeFileSync(path.join(directory, "bad.yaml"), ["models:", "  - name: x", "    provider: nope", "  - name: y", "    provider: openai"].join("\n"));
+    const { code, output } = await runCli(["--config", "bad.yaml"], { cwd: directory });
+    expect(code).toBe(78);
+    expect(output).toContain("bad.yaml: models[0].provider");
+    expect(output).toContain("bad.yaml: models[1].apiKey");
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("refuses to bind beyond loopback without a master key", async () => {
+    const { code, output } = await runCli(["--host", "0.0.0.0", "--port", "0"], { cwd: workingDirectory });
+    expect(code).toBe(78);
+    expect(output).toMatch(/refusing to listen on 0\.0\.0\.0 without a master key/);
+  });
+
+  it("rejects unknown flags with the usage text", async () => {
+    const { code, output } = await runCli(["--prot", "4000"], { cwd: workingDirectory });
+    expect(code).toBe(2);
+    expect(output).toMatch(/Unknown option '--prot'/);
+    expect(output).toContain("Usage:");
+  });
+});
