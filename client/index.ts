@@ -80,6 +80,8 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch,
       webSocketImpl: implementation,
       connectionParams: authorization ? { authorization } : {},
       lazy: true,
+      // 4403 is the gateway refusing the key: trying again cannot help (graphql-ws would retry it).
+      shouldRetry: (event) => (event as { code?: number } | undefined)?.code !== 4403,
     });
     return webSocketClient;
   }
