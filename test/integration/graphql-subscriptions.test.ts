@@ -45,13 +45,6 @@ describe("GraphQL subscriptions", () => {
     return client;
   }
 
-  async function latestLog() {
-    await gateway.app.logWriter.flush();
-    const { data } = await gateway.graphql<{ requestLogs: { edges: Array<{ node: Record<string, any> }> } }>(
-      `{ requestLogs(first: 1) { edges { node { status errorCode stream source completionTokens costUsd timeToFirstTokenMs } } } }`,
-    );
-    return data!.requestLogs.edges[0].node;
-  }
 
   it("streams text deltas over graphql-ws; the last chunk carries finishReason, usage and costUsd", async () => {
     const chunks: Chunk[] = [];
@@ -67,7 +60,7 @@ describe("GraphQL subscriptions", () => {
     expect(last.usage).toEqual({ promptTokens: 12, completionTokens: 7, totalTokens: 19 });
     expect(last.costUsd).toBe("0.000006");
     expect(upstream.requests.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
-    expect(await latestLog()).toMatchObject({ status: "SUCCESS", stream: true, source: "graphql-subscription", completionTokens: 7, costUsd: "0.000006" });
+    expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", stream: true, source: "graphql-subscription", completionTokens: 7, costUsd: "0.000006" });
   });
 
   it("aborts the upstream request when the subscriber completes early, and logs it as cancelled", async () => {
@@ -80,7 +73,7 @@ describe("GraphQL subscriptions", () => {
     }
     await upstream.waitForClosedRequest();
     expect(upstream.closedRequests).toBe(closedBefore + 1);
-    const log = await latestLog();
+    const log = await gateway.latestLog();
     expect(log).toMatchObject({ status: "CANCELLED", stream: true });
     expect(log.completionTokens).toBeGreaterThan(0);
   });
@@ -103,7 +96,7 @@ describe("GraphQL subscriptions", () => {
     await socketClient.dispose();
     await upstream.waitForClosedRequest();
     expect(upstream.closedRequests).toBe(closedBefore + 1);
-    expect(await latestLog()).toMatchObject({ status: "CANCELLED" });
+    expect(await gateway.latestLog()).toMatchObject({ status: "CANCELLED" });
   });
 
   it("ends with a PROVIDER_ERROR when the upstream drops mid-stream, and logs the failure", async () => {
@@ -122,7 +115,7 @@ describe("GraphQL subscriptions", () => {
     })();
     expect(JSON.stringify(failure)).toContain("PROVIDER_ERROR");
     expect(received.length).toBeGreaterThan(0);
-    expect(await latestLog()).toMatchObject({ status: "ERROR", errorCode: "PROVIDER_ERROR", stream: true });
+    expect(await gateway.latestLog()).toMatchObject({ status: "ERROR", errorCode: "PROVIDER_ERROR", stream: true });
   });
 
   it("reports an unknown model as an error with extensions.code", async () => {

@@ -20,15 +20,6 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     await upstream?.stop();
   });
 
-  async function latestLog() {
-    await gateway.app.logWriter.flush();
-    const { data } = await gateway.graphql<{ requestLogs: { edges: Array<{ node: Record<string, any> }> } }>(
-      `{ requestLogs(first: 1) { edges { node { status errorCode stream source httpStatus completionTokens costUsd requestedModel } } } }`,
-      {},
-      { authorization: `Bearer ${masterKey}` },
-    );
-    return data!.requestLogs.edges[0].node;
-  }
 
   it("creates a completion and returns the gateway's headers", async () => {
     const { data: completion, response } = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] }).withResponse();
@@ -38,7 +29,7 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     expect(response.headers.get("x-switchboard-cost-usd")).toBe("0.000006");
     expect(response.headers.get("x-request-id")).toMatch(/^req_/);
     expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-upstream-test");
-    expect(await latestLog()).toMatchObject({ status: "SUCCESS", source: "rest", costUsd: "0.000006" });
+    expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "rest", costUsd: "0.000006" });
   });
 
   it("streams chunk by chunk and ends with usage when include_usage is asked", async () => {
@@ -59,7 +50,7 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     expect(text).toBe("Hello from the mock upstream.");
     expect(finishReason).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7 });
-    expect(await latestLog()).toMatchObject({ status: "SUCCESS", stream: true, source: "rest", completionTokens: 7 });
+    expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", stream: true, source: "rest", completionTokens: 7 });
   });
 
   it("does not send a usage chunk the caller did not ask for (but still logs usage)", async () => {
@@ -73,7 +64,7 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
     expect(text).not.toContain('"usage"');
     expect(upstream.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
-    expect(await latestLog()).toMatchObject({ completionTokens: 7, costUsd: "0.000006" });
+    expect(await gateway.latestLog()).toMatchObject({ completionTokens: 7, costUsd: "0.000006" });
   });
 
   it("lists models", async () => {
@@ -110,7 +101,7 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     const body = await response.json();
     expect(body.error).toMatchObject({ type: "invalid_request_error", code: "bad_request" });
     expect(body.error.message).toMatch(/not valid JSON/);
-    expect(await latestLog()).toMatchObject({ status: "ERROR", errorCode: "BAD_REQUEST", httpStatus: 400 });
+    expect(await gateway.latestLog()).toMatchObject({ status: "ERROR", errorCode: "BAD_REQUEST", httpStatus: 400 });
     const after = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "still there?" }] });
     expect(after.choices[0].message.content).toBeTruthy();
   });
@@ -129,7 +120,7 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     })();
     expect(received).toBeGreaterThan(0);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
-    expect(await latestLog()).toMatchObject({ status: "ERROR", errorCode: "PROVIDER_ERROR", stream: true });
+    expect(await gateway.latestLog()).toMatchObject({ status: "ERROR", errorCode: "PROVIDER_ERROR", stream: true });
   });
 
   it("aborts the upstream request when the REST caller disconnects", async () => {
@@ -148,6 +139,6 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     }
     await upstream.waitForClosedRequest();
     expect(upstream.closedRequests).toBe(closedBefore + 1);
-    expect(await latestLog()).toMatchObject({ status: "CANCELLED", stream: true });
+    expect(await gateway.latestLog()).toMatchObject({ status: "CANCELLED", stream: true });
   });
 });

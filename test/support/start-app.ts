@@ -13,8 +13,14 @@ export interface TestApp {
   databaseUrl: string;
   /** Sends a GraphQL operation in-process through Yoga's fetch (no socket). */
   graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: Data; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  /** Flushes the log writer and returns the newest request log (the fields tests compare). */
+  latestLog(): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
+
+const latestLogQuery = `{ requestLogs(first: 1) { edges { node {
+  requestedModel status errorCode httpStatus stream source promptTokens completionTokens costUsd timeToFirstTokenMs
+} } } }`;
 
 /**
  * Builds the app in-process on port 0 with its own SQLite file in a temp directory
@@ -26,7 +32,8 @@ export async function startTestApp(config: Record<string, unknown> = {}, depende
   const parsed = configSchema.parse({ ...config, database: { url: databaseUrl }, server: { host: "127.0.0.1", port: 0 } });
   const app = await createApp(parsed, { shutdownGraceMs: 200, ...dependencies });
   const { url } = await app.start();
-  return {
+  const masterKey = parsed.auth.masterKey;
+  const testApp: TestApp = {
     app,
     url,
     graphqlUrl: `${url}/graphql`,
@@ -40,11 +47,22 @@ export async function startTestApp(config: Record<string, unknown> = {}, depende
       });
       return response.json();
     },
+    async latestLog() {
+      await app.logWriter.flush();
+      const { data, errors } = await testApp.graphql<{ requestLogs: { edges: Array<{ node: Record<string, unknown> }> } }>(
+        latestLogQuery,
+        {},
+        masterKey ? { authorization: `Bearer ${masterKey}` } : {},
+      );
+      if (!data) throw new Error(`requestLogs failed: ${JSON.stringify(errors)}`);
+      return data.requestLogs.edges[0].node;
+    },
     async stop() {
       await app.stop();
       rmSync(directory, { recursive: true, force: true });
     },
   };
+  return testApp;
 }
 
 /** A model entry served by a mock upstream. */
