@@ -1,4 +1,3 @@
-import type { Prisma } from "../generated/sqlite/client.ts";
 import type { PrismaClient } from "./db.ts";
 import type { RequestLogEntry } from "./log-writer.ts";
 
@@ -31,6 +30,26 @@ const groupColumn = {
   DAY: "day",
 } as const;
 
+const insertColumns = [
+  "id", "createdAt", "day", "apiKeyId", "teamId", "source", "requestedModel", "model", "provider", "deployment",
+  "status", "errorCode", "errorMessage", "httpStatus", "promptTokens", "completionTokens", "cachedTokens",
+  "reasoningTokens", "costNanoUsd", "latencyMs", "timeToFirstTokenMs", "stream", "attempts", "metadata",
+] as const;
+const insertPrefix = `INSERT INTO "RequestLog" (${insertColumns.map((column) => `"${column}"`).join(", ")}) VALUES`;
+const rowPlaceholders = `(${insertColumns.map(() => "?").join(", ")})`;
+/** Stays well under SQLite's limit of 32,766 bound parameters per statement. */
+const rowsPerInsert = 500;
+
+function toRow(entry: RequestLogEntry): unknown[] {
+  const row: Partial<Record<(typeof insertColumns)[number], unknown>> = {
+    ...entry,
+    day: entry.createdAt.toISOString().slice(0, 10),
+    attempts: JSON.stringify(entry.attempts),
+    metadata: entry.metadata === undefined ? null : JSON.stringify(entry.metadata),
+  };
+  return insertColumns.map((column) => row[column] ?? null);
+}
+
 /** Reads and writes RequestLog rows; the only code that knows their table shape. */
 export function createRequestLogRepository(prisma: PrismaClient) {
   function whereFor(filter: RequestLogFilter = {}) {
@@ -44,16 +63,17 @@ export function createRequestLogRepository(prisma: PrismaClient) {
     };
   }
 
-  /** One insert for a whole batch (called by the log writer, never per request). */
+  /**
+   * One multi-row INSERT per batch (called by the log writer, never per request). Raw SQL on
+   * purpose: Prisma's createMany costs ~0.5 ms of CPU per row here (its query compiler), this
+   * ~0.03 ms, and it runs on the hot path's event loop. The driver adapter still converts
+   * Dates, booleans and BigInts exactly as Prisma's own writes do.
+   */
   async function insertMany(entries: RequestLogEntry[]): Promise<void> {
-    await prisma.requestLog.createMany({
-      data: entries.map((entry) => ({
-        ...entry,
-        day: entry.createdAt.toISOString().slice(0, 10),
-        attempts: entry.attempts as Prisma.InputJsonValue,
-        metadata: entry.metadata as Prisma.InputJsonValue | undefined,
-      })),
-    });
+    for (let start = 0; start < entries.length; start += rowsPerInsert) {
+      const chunk = entries.slice(start, start + rowsPerInsert);
+      await prisma.$executeRawUnsafe(`${insertPrefix} ${chunk.map(() => rowPlaceholders).join(", ")}`, ...chunk.flatMap(toRow));
+    }
   }
 
   /**

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../server/storage/db.ts";
+import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
+import { createRequestLogRepository, type RequestLogRepository } from "../../server/storage/request-log-repository.ts";
+
+function entry(overrides: Partial<RequestLogEntry> & Pick<RequestLogEntry, "id" | "createdAt">): RequestLogEntry {
+  return {
+    source: "rest",
+    requestedModel: "gpt-4o-mini",
+    model: "gpt-4o-mini",
+    provider: "openai",
+    deployment: "openai:gpt-4o-mini#0",
+    status: "success",
+    httpStatus: 200,
+    promptTokens: 10,
+    completionTokens: 5,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    costNanoUsd: 1_000n,
+    latencyMs: 12,
+    stream: false,
+    attempts: [],
+    ...overrides,
+  };
+}
+
+describe("request log repository (batched writes, reads through Prisma)", () => {
+  let directory: string;
+  let database: Database;
+  let repository: RequestLogRepository;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
+    database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
+    repository = createRequestLogRepository(database.prisma);
+    await repository.insertMany([
+      entry({ id: "a", createdAt: new Date("2026-11-24T23:59:59.999Z"), teamId: "team-1", apiKeyId: "key-1", costNanoUsd: 9_007_199_254_740_993n }),
+      entry({
+        id: "b",
+        createdAt: new Date("2026-11-25T00:00:00.000Z"),
+        teamId: "team-1",
+        status: "error",
+        errorCode: "PROVIDER_ERROR",
+        errorMessage: "boom",
+        httpStatus: 502,
+        stream: true,
+        timeToFirstTokenMs: 40,
+        attempts: [{ deployment: "openai:gpt-4o-mini#0", provider: "openai", status: "error", errorCode: "PROVIDER_ERROR", httpStatus: 502, latencyMs: 3 }],
+        metadata: { usageEstimated: true },
+      }),
+      entry({ id: "c", createdAt: new Date("2026-11-25T10:00:00.000Z"), requestedModel: "cheap", provider: "openai-compatible", costNanoUsd: 7n }),
+    ]);
+  });
+  afterAll(async () => {
+    await database?.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("reads back exactly what was written: dates, BigInt money past 2^53, booleans, JSON and nulls", async () => {
+    const rows = await repository.list({ limit: 10 });
+    expect(rows.map((row) => row.id)).toEqual(["c", "b", "a"]);
+    const [, failed, first] = rows;
+    expect(first.createdAt).toEqual(new Date("2026-11-24T23:59:59.999Z"));
+    expect(first.costNanoUsd).toBe(9_007_199_254_740_993n);
+    expect(first).toMatchObject({ day: "2026-11-24", teamId: "team-1", apiKeyId: "key-1", stream: false, errorCode: null, metadata: null, attempts: [] });
+    expect(failed).toMatchObject({ day: "2026-11-25", stream: true, status: "error", httpStatus: 502, timeToFirstTokenMs: 40, metadata: { usageEstimated: true } });
+    expect(failed.attempts).toEqual([{ deployment: "openai:gpt-4o-mini#0", provider: "openai", status: "error", errorCode: "PROVIDER_ERROR", httpStatus: 502, latencyMs: 3 }]);
+  });
+
+  it("filters by time range, model, status and team, and pages with cursors", async () => {
+    const ids = async (filter: Parameters<RequestLogRepository["list"]>[0]["filter"]) => (await repository.list({ limit: 10, filter })).map((row) => row.id);
+    expect(await ids({ from: new Date("2026-11-25T00:00:00.000Z") })).toEqual(["c", "b"]);
+    expect(await ids({ to: new Date("2026-11-25T00:00:00.000Z") })).toEqual(["a"]);
+    expect(await ids({ model: "cheap" })).toEqual(["c"]);
+    expect(await ids({ status: "error" })).toEqual(["b"]);
+    expect(await ids({ teamId: "team-1" })).toEqual(["b", "a"]);
+    expect((await repository.list({ limit: 10, after: "c" })).map((row) => row.id)).toEqual(["b", "a"]);
+    expect((await repository.list({ limit: 1, before: "a", inverted: true })).map((row) => row.id)).toEqual(["b"]);
+  });
+
+  it("sums spend exactly per group", async () => {
+    expect(await repository.spend("DAY")).toEqual([
+      { key: "2026-11-24", requests: 1, promptTokens: 10, completionTokens: 5, costNanoUsd: 9_007_199_254_740_993n },
+      { key: "2026-11-25", requests: 2, promptTokens: 20, completionTokens: 10, costNanoUsd: 1_007n },
+    ]);
+    expect((await repository.spend("MODEL")).map((row) => [row.key, row.requests])).toEqual([["cheap", 1], ["gpt-4o-mini", 2]]);
+    expect((await repository.spend("PROVIDER")).map((row) => row.key)).toEqual(["openai", "openai-compatible"]);
+    expect((await repository.spend("TEAM")).map((row) => [row.key, row.requests])).toEqual([[null, 1], ["team-1", 2]]);
+    expect((await repository.spend("API_KEY", { teamId: "team-1" })).map((row) => [row.key, row.requests])).toEqual([[null, 1], ["key-1", 1]]);
+  });
+});
