@@ -24,10 +24,13 @@ export interface RequestLogEntry {
   cachedTokens: number;
   reasoningTokens: number;
   costNanoUsd: bigint;
+  /** The provider reported no usage; the token counts are estimates. */
+  usageEstimated: boolean;
   latencyMs: number;
   timeToFirstTokenMs?: number;
   stream: boolean;
   attempts: Array<{ deployment: string; provider: string; status: "success" | "error" | "cancelled"; errorCode?: string; httpStatus?: number; latencyMs: number }>;
+  /** The caller's tags from the request's `metadata`. */
   metadata?: Record<string, unknown>;
 }
 

@@ -33,7 +33,7 @@ const groupColumn = {
 const insertColumns = [
   "id", "createdAt", "day", "apiKeyId", "teamId", "source", "requestedModel", "model", "provider", "deployment",
   "status", "errorCode", "errorMessage", "httpStatus", "promptTokens", "completionTokens", "cachedTokens",
-  "reasoningTokens", "costNanoUsd", "latencyMs", "timeToFirstTokenMs", "stream", "attempts", "metadata",
+  "reasoningTokens", "costNanoUsd", "usageEstimated", "latencyMs", "timeToFirstTokenMs", "stream", "attempts", "metadata",
 ] as const;
 const insertPrefix = `INSERT INTO "RequestLog" (${insertColumns.map((column) => `"${column}"`).join(", ")}) VALUES`;
 const rowPlaceholders = `(${insertColumns.map(() => "?").join(", ")})`;

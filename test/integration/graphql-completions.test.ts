@@ -103,6 +103,23 @@ describe("GraphQL completions", () => {
     });
   });
 
+  it("keeps the caller's metadata in the request log and estimates usage the provider did not report", async () => {
+    upstream.enqueue({ type: "completion", usage: null });
+    const { data } = await gateway.graphql<{ createChatCompletion: Record<string, any> }>(chatMutation, { input: { ...hello, metadata: { feature: "search", userTier: 2 } } });
+    expect(data!.createChatCompletion.usage).toBeNull();
+    await gateway.app.logWriter.flush();
+    const logs = await gateway.graphql<{ requestLogs: { edges: Array<{ node: Record<string, any> }> } }>(
+      `{ requestLogs(first: 1) { edges { node { metadata usageEstimated promptTokens completionTokens costUsd } } } }`,
+    );
+    const log = logs.data!.requestLogs.edges[0].node;
+    expect(log.metadata).toEqual({ feature: "search", userTier: 2 });
+    expect(log.usageEstimated).toBe(true);
+    expect(log.promptTokens).toBeGreaterThan(0);
+    expect(log.completionTokens).toBeGreaterThan(0);
+    expect(log.costUsd).not.toBe("0");
+    expect(upstream.requests.at(-1)!.body.metadata).toBeUndefined();
+  });
+
   it("returns tool calls from the provider", async () => {
     upstream.enqueue({ type: "completion", content: null, toolCalls: [{ id: "call_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } }], finishReason: "tool_calls" });
     const { data } = await gateway.graphql<{ createChatCompletion: Record<string, any> }>(chatMutation, { input: hello });

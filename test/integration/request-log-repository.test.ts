@@ -20,6 +20,7 @@ function entry(overrides: Partial<RequestLogEntry> & Pick<RequestLogEntry, "id" 
     cachedTokens: 0,
     reasoningTokens: 0,
     costNanoUsd: 1_000n,
+    usageEstimated: false,
     latencyMs: 12,
     stream: false,
     attempts: [],
@@ -49,7 +50,8 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
         stream: true,
         timeToFirstTokenMs: 40,
         attempts: [{ deployment: "openai:gpt-4o-mini#0", provider: "openai", status: "error", errorCode: "PROVIDER_ERROR", httpStatus: 502, latencyMs: 3 }],
-        metadata: { usageEstimated: true },
+        usageEstimated: true,
+        metadata: { team: "search", feature: "autocomplete" },
       }),
       entry({ id: "c", createdAt: new Date("2026-11-25T10:00:00.000Z"), requestedModel: "cheap", provider: "openai-compatible", costNanoUsd: 7n }),
     ]);
@@ -65,8 +67,8 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     const [, failed, first] = rows;
     expect(first.createdAt).toEqual(new Date("2026-11-24T23:59:59.999Z"));
     expect(first.costNanoUsd).toBe(9_007_199_254_740_993n);
-    expect(first).toMatchObject({ day: "2026-11-24", teamId: "team-1", apiKeyId: "key-1", stream: false, errorCode: null, metadata: null, attempts: [] });
-    expect(failed).toMatchObject({ day: "2026-11-25", stream: true, status: "error", httpStatus: 502, timeToFirstTokenMs: 40, metadata: { usageEstimated: true } });
+    expect(first).toMatchObject({ day: "2026-11-24", teamId: "team-1", apiKeyId: "key-1", stream: false, usageEstimated: false, errorCode: null, metadata: null, attempts: [] });
+    expect(failed).toMatchObject({ day: "2026-11-25", stream: true, status: "error", httpStatus: 502, timeToFirstTokenMs: 40, usageEstimated: true, metadata: { team: "search", feature: "autocomplete" } });
     expect(failed.attempts).toEqual([{ deployment: "openai:gpt-4o-mini#0", provider: "openai", status: "error", errorCode: "PROVIDER_ERROR", httpStatus: 502, latencyMs: 3 }]);
   });
 

@@ -13,6 +13,7 @@ function entry(id: string): RequestLogEntry {
     cachedTokens: 0,
     reasoningTokens: 0,
     costNanoUsd: 1n,
+    usageEstimated: false,
     latencyMs: 1,
     stream: false,
     attempts: [],

@@ -61,10 +61,12 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
     let recorded = false;
     const startedAt = now();
     const requestId = context.requestId ?? createRequestId();
-    const requestedModel = typeof (body as { model?: unknown })?.model === "string" ? (body as { model: string }).model : "";
+    const { model, metadata } = (body ?? {}) as { model?: unknown; metadata?: unknown };
+    const requestedModel = typeof model === "string" ? model : "";
+    const callerMetadata = metadata && typeof metadata === "object" && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : undefined;
     const base = { id: requestId, createdAt: new Date(startedAt), apiKeyId: context.principal.apiKeyId, teamId: context.principal.teamId, source: context.source, requestedModel };
 
-    function record(outcome: { status: RequestLogEntry["status"]; deployment?: Deployment; charge?: RequestCharge; error?: GatewayError; stream: boolean; timeToFirstTokenMs?: number; metadata?: Record<string, unknown> }) {
+    function record(outcome: { status: RequestLogEntry["status"]; deployment?: Deployment; charge?: RequestCharge; error?: GatewayError; stream: boolean; timeToFirstTokenMs?: number }) {
       const latencyMs = now() - startedAt;
       if (!recorded) {
         recorded = true;
@@ -87,11 +89,12 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
         cachedTokens: charge.cachedTokens,
         reasoningTokens: charge.reasoningTokens,
         costNanoUsd: charge.costNanoUsd,
+        usageEstimated: charge.usageEstimated,
         latencyMs,
         timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         stream: outcome.stream,
         attempts: deployment ? [{ deployment: deployment.id, provider: deployment.provider, status: outcome.status, errorCode: error?.code, httpStatus: error?.status, latencyMs }] : [],
-        metadata: { ...outcome.metadata, ...(charge.usageEstimated ? { usageEstimated: true } : {}) },
+        metadata: callerMetadata,
       });
       return latencyMs;
     }

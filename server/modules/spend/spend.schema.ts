@@ -41,12 +41,13 @@ const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implement({
     cachedTokens: t.exposeInt("cachedTokens"),
     reasoningTokens: t.exposeInt("reasoningTokens"),
     costUsd: t.field({ type: "Usd", resolve: (log) => log.costNanoUsd }),
+    usageEstimated: t.exposeBoolean("usageEstimated", { description: "The provider reported no usage; tokens and cost are estimates (about 4 characters per token)." }),
     latencyMs: t.exposeInt("latencyMs"),
     timeToFirstTokenMs: t.exposeInt("timeToFirstTokenMs", { nullable: true }),
     apiKeyId: t.exposeID("apiKeyId", { nullable: true }),
     teamId: t.exposeID("teamId", { nullable: true }),
     attempts: t.field({ type: "JSON", resolve: (log) => log.attempts }),
-    metadata: t.field({ type: "JSON", nullable: true, resolve: (log) => log.metadata }),
+    metadata: t.field({ type: "JSON", nullable: true, description: "The caller's tags (the request's metadata).", resolve: (log) => log.metadata }),
   }),
 });
 

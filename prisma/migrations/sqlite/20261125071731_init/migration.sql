@@ -58,6 +58,7 @@ CREATE TABLE "RequestLog" (
     "cachedTokens" INTEGER NOT NULL DEFAULT 0,
     "reasoningTokens" INTEGER NOT NULL DEFAULT 0,
     "costNanoUsd" BIGINT NOT NULL DEFAULT 0,
+    "usageEstimated" BOOLEAN NOT NULL DEFAULT false,
     "latencyMs" INTEGER NOT NULL,
     "timeToFirstTokenMs" INTEGER,
     "stream" BOOLEAN NOT NULL DEFAULT false,
