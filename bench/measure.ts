@@ -1,0 +1,187 @@
+import path from "node:path";
+import type { ProcessStats, ServerProcess } from "./child-process.ts";
+import { combine, runLoad, summarize, type LoadResult, type RawLoad, type RunOptions } from "./load.ts";
+import type { RequestSpec } from "./scenarios.ts";
+
+/** How hard and how long each scenario is driven. */
+export interface Settings {
+  /** Scenarios are measured in turn, this many times over, and each one's runs merged: slow drifts in background load then hit every scenario alike. */
+  rounds: number;
+  sequentialWarmup: number;
+  /** Measured one-at-a-time requests per scenario, over all rounds. */
+  sequentialRequests: number;
+  connections: number;
+  /** Warm-up at full concurrency before the first round (later rounds: a quarter of it). */
+  warmupMs: number;
+  /** Measured time at full concurrency per scenario, over all rounds. */
+  durationMs: number;
+  memoryRequests: number;
+  memoryMs: number;
+  memorySegments: number;
+  /** When set, each scenario's server is CPU-profiled over its last round, into this folder. */
+  profileDirectory?: string;
+}
+
+/** One target: a server process and the request sent to it. */
+export interface Scenario {
+  name: string;
+  description: string;
+  server: ServerProcess;
+  spec: RequestSpec;
+}
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  sequential: LoadResult;
+  throughput: LoadResult;
+  /** CPU the server process spent per measured request (user + system), in microseconds. */
+  serverCpuMicrosPerRequest: { sequential: number; throughput: number };
+  /** The server's event-loop delay during the measured throughput load (worst round). */
+  serverEventLoopDelay: { p99Ms: number; maxMs: number };
+  /** The server process before the scenario's first round and after its last, each after a full GC. */
+  serverMemory: { before: ProcessStats; after: ProcessStats };
+  /** The .cpuprofile written for this scenario (with --profile). */
+  profile?: string;
+}
+
+interface Progress {
+  scenario: Scenario;
+  sequential: RawLoad[];
+  throughput: RawLoad[];
+  cpu: { sequential: Meter; throughput: Meter };
+  before?: ProcessStats;
+  after?: ProcessStats;
+  profile?: string;
+}
+
+interface Meter {
+  micros: number;
+  requests: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+const newMeter = (): Meter => ({ micros: 0, requests: 0, loopDelayP99Ms: 0, loopDelayMaxMs: 0 });
+
+/** Runs one bounded load with the server's CPU and event-loop delay metered over the measured part only. */
+async function metered(server: ServerProcess, options: RunOptions, meter: Meter): Promise<RawLoad> {
+  let before: ProcessStats | undefined;
+  const load = await runLoad(server.url, {
+    ...options,
+    beforeMeasured: async () => {
+      await options.beforeMeasured?.();
+      before = await server.stats({ reset: true });
+    },
+  });
+  const after = await server.stats();
+  meter.micros += after.cpuMicros - before!.cpuMicros;
+  meter.requests += load.totals.length + load.errors;
+  meter.loopDelayP99Ms = Math.max(meter.loopDelayP99Ms, after.eventLoopDelay.p99Ms);
+  meter.loopDelayMaxMs = Math.max(meter.loopDelayMaxMs, after.eventLoopDelay.maxMs);
+  return load;
+}
+
+/** Sequential latency, then throughput at `connections`, for every scenario, round after round. */
+export async function measureScenarios(scenarios: Scenario[], settings: Settings, log: (line: string) => void): Promise<ScenarioResult[]> {
+  const progress: Progress[] = scenarios.map((scenario) => ({ scenario, sequential: [], throughput: [], cpu: { sequential: newMeter(), throughput: newMeter() } }));
+  const sequentialPerRound = Math.ceil(settings.sequentialRequests / settings.rounds);
+  const durationPerRound = settings.durationMs / settings.rounds;
+  for (let round = 0; round < settings.rounds; round += 1) {
+    const isFirst = round === 0;
+    const isLast = round === settings.rounds - 1;
+    for (const entry of progress) {
+      const { server, spec, name } = entry.scenario;
+      if (isFirst) entry.before = await server.stats({ gc: true });
+      const profile = isLast && settings.profileDirectory ? path.join(settings.profileDirectory, `${name}.cpuprofile`) : undefined;
+      const sequential = await metered(
+        server,
+        { connections: 1, durationMs: 120_000, maxRequests: sequentialPerRound, warmupRequests: isFirst ? settings.sequentialWarmup : 50, specs: [spec], beforeMeasured: async () => profile && (await server.profile()) },
+        entry.cpu.sequential,
+      );
+      const throughput = await metered(
+        server,
+        { connections: settings.connections, durationMs: durationPerRound, warmupMs: isFirst ? settings.warmupMs : settings.warmupMs / 4, specs: [spec] },
+        entry.cpu.throughput,
+      );
+      if (profile) await server.profile(profile);
+      entry.profile ??= profile;
+      if (isLast) entry.after = await server.stats({ gc: true });
+      entry.sequential.push(sequential);
+      entry.throughput.push(throughput);
+      const failed = sequential.errors + throughput.errors;
+      log(
+        `round ${round + 1}/${settings.rounds} ${name.padEnd(13)} seq p50 ${summarize(sequential.totals).p50Ms.toFixed(3)} ms, ` +
+          `${((throughput.totals.length * 1000) / throughput.elapsedMs).toFixed(0)} req/s` +
+          (failed > 0 ? `  ! ${failed} failed: ${sequential.firstError ?? throughput.firstError}` : ""),
+      );
+    }
+  }
+  return progress.map(({ scenario, sequential, throughput, cpu, before, after, profile }) => ({
+    name: scenario.name,
+    description: scenario.description,
+    sequential: combine(sequential),
+    throughput: combine(throughput),
+    serverCpuMicrosPerRequest: { sequential: cpu.sequential.micros / cpu.sequential.requests, throughput: cpu.throughput.micros / cpu.throughput.requests },
+    serverEventLoopDelay: { p99Ms: cpu.throughput.loopDelayP99Ms, maxMs: cpu.throughput.loopDelayMaxMs },
+    serverMemory: { before: before!, after: after! },
+    profile,
+  }));
+}
+
+export interface MemoryResult {
+  description: string;
+  requests: number;
+  errors: number;
+  firstError?: string;
+  /** Wall time, including the pauses to drain the log queue and collect garbage between segments. */
+  elapsedMs: number;
+  /** Time under load only. */
+  loadMs: number;
+  /** Server stats after its log queue drained and a full GC: before the run, then after each segment. */
+  samples: Array<{ afterRequests: number; stats: ProcessStats }>;
+}
+
+/**
+ * The server's memory once its log queue has drained (up to 15 s), after a full GC: entries
+ * waiting to be written are live objects, not a leak.
+ */
+async function settledStats(server: ServerProcess): Promise<ProcessStats> {
+  const giveUpAt = performance.now() + 15_000;
+  while (((await server.stats()).extra?.pendingLogs ?? 0) > 0 && performance.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  // An empty queue can still mean a batch being written: give it time to finish.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return server.stats({ gc: true });
+}
+
+/**
+ * Drives a mix of requests at the gateway until `memoryRequests` are done or `memoryMs` has
+ * passed, in segments, sampling the process's memory (after a full GC) between them.
+ */
+export async function measureMemory(server: ServerProcess, specs: RequestSpec[], description: string, settings: Settings): Promise<MemoryResult> {
+  // The baseline is a warm process (code compiled, lazy modules loaded), not a cold one.
+  await runLoad(server.url, { connections: settings.connections, durationMs: 10_000, maxRequests: 3_000, specs });
+  const samples = [{ afterRequests: 0, stats: await settledStats(server) }];
+  const startedAt = performance.now();
+  let loadMs = 0;
+  let requests = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  // Each segment is bounded by its share of both the requests and the time, so the samples are evenly spaced.
+  for (let segment = 0; segment < settings.memorySegments && requests + errors < settings.memoryRequests; segment += 1) {
+    const result = await runLoad(server.url, {
+      connections: settings.connections,
+      durationMs: settings.memoryMs / settings.memorySegments,
+      maxRequests: Math.min(Math.ceil(settings.memoryRequests / settings.memorySegments), settings.memoryRequests - requests - errors),
+      specs,
+    });
+    loadMs += result.elapsedMs;
+    requests += result.totals.length;
+    errors += result.errors;
+    firstError ??= result.firstError;
+    samples.push({ afterRequests: requests + errors, stats: await settledStats(server) });
+  }
+  return { description, requests, errors, firstError, elapsedMs: performance.now() - startedAt, loadMs, samples };
+}

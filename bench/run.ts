@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { spawnServer, type ServerProcess } from "./child-process.ts";
+import { measureMemory, measureScenarios, type MemoryResult, type Scenario, type ScenarioResult, type Settings } from "./measure.ts";
+import { summarizeProfile } from "./profile-summary.ts";
+import { computeChecks, renderReport } from "./report.ts";
+import { graphqlRequest, restRequest, streamRequest } from "./scenarios.ts";
+
+/*
+ * `npm run bench`: Switchboard against a bare Node reverse proxy, in one run on one machine,
+ * against a zero-latency local upstream (DESIGN §8). See bench/README.md for what each number means.
+ */
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    sequential: { type: "string" },
+    duration: { type: "string" },
+    connections: { type: "string" },
+    "memory-requests": { type: "string" },
+    "memory-seconds": { type: "string" },
+    scenarios: { type: "string" },
+    profile: { type: "boolean", default: false },
+    output: { type: "string", default: "bench/results/latest.json" },
+  },
+});
+
+const quick = flags.quick === true;
+function number(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`expected a number ≥ 0, got '${value}'`);
+  return parsed;
+}
+const settings: Settings = {
+  rounds: Math.max(1, Math.round(number(flags.rounds, quick ? 1 : 3))),
+  sequentialWarmup: quick ? 200 : 500,
+  sequentialRequests: number(flags.sequential, quick ? 300 : 2_000),
+  connections: number(flags.connections, 50),
+  warmupMs: quick ? 500 : 2_000,
+  durationMs: number(flags.duration, quick ? 2 : 10) * 1000,
+  memoryRequests: number(flags["memory-requests"], quick ? 5_000 : 100_000),
+  memoryMs: number(flags["memory-seconds"], quick ? 10 : 60) * 1000,
+  memorySegments: 6,
+  profileDirectory: flags.profile ? "bench/results/profiles" : undefined,
+};
+const selected = flags.scenarios?.split(",").map((name) => name.trim());
+const wanted = (name: string) => !selected || selected.includes(name);
+
+const masterKey = "sk-bench-master-key";
+const servers: ServerProcess[] = [];
+const stopAll = () => Promise.allSettled(servers.splice(0).reverse().map((server) => server.stop()));
+process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+try {
+  const upstream = await spawnServer("upstream", "./serve-upstream.ts", []);
+  servers.push(upstream);
+  const bare = await spawnServer("bare proxy", "./serve-bare-proxy.ts", [upstream.url]);
+  servers.push(bare);
+  const gateway = await spawnServer("gateway", "./serve-gateway.ts", [upstream.url, masterKey]);
+  servers.push(gateway);
+  if (settings.profileDirectory) mkdirSync(settings.profileDirectory, { recursive: true });
+
+  const scenarios: Scenario[] = [
+    { name: "direct", description: "the upstream itself, no proxy (context: the network + upstream floor)", server: upstream, spec: restRequest() },
+    { name: "bare", description: "bare Node reverse proxy (node:http + undici pool), non-stream", server: bare, spec: restRequest(masterKey) },
+    { name: "rest", description: "Switchboard POST /v1/chat/completions, auth + logging on", server: gateway, spec: restRequest(masterKey) },
+    { name: "graphql", description: "Switchboard createChatCompletion mutation over POST /graphql", server: gateway, spec: graphqlRequest(masterKey) },
+    { name: "direct-stream", description: "the upstream itself, stream: true", server: upstream, spec: streamRequest() },
+    { name: "bare-stream", description: "bare proxy, stream: true (piped)", server: bare, spec: streamRequest(masterKey) },
+    { name: "rest-stream", description: "Switchboard POST /v1/chat/completions, stream: true", server: gateway, spec: streamRequest(masterKey) },
+  ].filter((scenario) => wanted(scenario.name));
+
+  console.log(`Switchboard bench: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
+  console.log(`settings: ${JSON.stringify(settings)}`);
+  const loadBefore = loadavg()[0];
+  // The servers and the load generator share 2 cores: anything else running skews every number.
+  if (loadBefore > 0.5) console.log(`! load average is ${loadBefore.toFixed(2)} before starting: other processes are busy, expect noise`);
+  for (const scenario of scenarios) console.log(`- ${scenario.name}: ${scenario.description}`);
+  const measured = await measureScenarios(scenarios, settings, (line) => console.log(`  ${line}`));
+  const results = new Map<string, ScenarioResult>(measured.map((result) => [result.name, result]));
+
+  let memory: MemoryResult | undefined;
+  if (wanted("memory") && settings.memoryRequests > 0) {
+    const description = `gateway, REST / GraphQL / REST-stream in turn at ${settings.connections} connections, up to ${settings.memoryRequests} requests or ${settings.memoryMs / 1000} s`;
+    process.stdout.write(`- memory: ${description} ... `);
+    memory = await measureMemory(gateway, [restRequest(masterKey), graphqlRequest(masterKey), streamRequest(masterKey)], description, settings);
+    console.log(`${memory.requests} requests in ${(memory.loadMs / 1000).toFixed(1)} s under load`);
+  }
+
+  const checks = computeChecks(results, memory, settings.connections);
+  console.log(`\n${renderReport([...results.values()], checks, memory, settings.connections)}`);
+  const repositoryRoot = new URL("..", import.meta.url).pathname;
+  for (const result of results.values()) {
+    if (result.profile) console.log(`\nCPU profile, ${result.name}:\n${summarizeProfile(result.profile, repositoryRoot).join("\n")}`);
+  }
+
+  const output = flags.output!;
+  mkdirSync(output.replace(/[^/]*$/, "") || ".", { recursive: true });
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemoryBytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadBefore, loadAverageAtEnd: loadavg()[0] };
+  writeFileSync(output, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, checks, scenarios: [...results.values()], memory }, null, 2)}\n`);
+  console.log(`\nwrote ${output}${settings.profileDirectory ? `; CPU profiles in ${settings.profileDirectory}/` : ""}`);
+} finally {
+  await stopAll();
+}

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createApp } from "../server/app.ts";
+import { configSchema } from "../server/config.ts";
+import { serveAsChild } from "./child-process.ts";
+import { benchModel } from "./scenarios.ts";
+
+/*
+ * Switchboard as a user would run it, built the way the tests build it (test/support/start-app.ts):
+ * its own SQLite file in a temp directory, request logging on (the default), a master key set
+ * (auth on), one model served by the bench upstream.
+ *
+ * `npx tsx bench/serve-gateway.ts <upstream origin> <master key>` prints `http://127.0.0.1:<port>`.
+ */
+const [upstreamOrigin, masterKey] = process.argv.slice(2);
+if (!upstreamOrigin || !masterKey) throw new Error("usage: serve-gateway.ts <upstream origin> <master key>");
+
+const directory = mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
+const config = configSchema.parse({
+  server: { host: "127.0.0.1", port: 0 },
+  database: { url: `file:${path.join(directory, "switchboard.db")}` },
+  auth: { masterKey },
+  models: [{ name: benchModel, provider: "openai", model: benchModel, apiKey: "sk-bench-upstream", apiBase: `${upstreamOrigin}/v1` }],
+});
+const app = await createApp(config, { shutdownGraceMs: 500 });
+const { url } = await app.start();
+
+serveAsChild(
+  url,
+  async () => {
+    try {
+      await app.stop();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  },
+  // Queued log entries are live objects: the memory phase waits for them to be written before reading the heap.
+  () => ({ pendingLogs: app.logWriter.pendingCount }),
+);
