@@ -5,6 +5,7 @@ import type { Deployment, Router } from "../../gateway/router.ts";
 import type { ChatChunk, ChatRequest, ChatResponse, FinishReason, Usage } from "../../gateway/spec.ts";
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
 import { chargeFor, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
@@ -59,6 +60,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
   function begin(body: unknown, context: CompletionContext) {
     unrecordedCount += 1;
     let recorded = false;
+    let deadline: RequestDeadline | undefined;
     const startedAt = now();
     const requestId = context.requestId ?? createRequestId();
     const { model, metadata } = (body ?? {}) as { model?: unknown; metadata?: unknown };
@@ -68,6 +70,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
 
     function record(outcome: { status: RequestLogEntry["status"]; deployment?: Deployment; charge?: RequestCharge; error?: GatewayError; stream: boolean; timeToFirstTokenMs?: number }) {
       const latencyMs = now() - startedAt;
+      deadline?.clear();
       if (!recorded) {
         recorded = true;
         unrecordedCount -= 1;
@@ -99,12 +102,12 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
       return latencyMs;
     }
 
-    /** Validates and routes; the signal combines the caller's with the configured timeout. */
-    function prepare(): { request: ChatRequest; deployment: Deployment; upstreamRequest: ChatRequest; signal: AbortSignal } {
+    /** Validates and routes; the deadline fires on the caller's signal or the configured timeout. */
+    function prepare(): { request: ChatRequest; deployment: Deployment; upstreamRequest: ChatRequest; deadline: RequestDeadline } {
       const request = validateChatRequest(body);
       const [deployment] = router.plan(request.model);
-      const signal = context.signal ? AbortSignal.any([context.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-      return { request, deployment, upstreamRequest: { ...request, model: deployment.model }, signal };
+      deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
+      return { request, deployment, upstreamRequest: { ...request, model: deployment.model }, deadline };
     }
 
     return { requestId, startedAt, record, prepare };
@@ -118,7 +121,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
       const prepared = prepare();
       deployment = prepared.deployment;
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = prepared.upstreamRequest;
-      const response = await deployment.adapter.chat(upstreamRequest, { signal: prepared.signal });
+      const response = await deployment.adapter.chat(upstreamRequest, { signal: prepared.deadline.signal });
       const completionText = response.choices.map((choice) => choice.message.content ?? "").join("");
       const charge = chargeFor(deployment, response.usage, { messages: prepared.request.messages, completionText });
       const latencyMs = record({ status: "success", deployment, charge, stream: false });
@@ -145,7 +148,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
       const prepared = prepare();
       deployment = prepared.deployment;
       messages = prepared.request.messages;
-      upstream = deployment.adapter.chatStream({ ...prepared.upstreamRequest, stream: true }, { signal: prepared.signal })[Symbol.asyncIterator]();
+      upstream = deployment.adapter.chatStream({ ...prepared.upstreamRequest, stream: true }, { signal: prepared.deadline.signal })[Symbol.asyncIterator]();
       first = await upstream.next();
     } catch (thrown) {
       const error = toGatewayError(thrown, context.signal, deployment?.provider);
