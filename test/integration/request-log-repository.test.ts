@@ -83,6 +83,11 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     expect((await repository.list({ limit: 1, before: "a", inverted: true })).map((row) => row.id)).toEqual(["b"]);
   });
 
+  it("runs SQLite in WAL mode with synchronous=NORMAL (no fsync per log batch)", async () => {
+    expect(await database.prisma.$queryRawUnsafe("PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }]);
+    expect(await database.prisma.$queryRawUnsafe("PRAGMA synchronous")).toEqual([{ synchronous: 1n }]);
+  });
+
   it("sums spend exactly per group", async () => {
     expect(await repository.spend("DAY")).toEqual([
       { key: "2026-11-24", requests: 1, promptTokens: 10, completionTokens: 5, costNanoUsd: 9_007_199_254_740_993n },
