@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { ParseError } from "eventsource-parser";
 import { request as sendRequest, type Dispatcher } from "undici";
 import type { UpstreamError } from "../../errors.ts";
@@ -105,6 +106,7 @@ export function createOpenAIAdapter({
       const answer = parseAnswer<ChatResponse>(await response.body.text(), openAIChatResponseSchema, "the response");
       for (const choice of answer.choices) choice.finish_reason = mapFinishReason(choice.finish_reason);
       completeUsage(answer.usage);
+      completeIdentity(answer, request, newCompletionId());
       return answer;
     } catch (error) {
       throw failure(error, signal);
@@ -117,6 +119,7 @@ export function createOpenAIAdapter({
     const response = await send(request, signal, true);
     let sawDone = false;
     let eventCount = 0;
+    let streamId: string | undefined;
     try {
       await rejectUnlessSuccessful(response);
       const contentType = String(response.headers["content-type"] ?? "").toLowerCase();
@@ -137,6 +140,7 @@ export function createOpenAIAdapter({
           choice.delta ??= {};
         }
         completeUsage(chunk.usage);
+        completeIdentity(chunk, request, (streamId ??= newCompletionId()));
         yield chunk;
       }
       if (eventCount === 0) throw openAIInvalidResponseError(provider, "the stream ended without sending any event");
@@ -172,6 +176,20 @@ async function releaseBody(body: UpstreamResponse["body"], { drain }: { drain: b
 /** Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it. */
 function completeUsage(usage: Usage | null | undefined): void {
   if (usage && typeof usage.total_tokens !== "number") usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+}
+
+/**
+ * Some OpenAI-compatible servers leave out `id`, `model` or `created`; the gateway's shapes
+ * (and OpenAI SDKs) expect them, so fill them in from the request.
+ */
+function completeIdentity(answer: ChatResponse | ChatChunk, request: ChatRequest, fallbackId: string): void {
+  answer.id ??= fallbackId;
+  answer.model ??= request.model;
+  answer.created ??= Math.floor(Date.now() / 1000);
+}
+
+function newCompletionId(): string {
+  return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
 }
 
 function parseJsonOrText(text: string): unknown {
