@@ -3,17 +3,10 @@ import { costNanoUsd } from "../../gateway/pricing.ts";
 import type { Deployment } from "../../gateway/router.ts";
 import type { ChatMessage, Usage } from "../../gateway/spec.ts";
 import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
+import type { RequestLogEntry } from "../../storage/log-writer.ts";
 
-/** Token counts and cost of one request, as logged. */
-export interface RequestCharge {
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-  reasoningTokens: number;
-  costNanoUsd: bigint;
-  /** True when the provider reported no usage and the counts are estimates. */
-  usageEstimated: boolean;
-}
+/** Token counts and cost of one request: exactly the request log's fields for them. */
+export type RequestCharge = Pick<RequestLogEntry, "promptTokens" | "completionTokens" | "cachedTokens" | "reasoningTokens" | "costNanoUsd" | "usageEstimated">;
 
 export const noCharge: RequestCharge = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 0n, usageEstimated: false };
 

@@ -30,11 +30,16 @@ const toolCallDeltaSchema = z.looseObject({
   function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
 
-/** A non-streaming answer: `POST /chat/completions` without `stream`. */
-export const openAIChatResponseSchema = z.looseObject({
+/** Optional: some compatible servers leave them out, and the adapter fills them in. */
+const identityFields = {
   id: z.string().optional(),
   model: z.string().optional(),
   created: z.number().optional(),
+};
+
+/** A non-streaming answer: `POST /chat/completions` without `stream`. */
+export const openAIChatResponseSchema = z.looseObject({
+  ...identityFields,
   choices: z.array(
     z.looseObject({
       index: z.number().optional(),
@@ -51,9 +56,7 @@ export const openAIChatResponseSchema = z.looseObject({
 
 /** One `data:` event of a stream. The usage chunk (with `include_usage`) has `choices: []`. */
 export const openAIChatChunkSchema = z.looseObject({
-  id: z.string().optional(),
-  model: z.string().optional(),
-  created: z.number().optional(),
+  ...identityFields,
   choices: z.array(
     z.looseObject({
       index: z.number().optional(),
