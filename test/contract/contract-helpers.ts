@@ -2,8 +2,9 @@ import type { Dispatcher } from "undici";
 import type { ChatChunk, ChatRequest, FinishReason, ProviderAdapter } from "../../server/gateway/spec.ts";
 import { readOpenAIFixtureText, type MockUpstream } from "../support/mock-openai-upstream.ts";
 
-/** What the contract suites share; split over files by concern (answers, failures, cancellation, wire). */
+// What the contract suites share; the cases are split over files by concern (answers, failures, cancellation, wire).
 
+/** How runProviderContract builds and checks one adapter. */
 export interface ProviderContractOptions {
   /** The suite's title, e.g. "openai". */
   name: string;
@@ -17,7 +18,9 @@ export interface ProviderContractOptions {
   finishReasons?: Record<string, FinishReason>;
 }
 
+/** The plain request most cases send. */
 export const hello: ChatRequest = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] };
+/** The tool call the mock answers with in the tool cases. */
 export const weatherCall = { id: "call_9", type: "function" as const, function: { name: "get_weather", arguments: '{"city":"Oslo","unit":"celsius"}' } };
 
 /** A signal that never fires, for calls that are not about cancellation. */
@@ -46,6 +49,7 @@ export async function drain(stream: AsyncIterable<ChatChunk>): Promise<{ chunks:
   return { chunks, error: undefined };
 }
 
+/** The text a stream's chunks spell out, joined. */
 export function textOf(chunks: ChatChunk[]): string {
   return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
 }

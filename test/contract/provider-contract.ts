@@ -3,12 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUpstreamDispatcher } from "../../server/gateway/http-pool.ts";
 import type { FinishReason, ProviderAdapter } from "../../server/gateway/spec.ts";
 import { defaultMockContent, type MockUpstream, readOpenAIFixture, readOpenAIFixtureText, startMockOpenAIUpstream } from "../support/mock-openai-upstream.ts";
+import { registerCancellationCases } from "./cancellation-contract.ts";
 import { drain, fixturePayloads, hello, idle, type ProviderContractOptions, textOf, weatherCall } from "./contract-helpers.ts";
+import { registerFailureCases } from "./failure-contract.ts";
+import { registerWireCases } from "./wire-contract.ts";
 
 export type { ProviderContractOptions };
-import { registerFailureCases } from "./failure-contract.ts";
-import { registerCancellationCases } from "./cancellation-contract.ts";
-import { registerWireCases } from "./wire-contract.ts";
 
 /**
  * The shared provider contract (DESIGN §10.8): every adapter that speaks to an OpenAI-format
@@ -144,6 +144,45 @@ export function runProviderContract(options: ProviderContractOptions): void {
         upstream.enqueue({ type: "raw", body: `data: ${JSON.stringify(frame)}\n\ndata: [DONE]\n\n`, contentType: "text/event-stream" });
         const { chunks } = await drain(adapter.chatStream(hello, idle()));
         expect(chunks[0].choices[0].finish_reason).toBe(expected);
+      });
+    });
+
+    describe("identity", () => {
+      const request = { ...hello, model: "local-llama" };
+      const unixSeconds = () => Math.floor(Date.now() / 1000);
+
+      it("fills in id, model and created when a compatible server leaves them out", async () => {
+        const body = { object: "chat.completion", system_fingerprint: "fp_local", choices: [{ index: 0, message: { role: "assistant", content: "hello" }, logprobs: null, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } };
+        upstream.enqueue({ type: "raw", body: JSON.stringify(body), contentType: "application/json" });
+        const before = unixSeconds();
+        const answer = await adapter.chat(request, idle());
+        expect(answer.id).toMatch(/^chatcmpl-[A-Za-z0-9]+$/);
+        expect(Number.isInteger(answer.created)).toBe(true);
+        expect(answer.created).toBeGreaterThanOrEqual(before);
+        expect(answer.created).toBeLessThanOrEqual(unixSeconds());
+        expect(answer).toEqual({ ...body, id: answer.id, model: "local-llama", created: answer.created });
+
+        const sent = { ...body, model: "local-llama-q4", created: 1700000000 };
+        upstream.enqueue({ type: "raw", body: JSON.stringify(sent), contentType: "application/json" });
+        const kept = await adapter.chat(request, idle());
+        expect(kept.id).toMatch(/^chatcmpl-[A-Za-z0-9]+$/);
+        expect(kept).toEqual({ ...sent, id: kept.id });
+
+        const frames = [
+          { object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant", content: "he" }, finish_reason: null }] },
+          { object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "llo" }, finish_reason: "stop" }] },
+          { object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } },
+        ];
+        upstream.enqueue({ type: "raw", body: `${frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`).join("")}data: [DONE]\n\n`, contentType: "text/event-stream" });
+        const streamedBefore = unixSeconds();
+        const { chunks, error } = await drain(adapter.chatStream({ ...request, stream: true }, idle()));
+        expect(error).toBeUndefined();
+        const [{ id }] = chunks;
+        expect(id).toMatch(/^chatcmpl-[A-Za-z0-9]+$/);
+        expect(id).not.toBe(answer.id);
+        expect(chunks.map((chunk) => chunk.id)).toEqual([id, id, id]);
+        expect(chunks).toEqual(frames.map((frame, index) => ({ ...frame, id, model: "local-llama", created: chunks[index].created })));
+        expect(chunks.every((chunk) => Number.isInteger(chunk.created) && chunk.created >= streamedBefore && chunk.created <= unixSeconds())).toBe(true);
       });
     });
 
