@@ -2,12 +2,18 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
+import type { Deployment } from "../gateway/router.ts";
 import { formatUsd } from "../gateway/money.ts";
 import type { CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
 import type { Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
+
+/** Which request this was and where it was served (DESIGN §5), on JSON and stream answers alike. */
+function servedByHeaders({ requestId, deployment }: { requestId: string; deployment: Deployment }): Record<string, string> {
+  return { "x-request-id": requestId, "x-switchboard-provider": deployment.provider, "x-switchboard-deployment": deployment.id };
+}
 
 /**
  * OpenAI-compatible REST (DESIGN §5) on plain node:http, so the hot path pays for no framework:
@@ -33,9 +39,7 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
       try {
         const result = await services.completions.chat(body, context);
         return sendJson(response, 200, result.response, {
-          "x-request-id": result.requestId,
-          "x-switchboard-provider": result.deployment.provider,
-          "x-switchboard-deployment": result.deployment.id,
+          ...servedByHeaders(result),
           "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
         });
       } catch (error) {
@@ -57,9 +61,7 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       connection: "keep-alive",
-      "x-request-id": stream.requestId,
-      "x-switchboard-provider": stream.deployment.provider,
-      "x-switchboard-deployment": stream.deployment.id,
+      ...servedByHeaders(stream),
     });
     response.flushHeaders();
     try {

@@ -119,4 +119,3 @@ export function createRequestLogRepository(prisma: PrismaClient) {
 }
 
 export type RequestLogRepository = ReturnType<typeof createRequestLogRepository>;
-export type RequestLogRow = Awaited<ReturnType<RequestLogRepository["list"]>>[number];
