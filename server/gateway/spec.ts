@@ -106,10 +106,35 @@ export interface CallOptions {
   signal: AbortSignal;
 }
 
+/**
+ * OpenAI's embeddings request. `input` is one string or a list of them (token-array inputs are
+ * OpenAI-only and rejected by adapters that cannot send them).
+ * Reference: https://platform.openai.com/docs/api-reference/embeddings/create
+ */
+export interface EmbeddingRequest {
+  model: string;
+  input: string | string[] | number[] | number[][];
+  encoding_format?: "float" | "base64";
+  dimensions?: number;
+  user?: string;
+  metadata?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export interface EmbeddingResponse {
+  object: "list";
+  data: Array<{ object: "embedding"; index: number; embedding: number[] | string }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+  [field: string]: unknown;
+}
+
 /** One provider's translation of the gateway's OpenAI-shaped calls into its own API. */
 export interface ProviderAdapter {
   readonly provider: string;
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
   /** Yields chunks as the upstream sends them; the last chunk carries usage when the provider reports it. */
   chatStream(request: ChatRequest, options: CallOptions): AsyncIterable<ChatChunk>;
+  /** Present on providers that serve embeddings; `input` always arrives as given by the caller. */
+  embed?(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { ParseError } from "eventsource-parser";
-import { request as sendRequest, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { UpstreamError } from "../../errors.ts";
 import { readServerSentEvents } from "../../sse.ts";
+import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, FinishReason, ProviderAdapter, Usage } from "../../spec.ts";
 import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
 import { openAIChatChunkSchema, openAIChatResponseSchema, openAIErrorBodySchema } from "./openai-api.ts";
-import { excerptOf, openAIConnectionError, openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
+import { excerptOf, openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
 
 export interface OpenAIAdapterOptions {
   /** Sent as `Authorization: Bearer <apiKey>`; no Authorization header when unset. */
@@ -23,15 +23,6 @@ export interface OpenAIAdapterOptions {
   /** How `finish_reason` values become the gateway's; OpenAI-compatible servers have their own. */
   mapFinishReason?: (finishReason: string | null | undefined) => FinishReason | null;
 }
-
-/**
- * How long the end of a stream's body (after `data: [DONE]`) may take to arrive. Reading the
- * body to its end is what returns the socket to the keep-alive pool; a server that never ends
- * it loses the socket instead.
- */
-const drainAfterDoneMs = 1_000;
-
-type UpstreamResponse = Dispatcher.ResponseData;
 
 /**
  * OpenAI's Chat Completions API at the wire level. Bodies pass through (see
@@ -52,32 +43,17 @@ export function createOpenAIAdapter({
   const requestHeaders = { "content-type": "application/json", ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
   const secrets = [apiKey];
 
-  async function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
-    signal.throwIfAborted();
-    try {
-      return await sendRequest(url, {
-        method: "POST",
-        dispatcher,
-        signal,
-        headers: { ...requestHeaders, accept: stream ? "text/event-stream" : "application/json" },
-        body: JSON.stringify(convertToOpenAIRequest(request, { stream })),
-      });
-    } catch (error) {
-      throw failure(error, signal);
-    }
+  function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
+    const headers = { ...requestHeaders, accept: stream ? "text/event-stream" : "application/json" };
+    return postUpstream({ provider, url, headers, body: JSON.stringify(convertToOpenAIRequest(request, { stream })), signal, dispatcher });
   }
 
-  /** The caller's own abort reason wins; anything else that is not already an UpstreamError was the connection. */
   function failure(error: unknown, signal: AbortSignal): unknown {
-    if (signal.aborted) return signal.reason;
-    if (error instanceof ParseError) return openAIInvalidResponseError(provider, `the stream is not server-sent events (${error.message})`, { cause: error });
-    return openAIConnectionError(provider, error);
+    return asUpstreamFailure(error, signal, provider);
   }
 
-  async function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
-    if (response.statusCode >= 200 && response.statusCode < 300) return;
-    const bodyText = await response.body.text();
-    throw openAIHttpError({ provider, status: response.statusCode, headers: response.headers, bodyText, secrets });
+  function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
+    return rejectStatus(response, ({ status, headers, bodyText }) => openAIHttpError({ provider, status, headers, bodyText, secrets }));
   }
 
   /** JSON that must match `schema`; an OpenAI error body in its place becomes that error. */
@@ -122,7 +98,7 @@ export function createOpenAIAdapter({
     let streamId: string | undefined;
     try {
       await rejectUnlessSuccessful(response);
-      const contentType = String(response.headers["content-type"] ?? "").toLowerCase();
+      const contentType = contentTypeOf(response);
       if (contentType && !contentType.includes("text/event-stream")) {
         const text = await response.body.text();
         throw wrongShape(parseJsonOrText(text), text, `the stream (content-type ${contentType})`);
@@ -155,24 +131,6 @@ export function createOpenAIAdapter({
   return { provider, chat, chatStream };
 }
 
-/**
- * Ends our use of a response body. A finished stream is read to its end (normally already
- * there) so the socket goes back to the pool; anything else (the consumer stopped early, an
- * error) is destroyed, which closes the socket — the upstream sees the client go away and
- * stops generating.
- */
-async function releaseBody(body: UpstreamResponse["body"], { drain }: { drain: boolean }): Promise<void> {
-  if (body.destroyed || body.readableEnded) return;
-  if (!drain) {
-    // undici reports destroying an unfinished body as an 'error' (AbortError); nobody reads it
-    // any more, so without a listener it would be an uncaught exception.
-    body.on("error", () => {});
-    body.destroy();
-    return;
-  }
-  await body.dump({ limit: Number.MAX_SAFE_INTEGER, signal: AbortSignal.timeout(drainAfterDoneMs) }).catch(() => {});
-}
-
 /** Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it. */
 function completeUsage(usage: Usage | null | undefined): void {
   if (usage && typeof usage.total_tokens !== "number") usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
@@ -190,14 +148,6 @@ function completeIdentity(answer: ChatResponse | ChatChunk, request: ChatRequest
 
 function newCompletionId(): string {
   return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
-}
-
-function parseJsonOrText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 /** What the upstream sent instead, quoted, for the error message. */

@@ -1,0 +1,60 @@
+import { EventStreamCodec, type Message } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+
+/** One decoded `application/vnd.amazon.eventstream` message: its string headers and its JSON payload text. */
+export interface AwsEventMessage {
+  /** `:message-type` — "event" or "exception" (or "error" for service errors) */
+  messageType: string;
+  /** `:event-type` for events (e.g. "contentBlockDelta", "PayloadPart"), `:exception-type` for exceptions */
+  eventType: string;
+  /** The payload as text (JSON for Bedrock and SageMaker). */
+  payload: string;
+  headers: Message["headers"];
+}
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/**
+ * Splits AWS's binary event-stream framing into messages: each message starts with its total
+ * length (4 bytes, big-endian); the Smithy codec checks the prelude and message CRCs and decodes
+ * the headers. Throws on a corrupt frame, and on bytes left over when the body ends.
+ * Reference: https://docs.aws.amazon.com/transcribe/latest/dg/streaming-setting-up.html#streaming-event-stream
+ */
+export async function* readAwsEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<AwsEventMessage> {
+  let buffered: Buffer = Buffer.alloc(0);
+  for await (const piece of body) {
+    buffered = buffered.length === 0 ? Buffer.from(piece) : Buffer.concat([buffered, piece]);
+    while (buffered.length >= 4) {
+      const totalLength = buffered.readUInt32BE(0);
+      if (totalLength < 16) throw new Error(`corrupt event-stream frame (length ${totalLength})`);
+      if (buffered.length < totalLength) break;
+      const message = codec.decode(buffered.subarray(0, totalLength));
+      buffered = buffered.subarray(totalLength);
+      yield toEventMessage(message);
+    }
+  }
+  if (buffered.length > 0) throw new Error(`the event stream ended inside a frame (${buffered.length} bytes left)`);
+}
+
+/** Encodes one message (tests' upstreams use this to speak the framing). */
+export function encodeAwsEvent({ messageType = "event", eventType, payload }: { messageType?: string; eventType: string; payload: unknown }): Uint8Array {
+  const typeHeader = messageType === "exception" ? ":exception-type" : ":event-type";
+  return codec.encode({
+    headers: {
+      ":message-type": { type: "string", value: messageType },
+      [typeHeader]: { type: "string", value: eventType },
+      ":content-type": { type: "string", value: "application/json" },
+    },
+    body: fromUtf8(typeof payload === "string" ? payload : JSON.stringify(payload)),
+  });
+}
+
+function toEventMessage(message: Message): AwsEventMessage {
+  const header = (name: string) => {
+    const value = message.headers[name]?.value;
+    return typeof value === "string" ? value : "";
+  };
+  const messageType = header(":message-type");
+  const eventType = messageType === "event" ? header(":event-type") : header(":exception-type") || header(":error-code");
+  return { messageType, eventType, payload: toUtf8(message.body), headers: message.headers };
+}

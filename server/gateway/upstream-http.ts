@@ -1,0 +1,92 @@
+import { ParseError } from "eventsource-parser";
+import { request as sendRequest, type Dispatcher } from "undici";
+import type { UpstreamError } from "./errors.ts";
+import { connectionError, invalidResponseError, type ResponseHeaders } from "./upstream-errors.ts";
+
+/*
+ * The HTTP plumbing every provider adapter shares: one POST through the keep-alive pool, the
+ * caller's abort honoured, error statuses turned into the provider's UpstreamError, and the
+ * response body released so the socket either returns to the pool or closes.
+ */
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/**
+ * How long the end of a stream's body may take to arrive once the provider said it is done.
+ * Reading the body to its end is what returns the socket to the keep-alive pool; a server that
+ * never ends it loses the socket instead.
+ */
+const drainAfterDoneMs = 1_000;
+
+export interface UpstreamPost {
+  provider: string;
+  url: URL;
+  headers: Record<string, string>;
+  /** The exact bytes to send (signed requests need them fixed before sending). */
+  body: string;
+  signal: AbortSignal;
+  dispatcher?: Dispatcher;
+}
+
+/** POSTs `body`; a failure to connect becomes a `connection` UpstreamError, an abort rethrows the signal's reason. */
+export async function postUpstream({ provider, url, headers, body, signal, dispatcher }: UpstreamPost): Promise<UpstreamResponse> {
+  signal.throwIfAborted();
+  try {
+    return await sendRequest(url, { method: "POST", dispatcher, signal, headers, body });
+  } catch (error) {
+    throw asUpstreamFailure(error, signal, provider);
+  }
+}
+
+/**
+ * What a failure inside an adapter becomes: the caller's own abort reason wins (so callers can
+ * tell cancellation from failure); UpstreamErrors pass; a broken SSE frame is an invalid
+ * response; anything else was the connection.
+ */
+export function asUpstreamFailure(error: unknown, signal: AbortSignal, provider: string): unknown {
+  if (signal.aborted) return signal.reason;
+  if (error instanceof ParseError) return invalidResponseError(provider, `the stream is not server-sent events (${error.message})`, { cause: error });
+  return connectionError(provider, error);
+}
+
+/** Throws the provider's error (built by `toError` from the status, headers and body text) unless the status is 2xx. */
+export async function rejectUnlessSuccessful(
+  response: UpstreamResponse,
+  toError: (failure: { status: number; headers: ResponseHeaders; bodyText: string }) => UpstreamError,
+): Promise<void> {
+  if (response.statusCode >= 200 && response.statusCode < 300) return;
+  const bodyText = await response.body.text();
+  throw toError({ status: response.statusCode, headers: response.headers, bodyText });
+}
+
+/** The content type of a response, lower-cased ("" when absent). */
+export function contentTypeOf(response: UpstreamResponse): string {
+  return String(response.headers["content-type"] ?? "").toLowerCase();
+}
+
+/**
+ * Ends our use of a response body. A finished stream is read to its end (normally already
+ * there) so the socket goes back to the pool; anything else (the consumer stopped early, an
+ * error) is destroyed, which closes the socket — the upstream sees the client go away and
+ * stops generating.
+ */
+export async function releaseBody(body: UpstreamResponse["body"], { drain }: { drain: boolean }): Promise<void> {
+  if (body.destroyed || body.readableEnded) return;
+  if (!drain) {
+    // undici reports destroying an unfinished body as an 'error' (AbortError); nobody reads it
+    // any more, so without a listener it would be an uncaught exception.
+    body.on("error", () => {});
+    body.destroy();
+    return;
+  }
+  await body.dump({ limit: Number.MAX_SAFE_INTEGER, signal: AbortSignal.timeout(drainAfterDoneMs) }).catch(() => {});
+}
+
+/** JSON when the text is JSON, else the text itself (to quote or inspect in an error). */
+export function parseJsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
