@@ -32,6 +32,7 @@ const modelEntrySchema = z
     apiKey: z.string().min(1).optional(),
     apiBase: z.url().optional(),
     apiVersion: z.string().optional(),
+    azureAdToken: z.string().optional(),
     region: z.string().optional(),
     accessKeyId: z.string().optional(),
     secretAccessKey: z.string().optional(),

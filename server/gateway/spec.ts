@@ -55,7 +55,12 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; [field: string]: unknown } | null;
+  /**
+   * `cached_tokens`: prompt tokens read from the provider's cache (OpenAI's field).
+   * `cache_write_tokens`: prompt tokens written to it (the gateway's field, for Anthropic's and
+   * Bedrock's cache writes, which are billed differently). Both are part of `prompt_tokens`.
+   */
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [field: string]: unknown } | null;
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown } | null;
   [field: string]: unknown;
 }

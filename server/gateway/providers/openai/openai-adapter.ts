@@ -3,10 +3,10 @@ import type { Dispatcher } from "undici";
 import type { UpstreamError } from "../../errors.ts";
 import { readServerSentEvents } from "../../sse.ts";
 import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
-import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, FinishReason, ProviderAdapter, Usage } from "../../spec.ts";
+import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, FinishReason, ProviderAdapter, Usage } from "../../spec.ts";
 import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
-import { openAIChatChunkSchema, openAIChatResponseSchema, openAIErrorBodySchema } from "./openai-api.ts";
+import { openAIChatChunkSchema, openAIChatResponseSchema, openAIEmbeddingResponseSchema, openAIErrorBodySchema } from "./openai-api.ts";
 import { excerptOf, openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
 
 export interface OpenAIAdapterOptions {
@@ -22,7 +22,16 @@ export interface OpenAIAdapterOptions {
   headers?: Record<string, string>;
   /** How `finish_reason` values become the gateway's; OpenAI-compatible servers have their own. */
   mapFinishReason?: (finishReason: string | null | undefined) => FinishReason | null;
+  /** Where each operation is sent; default `{apiBase}/chat/completions` and `{apiBase}/embeddings` (Azure puts deployments and api-version in the URL). */
+  urlFor?: (operation: OpenAIOperation) => URL;
+  /** Adjusts the request body before it is sent (DeepSeek strips fields its API rejects). */
+  prepareBody?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /** Adjusts each answer and chunk after it is checked (DeepSeek's cache-hit usage fields). */
+  completeAnswer?: (answer: ChatResponse | ChatChunk) => void;
 }
+
+/** The OpenAI API paths the adapter calls, relative to apiBase. */
+export type OpenAIOperation = "chat/completions" | "embeddings";
 
 /**
  * OpenAI's Chat Completions API at the wire level. Bodies pass through (see
@@ -38,14 +47,18 @@ export function createOpenAIAdapter({
   provider = "openai",
   headers = {},
   mapFinishReason = mapOpenAIFinishReason,
+  urlFor = (operation) => new URL(`${apiBase.replace(/\/+$/, "")}/${operation}`),
+  prepareBody = (body) => body,
+  completeAnswer = () => {},
 }: OpenAIAdapterOptions = {}): ProviderAdapter {
-  const url = new URL(`${apiBase.replace(/\/+$/, "")}/chat/completions`);
+  const url = urlFor("chat/completions");
+  const embeddingsUrl = urlFor("embeddings");
   const requestHeaders = { "content-type": "application/json", ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
   const secrets = [apiKey];
 
   function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
     const headers = { ...requestHeaders, accept: stream ? "text/event-stream" : "application/json" };
-    return postUpstream({ provider, url, headers, body: JSON.stringify(convertToOpenAIRequest(request, { stream })), signal, dispatcher });
+    return postUpstream({ provider, url, headers, body: JSON.stringify(prepareBody(convertToOpenAIRequest(request, { stream }))), signal, dispatcher });
   }
 
   function failure(error: unknown, signal: AbortSignal): unknown {
@@ -83,6 +96,7 @@ export function createOpenAIAdapter({
       for (const choice of answer.choices) choice.finish_reason = mapFinishReason(choice.finish_reason);
       completeUsage(answer.usage);
       completeIdentity(answer, request, newCompletionId());
+      completeAnswer(answer);
       return answer;
     } catch (error) {
       throw failure(error, signal);
@@ -117,6 +131,7 @@ export function createOpenAIAdapter({
         }
         completeUsage(chunk.usage);
         completeIdentity(chunk, request, (streamId ??= newCompletionId()));
+        completeAnswer(chunk);
         yield chunk;
       }
       if (eventCount === 0) throw openAIInvalidResponseError(provider, "the stream ended without sending any event");
@@ -128,7 +143,21 @@ export function createOpenAIAdapter({
     }
   }
 
-  return { provider, chat, chatStream };
+  /** Embeddings pass through like chat: the caller's body minus the gateway's metadata. */
+  async function embed(request: EmbeddingRequest, { signal }: CallOptions): Promise<EmbeddingResponse> {
+    const { metadata: _metadata, ...body } = request;
+    const response = await postUpstream({ provider, url: embeddingsUrl, headers: { ...requestHeaders, accept: "application/json" }, body: JSON.stringify(body), signal, dispatcher });
+    try {
+      await rejectUnlessSuccessful(response);
+      return parseAnswer<EmbeddingResponse>(await response.body.text(), openAIEmbeddingResponseSchema, "the embeddings response");
+    } catch (error) {
+      throw failure(error, signal);
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  return { provider, chat, chatStream, embed };
 }
 
 /** Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it. */

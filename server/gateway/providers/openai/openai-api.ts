@@ -73,6 +73,14 @@ export const openAIChatChunkSchema = z.looseObject({
   usage: usageSchema.nullish(),
 });
 
+/** `POST /embeddings`: one vector (floats, or base64 with encoding_format) per input, in input order. */
+export const openAIEmbeddingResponseSchema = z.looseObject({
+  object: z.string().optional(),
+  data: z.array(z.looseObject({ index: z.number(), embedding: z.union([z.array(z.number()), z.string()]) })),
+  model: z.string().optional(),
+  usage: z.looseObject({ prompt_tokens: z.number(), total_tokens: z.number().optional() }).optional(),
+});
+
 /**
  * OpenAI's error body, `{ "error": { "message", "type", "param", "code" } }`; some compatible
  * servers use a number as `code` (OpenRouter) or leave fields out.
