@@ -62,3 +62,41 @@ export function fixturePayloads(name: string): unknown[] {
 /** The suite's live upstream, pool and adapter (created in its beforeAll). */
 export type ContractContext = () => { upstream: MockUpstream; adapter: ProviderAdapter; dispatcher: Dispatcher };
 
+/**
+ * A request that uses every translated feature at once: developer message, text + image parts,
+ * an assistant tool call and its result, tools, tool_choice, parallel_tool_calls,
+ * response_format json_schema, sampling fields, stop, seed, user, an unknown field (logit_bias)
+ * and the gateway's metadata. Each provider's contract snapshots what it sends upstream for it.
+ */
+export const richRequest: ChatRequest = {
+  model: "gpt-4o-mini",
+  messages: [
+    { role: "developer", content: "Answer in JSON." },
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "What is the weather where this photo was taken?" },
+        { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } },
+      ],
+    },
+    { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+    { role: "tool", tool_call_id: "call_1", content: "sunny, 21°C" },
+  ],
+  tools: [
+    {
+      type: "function",
+      function: { name: "get_weather", description: "Current weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true },
+    },
+  ],
+  tool_choice: "auto",
+  parallel_tool_calls: false,
+  response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object", properties: { summary: { type: "string" } } } } },
+  temperature: 0.2,
+  top_p: 0.9,
+  max_completion_tokens: 200,
+  stop: ["END"],
+  seed: 7,
+  user: "user-1",
+  logit_bias: { "50256": -100 },
+  metadata: { team: "search", trace: "abc123" },
+};

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createUpstreamDispatcher } from "../../server/gateway/http-pool.ts";
-import type { ChatRequest } from "../../server/gateway/spec.ts";
-import { type ContractContext, drain, hello, idle, type ProviderContractOptions } from "./contract-helpers.ts";
+import { type ContractContext, drain, hello, idle, type ProviderContractOptions, richRequest } from "./contract-helpers.ts";
 
 /** What reaches the upstream: URL, headers, body, keep-alive. */
 export function registerWireCases(options: ProviderContractOptions, context: ContractContext): void {
@@ -152,36 +151,3 @@ export function registerWireCases(options: ProviderContractOptions, context: Con
     });
   });
 }
-
-const richRequest: ChatRequest = {
-  model: "gpt-4o-mini",
-  messages: [
-    { role: "developer", content: "Answer in JSON." },
-    {
-      role: "user",
-      content: [
-        { type: "text", text: "What is the weather where this photo was taken?" },
-        { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } },
-      ],
-    },
-    { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
-    { role: "tool", tool_call_id: "call_1", content: "sunny, 21°C" },
-  ],
-  tools: [
-    {
-      type: "function",
-      function: { name: "get_weather", description: "Current weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true },
-    },
-  ],
-  tool_choice: "auto",
-  parallel_tool_calls: false,
-  response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object", properties: { summary: { type: "string" } } } } },
-  temperature: 0.2,
-  top_p: 0.9,
-  max_completion_tokens: 200,
-  stop: ["END"],
-  seed: 7,
-  user: "user-1",
-  logit_bias: { "50256": -100 },
-  metadata: { team: "search", trace: "abc123" },
-};
