@@ -54,13 +54,40 @@ const modelEntrySchema = z
       .optional(),
   })
   .superRefine((entry, context) => {
-    if (entry.provider === "openai" && !entry.apiKey) {
-      context.addIssue({ code: "custom", path: ["apiKey"], message: "the openai provider needs an apiKey (e.g. \"${OPENAI_API_KEY}\")" });
-    }
-    if (entry.provider === "openai-compatible" && !entry.apiBase) {
-      context.addIssue({ code: "custom", path: ["apiBase"], message: "the openai-compatible provider needs an apiBase (the server's /v1 URL)" });
-    }
+    for (const [field, message] of missingProviderFields(entry)) context.addIssue({ code: "custom", path: [field], message });
   });
+
+/** What each provider cannot work without: [field, problem] pairs for the ones missing. */
+function missingProviderFields(entry: { provider: string; apiKey?: string; apiBase?: string; azureAdToken?: string; region?: string; accessKeyId?: string; secretAccessKey?: string; project?: string; credentials?: string }): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const keyVariable = providerKeyVariables[entry.provider];
+  switch (entry.provider) {
+    case "openai":
+    case "anthropic":
+    case "gemini":
+    case "deepseek":
+      if (!entry.apiKey) problems.push(["apiKey", `the ${entry.provider} provider needs an apiKey (e.g. "\${${keyVariable}}")`]);
+      break;
+    case "openai-compatible":
+      if (!entry.apiBase) problems.push(["apiBase", "the openai-compatible provider needs an apiBase (the server's /v1 URL)"]);
+      break;
+    case "azure":
+      if (!entry.apiBase) problems.push(["apiBase", "the azure provider needs an apiBase (https://<resource>.openai.azure.com)"]);
+      if (!entry.apiKey && !entry.azureAdToken) problems.push(["apiKey", 'the azure provider needs an apiKey (e.g. "${AZURE_API_KEY}") or an azureAdToken']);
+      break;
+    case "bedrock":
+    case "sagemaker":
+      if (!entry.region) problems.push(["region", `the ${entry.provider} provider needs a region (or AWS_REGION in the environment)`]);
+      if (!entry.accessKeyId) problems.push(["accessKeyId", `the ${entry.provider} provider needs AWS credentials: accessKeyId (or AWS_ACCESS_KEY_ID in the environment)`]);
+      if (!entry.secretAccessKey) problems.push(["secretAccessKey", `the ${entry.provider} provider needs AWS credentials: secretAccessKey (or AWS_SECRET_ACCESS_KEY in the environment)`]);
+      break;
+    case "vertex":
+      if (!entry.project) problems.push(["project", "the vertex provider needs a project (or GOOGLE_CLOUD_PROJECT in the environment)"]);
+      if (!entry.credentials && !entry.apiKey) problems.push(["credentials", "the vertex provider needs credentials: a service-account JSON path (or GOOGLE_APPLICATION_CREDENTIALS in the environment)"]);
+      break;
+  }
+  return problems;
+}
 
 const modelListSchema = z.record(z.string(), z.array(z.string().min(1)));
 
@@ -118,10 +145,75 @@ export interface ConfigOverrides {
   apiBase?: string;
 }
 
-/** Provider keys looked for in the environment when there is no config file. */
-const environmentProviders: Array<{ provider: ProviderName; apiKeyVariable?: string; apiBaseVariable?: string }> = [
-  { provider: "openai", apiKeyVariable: "OPENAI_API_KEY", apiBaseVariable: "OPENAI_BASE_URL" },
-];
+/** The environment variable each key-based provider's API key is conventionally in. */
+const providerKeyVariables: Record<string, string> = {
+  openai: "OPENAI_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+  gemini: "GEMINI_API_KEY",
+  deepseek: "DEEPSEEK_API_KEY",
+  azure: "AZURE_API_KEY",
+};
+
+/**
+ * Without a config file, one wildcard entry (`<provider>/*`) per provider whose credentials are
+ * in the environment (DESIGN §2), so `model: "anthropic/claude-sonnet-4"` works at once.
+ */
+function environmentModels(environment: NodeJS.ProcessEnv): Array<Record<string, unknown>> {
+  const variable = (...names: string[]) => names.map((name) => environment[name]).find((value) => value !== undefined && value !== "");
+  const wildcard = (provider: ProviderName, fields: Record<string, string | undefined>) => ({
+    name: `${provider}/*`,
+    provider,
+    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+  });
+  const models: Array<Record<string, unknown>> = [];
+  const openAIKey = variable("OPENAI_API_KEY");
+  if (openAIKey) models.push(wildcard("openai", { apiKey: openAIKey, apiBase: variable("OPENAI_BASE_URL") }));
+  const anthropicKey = variable("ANTHROPIC_API_KEY");
+  if (anthropicKey) models.push(wildcard("anthropic", { apiKey: anthropicKey, apiBase: variable("ANTHROPIC_BASE_URL") }));
+  const geminiKey = variable("GEMINI_API_KEY", "GOOGLE_API_KEY");
+  if (geminiKey) models.push(wildcard("gemini", { apiKey: geminiKey }));
+  const deepseekKey = variable("DEEPSEEK_API_KEY");
+  if (deepseekKey) models.push(wildcard("deepseek", { apiKey: deepseekKey, apiBase: variable("DEEPSEEK_BASE_URL") }));
+  const azureKey = variable("AZURE_API_KEY", "AZURE_OPENAI_API_KEY");
+  const azureBase = variable("AZURE_API_BASE", "AZURE_OPENAI_ENDPOINT");
+  if (azureKey && azureBase) models.push(wildcard("azure", { apiKey: azureKey, apiBase: azureBase, apiVersion: variable("AZURE_API_VERSION", "OPENAI_API_VERSION") }));
+  if (variable("AWS_ACCESS_KEY_ID") && variable("AWS_SECRET_ACCESS_KEY") && variable("AWS_REGION", "AWS_DEFAULT_REGION")) {
+    // Region and credentials are filled in from the environment like any bedrock entry's.
+    models.push(wildcard("bedrock", {}), wildcard("sagemaker", {}));
+  }
+  if (variable("GOOGLE_APPLICATION_CREDENTIALS") && variable("VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT")) models.push(wildcard("vertex", {}));
+  const ollamaHost = variable("OLLAMA_HOST");
+  if (ollamaHost) models.push(wildcard("ollama", { apiBase: /^https?:\/\//.test(ollamaHost) ? ollamaHost : `http://${ollamaHost}` }));
+  return models;
+}
+
+/**
+ * Fields a model entry may leave to the environment, as each provider's own SDK does: AWS
+ * credentials and region for bedrock and sagemaker, the service-account file, project and
+ * location for vertex. Applied to config-file entries and environment wildcards alike.
+ */
+function completeFromEnvironment(entry: Record<string, unknown>, environment: NodeJS.ProcessEnv): Record<string, unknown> {
+  const variable = (...names: string[]) => names.map((name) => environment[name]).find((value) => value !== undefined && value !== "");
+  const defaults: Record<string, string | undefined> =
+    entry.provider === "bedrock" || entry.provider === "sagemaker"
+      ? {
+          region: variable("AWS_REGION", "AWS_DEFAULT_REGION"),
+          accessKeyId: variable("AWS_ACCESS_KEY_ID"),
+          secretAccessKey: variable("AWS_SECRET_ACCESS_KEY"),
+          // A session token belongs to the environment's key pair only.
+          sessionToken: entry.accessKeyId === undefined ? variable("AWS_SESSION_TOKEN") : undefined,
+        }
+      : entry.provider === "vertex"
+        ? {
+            credentials: entry.apiKey === undefined ? variable("GOOGLE_APPLICATION_CREDENTIALS") : undefined,
+            project: variable("VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT"),
+            location: variable("VERTEX_LOCATION", "GOOGLE_CLOUD_LOCATION"),
+          }
+        : {};
+  const completed = { ...entry };
+  for (const [field, value] of Object.entries(defaults)) if (completed[field] === undefined && value !== undefined) completed[field] = value;
+  return completed;
+}
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
@@ -150,6 +242,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: NodeJS.
     problems.push(`${source}: ${fieldPath}: environment variable ${name} is not set`),
   ) as Record<string, unknown>;
   applyOverrides(raw, overrides, environment);
+  if (Array.isArray(raw.models)) raw.models = raw.models.map((entry) => (entry && typeof entry === "object" ? completeFromEnvironment(entry as Record<string, unknown>, environment) : entry));
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -189,15 +282,8 @@ function readConfigFile(configPath: string, problems: string[]): Record<string, 
 }
 
 function defaultsFromEnvironment(environment: NodeJS.ProcessEnv): Record<string, unknown> {
-  const models = environmentProviders.flatMap(({ provider, apiKeyVariable, apiBaseVariable }) => {
-    const apiKey = apiKeyVariable ? environment[apiKeyVariable] : undefined;
-    if (!apiKey) return [];
-    const apiBase = apiBaseVariable ? environment[apiBaseVariable] : undefined;
-    // A wildcard entry: any "openai/<model>" the caller names is served with these credentials.
-    return [{ name: `${provider}/*`, provider, apiKey, ...(apiBase ? { apiBase } : {}) }];
-  });
   const masterKey = environment.SWITCHBOARD_MASTER_KEY;
-  return { models, ...(masterKey ? { auth: { masterKey } } : {}) };
+  return { models: environmentModels(environment), ...(masterKey ? { auth: { masterKey } } : {}) };
 }
 
 function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides, environment: NodeJS.ProcessEnv): void {
@@ -212,7 +298,8 @@ function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides
     const named = separator > 0 ? overrides.model.slice(0, separator) : undefined;
     const provider = named && (providerNames as readonly string[]).includes(named) ? named : overrides.apiBase ? "openai-compatible" : "openai";
     const upstreamModel = named === provider ? overrides.model.slice(separator + 1) : overrides.model;
-    const apiKey = overrides.apiKey ?? (provider === "openai" ? environment.OPENAI_API_KEY : undefined);
+    const keyVariable = providerKeyVariables[provider];
+    const apiKey = overrides.apiKey ?? (keyVariable ? environment[keyVariable] : undefined);
     const entry = { name: upstreamModel, provider, model: upstreamModel, ...(apiKey ? { apiKey } : {}), ...(overrides.apiBase ? { apiBase: overrides.apiBase } : {}) };
     raw.models = [...((raw.models as unknown[] | undefined) ?? []).filter((model) => !isWildcardEntry(model)), entry];
   }

@@ -88,3 +88,72 @@ models:
     expect(problemsOf(() => loadConfig({ configPath: file }, {}, directory))[0]).toMatch(new RegExp(`${file}: not valid YAML`));
   });
 });
+
+describe("provider credentials from the environment", () => {
+  const emptyDirectory = () => mkdtempSync(path.join(tmpdir(), "switchboard-noconfig-"));
+
+  it("serves <provider>/* for every provider whose credentials are in the environment", () => {
+    const environment = {
+      ANTHROPIC_API_KEY: "sk-ant-test",
+      GEMINI_API_KEY: "gemini-test-key",
+      DEEPSEEK_API_KEY: "sk-deepseek-test",
+      AZURE_API_KEY: "azure-test-key",
+      AZURE_API_BASE: "https://example.openai.azure.com",
+      AWS_ACCESS_KEY_ID: "AKIDTEST",
+      AWS_SECRET_ACCESS_KEY: "aws-secret-test",
+      AWS_SESSION_TOKEN: "aws-session-test",
+      AWS_REGION: "eu-west-1",
+      GOOGLE_APPLICATION_CREDENTIALS: "/keys/service-account.json",
+      GOOGLE_CLOUD_PROJECT: "my-project",
+      OLLAMA_HOST: "127.0.0.1:11434",
+    };
+    const config = loadConfig({}, environment, emptyDirectory());
+    const byName = Object.fromEntries(config.models.map((model) => [model.name, model]));
+    expect(Object.keys(byName).sort()).toEqual(["anthropic/*", "azure/*", "bedrock/*", "deepseek/*", "gemini/*", "ollama/*", "sagemaker/*", "vertex/*"]);
+    expect(byName["anthropic/*"]).toMatchObject({ provider: "anthropic", apiKey: "sk-ant-test" });
+    expect(byName["azure/*"]).toMatchObject({ apiKey: "azure-test-key", apiBase: "https://example.openai.azure.com" });
+    expect(byName["bedrock/*"]).toMatchObject({ region: "eu-west-1", accessKeyId: "AKIDTEST", secretAccessKey: "aws-secret-test", sessionToken: "aws-session-test" });
+    expect(byName["vertex/*"]).toMatchObject({ project: "my-project", credentials: "/keys/service-account.json" });
+    expect(byName["ollama/*"]).toMatchObject({ apiBase: "http://127.0.0.1:11434" });
+  });
+
+  it("fills AWS fields a config entry leaves out from the environment, but keeps its own key pair's session", () => {
+    const { file, directory } = writeConfig(`
+models:
+  - { name: claude, provider: bedrock, model: anthropic.claude-3-5-sonnet-20240620-v1:0 }
+  - { name: pinned, provider: bedrock, region: us-west-2, accessKeyId: AKIDOWN, secretAccessKey: own-secret }
+`);
+    const environment = { AWS_ACCESS_KEY_ID: "AKIDENV", AWS_SECRET_ACCESS_KEY: "env-secret", AWS_SESSION_TOKEN: "env-session", AWS_DEFAULT_REGION: "us-east-1" };
+    const [fromEnvironment, pinned] = loadConfig({ configPath: file }, environment, directory).models;
+    expect(fromEnvironment).toMatchObject({ region: "us-east-1", accessKeyId: "AKIDENV", secretAccessKey: "env-secret", sessionToken: "env-session" });
+    expect(pinned).toMatchObject({ region: "us-west-2", accessKeyId: "AKIDOWN", secretAccessKey: "own-secret" });
+    expect(pinned.sessionToken).toBeUndefined();
+  });
+
+  it("names each provider's missing required field", () => {
+    const { file, directory } = writeConfig(`
+models:
+  - { name: a, provider: anthropic }
+  - { name: b, provider: bedrock }
+  - { name: c, provider: azure }
+  - { name: d, provider: vertex }
+`);
+    const problems = problemsOf(() => loadConfig({ configPath: file }, {}, directory));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/models\[0\]\.apiKey: the anthropic provider needs an apiKey \(e\.g\. "\$\{ANTHROPIC_API_KEY\}"\)/),
+        expect.stringMatching(/models\[1\]\.region: .*AWS_REGION/),
+        expect.stringMatching(/models\[1\]\.accessKeyId: /),
+        expect.stringMatching(/models\[2\]\.apiBase: the azure provider needs an apiBase/),
+        expect.stringMatching(/models\[2\]\.apiKey: /),
+        expect.stringMatching(/models\[3\]\.project: /),
+        expect.stringMatching(/models\[3\]\.credentials: /),
+      ]),
+    );
+  });
+
+  it("takes --model anthropic/<model> with the key from ANTHROPIC_API_KEY", () => {
+    const config = loadConfig({ model: "anthropic/claude-sonnet-4-5" }, { ANTHROPIC_API_KEY: "sk-ant-cli" }, emptyDirectory());
+    expect(config.models).toEqual([expect.objectContaining({ name: "claude-sonnet-4-5", provider: "anthropic", model: "claude-sonnet-4-5", apiKey: "sk-ant-cli" })]);
+  });
+});
