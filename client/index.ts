@@ -4,6 +4,7 @@ import { createClient, type Client } from "graphql-ws";
 import {
   ChatCompletionStreamDocument,
   CreateChatCompletionDocument,
+  CreateEmbeddingDocument,
   MeDocument,
   ModelsDocument,
   RequestLogsDocument,
@@ -11,6 +12,8 @@ import {
   type ChatCompletionInput,
   type ChatCompletionStreamSubscription,
   type CreateChatCompletionMutation,
+  type CreateEmbeddingMutation,
+  type EmbeddingInput,
   type RequestLogsQueryVariables,
   type SpendGroupBy,
 } from "./generated/graphql.ts";
@@ -20,6 +23,8 @@ export * from "./generated/graphql.ts";
 /** The typed result of `chat()`: a ChatCompletion or one of the expected error members (check `__typename`). */
 export type ChatResult = CreateChatCompletionMutation["createChatCompletion"];
 export type ChatChunk = ChatCompletionStreamSubscription["chatCompletionStream"];
+/** The typed result of `embed()`: Embeddings or one of the expected error members (check `__typename`). */
+export type EmbeddingResult = CreateEmbeddingMutation["createEmbedding"];
 
 export interface SwitchboardClientOptions {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
@@ -90,6 +95,10 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch,
     /** One completion; expected failures come back as typed members (BudgetExceededError, ...). */
     async chat(input: ChatCompletionInput): Promise<ChatResult> {
       return (await request(CreateChatCompletionDocument, { input })).createChatCompletion;
+    },
+    /** Embeddings for one or more texts; expected failures come back as typed members. */
+    async embed(input: EmbeddingInput): Promise<EmbeddingResult> {
+      return (await request(CreateEmbeddingDocument, { input })).createEmbedding;
     },
     /**
      * Streams chunks over graphql-ws. The last chunk has finishReason, usage and costUsd.

@@ -4,6 +4,7 @@ import "./scalars.ts";
 import "./root-types.ts";
 import "./errors.ts";
 import "../modules/completions/completions.schema.ts";
+import "../modules/embeddings/embeddings.schema.ts";
 import "../modules/models/models.schema.ts";
 import "../modules/spend/spend.schema.ts";
 import "../modules/keys/keys.schema.ts";

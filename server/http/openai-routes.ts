@@ -17,23 +17,41 @@ function servedByHeaders({ requestId, deployment }: { requestId: string; deploym
 
 /**
  * OpenAI-compatible REST (DESIGN §5) on plain node:http, so the hot path pays for no framework:
- * POST /v1/chat/completions (JSON or SSE), GET /v1/models. Same service as GraphQL.
+ * POST /v1/chat/completions (JSON or SSE), POST /v1/embeddings, GET /v1/models. Same service as GraphQL.
  */
 export function createOpenAIRoutes({ services, authenticate }: { services: AppServices; authenticate: Authenticate }) {
-  async function chatCompletions(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+  /** The request's context (aborted when the caller goes away) and its JSON body; undefined once an error was answered. */
+  async function receive(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<{ context: CompletionContext; body: unknown } | undefined> {
     const controller = new AbortController();
     // The caller going away (socket closed before we finished) cancels the upstream call.
     response.once("close", () => {
       if (!response.writableFinished) controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
     });
     const context: CompletionContext = { principal, source: "rest", signal: controller.signal };
-    let body: unknown;
     try {
-      body = await readJsonBody(request);
+      return { context, body: await readJsonBody(request) };
     } catch (error) {
       services.completions.recordRejected(context, error as GatewayError);
-      return sendOpenAIError(response, error);
+      sendOpenAIError(response, error);
+      return undefined;
     }
+  }
+
+  async function embeddings(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+    const received = await receive(request, response, principal);
+    if (!received) return;
+    try {
+      const result = await services.completions.embed(received.body, received.context);
+      sendJson(response, 200, result.response, { ...servedByHeaders(result), "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd) });
+    } catch (error) {
+      sendOpenAIError(response, error);
+    }
+  }
+
+  async function chatCompletions(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+    const received = await receive(request, response, principal);
+    if (!received) return;
+    const { context, body } = received;
     const isStream = (body as { stream?: unknown } | null)?.stream === true;
     if (!isStream) {
       try {
@@ -96,6 +114,7 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
       return sendOpenAIError(response, error);
     }
     if (pathname === "/v1/chat/completions" && request.method === "POST") return chatCompletions(request, response, principal);
+    if (pathname === "/v1/embeddings" && request.method === "POST") return embeddings(request, response, principal);
     if (pathname === "/v1/models" && request.method === "GET") return listModels(response);
     sendOpenAIError(response, new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, { status: 404 }));
   };

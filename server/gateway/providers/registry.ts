@@ -1,5 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { ProviderAdapter } from "../spec.ts";
+import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.ts";
+import { createOllamaAdapter } from "./ollama/ollama-adapter.ts";
 import { createOpenAICompatibleAdapter } from "./openai-compatible/openai-compatible-adapter.ts";
 import { createOpenAIAdapter } from "./openai/openai-adapter.ts";
 
@@ -22,7 +24,9 @@ type ProviderFactory = (settings: ProviderSettings, context: ProviderContext) =>
 /** One line per provider: a new provider is its folder plus one line here (DESIGN §1). */
 const providerFactories: Record<string, ProviderFactory> = {
   openai: ({ apiKey, apiBase }, { dispatcher }) => createOpenAIAdapter({ apiKey, apiBase, dispatcher }),
+  anthropic: ({ apiKey, apiBase, apiVersion }, { dispatcher }) => createAnthropicAdapter({ apiKey, apiBase, apiVersion: typeof apiVersion === "string" ? apiVersion : undefined, dispatcher }),
   "openai-compatible": ({ apiKey, apiBase }, { dispatcher }) => createOpenAICompatibleAdapter({ apiKey, apiBase: apiBase ?? "", dispatcher }),
+  ollama: ({ apiKey, apiBase }, { dispatcher }) => createOllamaAdapter({ apiKey, apiBase, dispatcher }),
 };
 
 /** The provider names an adapter exists for (the config accepts more; startup rejects the rest). */

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { GatewayError } from "../../gateway/errors.ts";
+import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
+import { GatewayError } from "../../gateway/errors.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
-import type { ChatChunk, ChatRequest, ChatResponse, FinishReason, Usage } from "../../gateway/spec.ts";
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, FinishReason, Usage } from "../../gateway/spec.ts";
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
+import { validateEmbeddingRequest } from "../../gateway/validate-embedding-request.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
-import { chargeFor, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
+import { chargeFor, chargeForEmbedding, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
 export interface CompletionContext {
@@ -19,6 +21,14 @@ export interface CompletionContext {
 export interface CompletionResult {
   requestId: string;
   response: ChatResponse;
+  deployment: Deployment;
+  charge: RequestCharge;
+  latencyMs: number;
+}
+
+export interface EmbeddingResult {
+  requestId: string;
+  response: EmbeddingResponse;
   deployment: Deployment;
   charge: RequestCharge;
   latencyMs: number;
@@ -222,6 +232,38 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
     };
   }
 
+  /**
+   * Embeddings take the same path as a completion: validate, route, call, price (prompt tokens
+   * only), log. A model whose provider serves no embeddings is a BAD_REQUEST naming it.
+   * `encoding_format` is never sent upstream: the gateway encodes base64 itself.
+   */
+  async function embed(body: unknown, context: CompletionContext): Promise<EmbeddingResult> {
+    const { requestId, record } = begin(body, context);
+    let deployment: Deployment | undefined;
+    let deadline: RequestDeadline | undefined;
+    try {
+      const request = validateEmbeddingRequest(body);
+      [deployment] = router.plan(request.model);
+      const embedWith = deployment.adapter.embed;
+      if (!embedWith) {
+        throw new GatewayError("BAD_REQUEST", `The model '${request.model}' (provider ${deployment.provider}) does not serve embeddings.`, { param: "model" });
+      }
+      deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
+      const { encoding_format: encoding, ...upstreamRequest } = request;
+      const vectors = await embedWith({ ...upstreamRequest, model: deployment.model }, { signal: deadline.signal });
+      const response = encoding === "base64" ? encodeEmbeddingsAsBase64(vectors) : vectors;
+      const charge = chargeForEmbedding(deployment, response, request.input);
+      const latencyMs = record({ status: "success", deployment, charge, stream: false });
+      return { requestId, response, deployment, charge, latencyMs };
+    } catch (thrown) {
+      const error = toGatewayError(thrown, context.signal, deployment?.provider);
+      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment, error, stream: false });
+      throw error;
+    } finally {
+      deadline?.clear();
+    }
+  }
+
   /** Logs a request rejected before it reached the service proper (e.g. a body that is not JSON). */
   function recordRejected(context: CompletionContext, error: GatewayError, options: { stream?: boolean } = {}): void {
     begin(undefined, context).record({ status: "error", error, stream: options.stream ?? false });
@@ -236,7 +278,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
     });
   }
 
-  return { chat, chatStream, recordRejected, whenAllRecorded };
+  return { chat, chatStream, embed, recordRejected, whenAllRecorded };
 }
 
 export type CompletionsService = ReturnType<typeof createCompletionsService>;

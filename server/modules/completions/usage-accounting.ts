@@ -1,7 +1,7 @@
 import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
 import { costNanoUsd } from "../../gateway/pricing.ts";
 import type { Deployment } from "../../gateway/router.ts";
-import type { ChatMessage, Usage } from "../../gateway/spec.ts";
+import type { ChatMessage, EmbeddingRequest, EmbeddingResponse, Usage } from "../../gateway/spec.ts";
 import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 
@@ -26,6 +26,18 @@ export function chargeFor(deployment: Deployment, usage: Usage | null | undefine
     : { promptTokens: estimatePromptTokens(estimate.messages), completionTokens: estimateTokens(estimate.completionText), cachedTokens: 0, reasoningTokens: 0 };
   const cost = deployment.price ? costNanoUsd(deployment.price, tokens) : 0n;
   return { ...tokens, costNanoUsd: cost, usageEstimated: !usage };
+}
+
+/**
+ * Prices an embeddings call: its prompt tokens at the input price. Providers that report no
+ * token count get an estimate of the input text, flagged as estimated.
+ */
+export function chargeForEmbedding(deployment: Deployment, response: EmbeddingResponse, input: EmbeddingRequest["input"]): RequestCharge {
+  const reported = response.usage?.prompt_tokens;
+  const promptTokens = typeof reported === "number" ? reported : estimateTokens((Array.isArray(input) ? input : [input]).map((item) => (typeof item === "string" ? item : "")).join("\n"));
+  const tokens = { promptTokens, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+  const cost = deployment.price ? costNanoUsd(deployment.price, tokens) : 0n;
+  return { ...tokens, costNanoUsd: cost, usageEstimated: typeof reported !== "number" };
 }
 
 /**

@@ -1,0 +1,166 @@
+import OpenAI from "openai";
+import { WebSocket } from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSwitchboardClient } from "../../client/index.ts";
+import type { ProviderWire } from "../contract/provider-wire.ts";
+import { openAIWire } from "../contract/wires/openai-wire.ts";
+import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripted-upstream.ts";
+import { startTestApp, type TestApp } from "../support/start-app.ts";
+
+/*
+ * Each provider end to end, as a user meets it: a config entry for the provider pointed at a
+ * test upstream speaking that provider's wire format, then the same calls through GraphQL (the
+ * typed client: mutation and graphql-ws subscription) and through the official openai SDK
+ * (JSON and stream), and embeddings where the provider serves them. The caller's code is the
+ * same for every provider; only `model` changes.
+ */
+
+const masterKey = "sk-master-round-trip";
+const pieces = ["Hello", " from", " the", " test", " upstream."];
+const usage = { input: 12, output: 7 };
+
+interface RoundTrip {
+  wire: ProviderWire;
+  /** The config entry (DESIGN §3) pointing this provider at the test upstream. */
+  entry(origin: string): Record<string, unknown>;
+}
+
+const roundTrips: RoundTrip[] = [
+  {
+    wire: openAIWire,
+    entry: (origin) => ({ name: "chat-model", provider: "openai", model: openAIWire.model, apiKey: "sk-test-openai-0123456789", apiBase: `${origin}/v1` }),
+  },
+];
+
+for (const { wire, entry } of roundTrips) {
+  describe(`${wire.provider} round trip through GraphQL and the openai SDK`, () => {
+    let upstream: ScriptedUpstream;
+    let gateway: TestApp;
+    let openai: OpenAI;
+    let client: ReturnType<typeof createSwitchboardClient>;
+
+    beforeAll(async () => {
+      upstream = await startScriptedUpstream();
+      const models = [entry(upstream.origin)];
+      if (wire.embeddings) models.push({ ...entry(upstream.origin), name: "embedding-model", model: wire.embeddings.model });
+      gateway = await startTestApp({ models, auth: { masterKey } });
+      openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      client = createSwitchboardClient({ url: gateway.graphqlUrl, apiKey: masterKey, webSocketImpl: WebSocket });
+    });
+    afterAll(async () => {
+      await client?.close();
+      await gateway?.stop();
+      await upstream?.stop();
+    });
+
+    it("GraphQL mutation: text, usage, provider and a logged request", async () => {
+      upstream.enqueue(wire.text({ pieces, usage, stream: false }));
+      const result = await client.chat({ model: "chat-model", messages: [{ role: "USER", content: "Say hello" }] });
+      if (result.__typename !== "ChatCompletion") throw new Error(`expected a ChatCompletion, got ${JSON.stringify(result)}`);
+      expect(result.choices[0]).toMatchObject({ finishReason: "STOP", message: { role: "ASSISTANT", content: pieces.join("") } });
+      expect(result.usage).toMatchObject({ promptTokens: 12, completionTokens: 7, totalTokens: 19 });
+      expect(result.provider).toBe(wire.provider);
+      wire.expectChatRequest(upstream.requests.at(-1)!, { stream: false });
+      expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "graphql", promptTokens: 12, completionTokens: 7, stream: false });
+    });
+
+    it("GraphQL subscription: the text in pieces, then finishReason and usage", async () => {
+      upstream.enqueue(wire.text({ pieces, usage, stream: true }));
+      const chunks = [];
+      for await (const chunk of client.stream({ model: "chat-model", messages: [{ role: "USER", content: "Say hello" }] })) chunks.push(chunk);
+      expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe(pieces.join(""));
+      expect(chunks.at(-1)).toMatchObject({ choices: [{ finishReason: "STOP" }], usage: { promptTokens: 12, completionTokens: 7 } });
+      wire.expectChatRequest(upstream.requests.at(-1)!, { stream: true });
+      expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "graphql-subscription", stream: true, promptTokens: 12 });
+    });
+
+    it("openai SDK: a tool call comes back in OpenAI's shape", async () => {
+      upstream.enqueue(wire.toolCall({ id: "call_round_trip", name: "get_weather", argumentPieces: ['{"city":', ' "Oslo"}'], usage, stream: false }));
+      const completion = await openai.chat.completions.create({
+        model: "chat-model",
+        messages: [{ role: "user", content: "Weather in Oslo?" }],
+        tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+      });
+      const [choice] = completion.choices;
+      expect(choice.finish_reason).toBe("tool_calls");
+      const [call] = choice.message.tool_calls ?? [];
+      expect(call?.type === "function" && call.function.name).toBe("get_weather");
+      expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual({ city: "Oslo" });
+    });
+
+    it("openai SDK: a stream with include_usage ends with the usage chunk", async () => {
+      upstream.enqueue(wire.text({ pieces, usage, stream: true }));
+      const stream = await openai.chat.completions.create({ model: "chat-model", messages: [{ role: "user", content: "Say hello" }], stream: true, stream_options: { include_usage: true } });
+      let text = "";
+      let finishReason: string | null = null;
+      let reportedUsage: OpenAI.CompletionUsage | null | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? "";
+        finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
+        if (chunk.usage) reportedUsage = chunk.usage;
+      }
+      expect(text).toBe(pieces.join(""));
+      expect(finishReason).toBe("stop");
+      expect(reportedUsage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 });
+    });
+
+    it("openai SDK: a provider's rate limit is a 429 RateLimitError", async () => {
+      upstream.enqueue(wire.error("rate-limit", { retryAfterSeconds: 3 }));
+      const failure = await openai.chat.completions.create({ model: "chat-model", messages: [{ role: "user", content: "Say hello" }] }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
+    });
+
+    if (wire.embeddings) {
+      const embeddings = wire.embeddings;
+      it("embeddings through the openai SDK and the GraphQL mutation, logged with their tokens", async () => {
+        upstream.setDefault((sent) => embeddings.reply(sent));
+        const inputs = ["first text", "second text"];
+        const viaSdk = await openai.embeddings.create({ model: "embedding-model", input: inputs });
+        expect(viaSdk.data.map((item) => item.embedding)).toEqual([
+          [0.5, 0.25, -0.125],
+          [1.5, 1.25, -1.125],
+        ]);
+        expect(viaSdk.usage.prompt_tokens).toBe(embeddings.promptTokens(inputs));
+        // The SDK asks for base64; the gateway encodes it itself, so no provider is asked for it.
+        expect(upstream.requests.every((sent) => !sent.rawBody.includes("base64"))).toBe(true);
+        expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "rest", promptTokens: embeddings.promptTokens(inputs), completionTokens: 0 });
+
+        const viaGraphQL = await client.embed({ model: "embedding-model", input: inputs });
+        if (viaGraphQL.__typename !== "Embeddings") throw new Error(`expected Embeddings, got ${JSON.stringify(viaGraphQL)}`);
+        expect(viaGraphQL.data.map((item) => item.vector)).toEqual(viaSdk.data.map((item) => item.embedding));
+        expect(viaGraphQL).toMatchObject({ provider: wire.provider, usage: { promptTokens: embeddings.promptTokens(inputs) } });
+      });
+    }
+  });
+}
+
+describe("embeddings: bad input", () => {
+  let upstream: ScriptedUpstream;
+  let gateway: TestApp;
+  let openai: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    gateway = await startTestApp({ models: [{ name: "chat-model", provider: "openai-compatible", apiBase: `${upstream.origin}/v1` }] });
+    openai = new OpenAI({ apiKey: "unused", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await upstream?.stop();
+  });
+
+  it("an empty input is a 400 naming input, and nothing is sent upstream", async () => {
+    const failure = await openai.embeddings.create({ model: "chat-model", input: [] }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((failure as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/input/);
+    expect(upstream.requests).toHaveLength(0);
+    expect(await gateway.latestLog()).toMatchObject({ status: "ERROR", errorCode: "BAD_REQUEST", httpStatus: 400 });
+  });
+
+  it("an unknown model is MODEL_NOT_FOUND on GraphQL", async () => {
+    const { data } = await gateway.graphql<{ createEmbedding: { __typename: string; code: string } }>(
+      `mutation { createEmbedding(input: { model: "nope", input: ["a"] }) { __typename ... on Error { code } } }`,
+    );
+    expect(data?.createEmbedding).toEqual({ __typename: "ModelNotFoundError", code: "MODEL_NOT_FOUND" });
+  });
+});
