@@ -45,11 +45,14 @@ const modelEntrySchema = z
     tpm: positiveInteger.optional(),
     contextWindow: positiveInteger.optional(),
     maxOutputTokens: positiveInteger.optional(),
+    /** Overrides what the model catalog says the model can do (GraphQL `models { capabilities }`). */
+    capabilities: z.strictObject({ tools: z.boolean().optional(), vision: z.boolean().optional(), jsonSchema: z.boolean().optional(), embeddings: z.boolean().optional() }).optional(),
     pricing: z
       .strictObject({
         inputPerMillion: z.number().nonnegative(),
         outputPerMillion: z.number().nonnegative(),
         cachedInputPerMillion: z.number().nonnegative().optional(),
+        cacheWritePerMillion: z.number().nonnegative().optional(),
       })
       .optional(),
   })

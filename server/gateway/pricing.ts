@@ -6,6 +6,8 @@ export interface ModelPrice {
   inputNanoUsdPerMillion: bigint;
   /** Prompt tokens served from the provider's cache; equals the input price when the provider has no cache discount. */
   cachedInputNanoUsdPerMillion: bigint;
+  /** Prompt tokens written to the provider's cache (Anthropic, Bedrock charge extra); equals the input price when the data has none. */
+  cacheWriteNanoUsdPerMillion: bigint;
   outputNanoUsdPerMillion: bigint;
   contextWindow?: number;
   /** `config`: the model entry's `pricing` override; `genai-prices`: the bundled price data. */
@@ -17,13 +19,15 @@ export interface PriceOverride {
   inputPerMillion: number;
   outputPerMillion: number;
   cachedInputPerMillion?: number;
+  cacheWritePerMillion?: number;
 }
 
-/** Token counts of one request. `cachedTokens` are part of `promptTokens` (OpenAI's semantics). */
+/** Token counts of one request. `cachedTokens` (cache reads) and `cacheWriteTokens` are part of `promptTokens` (OpenAI's semantics). */
 export interface TokenCounts {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  cacheWriteTokens?: number;
 }
 
 /**
@@ -73,6 +77,7 @@ export function createPricing({ lookup = calcPrice }: PricingOptions = {}) {
     return {
       inputNanoUsdPerMillion,
       cachedInputNanoUsdPerMillion: override.cachedInputPerMillion === undefined ? inputNanoUsdPerMillion : nanoUsdFromNumber(override.cachedInputPerMillion),
+      cacheWriteNanoUsdPerMillion: override.cacheWritePerMillion === undefined ? inputNanoUsdPerMillion : nanoUsdFromNumber(override.cacheWritePerMillion),
       outputNanoUsdPerMillion: nanoUsdFromNumber(override.outputPerMillion),
       contextWindow: fromPackage?.contextWindow,
       source: "config",
@@ -100,6 +105,7 @@ function lookUpPackagePrice(lookup: typeof calcPrice, provider: string, model: s
   return {
     inputNanoUsdPerMillion: input,
     cachedInputNanoUsdPerMillion: perMillion(result.model_price.cache_read_mtok) ?? input,
+    cacheWriteNanoUsdPerMillion: perMillion(result.model_price.cache_write_mtok) ?? input,
     outputNanoUsdPerMillion: output,
     contextWindow: result.model.context_window,
     source: "genai-prices",
@@ -117,14 +123,19 @@ function perMillion(value: PackageModelPrice[string]): bigint | undefined {
 }
 
 /**
- * The cost of one request in nano-USD. Cached tokens are part of `promptTokens` and billed at
- * the cached rate. Everything is multiplied out exactly in nano-USD-per-million × tokens and
+ * The cost of one request in nano-USD. Cache reads and writes are part of `promptTokens` and
+ * billed at their own rates. Everything is multiplied out exactly in nano-USD-per-million × tokens and
  * divided by one million once at the end, rounding half-up.
  */
-export function costNanoUsd(price: ModelPrice, { promptTokens, completionTokens, cachedTokens }: TokenCounts): bigint {
+export function costNanoUsd(price: ModelPrice, { promptTokens, completionTokens, cachedTokens, cacheWriteTokens = 0 }: TokenCounts): bigint {
   const prompt = tokenCount(promptTokens);
   const cached = tokenCount(cachedTokens) > prompt ? prompt : tokenCount(cachedTokens);
-  const scaled = (prompt - cached) * price.inputNanoUsdPerMillion + cached * price.cachedInputNanoUsdPerMillion + tokenCount(completionTokens) * price.outputNanoUsdPerMillion;
+  const written = tokenCount(cacheWriteTokens) > prompt - cached ? prompt - cached : tokenCount(cacheWriteTokens);
+  const scaled =
+    (prompt - cached - written) * price.inputNanoUsdPerMillion +
+    cached * price.cachedInputNanoUsdPerMillion +
+    written * price.cacheWriteNanoUsdPerMillion +
+    tokenCount(completionTokens) * price.outputNanoUsdPerMillion;
   return (scaled + 500_000n) / 1_000_000n;
 }
 

@@ -110,6 +110,13 @@ for (const { wire, entry } of roundTrips) {
       expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
     });
 
+    it("models lists the configured models with provider, limits and capabilities", async () => {
+      const models = await client.models();
+      const chat = models.find((model) => model.name === "chat-model");
+      expect(chat).toMatchObject({ provider: wire.provider, capabilities: { embeddings: false } });
+      if (wire.embeddings) expect(models.find((model) => model.name === "embedding-model")).toMatchObject({ provider: wire.provider, capabilities: { embeddings: true, tools: false } });
+    });
+
     if (wire.embeddings) {
       const embeddings = wire.embeddings;
       it("embeddings through the openai SDK and the GraphQL mutation, logged with their tokens", async () => {

@@ -3,10 +3,11 @@ import { describe, expect, it, vi } from "vitest";
 import { formatUsd, nanoUsdFromNumber, parseUsd, plainDecimalString } from "../../server/gateway/money.ts";
 import { costNanoUsd, createPricing, type ModelPrice } from "../../server/gateway/pricing.ts";
 
-function price(input: number, output: number, cachedInput = input): ModelPrice {
+function price(input: number, output: number, cachedInput = input, cacheWrite = input): ModelPrice {
   return {
     inputNanoUsdPerMillion: nanoUsdFromNumber(input),
     cachedInputNanoUsdPerMillion: nanoUsdFromNumber(cachedInput),
+    cacheWriteNanoUsdPerMillion: nanoUsdFromNumber(cacheWrite),
     outputNanoUsdPerMillion: nanoUsdFromNumber(output),
     source: "config",
   };
@@ -100,6 +101,15 @@ describe("costNanoUsd", () => {
     expect(withCache).toBe(costNanoUsd(price(2.5, 10), { promptTokens: 1000, completionTokens: 0, cachedTokens: 0 }));
   });
 
+  it("bills cache writes, which are part of the prompt, at the cache-write rate", () => {
+    // Claude Sonnet: 3 input, 0.3 cache read, 3.75 cache write, 15 output.
+    // 1000 prompt = 500 plain + 300 read + 200 written; 100 output:
+    // 500×3 + 300×0.3 + 200×3.75 + 100×15 = 1500 + 90 + 750 + 1500 = 3840 µUSD per million → 0.00384 USD.
+    const cost = costNanoUsd(price(3, 15, 0.3, 3.75), { promptTokens: 1000, completionTokens: 100, cachedTokens: 300, cacheWriteTokens: 200 });
+    expect(formatUsd(cost)).toBe("0.00384");
+    expect(costNanoUsd(price(3, 15, 0.3, 3.75), { promptTokens: 100, completionTokens: 0, cachedTokens: 60, cacheWriteTokens: 500 })).toBe(costNanoUsd(price(3, 15, 0.3, 3.75), { promptTokens: 100, completionTokens: 0, cachedTokens: 60, cacheWriteTokens: 40 }));
+  });
+
   it("never counts more cached tokens than prompt tokens", () => {
     expect(costNanoUsd(price(2, 8, 0.5), { promptTokens: 100, completionTokens: 0, cachedTokens: 1000 })).toBe(50_000n);
   });
@@ -129,9 +139,18 @@ describe("createPricing", () => {
     expect(createPricing().priceFor({ provider: "openai", model: "gpt-4o" })).toEqual({
       inputNanoUsdPerMillion: 2_500_000_000n,
       cachedInputNanoUsdPerMillion: 1_250_000_000n,
+      cacheWriteNanoUsdPerMillion: 2_500_000_000n,
       outputNanoUsdPerMillion: 10_000_000_000n,
       contextWindow: 128_000,
       source: "genai-prices",
+    });
+  });
+
+  it("has Anthropic's cache-write price from the package", () => {
+    expect(createPricing().priceFor({ provider: "anthropic", model: "claude-3-5-sonnet-20241022" })).toMatchObject({
+      inputNanoUsdPerMillion: 3_000_000_000n,
+      cachedInputNanoUsdPerMillion: 300_000_000n,
+      cacheWriteNanoUsdPerMillion: 3_750_000_000n,
     });
   });
 
@@ -144,6 +163,7 @@ describe("createPricing", () => {
     expect(pricing.priceFor({ provider: "openai", model: "gpt-4o", override: { inputPerMillion: 0.075, outputPerMillion: 0.3 } })).toEqual({
       inputNanoUsdPerMillion: 75_000_000n,
       cachedInputNanoUsdPerMillion: 75_000_000n,
+      cacheWriteNanoUsdPerMillion: 75_000_000n,
       outputNanoUsdPerMillion: 300_000_000n,
       contextWindow: 128_000,
       source: "config",
@@ -151,6 +171,7 @@ describe("createPricing", () => {
     expect(pricing.priceFor({ provider: "openai-compatible", model: "my-finetune", override: { inputPerMillion: 1, outputPerMillion: 2, cachedInputPerMillion: 0.5 } })).toEqual({
       inputNanoUsdPerMillion: 1_000_000_000n,
       cachedInputNanoUsdPerMillion: 500_000_000n,
+      cacheWriteNanoUsdPerMillion: 1_000_000_000n,
       outputNanoUsdPerMillion: 2_000_000_000n,
       contextWindow: undefined,
       source: "config",

@@ -24,7 +24,8 @@ export function chargeFor(deployment: Deployment, usage: Usage | null | undefine
         reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
       }
     : { promptTokens: estimatePromptTokens(estimate.messages), completionTokens: estimateTokens(estimate.completionText), cachedTokens: 0, reasoningTokens: 0 };
-  const cost = deployment.price ? costNanoUsd(deployment.price, tokens) : 0n;
+  const cacheWriteTokens = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const cost = deployment.price ? costNanoUsd(deployment.price, { ...tokens, cacheWriteTokens }) : 0n;
   return { ...tokens, costNanoUsd: cost, usageEstimated: !usage };
 }
 

@@ -11,6 +11,16 @@ const ModelDeployment = builder.objectRef<ModelView["deployments"][number]>("Mod
   }),
 });
 
+const ModelCapabilities = builder.objectRef<ModelView["capabilities"]>("ModelCapabilities").implement({
+  description: "What a model can do, from the bundled models.dev catalog (config `capabilities` wins); null when unknown.",
+  fields: (t) => ({
+    tools: t.exposeBoolean("tools", { nullable: true, description: "Function calling." }),
+    vision: t.exposeBoolean("vision", { nullable: true, description: "Image parts in user messages." }),
+    jsonSchema: t.exposeBoolean("jsonSchema", { nullable: true, description: "response_format json_schema (native, or through a forced tool)." }),
+    embeddings: t.exposeBoolean("embeddings", { nullable: true, description: "Serves createEmbedding / POST /v1/embeddings." }),
+  }),
+});
+
 const Model = builder.objectRef<ModelView>("Model").implement({
   description: "A model name callers may send, with its context window, prices and deployments.",
   fields: (t) => ({
@@ -19,6 +29,7 @@ const Model = builder.objectRef<ModelView>("Model").implement({
     isWildcard: t.exposeBoolean("isWildcard"),
     contextWindow: t.exposeInt("contextWindow", { nullable: true }),
     maxOutputTokens: t.exposeInt("maxOutputTokens", { nullable: true }),
+    capabilities: t.expose("capabilities", { type: ModelCapabilities }),
     inputPricePerMillion: t.field({ type: "Usd", nullable: true, description: "USD per million prompt tokens.", resolve: (model) => model.price?.inputNanoUsdPerMillion ?? null }),
     cachedInputPricePerMillion: t.field({ type: "Usd", nullable: true, resolve: (model) => model.price?.cachedInputNanoUsdPerMillion ?? null }),
     outputPricePerMillion: t.field({ type: "Usd", nullable: true, description: "USD per million completion tokens.", resolve: (model) => model.price?.outputNanoUsdPerMillion ?? null }),

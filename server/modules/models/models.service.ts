@@ -1,3 +1,4 @@
+import { createModelCatalog, type DescribeModel, type ModelCapabilities } from "../../gateway/model-catalog.ts";
 import type { ModelPrice } from "../../gateway/pricing.ts";
 import type { Router } from "../../gateway/router.ts";
 
@@ -7,21 +8,32 @@ export interface ModelView {
   isWildcard: boolean;
   contextWindow: number | null;
   maxOutputTokens: number | null;
+  capabilities: ModelCapabilities;
   price: ModelPrice | undefined;
   deployments: Array<{ id: string; provider: string; model: string; healthy: boolean }>;
 }
 
-/** What the caller may use: every configured model name with its deployments and prices. */
-export function createModelsService({ router }: { router: Router }) {
+/**
+ * What the caller may use: every configured model name with its deployments, prices, limits
+ * and capabilities (the group's first deployment speaks for the group).
+ */
+export function createModelsService({ router, describeModel = createModelCatalog() }: { router: Router; describeModel?: DescribeModel }) {
   function list(): ModelView[] {
     return router.listGroups().map((group) => {
       const [first] = group.deployments;
+      const facts = describeModel({
+        provider: first.provider,
+        model: first.model,
+        servesEmbeddings: typeof first.adapter.embed === "function",
+        overrides: { contextWindow: first.entry.contextWindow ?? first.price?.contextWindow, maxOutputTokens: first.entry.maxOutputTokens, capabilities: first.entry.capabilities },
+      });
       return {
         name: group.name,
         provider: first.provider,
         isWildcard: group.isWildcard,
-        contextWindow: first.entry.contextWindow ?? first.price?.contextWindow ?? null,
-        maxOutputTokens: first.entry.maxOutputTokens ?? null,
+        contextWindow: facts.contextWindow,
+        maxOutputTokens: facts.maxOutputTokens,
+        capabilities: facts.capabilities,
         price: group.isWildcard ? undefined : first.price,
         // Health (cooldowns) arrives with the routing work; until then every deployment is in service.
         deployments: group.deployments.map((deployment) => ({ id: deployment.id, provider: deployment.provider, model: deployment.model, healthy: true })),
