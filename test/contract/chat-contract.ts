@@ -134,6 +134,15 @@ export function runChatContract(wire: ProviderWire): void {
           expected: { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60, completion_tokens_details: expect.objectContaining({ reasoning_tokens: 30 }) },
         },
       ];
+      it("reports the basic counts as given, and no details the provider does not report", async () => {
+        const { upstream, adapter, request } = context;
+        upstream.enqueue(wire.text({ pieces: helloPieces, usage: { input: 100, output: 20 }, stream: false }));
+        const { usage } = await adapter.chat(request, idle());
+        expect(usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 });
+        expect(usage?.prompt_tokens_details?.cached_tokens ?? 0).toBe(0);
+        expect(usage?.prompt_tokens_details?.cache_write_tokens ?? 0).toBe(0);
+        expect(usage?.completion_tokens_details?.reasoning_tokens ?? 0).toBe(0);
+      });
       for (const { reported, title, usage, expected } of cases.filter((entry) => entry.reported)) {
         it(`${title} (JSON and stream)`, async () => {
           const { upstream, adapter, request } = context;
