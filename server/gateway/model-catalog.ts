@@ -66,7 +66,8 @@ export function createModelCatalog() {
     overrides?: { contextWindow?: number; maxOutputTokens?: number; capabilities?: Partial<Record<keyof ModelCapabilities, boolean>> };
   }): ModelFacts {
     const found = find(provider, model);
-    const isEmbeddingModel = embeddingModelName.test(model);
+    // The config saying "embeddings: true" marks a model the name rule misses (Ollama's all-minilm).
+    const isEmbeddingModel = overrides.capabilities?.embeddings ?? embeddingModelName.test(model);
     const tools = isEmbeddingModel ? false : (found?.tool_call ?? null);
     const nativeJson = ["openai", "azure", "gemini", "vertex", "ollama", "openai-compatible"].includes(provider);
     const capabilities: ModelCapabilities = {

@@ -3,6 +3,8 @@ import { WebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwitchboardClient } from "../../client/index.ts";
 import type { ProviderWire } from "../contract/provider-wire.ts";
+import { anthropicTestKey, anthropicWire } from "../contract/wires/anthropic-wire.ts";
+import { ollamaWire } from "../contract/wires/ollama-wire.ts";
 import { openAIWire } from "../contract/wires/openai-wire.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripted-upstream.ts";
 import { startTestApp, type TestApp } from "../support/start-app.ts";
@@ -23,6 +25,8 @@ interface RoundTrip {
   wire: ProviderWire;
   /** The config entry (DESIGN §3) pointing this provider at the test upstream. */
   entry(origin: string): Record<string, unknown>;
+  /** Extra fields for the embedding model's entry. */
+  embeddingEntry?: Record<string, unknown>;
 }
 
 const roundTrips: RoundTrip[] = [
@@ -30,9 +34,19 @@ const roundTrips: RoundTrip[] = [
     wire: openAIWire,
     entry: (origin) => ({ name: "chat-model", provider: "openai", model: openAIWire.model, apiKey: "sk-test-openai-0123456789", apiBase: `${origin}/v1` }),
   },
+  {
+    wire: anthropicWire,
+    entry: (origin) => ({ name: "chat-model", provider: "anthropic", model: anthropicWire.model, apiKey: anthropicTestKey, apiBase: origin }),
+  },
+  {
+    wire: ollamaWire,
+    entry: (origin) => ({ name: "chat-model", provider: "ollama", model: ollamaWire.model, apiBase: origin }),
+    // A local model the catalog cannot know: the config says what it does.
+    embeddingEntry: { capabilities: { embeddings: true } },
+  },
 ];
 
-for (const { wire, entry } of roundTrips) {
+for (const { wire, entry, embeddingEntry } of roundTrips) {
   describe(`${wire.provider} round trip through GraphQL and the openai SDK`, () => {
     let upstream: ScriptedUpstream;
     let gateway: TestApp;
@@ -42,7 +56,7 @@ for (const { wire, entry } of roundTrips) {
     beforeAll(async () => {
       upstream = await startScriptedUpstream();
       const models = [entry(upstream.origin)];
-      if (wire.embeddings) models.push({ ...entry(upstream.origin), name: "embedding-model", model: wire.embeddings.model });
+      if (wire.embeddings) models.push({ ...entry(upstream.origin), name: "embedding-model", model: wire.embeddings.model, ...embeddingEntry });
       gateway = await startTestApp({ models, auth: { masterKey } });
       openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
       client = createSwitchboardClient({ url: gateway.graphqlUrl, apiKey: masterKey, webSocketImpl: WebSocket });
@@ -113,7 +127,8 @@ for (const { wire, entry } of roundTrips) {
     it("models lists the configured models with provider, limits and capabilities", async () => {
       const models = await client.models();
       const chat = models.find((model) => model.name === "chat-model");
-      expect(chat).toMatchObject({ provider: wire.provider, capabilities: { embeddings: false } });
+      expect(chat).toMatchObject({ provider: wire.provider });
+      expect(chat?.capabilities.embeddings).not.toBe(true);
       if (wire.embeddings) expect(models.find((model) => model.name === "embedding-model")).toMatchObject({ provider: wire.provider, capabilities: { embeddings: true, tools: false } });
     });
 
@@ -140,6 +155,29 @@ for (const { wire, entry } of roundTrips) {
     }
   });
 }
+
+describe("embeddings: a provider without them", () => {
+  let upstream: ScriptedUpstream;
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    gateway = await startTestApp({ models: [{ name: "claude", provider: "anthropic", apiKey: anthropicTestKey, apiBase: upstream.origin }] });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await upstream?.stop();
+  });
+
+  it("answers 400 naming the model and provider on REST, InvalidRequestError on GraphQL, and sends nothing", async () => {
+    const response = await fetch(`${gateway.url}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude", input: "hi" }) });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toMatchObject({ message: "The model 'claude' (provider anthropic) does not serve embeddings.", param: "model" });
+    const { data } = await gateway.graphql<{ createEmbedding: { __typename: string } }>(`mutation { createEmbedding(input: { model: "claude", input: ["a"] }) { __typename } }`);
+    expect(data?.createEmbedding.__typename).toBe("InvalidRequestError");
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
 
 describe("embeddings: bad input", () => {
   let upstream: ScriptedUpstream;
