@@ -76,6 +76,9 @@ export const bedrockErrorBodySchema = z.looseObject({
   message: z.string().nullish(),
   Message: z.string().nullish(),
   __type: z.string().nullish(),
+  /** modelStreamErrorException's: the model's own status and message. */
+  originalStatusCode: z.number().nullish(),
+  originalMessage: z.string().nullish(),
 });
 
 export type BedrockErrorBody = z.infer<typeof bedrockErrorBodySchema>;

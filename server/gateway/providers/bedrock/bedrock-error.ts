@@ -76,13 +76,16 @@ export function bedrockHttpError({
  * An exception frame inside a 200 ConverseStream (`:message-type: exception`,
  * `:exception-type: throttlingException`, payload `{"message": "..."}`). Its status is the one
  * the exception type has in Bedrock's reference, so a mid-stream throttle is a retryable 429
- * and a validation failure a 400.
+ * and a validation failure a 400 — except that a model's own failure reported through
+ * modelStreamErrorException takes the model's `originalStatusCode` when it has one.
  */
 export function bedrockStreamExceptionError(provider: string, exceptionType: string, payloadText: string, secrets: Array<string | undefined> = []): UpstreamError {
   const body = parseErrorBody(payloadText);
   const detail = body?.message || body?.Message || excerptOf(payloadText);
   const upstreamCode = exceptionType ? exceptionType[0].toUpperCase() + exceptionType.slice(1) : undefined;
-  const upstreamStatus = statusByErrorType[exceptionType.toLowerCase()];
+  // modelStreamErrorException (424) wraps the model's own failure; its originalStatusCode (a 429, a 5xx…) says whether a retry can help.
+  const originalStatus = body?.originalStatusCode;
+  const upstreamStatus = typeof originalStatus === "number" && originalStatus >= 400 && originalStatus < 600 ? originalStatus : statusByErrorType[exceptionType.toLowerCase()];
   return new UpstreamError({
     provider,
     kind: "http",

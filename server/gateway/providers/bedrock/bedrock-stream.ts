@@ -60,7 +60,8 @@ export async function* translateBedrockStream(events: AsyncIterable<AwsEventMess
 
   for await (const event of events) {
     eventCount += 1;
-    if (event.messageType !== "event") throw bedrockStreamExceptionError(provider, event.eventType, event.payload, secrets);
+    // "exception" frames carry a JSON payload; "error" frames (service errors) their message in a header.
+    if (event.messageType !== "event") throw bedrockStreamExceptionError(provider, event.eventType, event.payload || String(event.headers[":error-message"]?.value ?? ""), secrets);
     const payload = parseEvent(provider, event);
     if (!payload) continue;
     if (!roleSent) {

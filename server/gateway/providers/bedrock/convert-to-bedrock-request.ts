@@ -61,8 +61,10 @@ const passthroughFields = ["additionalModelRequestFields", "guardrailConfig", "p
  *   tools sent — unless the conversation holds tool calls or results, which Converse only accepts
  *   with a toolConfig: then the tools are declared without a choice (the model could still call one).
  * - `response_format` json_schema / json_object → one more tool, `json`, with the schema, forced
- *   with `{tool:{name:"json"}}` (or `{any:{}}` when the caller's tools stay callable); the adapter
- *   turns its call into the content with finish_reason "stop" (the Vercel AI SDK's technique).
+ *   with `{tool:{name:"json"}}` (or `{any:{}}` when the caller's tools stay callable with
+ *   tool_choice auto or unset); the adapter turns its call into the content with finish_reason
+ *   "stop" (the Vercel AI SDK's technique). With tool_choice required or a named function the
+ *   answer is a tool call anyway: the caller's choice stands and no JSON tool is added.
  * - `max_completion_tokens` (else `max_tokens`) → `inferenceConfig.maxTokens` (unset: the model's
  *   maximum, Bedrock's default); `temperature`, `top_p` → `temperature`, `topP`; `stop` → `stopSequences`.
  * - `additionalModelRequestFields`, `guardrailConfig`, `performanceConfig` (Bedrock's own fields) pass through.
@@ -133,9 +135,10 @@ function convertMessage(message: ChatMessage, index: number): BedrockMessage {
 
 function userContentOf(message: ChatMessage, index: number): BedrockContentBlock[] {
   if (typeof message.content === "string") return message.content ? [{ text: message.content }] : [];
-  return (message.content ?? []).map((part): BedrockContentBlock => {
-    if (part.type === "text" && typeof part.text === "string") return { text: part.text };
-    if (part.type === "image_url") return imageBlockOf(part, index);
+  // Bedrock rejects blank text blocks.
+  return (message.content ?? []).flatMap((part): BedrockContentBlock[] => {
+    if (part.type === "text" && typeof part.text === "string") return part.text ? [{ text: part.text }] : [];
+    if (part.type === "image_url") return [imageBlockOf(part, index)];
     throw badMessage(index, `content part type ${JSON.stringify(part.type)} is not supported by bedrock`);
   });
 }
@@ -193,7 +196,10 @@ function toolConfigOf(request: ChatRequest, messages: BedrockMessage[]): { toolC
   const callerTools = (request.tools ?? []).map(toolSpecOf);
   const callerToolsOff = request.tool_choice === "none";
   const callerChoice = callerToolsOff ? undefined : toolChoiceOf(request.tool_choice);
-  const jsonTool = jsonResponseToolFor(request.response_format);
+  // A caller that requires a tool call (required, or a named function) gets one either way: no JSON tool then.
+  const callerForcesTool = callerTools.length > 0 && callerChoice !== undefined && ("any" in callerChoice || "tool" in callerChoice);
+  const requestedJsonTool = jsonResponseToolFor(request.response_format);
+  const jsonTool = callerForcesTool ? undefined : requestedJsonTool;
   if (jsonTool && callerTools.some((tool) => tool.toolSpec.name === jsonResponseToolName)) {
     throw new GatewayError("BAD_REQUEST", `bedrock answers response_format through a tool named "${jsonResponseToolName}"; rename your tool of that name`, { param: "tools" });
   }
@@ -207,8 +213,8 @@ function toolConfigOf(request: ChatRequest, messages: BedrockMessage[]): { toolC
     return { toolConfig: callerToolsCallable && callerChoice ? { tools: declaredTools, toolChoice: callerChoice } : { tools: declaredTools }, usesJsonResponseTool: false };
   }
   const tools = [...declaredTools, { toolSpec: { name: jsonTool.name, description: jsonTool.description, inputSchema: { json: jsonTool.parameters } } }];
-  // The answer must be a tool call: the json tool, or — when the caller's tools stay callable — any tool (or the one the caller forced).
-  const toolChoice: BedrockToolChoice = !callerToolsCallable ? { tool: { name: jsonTool.name } } : callerChoice && "tool" in callerChoice ? callerChoice : { any: {} };
+  // The answer must be a tool call: the json tool, or — when the caller's tools stay callable — any tool.
+  const toolChoice: BedrockToolChoice = callerToolsCallable ? { any: {} } : { tool: { name: jsonTool.name } };
   return { toolConfig: { tools, toolChoice }, usesJsonResponseTool: true };
 }
 

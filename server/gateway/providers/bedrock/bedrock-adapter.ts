@@ -1,0 +1,210 @@
+import { randomBytes } from "node:crypto";
+import type { Dispatcher } from "undici";
+import { readAwsEventStream, type AwsEventMessage } from "../../aws-event-stream.ts";
+import { createAwsRequestSigner } from "../../aws-sigv4.ts";
+import { UpstreamError } from "../../errors.ts";
+import { jsonResponseToolName } from "../../structured-output.ts";
+import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
+import { connectionError, excerptOf, invalidResponseError } from "../../upstream-errors.ts";
+import { asUpstreamFailure, contentTypeOf, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
+import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderAdapter, ToolCall, Usage } from "../../spec.ts";
+import { bedrockConverseResponseSchema, convertBedrockUsage, type BedrockConverseResponse } from "./bedrock-api.ts";
+import { embedWithBedrock, type InvokeModel } from "./bedrock-embeddings.ts";
+import { bedrockHttpError } from "./bedrock-error.ts";
+import { translateBedrockStream, type BedrockStreamProgress } from "./bedrock-stream.ts";
+import { convertToBedrockRequest } from "./convert-to-bedrock-request.ts";
+import { mapBedrockFinishReason } from "./map-bedrock-finish-reason.ts";
+
+export interface BedrockAdapterOptions {
+  /** e.g. "us-east-1": part of the default endpoint and of every signature. Required. */
+  region?: string;
+  /** AWS credentials (config.ts fills them from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). Required, but the session token. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Default `https://bedrock-runtime.{region}.amazonaws.com`; a VPC endpoint, a proxy or a test upstream otherwise. */
+  apiBase?: string;
+  /** The shared keep-alive pool (createUpstreamDispatcher); undici's global dispatcher when unset. */
+  dispatcher?: Dispatcher;
+  /** The provider name in errors and logs. */
+  provider?: string;
+  /** The signing clock (tests fix x-amz-date with it). */
+  now?: () => Date;
+}
+
+type Operation = "converse" | "converse-stream" | "invoke";
+
+/**
+ * AWS Bedrock Runtime at the wire level: chat through the Converse API (`POST
+ * /model/{modelId}/converse`, and `/converse-stream` answering AWS's binary event stream),
+ * embeddings through InvokeModel (Titan and Cohere bodies). Every request is signed with SigV4
+ * (service "bedrock") over the exact bytes sent. When `options.signal` aborts, the upstream
+ * request is closed and the signal's reason is rethrown unchanged.
+ * Throws at creation when the region or the credentials are missing, so startup names the problem.
+ * Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+ */
+export function createBedrockAdapter({ region, accessKeyId, secretAccessKey, sessionToken, apiBase, dispatcher, provider = "bedrock", now }: BedrockAdapterOptions): ProviderAdapter {
+  if (!region) throw new Error(`The ${provider} provider needs a region: set region on the model entry, or AWS_REGION in the environment.`);
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(`The ${provider} provider needs AWS credentials: set accessKeyId and secretAccessKey on the model entry, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.`);
+  }
+  const base = (apiBase ?? `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/+$/, "");
+  const signRequest = createAwsRequestSigner({ region, service: "bedrock", credentials: { accessKeyId, secretAccessKey, sessionToken }, now });
+  const secrets = [secretAccessKey, sessionToken];
+
+  /** Signs and POSTs `body` (the model id is one path segment: `:` and `/` in it are escaped). */
+  async function post(modelId: string, operation: Operation, body: unknown, signal: AbortSignal): Promise<UpstreamResponse> {
+    const url = new URL(`${base}/model/${encodeURIComponent(modelId)}/${operation}`);
+    const text = JSON.stringify(body);
+    const accept = operation === "converse-stream" ? "application/vnd.amazon.eventstream" : "application/json";
+    const headers = await signRequest({ url, method: "POST", headers: { "content-type": "application/json", accept }, body: text });
+    return postUpstream({ provider, url, headers, body: text, signal, dispatcher });
+  }
+
+  function failure(error: unknown, signal: AbortSignal): unknown {
+    return asUpstreamFailure(error, signal, provider);
+  }
+
+  function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
+    return rejectStatus(response, ({ status, headers, bodyText }) => bedrockHttpError({ provider, status, headers, bodyText, secrets }));
+  }
+
+  /** JSON that must match `schema`; anything else is an invalid response. */
+  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean } }, what: string): Answer {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw invalidResponseError(provider, `${what} is not JSON: ${excerpt(text)}`, { cause: error });
+    }
+    if (schema.safeParse(json).success) return json as Answer;
+    throw invalidResponseError(provider, `${what} is not in Bedrock's format: ${excerpt(text)}`);
+  }
+
+  async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
+    const { body, usesJsonResponseTool } = convertToBedrockRequest(request);
+    const response = await post(request.model, "converse", body, signal);
+    try {
+      await rejectUnlessSuccessful(response);
+      const answer = parseAnswer<BedrockConverseResponse>(await response.body.text(), bedrockConverseResponseSchema, "the response");
+      return toChatResponse(answer, request, usesJsonResponseTool);
+    } catch (error) {
+      throw failure(error, signal);
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
+    const { body, usesJsonResponseTool } = convertToBedrockRequest(request);
+    const response = await post(request.model, "converse-stream", body, signal);
+    const progress: BedrockStreamProgress = { complete: false };
+    try {
+      await rejectUnlessSuccessful(response);
+      const contentType = contentTypeOf(response);
+      if (contentType && !contentType.includes("application/vnd.amazon.eventstream")) {
+        throw invalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${excerpt(await response.body.text())}`);
+      }
+      // The body outlives the decoder on purpose: a complete stream is drained, not destroyed (see finally).
+      const events = decodeEvents(response.body.iterator({ destroyOnReturn: false }));
+      const identity = { id: newCompletionId(), created: Math.floor(Date.now() / 1000), model: request.model };
+      yield* translateBedrockStream(events, { provider, ...identity, messages: request.messages, usesJsonResponseTool, secrets }, progress);
+    } catch (error) {
+      throw failure(error, signal);
+    } finally {
+      // Reached at the stream's end, on errors and when the consumer stops early.
+      await releaseBody(response.body, { drain: progress.complete });
+    }
+  }
+
+  /**
+   * The body's frames as messages. The body failing is the connection (kind "connection");
+   * bytes that are not AWS's framing (bad lengths, CRCs, a truncated frame) are an invalid response.
+   */
+  async function* decodeEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<AwsEventMessage> {
+    const pieces = (async function* () {
+      try {
+        yield* body;
+      } catch (error) {
+        throw connectionError(provider, error);
+      }
+    })();
+    try {
+      yield* readAwsEventStream(pieces);
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      throw invalidResponseError(provider, `the stream is not a valid AWS event stream (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    }
+  }
+
+  async function embed(request: EmbeddingRequest, { signal }: CallOptions): Promise<EmbeddingResponse> {
+    const invoke: InvokeModel = async (body, schema, what) => {
+      const response = await post(request.model, "invoke", body, signal);
+      try {
+        await rejectUnlessSuccessful(response);
+        return { answer: parseAnswer(await response.body.text(), schema, what), headers: response.headers };
+      } catch (error) {
+        throw failure(error, signal);
+      } finally {
+        response.body.destroy();
+      }
+    };
+    return embedWithBedrock(request, { provider, invoke });
+  }
+
+  return { provider, chat, chatStream, embed };
+}
+
+/**
+ * Converse's answer in OpenAI's shape: text blocks joined as the content, toolUse blocks as
+ * tool_calls (their input re-serialised as the arguments string), reasoning as
+ * `reasoning_content`. A call of the forced `json` tool is the content itself, finish_reason
+ * "stop". Bedrock sends no id or timestamp: both are made here.
+ */
+function toChatResponse(answer: BedrockConverseResponse, request: ChatRequest, usesJsonResponseTool: boolean): ChatResponse {
+  const texts: string[] = [];
+  const reasoning: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  let jsonAnswer: string | undefined;
+  for (const block of answer.output.message.content) {
+    if (typeof block.text === "string") texts.push(block.text);
+    if (block.reasoningContent?.reasoningText) reasoning.push(block.reasoningContent.reasoningText.text);
+    if (!block.toolUse) continue;
+    const argumentsText = JSON.stringify(block.toolUse.input ?? {});
+    if (usesJsonResponseTool && block.toolUse.name === jsonResponseToolName) jsonAnswer = argumentsText;
+    else toolCalls.push({ id: block.toolUse.toolUseId || `call_${randomBytes(12).toString("hex")}`, type: "function", function: { name: block.toolUse.name, arguments: argumentsText } });
+  }
+  // Text before the JSON tool's call (a forced tool leaves none) stays in front of it, as in a stream.
+  const content = jsonAnswer !== undefined ? texts.join("") + jsonAnswer : texts.length > 0 ? texts.join("") : null;
+  const finishReason = jsonAnswer !== undefined && toolCalls.length === 0 ? "stop" : mapBedrockFinishReason(answer.stopReason);
+  return {
+    id: newCompletionId(),
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}), ...(reasoning.length > 0 ? { reasoning_content: reasoning.join("") } : {}) },
+        finish_reason: finishReason,
+      },
+    ],
+    usage: answer.usage ? convertBedrockUsage(answer.usage) : estimatedUsage(request, [content ?? "", ...reasoning, ...toolCalls.map((call) => call.function.arguments)].join("")),
+  };
+}
+
+/** Bedrock documents usage as always present; should it be missing, spend is estimated rather than zero. */
+function estimatedUsage(request: ChatRequest, generatedText: string): Usage {
+  const promptTokens = estimatePromptTokens(request.messages);
+  const completionTokens = estimateTokens(generatedText);
+  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+}
+
+function newCompletionId(): string {
+  return `chatcmpl-${randomBytes(16).toString("hex")}`;
+}
+
+/** What the upstream sent instead, quoted, for the error message. */
+function excerpt(text: string): string {
+  return JSON.stringify(excerptOf(text, 120));
+}
