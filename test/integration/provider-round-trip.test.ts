@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwitchboardClient } from "../../client/index.ts";
 import type { ProviderWire } from "../contract/provider-wire.ts";
 import { anthropicTestKey, anthropicWire } from "../contract/wires/anthropic-wire.ts";
+import { bedrockTestCredentials, bedrockWire } from "../contract/wires/bedrock-wire.ts";
 import { ollamaWire } from "../contract/wires/ollama-wire.ts";
 import { openAIWire } from "../contract/wires/openai-wire.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripted-upstream.ts";
@@ -37,6 +38,10 @@ const roundTrips: RoundTrip[] = [
   {
     wire: anthropicWire,
     entry: (origin) => ({ name: "chat-model", provider: "anthropic", model: anthropicWire.model, apiKey: anthropicTestKey, apiBase: origin }),
+  },
+  {
+    wire: bedrockWire,
+    entry: (origin) => ({ name: "chat-model", provider: "bedrock", model: bedrockWire.model, ...bedrockTestCredentials, apiBase: origin }),
   },
   {
     wire: ollamaWire,
