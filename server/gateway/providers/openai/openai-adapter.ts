@@ -22,8 +22,13 @@ export interface OpenAIAdapterOptions {
   headers?: Record<string, string>;
   /** How `finish_reason` values become the gateway's; OpenAI-compatible servers have their own. */
   mapFinishReason?: (finishReason: string | null | undefined) => FinishReason | null;
-  /** Where each operation is sent; default `{apiBase}/chat/completions` and `{apiBase}/embeddings` (Azure puts deployments and api-version in the URL). */
-  urlFor?: (operation: OpenAIOperation) => URL;
+  /**
+   * Where each operation is sent for a request's model; default `{apiBase}/chat/completions` and
+   * `{apiBase}/embeddings`. Azure puts the deployment (the model) and api-version in the URL.
+   */
+  urlFor?: (operation: OpenAIOperation, model: string) => URL;
+  /** Credentials besides `apiKey` (Azure's api-key header) to mask should the upstream echo them in an error. */
+  secrets?: Array<string | undefined>;
   /** Adjusts the request body before it is sent (DeepSeek strips fields its API rejects). */
   prepareBody?: (body: Record<string, unknown>) => Record<string, unknown>;
   /** Adjusts each answer and chunk after it is checked (DeepSeek's cache-hit usage fields). */
@@ -47,18 +52,21 @@ export function createOpenAIAdapter({
   provider = "openai",
   headers = {},
   mapFinishReason = mapOpenAIFinishReason,
-  urlFor = (operation) => new URL(`${apiBase.replace(/\/+$/, "")}/${operation}`),
+  urlFor,
   prepareBody = (body) => body,
   completeAnswer = () => {},
+  secrets: extraSecrets = [],
 }: OpenAIAdapterOptions = {}): ProviderAdapter {
-  const url = urlFor("chat/completions");
-  const embeddingsUrl = urlFor("embeddings");
+  // Computed once unless the URL depends on the model.
+  const root = apiBase.replace(/\/+$/, "");
+  const fixedUrls = { "chat/completions": new URL(`${root}/chat/completions`), embeddings: new URL(`${root}/embeddings`) };
+  const urlOf = (operation: OpenAIOperation, model: string) => (urlFor ? urlFor(operation, model) : fixedUrls[operation]);
   const requestHeaders = { "content-type": "application/json", ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
-  const secrets = [apiKey];
+  const secrets = [apiKey, ...extraSecrets];
 
   function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
     const headers = { ...requestHeaders, accept: stream ? "text/event-stream" : "application/json" };
-    return postUpstream({ provider, url, headers, body: JSON.stringify(prepareBody(convertToOpenAIRequest(request, { stream }))), signal, dispatcher });
+    return postUpstream({ provider, url: urlOf("chat/completions", request.model), headers, body: JSON.stringify(prepareBody(convertToOpenAIRequest(request, { stream }))), signal, dispatcher });
   }
 
   function failure(error: unknown, signal: AbortSignal): unknown {
@@ -146,7 +154,7 @@ export function createOpenAIAdapter({
   /** Embeddings pass through like chat: the caller's body minus the gateway's metadata. */
   async function embed(request: EmbeddingRequest, { signal }: CallOptions): Promise<EmbeddingResponse> {
     const { metadata: _metadata, ...body } = request;
-    const response = await postUpstream({ provider, url: embeddingsUrl, headers: { ...requestHeaders, accept: "application/json" }, body: JSON.stringify(body), signal, dispatcher });
+    const response = await postUpstream({ provider, url: urlOf("embeddings", request.model), headers: { ...requestHeaders, accept: "application/json" }, body: JSON.stringify(body), signal, dispatcher });
     try {
       await rejectUnlessSuccessful(response);
       return parseAnswer<EmbeddingResponse>(await response.body.text(), openAIEmbeddingResponseSchema, "the embeddings response");
