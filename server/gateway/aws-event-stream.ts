@@ -1,5 +1,7 @@
 import { EventStreamCodec, type Message } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { UpstreamError } from "./errors.ts";
+import { connectionError, invalidResponseError } from "./upstream-errors.ts";
 
 /** One decoded `application/vnd.amazon.eventstream` message: its string headers and its JSON payload text. */
 export interface AwsEventMessage {
@@ -7,33 +9,51 @@ export interface AwsEventMessage {
   messageType: string;
   /** `:event-type` for events (e.g. "contentBlockDelta", "PayloadPart"), `:exception-type` for exceptions */
   eventType: string;
-  /** The payload as text (JSON for Bedrock and SageMaker). */
+  /** The payload as text (JSON for Bedrock's events). */
   payload: string;
+  /** The payload's bytes (SageMaker's PayloadPart: container output that may split a character across parts). */
+  body: Uint8Array;
   headers: Message["headers"];
 }
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 /**
- * Splits AWS's binary event-stream framing into messages: each message starts with its total
- * length (4 bytes, big-endian); the Smithy codec checks the prelude and message CRCs and decodes
- * the headers. Throws on a corrupt frame, and on bytes left over when the body ends.
+ * Splits AWS's binary event-stream framing into messages as the body arrives: each message
+ * starts with its total length (4 bytes, big-endian); the Smithy codec checks the prelude and
+ * message CRCs and decodes the headers. The body failing is the connection (kind "connection");
+ * bytes that are not AWS's framing (bad lengths or CRCs, a stream ending inside a frame) are an
+ * invalid response. Stopping early returns the body's iterator.
  * Reference: https://docs.aws.amazon.com/transcribe/latest/dg/streaming-setting-up.html#streaming-event-stream
  */
-export async function* readAwsEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<AwsEventMessage> {
+export async function* readAwsEventStream(body: AsyncIterable<Uint8Array>, { provider }: { provider: string }): AsyncGenerator<AwsEventMessage> {
+  const pieces = (async function* () {
+    try {
+      yield* body;
+    } catch (error) {
+      throw connectionError(provider, error);
+    }
+  })();
+  const malformed = (detail: string, cause?: unknown) => invalidResponseError(provider, `the stream is not a valid AWS event stream (${detail})`, { cause });
   let buffered: Buffer = Buffer.alloc(0);
-  for await (const piece of body) {
+  for await (const piece of pieces) {
     buffered = buffered.length === 0 ? Buffer.from(piece) : Buffer.concat([buffered, piece]);
     while (buffered.length >= 4) {
       const totalLength = buffered.readUInt32BE(0);
-      if (totalLength < 16) throw new Error(`corrupt event-stream frame (length ${totalLength})`);
+      if (totalLength < 16) throw malformed(`a frame of length ${totalLength}`);
       if (buffered.length < totalLength) break;
-      const message = codec.decode(buffered.subarray(0, totalLength));
+      let message: Message;
+      try {
+        message = codec.decode(buffered.subarray(0, totalLength));
+      } catch (error) {
+        if (error instanceof UpstreamError) throw error;
+        throw malformed(error instanceof Error ? error.message : String(error), error);
+      }
       buffered = buffered.subarray(totalLength);
       yield toEventMessage(message);
     }
   }
-  if (buffered.length > 0) throw new Error(`the event stream ended inside a frame (${buffered.length} bytes left)`);
+  if (buffered.length > 0) throw malformed(`it ended inside a frame, ${buffered.length} bytes left`);
 }
 
 /** Encodes one message (tests' upstreams use this to speak the framing). */
@@ -56,5 +76,5 @@ function toEventMessage(message: Message): AwsEventMessage {
   };
   const messageType = header(":message-type");
   const eventType = messageType === "event" ? header(":event-type") : header(":exception-type") || header(":error-code");
-  return { messageType, eventType, payload: toUtf8(message.body), headers: message.headers };
+  return { messageType, eventType, payload: toUtf8(message.body), body: message.body, headers: message.headers };
 }

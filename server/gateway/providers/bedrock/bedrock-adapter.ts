@@ -106,7 +106,7 @@ export function createBedrockAdapter({ region, accessKeyId, secretAccessKey, ses
         throw invalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${excerpt(await response.body.text())}`);
       }
       // The body outlives the decoder on purpose: a complete stream is drained, not destroyed (see finally).
-      const events = decodeEvents(response.body.iterator({ destroyOnReturn: false }));
+      const events = readAwsEventStream(response.body.iterator({ destroyOnReturn: false }), { provider });
       const identity = { id: newCompletionId(), created: Math.floor(Date.now() / 1000), model: request.model };
       yield* translateBedrockStream(events, { provider, ...identity, messages: request.messages, usesJsonResponseTool, secrets }, progress);
     } catch (error) {
@@ -114,26 +114,6 @@ export function createBedrockAdapter({ region, accessKeyId, secretAccessKey, ses
     } finally {
       // Reached at the stream's end, on errors and when the consumer stops early.
       await releaseBody(response.body, { drain: progress.complete });
-    }
-  }
-
-  /**
-   * The body's frames as messages. The body failing is the connection (kind "connection");
-   * bytes that are not AWS's framing (bad lengths, CRCs, a truncated frame) are an invalid response.
-   */
-  async function* decodeEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<AwsEventMessage> {
-    const pieces = (async function* () {
-      try {
-        yield* body;
-      } catch (error) {
-        throw connectionError(provider, error);
-      }
-    })();
-    try {
-      yield* readAwsEventStream(pieces);
-    } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      throw invalidResponseError(provider, `the stream is not a valid AWS event stream (${error instanceof Error ? error.message : String(error)})`, { cause: error });
     }
   }
 

@@ -114,11 +114,17 @@ export const sageMakerStreamExceptionSchema = z.looseObject({
 /**
  * How containers word an error, in their body (inside ModelError's OriginalMessage) or as an
  * SSE event in the middle of a stream: OpenAI's `{error: {message, type, code}}` (vLLM, LMI),
- * TGI's `{error: "...", error_type: "validation"}`, older vLLM's `{object: "error", message, type, code}`.
+ * TGI's error answers `{error: "...", error_type: "validation"}` and its mid-stream
+ * `{error: {message, http_status_code}}`, older vLLM's `{object: "error", message, type, code}`.
  */
 export const containerErrorSchema = z.union([
   z.looseObject({
-    error: z.looseObject({ message: z.string().nullish(), type: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish() }),
+    error: z.looseObject({
+      message: z.string().nullish(),
+      type: z.string().nullish(),
+      code: z.union([z.string(), z.number()]).nullish(),
+      http_status_code: z.number().nullish(),
+    }),
   }),
   z.looseObject({ error: z.string(), error_type: z.string().nullish() }),
   z.looseObject({ object: z.literal("error"), message: z.string(), type: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish() }),

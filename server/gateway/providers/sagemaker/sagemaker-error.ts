@@ -20,8 +20,18 @@ const statusByErrorType: Record<string, number> = { ThrottlingException: 429, Mo
  */
 const tgiContextLengthMessage = /`inputs` tokens \+ `max_new_tokens` must be <=|`inputs` must have less than \d+ tokens/;
 
-/** Statuses of TGI's `error_type` values (its /invocations route's documented answers). */
-const statusByTgiErrorType: Record<string, number> = { validation: 422, overloaded: 429, generation: 424, incomplete_generation: 500 };
+/** The statuses TGI answers its `error_type` values with (router/src/server.rs, InferError → StatusCode). */
+const statusByTgiErrorType: Record<string, number> = {
+  generation: 424,
+  overloaded: 429,
+  validation: 422,
+  incomplete_generation: 500,
+  incomplete_generation_stream: 500,
+  template_error: 422,
+  missing_template_variable: 422,
+  tool_error: 422,
+  stream_serialization_error: 500,
+};
 
 /** What a container said went wrong, read from its error body (any of the shapes in containerErrorSchema). */
 export interface ContainerErrorDetail {
@@ -45,8 +55,9 @@ export function containerErrorDetail(text: string): ContainerErrorDetail {
     const { error, error_type: type } = body as { error: string; error_type?: string | null };
     return { message: error, type: type ?? undefined, status: type ? statusByTgiErrorType[type] : undefined };
   }
-  const { message, type, code } = "object" in body && body.object === "error" ? (body as { message: string; type?: string | null; code?: string | number | null }) : (body.error as { message?: string | null; type?: string | null; code?: string | number | null });
-  return { message: message || excerptOf(text), type: type ?? undefined, code: typeof code === "string" ? code : undefined, status: typeof code === "number" ? code : undefined };
+  type Reported = { message?: string | null; type?: string | null; code?: string | number | null; http_status_code?: number | null };
+  const { message, type, code, http_status_code: httpStatus } = ("object" in body && body.object === "error" ? body : body.error) as Reported;
+  return { message: message || excerptOf(text), type: type ?? undefined, code: typeof code === "string" ? code : undefined, status: httpStatus ?? (typeof code === "number" ? code : undefined) };
 }
 
 /** Does this container error say the prompt does not fit the model? */
@@ -132,17 +143,18 @@ export function sageMakerStreamExceptionError(provider: string, exceptionType: s
 }
 
 /**
- * An error the container itself wrote into its SSE stream after the headers were sent (TGI's
- * `data: {"error": "...", "error_type": "..."}`, vLLM's `data: {"error": {...}}`). Its status is
- * the one TGI's error_type or a numeric code implies; unknown means retryable.
+ * An error the container itself wrote where an answer should be: into its SSE stream after the
+ * headers were sent (TGI's `data: {"error": {"message", "http_status_code"}}`, vLLM's
+ * `data: {"error": {...}}`) or as a 200 body. Its status is the one the container states (TGI's
+ * http_status_code or error_type, a numeric code); unknown means retryable.
  */
-export function containerStreamError(provider: string, data: string, secrets: Array<string | undefined> = []): UpstreamError {
+export function containerReportedError(provider: string, data: string, secrets: Array<string | undefined> = []): UpstreamError {
   const detail = containerErrorDetail(data);
   return new UpstreamError({
     provider,
     kind: "http",
     upstreamStatus: detail.status,
-    message: redactSecrets(`${provider} reported an error from the container in the stream: ${detail.message}`, secrets),
+    message: redactSecrets(`${provider} reported an error from the container: ${detail.message}`, secrets),
     upstreamCode: detail.code ?? detail.type,
     isContextLengthExceeded: isContainerContextLengthError(detail.status, detail),
   });

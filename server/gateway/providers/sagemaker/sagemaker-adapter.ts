@@ -1,0 +1,126 @@
+import type { Dispatcher } from "undici";
+import { createAwsRequestSigner } from "../../aws-sigv4.ts";
+import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, ProviderAdapter } from "../../spec.ts";
+import { readServerSentEvents } from "../../sse.ts";
+import { excerptOf } from "../../upstream-errors.ts";
+import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
+import { convertToSageMakerRequest } from "./convert-to-sagemaker-request.ts";
+import { containerErrorSchema, type SageMakerChatChunk, sageMakerChatChunkSchema, type SageMakerChatResponse, sageMakerChatResponseSchema } from "./sagemaker-api.ts";
+import { containerReportedError, sageMakerHttpError, sageMakerInvalidResponseError } from "./sagemaker-error.ts";
+import { readSageMakerPayload } from "./sagemaker-event-stream.ts";
+import { completeSageMakerResponse, SageMakerStreamNormalizer } from "./sagemaker-stream.ts";
+
+export interface SageMakerAdapterOptions {
+  /** The endpoint's region, e.g. "us-east-1" (signing and the default apiBase). */
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** For temporary credentials (sent as x-amz-security-token). */
+  sessionToken?: string;
+  /** Default `https://runtime.sagemaker.{region}.amazonaws.com` (override: VPC endpoints, proxies, tests). */
+  apiBase?: string;
+  /** The shared keep-alive pool (createUpstreamDispatcher); undici's global dispatcher when unset. */
+  dispatcher?: Dispatcher;
+  /** The provider name in errors and logs. */
+  provider?: string;
+  /** The signing clock (tests fix it). */
+  now?: () => Date;
+}
+
+/**
+ * SageMaker Runtime's InvokeEndpoint / InvokeEndpointWithResponseStream for endpoints whose
+ * container serves OpenAI's chat format (Hugging Face TGI's Messages API, LMI/vLLM, JumpStart
+ * chat models). The request's `model` is the endpoint name. Requests are signed with SigV4
+ * (service "sagemaker"); streams arrive as AWS event-stream PayloadPart events whose bytes,
+ * joined, are the container's own SSE stream. When `options.signal` aborts, the upstream
+ * request is closed and the signal's reason is rethrown unchanged.
+ * References: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+ *             https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html
+ */
+export function createSageMakerAdapter({ region, accessKeyId, secretAccessKey, sessionToken, apiBase, dispatcher, provider = "sagemaker", now }: SageMakerAdapterOptions): ProviderAdapter {
+  if (!region) throw new Error(`The ${provider} provider needs a region (the model entry's region, or AWS_REGION).`);
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(`The ${provider} provider needs AWS credentials: accessKeyId and secretAccessKey (on the model entry, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).`);
+  }
+  const root = (apiBase ?? `https://runtime.sagemaker.${region}.amazonaws.com`).replace(/\/+$/, "");
+  const signRequest = createAwsRequestSigner({ region, service: "sagemaker", credentials: { accessKeyId, secretAccessKey, sessionToken }, now });
+  const secrets = [secretAccessKey, sessionToken];
+
+  async function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
+    const body = JSON.stringify(convertToSageMakerRequest(request, { stream }));
+    signal.throwIfAborted();
+    const url = new URL(`${root}/endpoints/${encodeURIComponent(request.model)}/${stream ? "invocations-response-stream" : "invocations"}`);
+    // `accept` is the container's answer type on InvokeEndpoint; the stream's is X-Amzn-SageMaker-Accept (SSE).
+    const headers: Record<string, string> = stream ? { "content-type": "application/json", "x-amzn-sagemaker-accept": "text/event-stream" } : { "content-type": "application/json", accept: "application/json" };
+    const signed = await signRequest({ url, method: "POST", headers, body });
+    return postUpstream({ provider, url, headers: signed, body, signal, dispatcher });
+  }
+
+  function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
+    return rejectStatus(response, ({ status, headers, bodyText }) => sageMakerHttpError({ provider, status, headers, bodyText, secrets }));
+  }
+
+  /** JSON that must match `schema`; a container error body in its place becomes that error. */
+  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean; data?: unknown } }, what: string): Answer {
+    const json = parseJsonOrText(text);
+    if (typeof json !== "string") {
+      const parsed = schema.safeParse(json);
+      if (parsed.success) return parsed.data as Answer;
+      if (containerErrorSchema.safeParse(json).success) throw containerReportedError(provider, text, secrets);
+    }
+    throw sageMakerInvalidResponseError(provider, `${what} is not an OpenAI-style chat answer: ${JSON.stringify(excerptOf(text, 120))}`);
+  }
+
+  async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
+    const response = await send(request, signal, false);
+    try {
+      await rejectUnlessSuccessful(response);
+      const answer = parseAnswer<SageMakerChatResponse>(await response.body.text(), sageMakerChatResponseSchema, "the response");
+      return completeSageMakerResponse(answer, request);
+    } catch (error) {
+      throw asUpstreamFailure(error, signal, provider);
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
+    const response = await send(request, signal, true);
+    const normalizer = new SageMakerStreamNormalizer(request);
+    let sawDone = false;
+    try {
+      await rejectUnlessSuccessful(response);
+      const contentType = contentTypeOf(response);
+      if (contentType && !contentType.includes("application/vnd.amazon.eventstream")) {
+        throw sageMakerInvalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${JSON.stringify(excerptOf(await response.body.text(), 120))}`);
+      }
+      // The body outlives these iterators on purpose: after [DONE] it is drained, not destroyed (see finally).
+      const payload = readSageMakerPayload(response.body.iterator({ destroyOnReturn: false }), { provider, secrets });
+      for await (const event of readServerSentEvents(payload)) {
+        if (event.data === "[DONE]") {
+          sawDone = true;
+          break;
+        }
+        if (event.event === "error") throw containerReportedError(provider, event.data, secrets);
+        yield* emit(normalizer.push(parseAnswer<SageMakerChatChunk>(event.data, sageMakerChatChunkSchema, "a stream event")), signal);
+      }
+      if (!normalizer.started) throw sageMakerInvalidResponseError(provider, "the stream ended without sending any chat chunk");
+      yield* emit(normalizer.finish(), signal);
+    } catch (error) {
+      throw asUpstreamFailure(error, signal, provider);
+    } finally {
+      // Reached on [DONE], on the body's end, on errors and when the consumer stops early.
+      await releaseBody(response.body, { drain: sawDone });
+    }
+  }
+
+  return { provider, chat, chatStream };
+}
+
+/** Yields chunks one by one; one container chunk can become several, and a caller that aborted after the first gets no more. */
+function* emit(chunks: ChatChunk[], signal: AbortSignal): Generator<ChatChunk> {
+  for (const chunk of chunks) {
+    signal.throwIfAborted();
+    yield chunk;
+  }
+}
