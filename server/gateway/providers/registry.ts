@@ -1,17 +1,34 @@
 import type { Dispatcher } from "undici";
 import type { ProviderAdapter } from "../spec.ts";
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.ts";
+import { createAzureAdapter } from "./azure/azure-adapter.ts";
+import { createBedrockAdapter } from "./bedrock/bedrock-adapter.ts";
+import { createDeepSeekAdapter } from "./deepseek/deepseek-adapter.ts";
+import { createGeminiAdapter } from "./gemini/gemini-adapter.ts";
 import { createOllamaAdapter } from "./ollama/ollama-adapter.ts";
 import { createOpenAICompatibleAdapter } from "./openai-compatible/openai-compatible-adapter.ts";
 import { createOpenAIAdapter } from "./openai/openai-adapter.ts";
+import { createSageMakerAdapter } from "./sagemaker/sagemaker-adapter.ts";
+import { createVertexAdapter } from "./vertex/vertex-adapter.ts";
 
 /** A model entry's provider settings (the config's `models[]` entry, or the CLI's one-model proxy). */
 export interface ProviderSettings {
   provider: string;
   apiKey?: string;
   apiBase?: string;
-  /** Provider-specific fields: apiVersion, region, project, … */
-  [field: string]: unknown;
+  /** azure: the api-version; anthropic: the anthropic-version header. */
+  apiVersion?: string;
+  /** azure: a Microsoft Entra ID bearer token instead of apiKey. */
+  azureAdToken?: string;
+  /** bedrock, sagemaker: region and credentials (config.ts defaults them from AWS_*). */
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** vertex: project, location and the service-account JSON path. */
+  project?: string;
+  location?: string;
+  credentials?: string;
 }
 
 /** What every adapter shares: the upstream keep-alive pool. */
@@ -24,9 +41,15 @@ type ProviderFactory = (settings: ProviderSettings, context: ProviderContext) =>
 /** One line per provider: a new provider is its folder plus one line here (DESIGN §1). */
 const providerFactories: Record<string, ProviderFactory> = {
   openai: ({ apiKey, apiBase }, { dispatcher }) => createOpenAIAdapter({ apiKey, apiBase, dispatcher }),
-  anthropic: ({ apiKey, apiBase, apiVersion }, { dispatcher }) => createAnthropicAdapter({ apiKey, apiBase, apiVersion: typeof apiVersion === "string" ? apiVersion : undefined, dispatcher }),
-  "openai-compatible": ({ apiKey, apiBase }, { dispatcher }) => createOpenAICompatibleAdapter({ apiKey, apiBase: apiBase ?? "", dispatcher }),
+  azure: ({ apiKey, apiBase, apiVersion, azureAdToken }, { dispatcher }) => createAzureAdapter({ apiKey, apiBase: apiBase ?? "", apiVersion, azureAdToken, dispatcher }),
+  anthropic: ({ apiKey, apiBase, apiVersion }, { dispatcher }) => createAnthropicAdapter({ apiKey, apiBase, apiVersion, dispatcher }),
+  bedrock: ({ apiBase, region, accessKeyId, secretAccessKey, sessionToken }, { dispatcher }) => createBedrockAdapter({ apiBase, region, accessKeyId, secretAccessKey, sessionToken, dispatcher }),
+  sagemaker: ({ apiBase, region, accessKeyId, secretAccessKey, sessionToken }, { dispatcher }) => createSageMakerAdapter({ apiBase, region, accessKeyId, secretAccessKey, sessionToken, dispatcher }),
+  vertex: ({ apiKey, apiBase, project, location, credentials }, { dispatcher }) => createVertexAdapter({ apiKey, apiBase, project: project ?? "", location, credentials, dispatcher }),
+  gemini: ({ apiKey, apiBase }, { dispatcher }) => createGeminiAdapter({ apiKey, apiBase, dispatcher }),
+  deepseek: ({ apiKey, apiBase }, { dispatcher }) => createDeepSeekAdapter({ apiKey, apiBase, dispatcher }),
   ollama: ({ apiKey, apiBase }, { dispatcher }) => createOllamaAdapter({ apiKey, apiBase, dispatcher }),
+  "openai-compatible": ({ apiKey, apiBase }, { dispatcher }) => createOpenAICompatibleAdapter({ apiKey, apiBase: apiBase ?? "", dispatcher }),
 };
 
 /** The provider names an adapter exists for (the config accepts more; startup rejects the rest). */

@@ -48,20 +48,27 @@ export const geminiUsageSchema = z.looseObject({
 
 export type GeminiUsage = z.infer<typeof geminiUsageSchema>;
 
+const responseFields = z.looseObject({
+  candidates: z.array(candidateSchema).nullish(),
+  promptFeedback: z.looseObject({ blockReason: z.string().nullish() }).nullish(),
+  usageMetadata: geminiUsageSchema.nullish(),
+  modelVersion: z.string().nullish(),
+  responseId: z.string().nullish(),
+});
+
 /**
- * A `generateContent` answer, and each `data:` event of `streamGenerateContent?alt=sse` (every
- * event is a whole GenerateContentResponse). A prompt blocked up front has no candidates, only
+ * A `generateContent` answer. A prompt blocked up front has no candidates, only
  * `promptFeedback.blockReason`; an answer with neither is not Gemini's.
  */
-export const geminiResponseSchema = z
-  .looseObject({
-    candidates: z.array(candidateSchema).nullish(),
-    promptFeedback: z.looseObject({ blockReason: z.string().nullish() }).nullish(),
-    usageMetadata: geminiUsageSchema.nullish(),
-    modelVersion: z.string().nullish(),
-    responseId: z.string().nullish(),
-  })
-  .refine((response) => Array.isArray(response.candidates) || !!response.promptFeedback, { message: "neither candidates nor promptFeedback" });
+export const geminiResponseSchema = responseFields.refine((response) => Array.isArray(response.candidates) || !!response.promptFeedback, { message: "neither candidates nor promptFeedback" });
+
+/**
+ * One `data:` event of `streamGenerateContent?alt=sse`: a whole GenerateContentResponse with the
+ * next piece of the candidate; an event may also carry only the running usageMetadata.
+ */
+export const geminiStreamEventSchema = responseFields.refine((event) => Array.isArray(event.candidates) || !!event.promptFeedback || !!event.usageMetadata, {
+  message: "neither candidates, promptFeedback nor usageMetadata",
+});
 
 export type GeminiResponse = z.infer<typeof geminiResponseSchema>;
 
