@@ -4,9 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwitchboardClient } from "../../client/index.ts";
 import type { ProviderWire } from "../contract/provider-wire.ts";
 import { anthropicTestKey, anthropicWire } from "../contract/wires/anthropic-wire.ts";
+import { azureApiKey, azureWire } from "../contract/wires/azure-wire.ts";
 import { bedrockTestCredentials, bedrockWire } from "../contract/wires/bedrock-wire.ts";
+import { deepSeekApiKey, deepSeekWire } from "../contract/wires/deepseek-wire.ts";
+import { geminiTestApiKey, geminiWire } from "../contract/wires/gemini-wire.ts";
 import { ollamaWire } from "../contract/wires/ollama-wire.ts";
 import { openAIWire } from "../contract/wires/openai-wire.ts";
+import { sageMakerCredentials, sageMakerRegion, sageMakerWire } from "../contract/wires/sagemaker-wire.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripted-upstream.ts";
 import { startTestApp, type TestApp } from "../support/start-app.ts";
 
@@ -15,7 +19,8 @@ import { startTestApp, type TestApp } from "../support/start-app.ts";
  * test upstream speaking that provider's wire format, then the same calls through GraphQL (the
  * typed client: mutation and graphql-ws subscription) and through the official openai SDK
  * (JSON and stream), and embeddings where the provider serves them. The caller's code is the
- * same for every provider; only `model` changes.
+ * same for every provider; only `model` changes. (Vertex is left to its contract suite: through
+ * the config its auth is a service-account file whose token endpoint is Google's.)
  */
 
 const masterKey = "sk-master-round-trip";
@@ -42,6 +47,22 @@ const roundTrips: RoundTrip[] = [
   {
     wire: bedrockWire,
     entry: (origin) => ({ name: "chat-model", provider: "bedrock", model: bedrockWire.model, ...bedrockTestCredentials, apiBase: origin }),
+  },
+  {
+    wire: geminiWire,
+    entry: (origin) => ({ name: "chat-model", provider: "gemini", model: geminiWire.model, apiKey: geminiTestApiKey, apiBase: origin }),
+  },
+  {
+    wire: azureWire,
+    entry: (origin) => ({ name: "chat-model", provider: "azure", model: azureWire.model, apiKey: azureApiKey, apiBase: origin }),
+  },
+  {
+    wire: deepSeekWire,
+    entry: (origin) => ({ name: "chat-model", provider: "deepseek", model: deepSeekWire.model, apiKey: deepSeekApiKey, apiBase: origin }),
+  },
+  {
+    wire: sageMakerWire,
+    entry: (origin) => ({ name: "chat-model", provider: "sagemaker", model: sageMakerWire.model, region: sageMakerRegion, ...sageMakerCredentials, apiBase: origin }),
   },
   {
     wire: ollamaWire,
