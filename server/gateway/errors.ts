@@ -76,7 +76,7 @@ export class UpstreamError extends GatewayError {
     isContextLengthExceeded?: boolean;
     cause?: unknown;
   }) {
-    super("PROVIDER_ERROR", options.message, { status: restStatusFor(options.kind, options.upstreamStatus), cause: options.cause });
+    super("PROVIDER_ERROR", options.message, { status: options.isContextLengthExceeded ? 400 : restStatusFor(options.kind, options.upstreamStatus), cause: options.cause });
     this.name = "UpstreamError";
     this.provider = options.provider;
     this.kind = options.kind;
@@ -97,7 +97,8 @@ export function isRetryableStatus(status: number | undefined): boolean {
  * The status the gateway's own caller sees: the provider's 4xx passes through (the request
  * itself was wrong, or the provider is rate limiting), except 401/403 — those are about the
  * gateway's provider credentials, not the caller's — which become 502 like 5xx and
- * connection failures. A timeout is 504.
+ * connection failures. A timeout is 504. A prompt too long for the model is always 400 (OpenAI's
+ * status for context_length_exceeded), whatever status the provider used (SageMaker's 424/422).
  */
 function restStatusFor(kind: UpstreamFailureKind, upstreamStatus: number | undefined): number {
   if (kind === "timeout") return 504;

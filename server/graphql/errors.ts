@@ -15,6 +15,8 @@ export interface ErrorResult {
   provider?: string;
   upstreamStatus?: number;
   retryable?: boolean;
+  upstreamCode?: string;
+  contextLengthExceeded?: boolean;
 }
 
 const typenameByCode = {
@@ -57,6 +59,8 @@ builder.objectFields(ProviderError, (t) => ({
   provider: t.string({ description: "The provider that failed.", resolve: (error) => error.provider ?? "unknown" }),
   upstreamStatus: t.int({ nullable: true, description: "The provider's HTTP status, when it answered.", resolve: (error) => error.upstreamStatus ?? null }),
   retryable: t.boolean({ nullable: true, description: "Whether trying again may succeed (429, 5xx, connection failures).", resolve: (error) => error.retryable ?? null }),
+  upstreamCode: t.string({ nullable: true, description: "The provider's own error code or type (rate_limit_error, ThrottlingException, RESOURCE_EXHAUSTED, content_filter, …).", resolve: (error) => error.upstreamCode ?? null }),
+  contextLengthExceeded: t.boolean({ description: "The prompt does not fit the model's context window (REST: code context_length_exceeded).", resolve: (error) => error.contextLengthExceeded ?? false }),
 }));
 
 export const errorTypes = [BudgetExceededError, RateLimitedError, ModelNotFoundError, ModelNotAllowedError, InvalidRequestError, ProviderError];
@@ -75,6 +79,8 @@ export function toErrorResult(error: unknown): ErrorResult {
     provider: upstream?.provider,
     upstreamStatus: upstream?.upstreamStatus,
     retryable: upstream?.isRetryable,
+    upstreamCode: upstream?.upstreamCode,
+    contextLengthExceeded: upstream?.isContextLengthExceeded,
   };
 }
 
@@ -82,5 +88,8 @@ export function toErrorResult(error: unknown): ErrorResult {
 export function toGraphQLError(error: unknown): unknown {
   if (!(error instanceof GatewayError)) return error;
   // No originalError: Yoga masks GraphQLErrors that wrap a non-GraphQL error.
-  return new GraphQLError(error.message, { extensions: { code: error.code, ...(error.param ? { param: error.param } : {}) } });
+  const upstream = error instanceof UpstreamError ? error : undefined;
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, ...(error.param ? { param: error.param } : {}), ...(upstream?.isContextLengthExceeded ? { contextLengthExceeded: true } : {}) },
+  });
 }

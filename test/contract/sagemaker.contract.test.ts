@@ -411,14 +411,14 @@ describe("sagemaker specifics", () => {
       expect(error).toMatchObject({ kind: "http", upstreamStatus: 500, upstreamCode: "InternalFailure", isRetryable: true, message: "sagemaker reported InternalFailure in the stream: An internal failure occurred." });
     });
 
-    it("the container's own error events: TGI's overloaded is a retryable 429, its context-length refusal a 422 that says so", async () => {
+    it("the container's own error events: TGI's overloaded is a retryable 429, its context-length refusal (422) a context-length error, 400 to the caller", async () => {
       upstream.enqueue(sseOverEventStream([chunk({ role: "assistant", content: "Hi" }), { error: "Model is overloaded", error_type: "overloaded" }]));
       expect((await drain(adapter.chatStream(hello, idle()))).error).toMatchObject({ kind: "http", upstreamStatus: 429, isRetryable: true, upstreamCode: "overloaded" });
       const refusal = { error: "Input validation error: `inputs` must have less than 4095 tokens. Given: 5000", error_type: "validation" };
       upstream.enqueue(sseOverEventStream([refusal]));
       const { chunks, error } = await drain(adapter.chatStream(hello, idle()));
       expect(chunks).toEqual([]);
-      expect(error).toMatchObject({ upstreamStatus: 422, isRetryable: false, isContextLengthExceeded: true, status: 422 });
+      expect(error).toMatchObject({ upstreamStatus: 422, isRetryable: false, isContextLengthExceeded: true, status: 400 });
       // Current TGI writes mid-stream failures as {error: {message, http_status_code}} (router/src/infer/mod.rs into_openai_event).
       upstream.enqueue(sseOverEventStream([chunk({ role: "assistant", content: "Hi" }), { error: { message: "Request failed during generation: CUDA out of memory", http_status_code: 422 } }]));
       const generation = await drain(adapter.chatStream(hello, idle()));
@@ -467,9 +467,9 @@ describe("sagemaker specifics", () => {
       expect(error.message).toBe("sagemaker answered HTTP 424: ModelError: the container answered 429: Model is overloaded");
     });
 
-    it("ModelError with TGI's context-window refusal is a 422 context-length error, not retried", async () => {
+    it("ModelError with TGI's context-window refusal (422) is a context-length error, not retried, 400 to the caller", async () => {
       const error = await failChat(sageMakerErrorReply("error-model-error-context-length.json"));
-      expect(error).toMatchObject({ upstreamStatus: 422, isRetryable: false, isContextLengthExceeded: true, status: 422 });
+      expect(error).toMatchObject({ upstreamStatus: 422, isRetryable: false, isContextLengthExceeded: true, status: 400 });
       expect(error.message).toContain("`inputs` tokens + `max_new_tokens` must be <= 4096");
       expect(error.message).not.toContain("123456789012");
     });

@@ -150,6 +150,16 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
       expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
     });
 
+    it("a prompt too long for the model is its own code: contextLengthExceeded on GraphQL, context_length_exceeded on REST", async () => {
+      upstream.enqueue(wire.error("context-length"));
+      const result = await client.chat({ model: "chat-model", messages: [{ role: "USER", content: "A very long prompt" }] });
+      expect(result).toMatchObject({ __typename: "ProviderError", code: "PROVIDER_ERROR", provider: wire.provider, retryable: false, contextLengthExceeded: true });
+      upstream.enqueue(wire.error("context-length"));
+      const failure = await openai.chat.completions.create({ model: "chat-model", messages: [{ role: "user", content: "A very long prompt" }] }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((failure as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("context_length_exceeded");
+    });
+
     it("models lists the configured models with provider, limits and capabilities", async () => {
       const models = await client.models();
       const chat = models.find((model) => model.name === "chat-model");
