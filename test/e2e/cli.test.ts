@@ -7,7 +7,9 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createSwitchboardClient } from "../../client/index.ts";
+import { anthropicTestKey, anthropicWire } from "../contract/wires/anthropic-wire.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
+import { startScriptedUpstream } from "../support/scripted-upstream.ts";
 
 const repositoryRoot = path.resolve(import.meta.dirname, "../..");
 const cli = path.join(repositoryRoot, "bin/switchboard.mjs");
@@ -134,6 +136,28 @@ describe("the switchboard CLI, as a user runs it", () => {
     expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-cli");
     expect(await stopCli(running, "SIGINT")).toBe(0);
     rmSync(empty, { recursive: true, force: true });
+  });
+
+  it("serves anthropic/<model> and bedrock/<model> from credentials in the environment, with no config file", async () => {
+    const scripted = await startScriptedUpstream();
+    const empty = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-env-"));
+    try {
+      const running = await startCli(["--port", "0"], {
+        cwd: empty,
+        env: { ANTHROPIC_API_KEY: anthropicTestKey, ANTHROPIC_BASE_URL: scripted.origin, AWS_ACCESS_KEY_ID: "AKIDE2ETEST", AWS_SECRET_ACCESS_KEY: "e2e-secret-access-key", AWS_REGION: "eu-central-1" },
+      });
+      expect(running.output()).toMatch(/anthropic\/\*/);
+      expect(running.output()).toMatch(/bedrock\/\*/);
+      const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
+      scripted.enqueue(anthropicWire.text({ pieces: ["Hello", " from", " Claude."], usage: { input: 9, output: 4 }, stream: false }));
+      const completion = await openai.chat.completions.create({ model: "anthropic/claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }] });
+      expect(completion.choices[0].message.content).toBe("Hello from Claude.");
+      expect(scripted.requests.at(-1)).toMatchObject({ path: "/v1/messages", headers: { "x-api-key": anthropicTestKey }, body: { model: "claude-sonnet-4-5" } });
+      expect(await stopCli(running, "SIGINT")).toBe(0);
+    } finally {
+      await scripted.stop();
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it("prints every config problem at once and exits non-zero", async () => {
