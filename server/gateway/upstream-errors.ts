@@ -9,6 +9,49 @@ import { UpstreamError } from "./errors.ts";
 /** Response headers as undici gives them (lower-case names). */
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
+/** An error status as an adapter receives it, before the provider's error body is read. */
+export interface HttpFailure {
+  provider: string;
+  status: number;
+  headers: ResponseHeaders;
+  bodyText: string;
+  /** The clock `retry-after` dates are read against. */
+  now?: number;
+  /** Credentials to mask should the upstream echo them. */
+  secrets?: Array<string | undefined>;
+}
+
+/** What a provider's error body said, read by that provider's `<name>-error.ts`. */
+export interface ReportedFailure {
+  /** The provider's message (or an excerpt of a body that is not its error format). */
+  detail: string;
+  upstreamCode?: string;
+  /** When the provider's status is not the one that tells retry what happened (a credential error sent as 400). */
+  upstreamStatus?: number;
+  /** When the body says how long to wait and the headers do not (Gemini's RetryInfo). */
+  retryAfterMs?: number;
+  /** When the provider has its own way of saying the prompt is too long; else isContextLengthError decides. */
+  isContextLengthExceeded?: boolean;
+}
+
+/**
+ * The UpstreamError for an error status: message `<provider> answered HTTP <status>: <detail>`
+ * with the secrets masked, `retryAfterMs` from retry-after-ms / retry-after, and the
+ * context-length verdict. Every provider's `<name>HttpError` reads its body and calls this.
+ */
+export function upstreamHttpError({ provider, status, headers, now = Date.now(), secrets = [] }: HttpFailure, reported: ReportedFailure): UpstreamError {
+  const { detail, upstreamCode } = reported;
+  return new UpstreamError({
+    provider,
+    kind: "http",
+    upstreamStatus: reported.upstreamStatus ?? status,
+    message: redactSecrets(`${provider} answered HTTP ${status}: ${detail}`, secrets),
+    retryAfterMs: parseRetryAfterMs(headers, now) ?? reported.retryAfterMs,
+    upstreamCode,
+    isContextLengthExceeded: reported.isContextLengthExceeded ?? isContextLengthError({ status, code: upstreamCode, message: detail }),
+  });
+}
+
 /** Longest slice of a non-JSON error body kept in the message (HTML error pages are long). */
 const maxRawTextLength = 300;
 

@@ -143,7 +143,7 @@ export function runChatContract(wire: ProviderWire): void {
         expect(usage?.prompt_tokens_details?.cache_write_tokens ?? 0).toBe(0);
         expect(usage?.completion_tokens_details?.reasoning_tokens ?? 0).toBe(0);
       });
-      for (const { reported, title, usage, expected } of cases.filter((entry) => entry.reported)) {
+      for (const { title, usage, expected } of cases.filter((entry) => entry.reported)) {
         it(`${title} (JSON and stream)`, async () => {
           const { upstream, adapter, request } = context;
           upstream.enqueue(wire.text({ pieces: helloPieces, usage, stream: false }));

@@ -1,5 +1,5 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders } from "../../upstream-errors.ts";
+import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
 import { anthropicErrorBodySchema, type AnthropicErrorBody } from "./anthropic-api.ts";
 
 /**
@@ -28,33 +28,12 @@ const statusByErrorType: Record<string, number> = {
  * a 400 "prompt is too long: 208310 tokens > 200000 maximum" is a context-length error.
  * `secrets` (the API key) are masked should the upstream echo them.
  */
-export function anthropicHttpError({
-  provider,
-  status,
-  headers,
-  bodyText,
-  now = Date.now(),
-  secrets = [],
-}: {
-  provider: string;
-  status: number;
-  headers: ResponseHeaders;
-  bodyText: string;
-  now?: number;
-  secrets?: Array<string | undefined>;
-}): UpstreamError {
+export function anthropicHttpError(failure: HttpFailure): UpstreamError {
+  const { bodyText } = failure;
   const error = parseAnthropicErrorBody(bodyText)?.error;
   const detail = error?.message || excerptOf(bodyText);
   const upstreamCode = error?.type ?? undefined;
-  return new UpstreamError({
-    provider,
-    kind: "http",
-    upstreamStatus: status,
-    message: redactSecrets(`${provider} answered HTTP ${status}: ${detail}`, secrets),
-    retryAfterMs: parseRetryAfterMs(headers, now),
-    upstreamCode,
-    isContextLengthExceeded: isContextLengthError({ status, type: upstreamCode, message: detail }),
-  });
+  return upstreamHttpError(failure, { detail, upstreamCode });
 }
 
 /**

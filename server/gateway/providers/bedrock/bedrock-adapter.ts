@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Dispatcher } from "undici";
-import { readAwsEventStream, type AwsEventMessage } from "../../aws-event-stream.ts";
+import { readAwsEventStream } from "../../aws-event-stream.ts";
 import { createAwsRequestSigner } from "../../aws-sigv4.ts";
-import { UpstreamError } from "../../errors.ts";
 import { jsonResponseToolName } from "../../structured-output.ts";
 import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
-import { connectionError, excerptOf, invalidResponseError } from "../../upstream-errors.ts";
+import { excerptOf, invalidResponseError } from "../../upstream-errors.ts";
 import { asUpstreamFailure, contentTypeOf, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderAdapter, ToolCall, Usage } from "../../spec.ts";
 import { bedrockConverseResponseSchema, convertBedrockUsage, type BedrockConverseResponse } from "./bedrock-api.ts";

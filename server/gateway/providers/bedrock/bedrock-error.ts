@@ -1,5 +1,5 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders } from "../../upstream-errors.ts";
+import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
 import { bedrockErrorBodySchema, type BedrockErrorBody } from "./bedrock-api.ts";
 
 /*
@@ -43,33 +43,12 @@ const statusByErrorType: Record<string, number> = {
  * or the body's `__type`; `retryAfterMs` from retry-after headers when present. `secrets` (the
  * secret access key, the session token) are masked should anything echo them.
  */
-export function bedrockHttpError({
-  provider,
-  status,
-  headers,
-  bodyText,
-  now = Date.now(),
-  secrets = [],
-}: {
-  provider: string;
-  status: number;
-  headers: ResponseHeaders;
-  bodyText: string;
-  now?: number;
-  secrets?: Array<string | undefined>;
-}): UpstreamError {
+export function bedrockHttpError(failure: HttpFailure): UpstreamError {
+  const { bodyText } = failure;
   const body = parseErrorBody(bodyText);
   const detail = body?.message || body?.Message || excerptOf(bodyText);
-  const upstreamCode = errorTypeFromHeader(headers["x-amzn-errortype"]) ?? errorTypeFromBody(body?.__type);
-  return new UpstreamError({
-    provider,
-    kind: "http",
-    upstreamStatus: status,
-    message: redactSecrets(`${provider} answered HTTP ${status}: ${detail}`, secrets),
-    retryAfterMs: parseRetryAfterMs(headers, now),
-    upstreamCode,
-    isContextLengthExceeded: isBedrockContextLengthError(status, upstreamCode, detail),
-  });
+  const upstreamCode = errorTypeFromHeader(failure.headers["x-amzn-errortype"]) ?? errorTypeFromBody(body?.__type);
+  return upstreamHttpError(failure, { detail, upstreamCode, isContextLengthExceeded: isBedrockContextLengthError(failure.status, upstreamCode, detail) });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders } from "../../upstream-errors.ts";
+import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
 import { geminiErrorBodySchema, type GeminiErrorBody } from "./gemini-api.ts";
 
 export { connectionError as geminiConnectionError, invalidResponseError as geminiInvalidResponseError } from "../../upstream-errors.ts";
@@ -46,33 +46,18 @@ const credentialReasons = new Set(["API_KEY_INVALID", "API_KEY_EXPIRED", "API_KE
  *   context-length error.
  * Reference: https://ai.google.dev/gemini-api/docs/troubleshooting
  */
-export function geminiHttpError({
-  provider,
-  status,
-  headers,
-  bodyText,
-  now = Date.now(),
-  secrets = [],
-}: {
-  provider: string;
-  status: number;
-  headers: ResponseHeaders;
-  bodyText: string;
-  now?: number;
-  secrets?: Array<string | undefined>;
-}): UpstreamError {
+export function geminiHttpError(failure: HttpFailure): UpstreamError {
+  const { bodyText } = failure;
   const error = parseGeminiErrorBody(bodyText)?.error;
   const detail = error?.message || excerptOf(bodyText);
   const reason = reasonOf(error);
   const upstreamCode = reason ?? error?.status ?? undefined;
-  return new UpstreamError({
-    provider,
-    kind: "http",
-    upstreamStatus: reason && credentialReasons.has(reason) ? 401 : status,
-    message: redactSecrets(`${provider} answered HTTP ${status}: ${detail}`, secrets),
-    retryAfterMs: parseRetryAfterMs(headers, now) ?? retryDelayMs(error),
+  return upstreamHttpError(failure, {
+    detail,
     upstreamCode,
-    isContextLengthExceeded: isContextLengthError({ status, message: detail }),
+    upstreamStatus: reason && credentialReasons.has(reason) ? 401 : undefined,
+    retryAfterMs: retryDelayMs(error),
+    isContextLengthExceeded: isContextLengthError({ status: failure.status, message: detail }),
   });
 }
 

@@ -1,5 +1,5 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders } from "../../upstream-errors.ts";
+import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
 import { ollamaErrorBodySchema, type OllamaErrorBody } from "./ollama-api.ts";
 
 export { connectionError as ollamaConnectionError, invalidResponseError as ollamaInvalidResponseError } from "../../upstream-errors.ts";
@@ -17,30 +17,10 @@ export { connectionError as ollamaConnectionError, invalidResponseError as ollam
  */
 
 /** An error status turned into the UpstreamError retry and fallback read. Ollama sends no error code, so `upstreamCode` stays unset. */
-export function ollamaHttpError({
-  provider,
-  status,
-  headers,
-  bodyText,
-  now = Date.now(),
-  secrets = [],
-}: {
-  provider: string;
-  status: number;
-  headers: ResponseHeaders;
-  bodyText: string;
-  now?: number;
-  secrets?: Array<string | undefined>;
-}): UpstreamError {
+export function ollamaHttpError(failure: HttpFailure): UpstreamError {
+  const { bodyText } = failure;
   const detail = parseErrorBody(bodyText)?.error || excerptOf(bodyText);
-  return new UpstreamError({
-    provider,
-    kind: "http",
-    upstreamStatus: status,
-    message: redactSecrets(`${provider} answered HTTP ${status}: ${detail}`, secrets),
-    retryAfterMs: parseRetryAfterMs(headers, now),
-    isContextLengthExceeded: isContextLengthError({ status, message: detail }),
-  });
+  return upstreamHttpError(failure, { detail });
 }
 
 /**

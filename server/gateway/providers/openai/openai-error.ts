@@ -1,5 +1,5 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders } from "../../upstream-errors.ts";
+import { excerptOf, type HttpFailure, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders, upstreamHttpError } from "../../upstream-errors.ts";
 import { openAIErrorBodySchema, type OpenAIErrorBody } from "./openai-api.ts";
 
 // The generic pieces, under the names this provider's callers and tests know.
@@ -13,33 +13,12 @@ export { excerptOf, isContextLengthError, parseRetryAfterMs, type ResponseHeader
  * `retry-after-ms` / `retry-after`. `secrets` (the API key) are masked should the upstream echo them.
  * Reference: https://platform.openai.com/docs/guides/error-codes
  */
-export function openAIHttpError({
-  provider,
-  status,
-  headers,
-  bodyText,
-  now = Date.now(),
-  secrets = [],
-}: {
-  provider: string;
-  status: number;
-  headers: ResponseHeaders;
-  bodyText: string;
-  now?: number;
-  secrets?: Array<string | undefined>;
-}): UpstreamError {
+export function openAIHttpError(failure: HttpFailure): UpstreamError {
+  const { bodyText } = failure;
   const error = parseErrorBody(bodyText)?.error;
   const detail = error?.message || excerptOf(bodyText);
   const upstreamCode = error?.code != null ? String(error.code) : (error?.type ?? undefined);
-  return new UpstreamError({
-    provider,
-    kind: "http",
-    upstreamStatus: status,
-    message: redactSecrets(`${provider} answered HTTP ${status}: ${detail}`, secrets),
-    retryAfterMs: parseRetryAfterMs(headers, now),
-    upstreamCode,
-    isContextLengthExceeded: isContextLengthError({ status, code: upstreamCode, type: error?.type, message: detail }),
-  });
+  return upstreamHttpError(failure, { detail, upstreamCode, isContextLengthExceeded: isContextLengthError({ status: failure.status, code: upstreamCode, type: error?.type, message: detail }) });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { UpstreamError } from "../../errors.ts";
 import { parseJsonOrText } from "../../upstream-http.ts";
-import { excerptOf, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders } from "../../upstream-errors.ts";
+import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
 import { containerErrorSchema, sageMakerErrorBodySchema, sageMakerStreamExceptionSchema } from "./sagemaker-api.ts";
 
 // The generic pieces, under the names this provider's callers and tests know.
@@ -74,49 +74,29 @@ function isContainerContextLengthError(status: number | undefined, detail: Conta
  * (OriginalMessage), where context-length refusals are recognised. ThrottlingException (which
  * AWS sends as HTTP 400) counts as 429. `secrets` are masked should anything echo them.
  */
-export function sageMakerHttpError({
-  provider,
-  status,
-  headers,
-  bodyText,
-  now = Date.now(),
-  secrets = [],
-}: {
-  provider: string;
-  status: number;
-  headers: ResponseHeaders;
-  bodyText: string;
-  now?: number;
-  secrets?: Array<string | undefined>;
-}): UpstreamError {
+export function sageMakerHttpError(failure: HttpFailure): UpstreamError {
+  const { bodyText, headers } = failure;
   const parsed = sageMakerErrorBodySchema.safeParse(parseJsonOrText(bodyText));
   const body = parsed.success ? parsed.data : undefined;
   const errorType = errorTypeOf(headers["x-amzn-errortype"]) ?? errorTypeOf(body?.__type ?? undefined);
   const awsMessage = body ? body.Message || body.message || "(no message)" : excerptOf(bodyText);
-  const retryAfterMs = parseRetryAfterMs(headers, now);
 
   if (errorType === "ModelError" || typeof body?.OriginalStatusCode === "number") {
     const containerStatus = body?.OriginalStatusCode ?? undefined;
     const detail = body?.OriginalMessage ? containerErrorDetail(body.OriginalMessage) : { message: awsMessage };
-    return new UpstreamError({
-      provider,
-      kind: "http",
-      upstreamStatus: containerStatus ?? status,
-      message: redactSecrets(`${provider} answered HTTP ${status}: ModelError: the container answered ${containerStatus ?? "an error"}: ${detail.message}`, secrets),
-      retryAfterMs,
+    return upstreamHttpError(failure, {
+      detail: `ModelError: the container answered ${containerStatus ?? "an error"}: ${detail.message}`,
       upstreamCode: "ModelError",
+      upstreamStatus: containerStatus,
       isContextLengthExceeded: isContainerContextLengthError(containerStatus, detail),
     });
   }
 
-  const upstreamStatus = (errorType && statusByErrorType[errorType]) || status;
-  return new UpstreamError({
-    provider,
-    kind: "http",
-    upstreamStatus,
-    message: redactSecrets(`${provider} answered HTTP ${status}: ${errorType ? `${errorType}: ` : ""}${awsMessage}`, secrets),
-    retryAfterMs,
+  const upstreamStatus = (errorType && statusByErrorType[errorType]) || failure.status;
+  return upstreamHttpError(failure, {
+    detail: `${errorType ? `${errorType}: ` : ""}${awsMessage}`,
     upstreamCode: errorType,
+    upstreamStatus,
     isContextLengthExceeded: isContextLengthError({ status: upstreamStatus, code: errorType, message: awsMessage }),
   });
 }
