@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUpstreamDispatcher } from "../../server/gateway/http-pool.ts";
 import type { FinishReason, ProviderAdapter } from "../../server/gateway/spec.ts";
 import { defaultMockContent, type MockUpstream, readOpenAIFixture, readOpenAIFixtureText, startMockOpenAIUpstream } from "../support/mock-openai-upstream.ts";
-import { registerCancellationCases } from "./cancellation-contract.ts";
 import { drain, fixturePayloads, hello, idle, type ProviderContractOptions, textOf, weatherCall } from "./contract-helpers.ts";
 import { registerFailureCases } from "./failure-contract.ts";
 import { registerWireCases } from "./wire-contract.ts";
@@ -187,7 +186,6 @@ export function runProviderContract(options: ProviderContractOptions): void {
     });
 
     registerFailureCases(options, () => ({ upstream, adapter, dispatcher }));
-    registerCancellationCases(() => ({ upstream, adapter, dispatcher }));
     registerWireCases(options, () => ({ upstream, adapter, dispatcher }));
   });
 }
