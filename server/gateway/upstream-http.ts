@@ -1,7 +1,7 @@
 import { ParseError } from "eventsource-parser";
 import { request as sendRequest, type Dispatcher } from "undici";
 import type { UpstreamError } from "./errors.ts";
-import { connectionError, invalidResponseError, type ResponseHeaders } from "./upstream-errors.ts";
+import { connectionError, excerptOf, invalidResponseError, type ResponseHeaders } from "./upstream-errors.ts";
 
 /*
  * The HTTP plumbing every provider adapter shares: one POST through the keep-alive pool, the
@@ -89,4 +89,45 @@ export function parseJsonOrText(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** A schema that checks an answer: zod's `safeParse`, or anything shaped like it. */
+export interface AnswerSchema {
+  safeParse(value: unknown): { success: boolean; data?: unknown };
+}
+
+export interface UpstreamJsonReading {
+  provider: string;
+  /** Names the provider's format in the error: "OpenAI's", "Anthropic's", … */
+  format: string;
+  /** The provider's own error body where an answer should be becomes that error; undefined when `json` is not one. */
+  reportedError?: (json: unknown) => UpstreamError | undefined;
+}
+
+/**
+ * A 2xx body read as the provider's answer: JSON matching `schema` (its parsed value is
+ * returned: zod's loose objects keep every field the provider sent). The provider's own error
+ * body in its place is that error; anything else — not JSON, the wrong shape — is an invalid
+ * response quoting the start of what came instead.
+ */
+export function readUpstreamJson<Answer>(text: string, schema: AnswerSchema, what: string, reading: UpstreamJsonReading): Answer {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw invalidResponseError(reading.provider, `${what} is not JSON: ${quotedExcerpt(text)}`, { cause: error });
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return (parsed.data ?? json) as Answer;
+  throw unexpectedAnswer(json, text, what, reading);
+}
+
+/** The error for a 2xx body that is not an answer: the provider's reported error, or an invalid response. */
+export function unexpectedAnswer(json: unknown, text: string, what: string, { provider, format, reportedError }: UpstreamJsonReading): UpstreamError {
+  return reportedError?.(json) ?? invalidResponseError(provider, `${what} is not in ${format} format: ${quotedExcerpt(text)}`);
+}
+
+/** What the upstream sent instead, quoted, for an error message. */
+export function quotedExcerpt(text: string): string {
+  return JSON.stringify(excerptOf(text, 120));
 }

@@ -1,9 +1,20 @@
 import type { Dispatcher } from "undici";
-import type { UpstreamError } from "../../errors.ts";
 import { readServerSentEvents } from "../../sse.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, ProviderAdapter } from "../../spec.ts";
-import { connectionError, excerptOf, invalidResponseError } from "../../upstream-errors.ts";
-import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
+import { connectionError, invalidResponseError } from "../../upstream-errors.ts";
+import {
+  type AnswerSchema,
+  asUpstreamFailure,
+  contentTypeOf,
+  parseJsonOrText,
+  postUpstream,
+  readUpstreamJson,
+  rejectUnlessSuccessful as rejectStatus,
+  releaseBody,
+  unexpectedAnswer,
+  type UpstreamJsonReading,
+  type UpstreamResponse,
+} from "../../upstream-http.ts";
 import { anthropicErrorBodySchema, anthropicMessageSchema, anthropicStreamEventSchema, type AnthropicMessage, type AnthropicStreamEvent } from "./anthropic-api.ts";
 import { anthropicHttpError, anthropicPayloadError } from "./anthropic-error.ts";
 import { toChatResponse } from "./anthropic-response.ts";
@@ -61,24 +72,16 @@ export function createAnthropicAdapter({
     return rejectStatus(response, ({ status, headers, bodyText }) => anthropicHttpError({ provider, status, headers, bodyText, secrets }));
   }
 
-  /** JSON that must match `schema`; Anthropic's error body in its place becomes that error. */
-  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean; data?: unknown } }, what: string): Answer {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw invalidResponseError(provider, `${what} is not JSON: ${excerpt(text)}`, { cause: error });
-    }
-    const parsed = schema.safeParse(json);
-    if (parsed.success) return parsed.data as Answer;
-    throw wrongShape(json, text, what);
-  }
-
-  function wrongShape(json: unknown, text: string, what: string): UpstreamError {
-    const reported = anthropicErrorBodySchema.safeParse(json);
-    if (reported.success) return anthropicPayloadError(provider, reported.data, secrets);
-    return invalidResponseError(provider, `${what} is not in Anthropic's format: ${excerpt(text)}`);
-  }
+  const reading: UpstreamJsonReading = {
+    provider,
+    format: "Anthropic's",
+    reportedError: (json) => {
+      const reported = anthropicErrorBodySchema.safeParse(json);
+      return reported.success ? anthropicPayloadError(provider, reported.data, secrets) : undefined;
+    },
+  };
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
+  const wrongShape = (json: unknown, text: string, what: string) => unexpectedAnswer(json, text, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const { response, jsonResponseToolName } = await send(request, signal, false);
@@ -146,7 +149,3 @@ function isKnownEvent(event: { type: string }): event is AnthropicStreamEvent {
   return knownEventTypes.has(event.type);
 }
 
-/** What the upstream sent instead, quoted, for the error message. */
-function excerpt(text: string): string {
-  return JSON.stringify(excerptOf(text, 120));
-}

@@ -4,8 +4,19 @@ import { readAwsEventStream } from "../../aws-event-stream.ts";
 import { createAwsRequestSigner } from "../../aws-sigv4.ts";
 import { jsonResponseToolName } from "../../structured-output.ts";
 import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
-import { excerptOf, invalidResponseError } from "../../upstream-errors.ts";
-import { asUpstreamFailure, contentTypeOf, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
+import { invalidResponseError } from "../../upstream-errors.ts";
+import {
+  type AnswerSchema,
+  asUpstreamFailure,
+  contentTypeOf,
+  postUpstream,
+  quotedExcerpt,
+  readUpstreamJson,
+  rejectUnlessSuccessful as rejectStatus,
+  releaseBody,
+  type UpstreamJsonReading,
+  type UpstreamResponse,
+} from "../../upstream-http.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderAdapter, ToolCall, Usage } from "../../spec.ts";
 import { bedrockConverseResponseSchema, convertBedrockUsage, type BedrockConverseResponse } from "./bedrock-api.ts";
 import { embedWithBedrock, type InvokeModel } from "./bedrock-embeddings.ts";
@@ -68,17 +79,8 @@ export function createBedrockAdapter({ region, accessKeyId, secretAccessKey, ses
     return rejectStatus(response, ({ status, headers, bodyText }) => bedrockHttpError({ provider, status, headers, bodyText, secrets }));
   }
 
-  /** JSON that must match `schema`; anything else is an invalid response. */
-  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean } }, what: string): Answer {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw invalidResponseError(provider, `${what} is not JSON: ${excerpt(text)}`, { cause: error });
-    }
-    if (schema.safeParse(json).success) return json as Answer;
-    throw invalidResponseError(provider, `${what} is not in Bedrock's format: ${excerpt(text)}`);
-  }
+  const reading: UpstreamJsonReading = { provider, format: "Bedrock's" };
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const { body, usesJsonResponseTool } = convertToBedrockRequest(request);
@@ -102,7 +104,7 @@ export function createBedrockAdapter({ region, accessKeyId, secretAccessKey, ses
       await rejectUnlessSuccessful(response);
       const contentType = contentTypeOf(response);
       if (contentType && !contentType.includes("application/vnd.amazon.eventstream")) {
-        throw invalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${excerpt(await response.body.text())}`);
+        throw invalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${quotedExcerpt(await response.body.text())}`);
       }
       // The body outlives the decoder on purpose: a complete stream is drained, not destroyed (see finally).
       const events = readAwsEventStream(response.body.iterator({ destroyOnReturn: false }), { provider });
@@ -183,7 +185,3 @@ function newCompletionId(): string {
   return `chatcmpl-${randomBytes(16).toString("hex")}`;
 }
 
-/** What the upstream sent instead, quoted, for the error message. */
-function excerpt(text: string): string {
-  return JSON.stringify(excerptOf(text, 120));
-}

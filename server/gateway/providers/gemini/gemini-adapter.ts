@@ -2,8 +2,19 @@ import type { Dispatcher } from "undici";
 import type { UpstreamError } from "../../errors.ts";
 import { readServerSentEvents } from "../../sse.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderAdapter } from "../../spec.ts";
-import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
-import { excerptOf } from "../../upstream-errors.ts";
+import {
+  type AnswerSchema,
+  asUpstreamFailure,
+  contentTypeOf,
+  parseJsonOrText,
+  postUpstream,
+  readUpstreamJson,
+  rejectUnlessSuccessful as rejectStatus,
+  releaseBody,
+  unexpectedAnswer,
+  type UpstreamJsonReading,
+  type UpstreamResponse,
+} from "../../upstream-http.ts";
 import { convertToGeminiRequest } from "./convert-to-gemini-request.ts";
 import { geminiResponseSchema, geminiStreamEventSchema, type GeminiResponse } from "./gemini-api.ts";
 import { embeddingInputsOf, geminiEmbeddingsWire, type GoogleEmbeddingsWire } from "./gemini-embeddings.ts";
@@ -76,23 +87,24 @@ export function createGeminiAdapter({
     return rejectStatus(response, ({ status, headers, bodyText }) => geminiHttpError({ provider, status, headers, bodyText, secrets }));
   }
 
-  /** JSON of the expected shape; Google's error body in its place is that error; anything else is garbage. */
-  function parseAnswer(text: string, what: string, secrets: Array<string | undefined>, schema = geminiResponseSchema): GeminiResponse {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw geminiInvalidResponseError(provider, `${what} is not JSON: ${excerpt(text)}`, { cause: error });
-    }
-    const parsed = schema.safeParse(json);
-    if (parsed.success) return parsed.data;
-    throw wrongShape(json, text, what, secrets);
+  /** How Google's answers are read; `secrets` differ per request (a Vertex token refreshes). */
+  function readingWith(secrets: Array<string | undefined>): UpstreamJsonReading {
+    return {
+      provider,
+      format: "Gemini's",
+      reportedError: (json) => {
+        const reported = asGeminiErrorBody(json);
+        return reported ? geminiPayloadError(provider, reported, secrets) : undefined;
+      },
+    };
+  }
+
+  function parseAnswer(text: string, what: string, secrets: Array<string | undefined>, schema: AnswerSchema = geminiResponseSchema): GeminiResponse {
+    return readUpstreamJson<GeminiResponse>(text, schema, what, readingWith(secrets));
   }
 
   function wrongShape(json: unknown, text: string, what: string, secrets: Array<string | undefined>): UpstreamError {
-    const reported = asGeminiErrorBody(json);
-    if (reported) return geminiPayloadError(provider, reported, secrets);
-    return geminiInvalidResponseError(provider, `${what} is not in Gemini's format: ${excerpt(text)}`);
+    return unexpectedAnswer(json, text, what, readingWith(secrets));
   }
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
@@ -186,7 +198,3 @@ export function geminiUrlBuilder(apiBase: string): (model: string, operation: st
   return (model, operation) => new URL(`${versioned}/models/${encodeURIComponent(model.replace(/^models\//, ""))}:${operation}`);
 }
 
-/** What the upstream sent instead, quoted, for the error message. */
-function excerpt(text: string): string {
-  return JSON.stringify(excerptOf(text, 120));
-}

@@ -1,8 +1,18 @@
 import type { Dispatcher } from "undici";
-import type { UpstreamError } from "../../errors.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderAdapter } from "../../spec.ts";
-import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
-import { excerptOf } from "../../upstream-errors.ts";
+import {
+  type AnswerSchema,
+  asUpstreamFailure,
+  contentTypeOf,
+  parseJsonOrText,
+  postUpstream,
+  readUpstreamJson,
+  rejectUnlessSuccessful as rejectStatus,
+  releaseBody,
+  unexpectedAnswer,
+  type UpstreamJsonReading,
+  type UpstreamResponse,
+} from "../../upstream-http.ts";
 import { convertToOllamaEmbedRequest, convertToOllamaRequest } from "./convert-to-ollama-request.ts";
 import { ollamaChatResponseSchema, ollamaEmbedResponseSchema, type OllamaChatResponse, type OllamaEmbedResponse } from "./ollama-api.ts";
 import { asOllamaErrorBody, ollamaHttpError, ollamaInvalidResponseError, ollamaPayloadError } from "./ollama-error.ts";
@@ -48,23 +58,16 @@ export function createOllamaAdapter({ apiBase = "http://127.0.0.1:11434", apiKey
     return rejectStatus(response, ({ status, headers, bodyText }) => ollamaHttpError({ provider, status, headers, bodyText, secrets }));
   }
 
-  /** JSON that must match `schema`; `{"error": …}` in its place is the upstream's error; anything else is garbage. */
-  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean } }, what: string): Answer {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw ollamaInvalidResponseError(provider, `${what} is not JSON: ${excerpt(text)}`, { cause: error });
-    }
-    if (schema.safeParse(json).success) return json as Answer;
-    throw wrongShape(json, text, what);
-  }
-
-  function wrongShape(json: unknown, text: string, what: string): UpstreamError {
-    const reported = asOllamaErrorBody(json);
-    if (reported) return ollamaPayloadError(provider, reported, secrets);
-    return ollamaInvalidResponseError(provider, `${what} is not in Ollama's format: ${excerpt(text)}`);
-  }
+  const reading: UpstreamJsonReading = {
+    provider,
+    format: "Ollama's",
+    reportedError: (json) => {
+      const reported = asOllamaErrorBody(json);
+      return reported ? ollamaPayloadError(provider, reported, secrets) : undefined;
+    },
+  };
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
+  const wrongShape = (json: unknown, text: string, what: string) => unexpectedAnswer(json, text, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const response = await post(chatUrl, convertToOllamaRequest(request, { stream: false }), signal, "application/json");
@@ -149,7 +152,3 @@ function normalizeApiBase(apiBase: string): string {
   return withScheme.replace(/\/+$/, "").replace(/\/api$/, "");
 }
 
-/** What the upstream sent instead, quoted, for the error message. */
-function excerpt(text: string): string {
-  return JSON.stringify(excerptOf(text, 120));
-}

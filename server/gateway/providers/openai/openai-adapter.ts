@@ -1,13 +1,24 @@
 import { randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
-import type { UpstreamError } from "../../errors.ts";
 import { readServerSentEvents } from "../../sse.ts";
-import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
+import {
+  type AnswerSchema,
+  asUpstreamFailure,
+  contentTypeOf,
+  parseJsonOrText,
+  postUpstream,
+  readUpstreamJson,
+  rejectUnlessSuccessful as rejectStatus,
+  releaseBody,
+  unexpectedAnswer,
+  type UpstreamJsonReading,
+  type UpstreamResponse,
+} from "../../upstream-http.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, FinishReason, ProviderAdapter, Usage } from "../../spec.ts";
 import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
 import { openAIChatChunkSchema, openAIChatResponseSchema, openAIEmbeddingResponseSchema, openAIErrorBodySchema } from "./openai-api.ts";
-import { excerptOf, openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
+import { openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
 
 export interface OpenAIAdapterOptions {
   /** Sent as `Authorization: Bearer <apiKey>`; no Authorization header when unset. */
@@ -77,24 +88,16 @@ export function createOpenAIAdapter({
     return rejectStatus(response, ({ status, headers, bodyText }) => openAIHttpError({ provider, status, headers, bodyText, secrets }));
   }
 
-  /** JSON that must match `schema`; an OpenAI error body in its place becomes that error. */
-  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean } }, what: string): Answer {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw openAIInvalidResponseError(provider, `${what} is not JSON: ${excerpt(text)}`, { cause: error });
-    }
-    if (schema.safeParse(json).success) return json as Answer;
-    throw wrongShape(json, text, what);
-  }
-
-  /** An OpenAI error body where an answer should be is the upstream's error; anything else is garbage. */
-  function wrongShape(json: unknown, text: string, what: string): UpstreamError {
-    const reported = openAIErrorBodySchema.safeParse(json);
-    if (reported.success) return openAIPayloadError(provider, reported.data, secrets);
-    return openAIInvalidResponseError(provider, `${what} is not in OpenAI's format: ${excerpt(text)}`);
-  }
+  const reading: UpstreamJsonReading = {
+    provider,
+    format: "OpenAI's",
+    reportedError: (json) => {
+      const reported = openAIErrorBodySchema.safeParse(json);
+      return reported.success ? openAIPayloadError(provider, reported.data, secrets) : undefined;
+    },
+  };
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
+  const wrongShape = (json: unknown, text: string, what: string) => unexpectedAnswer(json, text, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const response = await send(request, signal, false);
@@ -187,7 +190,3 @@ function newCompletionId(): string {
   return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
 }
 
-/** What the upstream sent instead, quoted, for the error message. */
-function excerpt(text: string): string {
-  return JSON.stringify(excerptOf(text, 120));
-}

@@ -2,8 +2,18 @@ import type { Dispatcher } from "undici";
 import { createAwsRequestSigner } from "../../aws-sigv4.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, ProviderAdapter } from "../../spec.ts";
 import { readServerSentEvents } from "../../sse.ts";
-import { excerptOf } from "../../upstream-errors.ts";
-import { asUpstreamFailure, contentTypeOf, parseJsonOrText, postUpstream, rejectUnlessSuccessful as rejectStatus, releaseBody, type UpstreamResponse } from "../../upstream-http.ts";
+import {
+  type AnswerSchema,
+  asUpstreamFailure,
+  contentTypeOf,
+  postUpstream,
+  quotedExcerpt,
+  readUpstreamJson,
+  rejectUnlessSuccessful as rejectStatus,
+  releaseBody,
+  type UpstreamJsonReading,
+  type UpstreamResponse,
+} from "../../upstream-http.ts";
 import { convertToSageMakerRequest } from "./convert-to-sagemaker-request.ts";
 import { containerErrorSchema, type SageMakerChatChunk, sageMakerChatChunkSchema, type SageMakerChatResponse, sageMakerChatResponseSchema } from "./sagemaker-api.ts";
 import { containerReportedError, sageMakerHttpError, sageMakerInvalidResponseError } from "./sagemaker-error.ts";
@@ -60,16 +70,13 @@ export function createSageMakerAdapter({ region, accessKeyId, secretAccessKey, s
     return rejectStatus(response, ({ status, headers, bodyText }) => sageMakerHttpError({ provider, status, headers, bodyText, secrets }));
   }
 
-  /** JSON that must match `schema`; a container error body in its place becomes that error. */
-  function parseAnswer<Answer>(text: string, schema: { safeParse(value: unknown): { success: boolean; data?: unknown } }, what: string): Answer {
-    const json = parseJsonOrText(text);
-    if (typeof json !== "string") {
-      const parsed = schema.safeParse(json);
-      if (parsed.success) return parsed.data as Answer;
-      if (containerErrorSchema.safeParse(json).success) throw containerReportedError(provider, text, secrets);
-    }
-    throw sageMakerInvalidResponseError(provider, `${what} is not an OpenAI-style chat answer: ${JSON.stringify(excerptOf(text, 120))}`);
-  }
+  const reading: UpstreamJsonReading = {
+    provider,
+    // The container speaks OpenAI's Messages API.
+    format: "OpenAI's",
+    reportedError: (json) => (containerErrorSchema.safeParse(json).success ? containerReportedError(provider, JSON.stringify(json), secrets) : undefined),
+  };
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const response = await send(request, signal, false);
@@ -92,7 +99,7 @@ export function createSageMakerAdapter({ region, accessKeyId, secretAccessKey, s
       await rejectUnlessSuccessful(response);
       const contentType = contentTypeOf(response);
       if (contentType && !contentType.includes("application/vnd.amazon.eventstream")) {
-        throw sageMakerInvalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${JSON.stringify(excerptOf(await response.body.text(), 120))}`);
+        throw sageMakerInvalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${quotedExcerpt(await response.body.text())}`);
       }
       // The body outlives these iterators on purpose: after [DONE] it is drained, not destroyed (see finally).
       const payload = readSageMakerPayload(response.body.iterator({ destroyOnReturn: false }), { provider, secrets });
