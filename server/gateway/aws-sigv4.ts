@@ -48,3 +48,29 @@ export function createAwsRequestSigner({ region, service, credentials, now = () 
     return signed.headers as Record<string, string>;
   };
 }
+
+/** The model-entry fields every AWS provider takes (config.ts defaults them from AWS_*). */
+export interface AwsProviderSettings {
+  /** e.g. "us-east-1": part of the default endpoint and of every signature. Required. */
+  region?: string;
+  /** Required, like secretAccessKey. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** For temporary credentials (sent as x-amz-security-token). */
+  sessionToken?: string;
+  /** The signing clock (tests fix x-amz-date with it). */
+  now?: () => Date;
+}
+
+/**
+ * The signer for an AWS provider's model entry, with the region and the credentials to mask in
+ * errors. Throws naming what is missing, so startup says which field (or AWS_* variable) to set.
+ */
+export function createAwsProviderSigner(provider: string, service: string, { region, accessKeyId, secretAccessKey, sessionToken, now }: AwsProviderSettings) {
+  if (!region) throw new Error(`The ${provider} provider needs a region: set region on the model entry, or AWS_REGION in the environment.`);
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(`The ${provider} provider needs AWS credentials: set accessKeyId and secretAccessKey on the model entry, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.`);
+  }
+  const signRequest = createAwsRequestSigner({ region, service, credentials: { accessKeyId, secretAccessKey, sessionToken }, now });
+  return { region, signRequest, secrets: [secretAccessKey, sessionToken] };
+}

@@ -297,7 +297,7 @@ describe("sagemaker specifics", () => {
   describe("configuration", () => {
     it("the factory names what is missing: region, credentials", () => {
       expect(() => createSageMakerAdapter({ ...sageMakerCredentials })).toThrow(/needs a region/);
-      expect(() => createSageMakerAdapter({ region: "us-east-1", accessKeyId: "AKIDX" })).toThrow(/needs AWS credentials: accessKeyId and secretAccessKey/);
+      expect(() => createSageMakerAdapter({ region: "us-east-1", accessKeyId: "AKIDX" })).toThrow(/needs AWS credentials: set accessKeyId and secretAccessKey/);
       expect(() => createProviderAdapter({ provider: "sagemaker", region: "us-east-1" }, { dispatcher })).toThrow(/needs AWS credentials/);
     });
 

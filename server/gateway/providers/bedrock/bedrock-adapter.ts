@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { readAwsEventStream } from "../../aws-event-stream.ts";
-import { createAwsRequestSigner } from "../../aws-sigv4.ts";
+import { type AwsProviderSettings, createAwsProviderSigner } from "../../aws-sigv4.ts";
 import { jsonResponseToolName } from "../../structured-output.ts";
 import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
 import { invalidResponseError } from "../../upstream-errors.ts";
@@ -25,21 +25,13 @@ import { translateBedrockStream, type BedrockStreamProgress } from "./bedrock-st
 import { convertToBedrockRequest } from "./convert-to-bedrock-request.ts";
 import { mapBedrockFinishReason } from "./map-bedrock-finish-reason.ts";
 
-export interface BedrockAdapterOptions {
-  /** e.g. "us-east-1": part of the default endpoint and of every signature. Required. */
-  region?: string;
-  /** AWS credentials (config.ts fills them from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). Required, but the session token. */
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  sessionToken?: string;
+export interface BedrockAdapterOptions extends AwsProviderSettings {
   /** Default `https://bedrock-runtime.{region}.amazonaws.com`; a VPC endpoint, a proxy or a test upstream otherwise. */
   apiBase?: string;
   /** The shared keep-alive pool (createUpstreamDispatcher); undici's global dispatcher when unset. */
   dispatcher?: Dispatcher;
   /** The provider name in errors and logs. */
   provider?: string;
-  /** The signing clock (tests fix x-amz-date with it). */
-  now?: () => Date;
 }
 
 type Operation = "converse" | "converse-stream" | "invoke";
@@ -53,14 +45,9 @@ type Operation = "converse" | "converse-stream" | "invoke";
  * Throws at creation when the region or the credentials are missing, so startup names the problem.
  * Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  */
-export function createBedrockAdapter({ region, accessKeyId, secretAccessKey, sessionToken, apiBase, dispatcher, provider = "bedrock", now }: BedrockAdapterOptions): ProviderAdapter {
-  if (!region) throw new Error(`The ${provider} provider needs a region: set region on the model entry, or AWS_REGION in the environment.`);
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error(`The ${provider} provider needs AWS credentials: set accessKeyId and secretAccessKey on the model entry, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.`);
-  }
+export function createBedrockAdapter({ apiBase, dispatcher, provider = "bedrock", ...aws }: BedrockAdapterOptions): ProviderAdapter {
+  const { region, signRequest, secrets } = createAwsProviderSigner(provider, "bedrock", aws);
   const base = (apiBase ?? `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/+$/, "");
-  const signRequest = createAwsRequestSigner({ region, service: "bedrock", credentials: { accessKeyId, secretAccessKey, sessionToken }, now });
-  const secrets = [secretAccessKey, sessionToken];
 
   /** Signs and POSTs `body` (the model id is one path segment: `:` and `/` in it are escaped). */
   async function post(modelId: string, operation: Operation, body: unknown, signal: AbortSignal): Promise<UpstreamResponse> {

@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { createAwsRequestSigner } from "../../aws-sigv4.ts";
+import { type AwsProviderSettings, createAwsProviderSigner } from "../../aws-sigv4.ts";
 import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, ProviderAdapter } from "../../spec.ts";
 import { readServerSentEvents } from "../../sse.ts";
 import {
@@ -20,21 +20,13 @@ import { containerReportedError, sageMakerHttpError, sageMakerInvalidResponseErr
 import { readSageMakerPayload } from "./sagemaker-event-stream.ts";
 import { completeSageMakerResponse, SageMakerStreamNormalizer } from "./sagemaker-stream.ts";
 
-export interface SageMakerAdapterOptions {
-  /** The endpoint's region, e.g. "us-east-1" (signing and the default apiBase). */
-  region?: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  /** For temporary credentials (sent as x-amz-security-token). */
-  sessionToken?: string;
+export interface SageMakerAdapterOptions extends AwsProviderSettings {
   /** Default `https://runtime.sagemaker.{region}.amazonaws.com` (override: VPC endpoints, proxies, tests). */
   apiBase?: string;
   /** The shared keep-alive pool (createUpstreamDispatcher); undici's global dispatcher when unset. */
   dispatcher?: Dispatcher;
   /** The provider name in errors and logs. */
   provider?: string;
-  /** The signing clock (tests fix it). */
-  now?: () => Date;
 }
 
 /**
@@ -47,14 +39,9 @@ export interface SageMakerAdapterOptions {
  * References: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
  *             https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html
  */
-export function createSageMakerAdapter({ region, accessKeyId, secretAccessKey, sessionToken, apiBase, dispatcher, provider = "sagemaker", now }: SageMakerAdapterOptions): ProviderAdapter {
-  if (!region) throw new Error(`The ${provider} provider needs a region (the model entry's region, or AWS_REGION).`);
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error(`The ${provider} provider needs AWS credentials: accessKeyId and secretAccessKey (on the model entry, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).`);
-  }
+export function createSageMakerAdapter({ apiBase, dispatcher, provider = "sagemaker", ...aws }: SageMakerAdapterOptions): ProviderAdapter {
+  const { region, signRequest, secrets } = createAwsProviderSigner(provider, "sagemaker", aws);
   const root = (apiBase ?? `https://runtime.sagemaker.${region}.amazonaws.com`).replace(/\/+$/, "");
-  const signRequest = createAwsRequestSigner({ region, service: "sagemaker", credentials: { accessKeyId, secretAccessKey, sessionToken }, now });
-  const secrets = [secretAccessKey, sessionToken];
 
   async function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
     const body = JSON.stringify(convertToSageMakerRequest(request, { stream }));
