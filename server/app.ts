@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Dispatcher } from "undici";
-import { ConfigError, type Config } from "./config.ts";
+import type { Config } from "./config.ts";
 import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createPricing } from "./gateway/pricing.ts";
-import { createProviderAdapter, implementedProviders } from "./gateway/providers/registry.ts";
+import { createProviderAdapter } from "./gateway/providers/registry.ts";
 import { createRouter } from "./gateway/router.ts";
 import { schema } from "./graphql/schema.ts";
 import { createAuthenticator } from "./http/authenticate.ts";
@@ -37,9 +37,6 @@ export interface AppDependencies {
  * GraphQL (HTTP, SSE and graphql-ws on one port) and OpenAI-compatible REST.
  */
 export async function createApp(config: Config, dependencies: AppDependencies = {}) {
-  const unimplemented = config.models.flatMap((entry, index) => (implementedProviders.includes(entry.provider) ? [] : [`models[${index}].provider: '${entry.provider}' is not implemented yet (available: ${implementedProviders.join(", ")})`]));
-  if (unimplemented.length > 0) throw new ConfigError(unimplemented);
-
   const { now = Date.now, random, shutdownGraceMs = 5_000, onProblem = (message, error) => console.error(`switchboard: ${message}`, error) } = dependencies;
   const database = dependencies.database ?? (await openDatabase({ url: config.database.url }));
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();

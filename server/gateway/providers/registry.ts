@@ -52,14 +52,12 @@ const providerFactories: Record<string, ProviderFactory> = {
   "openai-compatible": ({ apiKey, apiBase }, { dispatcher }) => createOpenAICompatibleAdapter({ apiKey, apiBase: apiBase ?? "", dispatcher }),
 };
 
-/** The provider names an adapter exists for (the config accepts more; startup rejects the rest). */
-export const implementedProviders: string[] = Object.keys(providerFactories);
 
-/** The adapter for one model entry. Throws naming the provider when it is not implemented yet. */
+/** The adapter for one model entry. Throws naming the provider when there is no adapter for it. */
 export function createProviderAdapter(settings: ProviderSettings, { dispatcher }: ProviderContext): ProviderAdapter {
   const factory = Object.hasOwn(providerFactories, settings.provider) ? providerFactories[settings.provider] : undefined;
   if (!factory) {
-    throw new Error(`The provider '${settings.provider}' is not implemented yet (available: ${implementedProviders.join(", ")}).`);
+    throw new Error(`There is no adapter for the provider '${settings.provider}' (available: ${Object.keys(providerFactories).join(", ")}).`);
   }
   return factory(settings, { dispatcher });
 }
