@@ -9,6 +9,7 @@ import { bedrockTestCredentials, bedrockWire } from "../contract/wires/bedrock-w
 import { deepSeekApiKey, deepSeekWire } from "../contract/wires/deepseek-wire.ts";
 import { geminiTestApiKey, geminiWire } from "../contract/wires/gemini-wire.ts";
 import { ollamaWire } from "../contract/wires/ollama-wire.ts";
+import { vertexModelPath, vertexWire } from "../contract/wires/vertex-wire.ts";
 import { openAIWire } from "../contract/wires/openai-wire.ts";
 import { sageMakerCredentials, sageMakerRegion, sageMakerWire } from "../contract/wires/sagemaker-wire.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripted-upstream.ts";
@@ -19,8 +20,7 @@ import { startTestApp, type TestApp } from "../support/start-app.ts";
  * test upstream speaking that provider's wire format, then the same calls through GraphQL (the
  * typed client: mutation and graphql-ws subscription) and through the official openai SDK
  * (JSON and stream), and embeddings where the provider serves them. The caller's code is the
- * same for every provider; only `model` changes. (Vertex is left to its contract suite: through
- * the config its auth is a service-account file whose token endpoint is Google's.)
+ * same for every provider; only `model` changes.
  */
 
 const masterKey = "sk-master-round-trip";
@@ -51,6 +51,19 @@ const roundTrips: RoundTrip[] = [
   {
     wire: geminiWire,
     entry: (origin) => ({ name: "chat-model", provider: "gemini", model: geminiWire.model, apiKey: geminiTestApiKey, apiBase: origin }),
+  },
+  {
+    // Through the config Vertex's OAuth token would come from Google's token endpoint (the
+    // contract suite covers that path offline); a Vertex API key (sent as x-goog-api-key) does not.
+    wire: {
+      ...vertexWire,
+      expectChatRequest(sent, { stream }) {
+        expect(sent.path).toBe(`${vertexModelPath}/${vertexWire.model}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`);
+        expect(sent.headers["x-goog-api-key"]).toBe("vertex-test-api-key-0123456789");
+        expect(sent.headers.authorization).toBeUndefined();
+      },
+    },
+    entry: (origin) => ({ name: "chat-model", provider: "vertex", model: vertexWire.model, project: "test-project", location: "us-central1", apiKey: "vertex-test-api-key-0123456789", apiBase: origin }),
   },
   {
     wire: azureWire,
