@@ -205,6 +205,31 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
   });
 }
 
+describe("cost: cache reads and writes at their own prices", () => {
+  let upstream: ScriptedUpstream;
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    const pricing = { inputPerMillion: 3, outputPerMillion: 15, cachedInputPerMillion: 0.3, cacheWritePerMillion: 3.75 };
+    gateway = await startTestApp({ models: [{ name: "claude", provider: "anthropic", model: anthropicWire.model, apiKey: anthropicTestKey, apiBase: upstream.origin, pricing }] });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await upstream?.stop();
+  });
+
+  it("bills 1000 prompt tokens (300 read from the cache, 200 written to it) and 100 output at 0.00384 USD", async () => {
+    // 500×3 + 300×0.3 + 200×3.75 + 100×15 = 3840 USD per million tokens → 0.00384 USD.
+    upstream.enqueue(anthropicWire.text({ pieces: ["cached"], usage: { input: 1000, output: 100, cached: 300, cacheWrite: 200 }, stream: false }));
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude", messages: [{ role: "user", content: "hi" }] }) });
+    expect(response.status).toBe(200);
+    expect((await response.json()).usage).toMatchObject({ prompt_tokens: 1000, prompt_tokens_details: { cached_tokens: 300, cache_write_tokens: 200 } });
+    expect(response.headers.get("x-switchboard-cost-usd")).toBe("0.00384");
+    expect(await gateway.latestLog()).toMatchObject({ promptTokens: 1000, completionTokens: 100, costUsd: "0.00384" });
+  });
+});
+
 describe("embeddings: a provider without them", () => {
   let upstream: ScriptedUpstream;
   let gateway: TestApp;
