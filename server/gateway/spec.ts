@@ -130,7 +130,8 @@ export interface EmbeddingResponse {
   object: "list";
   data: Array<{ object: "embedding"; index: number; embedding: number[] | string }>;
   model: string;
-  usage: { prompt_tokens: number; total_tokens: number };
+  /** Absent when the provider reports no token count (the Gemini API): the gateway estimates it and flags the log. */
+  usage?: { prompt_tokens: number; total_tokens: number };
   [field: string]: unknown;
 }
 

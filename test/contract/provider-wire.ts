@@ -93,8 +93,12 @@ export interface ProviderWire {
     model: string;
     /** Answers a recorded embeddings request with one vector per input, vector i being [i + 0.5, i + 0.25, -(i + 0.125)]. */
     reply(sent: RecordedRequest): ScriptedReply;
-    /** Input tokens the reply reports for the whole request of `inputs` (summed over calls when the provider takes one input per call). */
-    promptTokens(inputs: string[]): number;
+    /**
+     * Input tokens the reply reports for the whole request of `inputs` (summed over calls when the
+     * provider takes one input per call); undefined when the provider reports none, and the
+     * adapter must then leave `usage` out (the gateway estimates it).
+     */
+    promptTokens(inputs: string[]): number | undefined;
   };
 }
 

@@ -197,7 +197,7 @@ describe("vertex: provider specifics", () => {
         const response = await adapterWith().embed!({ model: "gemini-embedding-001", input: ["a", "bb", "ccc"] }, idle());
         expect(upstream.requests.map((sent) => sent.body.instances)).toEqual([[{ content: "a" }], [{ content: "bb" }], [{ content: "ccc" }]]);
         expect(response.data.map((entry) => entry.index)).toEqual([0, 1, 2]);
-        expect(response.usage.prompt_tokens).toBe(6);
+        expect(response.usage?.prompt_tokens).toBe(6);
       } finally {
         upstream.setDefault({ status: 599, frames: ["no reply scripted"] });
       }

@@ -251,8 +251,10 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       const { encoding_format: encoding, ...upstreamRequest } = request;
       const vectors = await embedWith({ ...upstreamRequest, model: deployment.model }, { signal: deadline.signal });
-      const response = encoding === "base64" ? encodeEmbeddingsAsBase64(vectors) : vectors;
-      const charge = chargeForEmbedding(deployment, response, request.input);
+      const encoded = encoding === "base64" ? encodeEmbeddingsAsBase64(vectors) : vectors;
+      const charge = chargeForEmbedding(deployment, encoded, request.input);
+      // OpenAI's shape always has usage: a provider that reports none gets the gateway's estimate.
+      const response = encoded.usage ? encoded : { ...encoded, usage: { prompt_tokens: charge.promptTokens, total_tokens: charge.promptTokens } };
       const latencyMs = record({ status: "success", deployment, charge, stream: false });
       return { requestId, response, deployment, charge, latencyMs };
     } catch (thrown) {

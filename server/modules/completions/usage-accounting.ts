@@ -35,7 +35,8 @@ export function chargeFor(deployment: Deployment, usage: Usage | null | undefine
  */
 export function chargeForEmbedding(deployment: Deployment, response: EmbeddingResponse, input: EmbeddingRequest["input"]): RequestCharge {
   const reported = response.usage?.prompt_tokens;
-  const promptTokens = typeof reported === "number" ? reported : estimateTokens((Array.isArray(input) ? input : [input]).map((item) => (typeof item === "string" ? item : "")).join("\n"));
+  const texts = (Array.isArray(input) ? input : [input]).filter((item): item is string => typeof item === "string");
+  const promptTokens = typeof reported === "number" ? reported : texts.reduce((sum, text) => sum + estimateTokens(text), 0);
   const tokens = { promptTokens, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
   const cost = deployment.price ? costNanoUsd(deployment.price, tokens) : 0n;
   return { ...tokens, costNanoUsd: cost, usageEstimated: typeof reported !== "number" };

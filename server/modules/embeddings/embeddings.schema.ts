@@ -24,7 +24,7 @@ const EmbeddingUsage = builder.objectRef<{ promptTokens: number; totalTokens: nu
   fields: (t) => ({
     promptTokens: t.exposeInt("promptTokens"),
     totalTokens: t.exposeInt("totalTokens"),
-    estimated: t.exposeBoolean("estimated", { description: "True when the provider reports no token count (Gemini, Cohere on Bedrock) and the gateway estimated it." }),
+    estimated: t.exposeBoolean("estimated", { description: "True when the provider reports no token count (the Gemini API) and the gateway estimated it." }),
   }),
 });
 

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import { createGeminiAdapter } from "../../../server/gateway/providers/gemini/gemini-adapter.ts";
 import type { FinishReason } from "../../../server/gateway/spec.ts";
-import { estimateTokens } from "../../../server/gateway/tokens.ts";
 import { jsonReply, type RecordedRequest, type ScriptedReply, sseReply } from "../../support/scripted-upstream.ts";
 import { type ProviderWire, type WireErrorKind, type WireUsage, wireVector } from "../provider-wire.ts";
 
@@ -139,7 +138,7 @@ export const geminiWire: ProviderWire = {
   embeddings: {
     model: "gemini-embedding-001",
     reply: geminiEmbeddingsReply,
-    // batchEmbedContents reports no token counts: the adapter estimates them from the text.
-    promptTokens: (inputs) => inputs.reduce((sum, input) => sum + estimateTokens(input), 0),
+    // batchEmbedContents reports no token counts: the answer has no usage and the gateway estimates it.
+    promptTokens: () => undefined,
   },
 };

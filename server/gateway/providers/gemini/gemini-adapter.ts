@@ -158,7 +158,8 @@ export function createGeminiAdapter({
     const inputs = embeddingInputsOf(request, provider);
     const batchSize = embeddings.maxInputsPerCall(request.model);
     const vectors: number[][] = [];
-    let promptTokens = 0;
+    // Undefined once any batch came back without a count: the gateway then estimates the whole request.
+    let promptTokens: number | undefined = 0;
     for (let start = 0; start < inputs.length; start += batchSize) {
       const batch = inputs.slice(start, start + batchSize);
       const body = JSON.stringify(embeddings.body(batch, { model: request.model, dimensions: request.dimensions }));
@@ -170,7 +171,7 @@ export function createGeminiAdapter({
         const answer = embeddings.read(json, batch);
         if (!answer) throw wrongShape(json, text, "the embeddings response", secrets);
         vectors.push(...answer.vectors);
-        promptTokens += answer.promptTokens;
+        promptTokens = promptTokens === undefined || answer.promptTokens === undefined ? undefined : promptTokens + answer.promptTokens;
       } catch (error) {
         throw asUpstreamFailure(error, signal, provider);
       } finally {
@@ -181,7 +182,7 @@ export function createGeminiAdapter({
       object: "list",
       data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
       model: request.model,
-      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      ...(promptTokens === undefined ? {} : { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }),
     };
   }
 

@@ -1,6 +1,5 @@
 import { GatewayError } from "../../errors.ts";
 import type { EmbeddingRequest } from "../../spec.ts";
-import { estimateTokens } from "../../tokens.ts";
 import { geminiBatchEmbedResponseSchema } from "./gemini-api.ts";
 
 /**
@@ -13,15 +12,15 @@ export interface GoogleEmbeddingsWire {
   operation: string;
   maxInputsPerCall(model: string): number;
   body(inputs: string[], options: { model: string; dimensions?: number }): unknown;
-  /** The vectors in input order and the prompt tokens, or undefined when `json` is not an answer. */
-  read(json: unknown, inputs: string[]): { vectors: number[][]; promptTokens: number } | undefined;
+  /** The vectors in input order and the prompt tokens (undefined when the API reports none), or undefined when `json` is not an answer. */
+  read(json: unknown, inputs: string[]): { vectors: number[][]; promptTokens: number | undefined } | undefined;
 }
 
 /**
  * Gemini's `POST /v1beta/models/{model}:batchEmbedContents`, at most 100 inputs a call:
  * `{requests: [{model: "models/{model}", content: {parts: [{text}]}, outputDimensionality?}]}` →
- * `{embeddings: [{values}]}`. The API reports no token counts, so usage is estimated from the
- * text (about 4 characters a token, server/gateway/tokens.ts).
+ * `{embeddings: [{values}]}`. The API reports no token counts, so the answer has no usage and
+ * the gateway estimates it (and flags the request log as estimated).
  * Reference: https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
  */
 export const geminiEmbeddingsWire: GoogleEmbeddingsWire = {
@@ -33,7 +32,7 @@ export const geminiEmbeddingsWire: GoogleEmbeddingsWire = {
   read(json, inputs) {
     const parsed = geminiBatchEmbedResponseSchema.safeParse(json);
     if (!parsed.success || parsed.data.embeddings.length !== inputs.length) return undefined;
-    return { vectors: parsed.data.embeddings.map((embedding) => embedding.values), promptTokens: inputs.reduce((sum, text) => sum + estimateTokens(text), 0) };
+    return { vectors: parsed.data.embeddings.map((embedding) => embedding.values), promptTokens: undefined };
   },
 };
 
