@@ -5,6 +5,8 @@ import type { Config } from "./config.ts";
 import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createPricing } from "./gateway/pricing.ts";
 import { createProviderAdapter } from "./gateway/providers/registry.ts";
+import { createKeyDirectory } from "./modules/keys/key-directory.ts";
+import { createAuditLogRepository } from "./storage/audit-log-repository.ts";
 import { createRouter } from "./gateway/router.ts";
 import { schema } from "./graphql/schema.ts";
 import { createAuthenticator } from "./http/authenticate.ts";
@@ -64,8 +66,21 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       events.publish("requestLogged", entry);
     },
   });
-  const services = createServices({ router, completions, requestLogs, events });
-  const authenticate = createAuthenticator({ masterKey: config.auth.masterKey });
+  const directory = createKeyDirectory();
+  await directory.load(database.prisma);
+  const audit = createAuditLogRepository(database.prisma);
+  const clock = () => new Date(now());
+  const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, directory, audit, now: clock });
+  const authenticate = createAuthenticator({
+    masterKey: config.auth.masterKey,
+    keys: directory,
+    now: clock,
+    // Recorded off the request's path; a failed write must not turn a 401 into a 500.
+    onFailure: ({ source, reason, keyPrefix, apiKeyId }) =>
+      void audit
+        .record(database.prisma, { actor: "anonymous", action: "auth.failure", targetType: apiKeyId ? "apiKey" : undefined, targetId: apiKeyId, after: { source, reason, keyPrefix } }, clock())
+        .catch((error) => onProblem("recording an authentication failure failed", error)),
+  });
   const yoga = createGraphQLServer({ schema, services, authenticate });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });
 
@@ -84,7 +99,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   }
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => void handleRequest(request, response));
-  const webSocket = attachGraphQLWebSocket({ server, yoga, authenticate });
+  const webSocket = attachGraphQLWebSocket({ server, yoga, authenticate, keys: services.keys });
   let stopping: Promise<void> | undefined;
 
   return {

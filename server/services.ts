@@ -5,6 +5,11 @@ import { createModelsService } from "./modules/models/models.service.ts";
 import { createSpendService } from "./modules/spend/spend.service.ts";
 import type { RequestLogEntry } from "./storage/log-writer.ts";
 import type { RequestLogRepository } from "./storage/request-log-repository.ts";
+import type { AuditLogRepository } from "./storage/audit-log-repository.ts";
+import type { PrismaClient } from "./storage/db.ts";
+import type { KeyDirectory } from "./modules/keys/key-directory.ts";
+import { createKeysService } from "./modules/keys/keys.service.ts";
+import { createTeamsService } from "./modules/teams/teams.service.ts";
 
 /** Live events; a Redis-backed event target can replace the in-memory one for several instances. */
 export type GatewayEvents = ReturnType<typeof createGatewayEvents>;
@@ -13,12 +18,26 @@ export function createGatewayEvents() {
   return createPubSub<{ requestLogged: [RequestLogEntry] }>();
 }
 
+export interface ServicesOptions {
+  router: Router;
+  completions: CompletionsService;
+  requestLogs: RequestLogRepository;
+  events: GatewayEvents;
+  prisma: PrismaClient;
+  directory: KeyDirectory;
+  audit: AuditLogRepository;
+  now: () => Date;
+}
+
 /** Everything resolvers and REST handlers call; none of it imports GraphQL. */
-export function createServices({ router, completions, requestLogs, events }: { router: Router; completions: CompletionsService; requestLogs: RequestLogRepository; events: GatewayEvents }) {
+export function createServices({ router, completions, requestLogs, events, prisma, directory, audit, now }: ServicesOptions) {
   return {
     completions,
     models: createModelsService({ router }),
     spend: createSpendService({ requestLogs }),
+    teams: createTeamsService({ prisma, directory, audit, now }),
+    keys: createKeysService({ prisma, directory, audit, now }),
+    audit,
     events,
   };
 }

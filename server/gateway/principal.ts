@@ -1,6 +1,6 @@
 /**
  * Who is calling. Without a master key every caller is the anonymous admin; with one, the
- * master key is admin. Team keys (virtual keys) arrive with the governance work.
+ * master key is admin and every other caller is a team's key (virtual key).
  */
 export interface Principal {
   kind: "admin" | "apiKey";
@@ -9,6 +9,8 @@ export interface Principal {
   name: string;
   apiKeyId?: string;
   teamId?: string;
+  /** The model names a team key may use (its list narrowed by its team's); null or absent: every model. */
+  allowedModels?: readonly string[] | null;
 }
 
 export const anonymousAdmin: Principal = { kind: "admin", id: "admin", name: "admin (authentication off)" };

@@ -7,6 +7,8 @@ import "../modules/completions/completions.schema.ts";
 import "../modules/embeddings/embeddings.schema.ts";
 import "../modules/models/models.schema.ts";
 import "../modules/spend/spend.schema.ts";
+import "../modules/teams/teams.schema.ts";
 import "../modules/keys/keys.schema.ts";
+import "../modules/audit/audit.schema.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

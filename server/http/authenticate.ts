@@ -1,22 +1,57 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "../gateway/errors.ts";
 import { anonymousAdmin, masterKeyAdmin, type Principal } from "../gateway/principal.ts";
+import { allowedModelsOf, type KeyDirectory } from "../modules/keys/key-directory.ts";
+import { hashSecret, visiblePrefixOf } from "../modules/keys/keys.service.ts";
+
+/** Where a credential was presented, for the audit entry of a failure. */
+export type AuthenticationSource = "rest" | "graphql" | "graphql-ws";
+
+/** A failed attempt, as the audit log records it: never the key itself, only its visible prefix. */
+export interface AuthenticationFailure {
+  source: AuthenticationSource;
+  reason: "missing" | "unknown" | "revoked" | "expired";
+  keyPrefix?: string;
+  apiKeyId?: string;
+}
 
 /**
- * Turns an `Authorization: Bearer <key>` value into the caller. Without a master key,
- * authentication is off and everyone is the admin (the server then binds only to loopback).
+ * Turns an `Authorization: Bearer <key>` value into the caller: the master key is the admin;
+ * a team key is looked up by its hash in the in-memory directory (no database round trip) and
+ * must be neither revoked nor expired. Without a master key, authentication is off and everyone
+ * is the admin (the server then binds only to loopback).
  */
-export function createAuthenticator({ masterKey }: { masterKey?: string }) {
+export function createAuthenticator({
+  masterKey,
+  keys,
+  now = () => new Date(),
+  onFailure = () => {},
+}: {
+  masterKey?: string;
+  keys?: KeyDirectory;
+  now?: () => Date;
+  onFailure?: (failure: AuthenticationFailure) => void;
+}) {
   const masterKeyDigest = masterKey ? createHash("sha256").update(masterKey).digest() : undefined;
 
-  return function authenticate(authorization: string | null | undefined): Principal {
+  function fail(failure: AuthenticationFailure, message: string): never {
+    onFailure(failure);
+    throw new GatewayError("UNAUTHENTICATED", message);
+  }
+
+  return function authenticate(authorization: string | null | undefined, source: AuthenticationSource = "graphql"): Principal {
     if (!masterKeyDigest) return anonymousAdmin;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!match) throw new GatewayError("UNAUTHENTICATED", "Missing API key: send 'Authorization: Bearer <key>'.");
+    if (!match) fail({ source, reason: "missing" }, "Missing API key: send 'Authorization: Bearer <key>'.");
+    const secret = match[1];
     // Comparing digests keeps the comparison constant-time whatever the length of the key sent.
-    const digest = createHash("sha256").update(match[1]).digest();
+    const digest = createHash("sha256").update(secret).digest();
     if (timingSafeEqual(digest, masterKeyDigest)) return masterKeyAdmin;
-    throw new GatewayError("UNAUTHENTICATED", "Invalid API key.");
+    const key = keys?.findKeyByHash(hashSecret(secret));
+    if (!key) fail({ source, reason: "unknown", keyPrefix: visiblePrefixOf(secret) }, "Invalid API key.");
+    if (key.revokedAt) fail({ source, reason: "revoked", keyPrefix: key.prefix, apiKeyId: key.id }, "This API key has been revoked.");
+    if (key.expiresAt && key.expiresAt.getTime() <= now().getTime()) fail({ source, reason: "expired", keyPrefix: key.prefix, apiKeyId: key.id }, "This API key has expired.");
+    return { kind: "apiKey", id: key.id, name: key.name, apiKeyId: key.id, teamId: key.teamId, allowedModels: allowedModelsOf(key, keys?.team(key.teamId)) };
   };
 }
 

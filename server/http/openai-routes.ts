@@ -99,9 +99,10 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
     }
   }
 
-  function listModels(response: ServerResponse): void {
+  function listModels(response: ServerResponse, principal: Principal): void {
     const created = Math.floor(Date.now() / 1000);
-    const data = services.models.list().map((model) => ({ id: model.name, object: "model", created, owned_by: model.provider }));
+    const allowed = principal.allowedModels;
+    const data = services.models.list().filter((model) => !allowed || allowed.includes(model.name)).map((model) => ({ id: model.name, object: "model", created, owned_by: model.provider }));
     sendJson(response, 200, { object: "list", data });
   }
 
@@ -109,13 +110,13 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
   return async function handle(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
     let principal: Principal;
     try {
-      principal = authenticate(request.headers.authorization);
+      principal = authenticate(request.headers.authorization, "rest");
     } catch (error) {
       return sendOpenAIError(response, error);
     }
     if (pathname === "/v1/chat/completions" && request.method === "POST") return chatCompletions(request, response, principal);
     if (pathname === "/v1/embeddings" && request.method === "POST") return embeddings(request, response, principal);
-    if (pathname === "/v1/models" && request.method === "GET") return listModels(response);
+    if (pathname === "/v1/models" && request.method === "GET") return listModels(response, principal);
     sendOpenAIError(response, new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, { status: 404 }));
   };
 }

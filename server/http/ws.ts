@@ -1,6 +1,8 @@
 import type { Server } from "node:http";
+import type { WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import type { KeysService } from "../modules/keys/keys.service.ts";
 import type { Authenticate } from "./authenticate.ts";
 import type { GraphQLServer } from "./yoga.ts";
 
@@ -13,12 +15,22 @@ interface EnvelopedArguments {
   validate: (schema: unknown, document: unknown) => readonly unknown[];
 }
 
+/** graphql-ws's close code for a socket whose key was revoked (its Forbidden code, as at connection time). */
+const revokedCloseCode = 4403;
+
 /**
  * graphql-ws on the same port and path as HTTP GraphQL (Yoga's documented recipe): the
- * socket's connectionParams.authorization authenticates it once, at connection time.
+ * socket's connectionParams.authorization authenticates it at connection time (and again for
+ * each subscription). Sockets opened with a key that is later revoked are closed at once,
+ * which ends their subscriptions and so aborts their upstream calls.
  */
-export function attachGraphQLWebSocket({ server, yoga, authenticate }: { server: Server; yoga: GraphQLServer; authenticate: Authenticate }) {
+export function attachGraphQLWebSocket({ server, yoga, authenticate, keys }: { server: Server; yoga: GraphQLServer; authenticate: Authenticate; keys: KeysService }) {
   const webSocketServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const stopListening = keys.onRevoked((key) => {
+    for (const socket of socketsByKey.get(key.id) ?? []) socket.close(revokedCloseCode, "API key revoked");
+    socketsByKey.delete(key.id);
+  });
   const disposable = useServer(
     {
       isProd: true,
@@ -27,7 +39,13 @@ export function attachGraphQLWebSocket({ server, yoga, authenticate }: { server:
       onConnect: (context) => {
         const authorization = context.connectionParams?.authorization;
         try {
-          authenticate(typeof authorization === "string" ? authorization : undefined);
+          const principal = authenticate(typeof authorization === "string" ? authorization : undefined, "graphql-ws");
+          if (principal.apiKeyId) {
+            const socket = context.extra.socket;
+            const sockets = socketsByKey.get(principal.apiKeyId) ?? new Set();
+            socketsByKey.set(principal.apiKeyId, sockets.add(socket));
+            socket.once("close", () => sockets.delete(socket));
+          }
           return true;
         } catch {
           // graphql-ws closes the socket with 4403 Forbidden.
@@ -58,6 +76,7 @@ export function attachGraphQLWebSocket({ server, yoga, authenticate }: { server:
   );
   return {
     async close(): Promise<void> {
+      stopListening();
       for (const client of webSocketServer.clients) client.terminate();
       await disposable.dispose();
     },

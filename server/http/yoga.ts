@@ -22,7 +22,8 @@ export function createGraphQLServer({ schema, services, authenticate }: { schema
     maskedErrors: true,
     context: (initial) => {
       try {
-        const principal = authenticate(authorizationFrom(initial as { request?: Request; connectionParams?: Record<string, unknown> }));
+        const source = (initial as { connectionParams?: unknown }).connectionParams ? "graphql-ws" : "graphql";
+        const principal = authenticate(authorizationFrom(initial as { request?: Request; connectionParams?: Record<string, unknown> }), source);
         return { principal, services, signal: (initial as { request?: Request }).request?.signal };
       } catch (error) {
         if (error instanceof GatewayError) {

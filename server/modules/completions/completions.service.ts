@@ -110,6 +110,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
     /** Validates and routes; the deadline fires on the caller's signal or the configured timeout. */
     function prepare(): { request: ChatRequest; deployment: Deployment; upstreamRequest: ChatRequest; deadline: RequestDeadline } {
       const request = validateChatRequest(body);
+      checkModelAllowed(request.model, context.principal);
       const [deployment] = router.plan(request.model);
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       return { request, deployment, upstreamRequest: { ...request, model: deployment.model }, deadline };
@@ -243,6 +244,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
     let deadline: RequestDeadline | undefined;
     try {
       const request = validateEmbeddingRequest(body);
+      checkModelAllowed(request.model, context.principal);
       [deployment] = router.plan(request.model);
       const embedWith = deployment.adapter.embed;
       if (!embedWith) {
@@ -284,3 +286,10 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
 }
 
 export type CompletionsService = ReturnType<typeof createCompletionsService>;
+
+/** A team key's allow-list (its own narrowed by its team's) is checked before routing: nothing is sent for a model it may not use. */
+function checkModelAllowed(model: string, principal: Principal): void {
+  const allowed = principal.allowedModels;
+  if (!allowed || allowed.includes(model)) return;
+  throw new GatewayError("MODEL_NOT_ALLOWED", `This API key may not use the model '${model}'. Allowed: ${allowed.length > 0 ? allowed.join(", ") : "none"}.`, { param: "model" });
+}

@@ -1,5 +1,85 @@
-import { builder } from "../../graphql/builder.ts";
 import type { Principal as PrincipalData } from "../../gateway/principal.ts";
+import { builder } from "../../graphql/builder.ts";
+import { toGraphQLError } from "../../graphql/errors.ts";
+import { BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "../teams/governance.schema.ts";
+import { Team } from "../teams/teams.schema.ts";
+import { modelListOf, type ApiKeyRecord } from "./key-directory.ts";
+
+const ApiKey = builder.objectRef<ApiKeyRecord>("ApiKey").implement({
+  description: "A team's key. The secret is shown once, when it is created; only its prefix is kept visible.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    prefix: t.exposeString("prefix", { description: "The start of the secret (sk-sb-xxxxxx), to recognise it by." }),
+    teamId: t.exposeID("teamId"),
+    team: t.field({ type: Team, nullable: true, resolve: (key, _args, { services }) => services.teams.team(key.teamId) ?? null }),
+    models: t.stringList({ nullable: true, description: "The key's own allow-list (its team's applies too); null: the team's.", resolve: (key) => modelListOf(key.models) }),
+    limits: t.field({ type: Limits, resolve: (key) => limitsOf(key) }),
+    metadata: t.field({ type: "JSON", nullable: true, resolve: (key) => key.metadata ?? null }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+const CreatedApiKey = builder.objectRef<{ apiKey: ApiKeyRecord; secret: string }>("CreatedApiKey").implement({
+  fields: (t) => ({
+    apiKey: t.expose("apiKey", { type: ApiKey }),
+    secret: t.exposeString("secret", { description: "The key itself. Shown this once: only its hash is stored." }),
+  }),
+});
+
+const CreateApiKeyInput = builder.inputType("CreateApiKeyInput", {
+  fields: (t) => ({
+    teamId: t.id({ required: true }),
+    name: t.string({ required: true }),
+    models: t.stringList({ description: "Narrows the team's allow-list for this key." }),
+    budget: t.field({ type: BudgetInput }),
+    limits: t.field({ type: LimitsInput }),
+    expiresAt: t.field({ type: "DateTime" }),
+    metadata: t.field({ type: "JSON" }),
+  }),
+});
+
+builder.objectField(Team, "apiKeys", (t) =>
+  t.field({ type: [ApiKey], authScopes: { admin: true }, description: "The team's keys (admin only).", resolve: (team, _args, { services }) => services.keys.keysOfTeam(team.id) }),
+);
+
+builder.queryField("apiKeys", (t) =>
+  t.field({
+    type: [ApiKey],
+    authScopes: { admin: true },
+    args: { teamId: t.arg.id() },
+    resolve: (_root, args, { services }) => (args.teamId ? services.keys.keysOfTeam(String(args.teamId)) : services.teams.teams().flatMap((team) => services.keys.keysOfTeam(team.id))),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  createApiKey: t.field({
+    type: CreatedApiKey,
+    authScopes: { admin: true },
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: async (_root, { input }, { principal, services }) => {
+      try {
+        return await services.keys.createApiKey({ ...input, teamId: String(input.teamId), budget: budgetSettingsOf(input.budget), metadata: input.metadata as Record<string, unknown> | null | undefined }, principal);
+      } catch (error) {
+        throw toGraphQLError(error);
+      }
+    },
+  }),
+  revokeApiKey: t.field({
+    type: ApiKey,
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { principal, services }) => {
+      try {
+        return await services.keys.revokeApiKey(String(id), principal);
+      } catch (error) {
+        throw toGraphQLError(error);
+      }
+    },
+  }),
+}));
 
 const PrincipalKind = builder.enumType("PrincipalKind", { values: { ADMIN: { value: "admin" }, API_KEY: { value: "apiKey" } } as const });
 

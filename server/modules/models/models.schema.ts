@@ -42,6 +42,10 @@ builder.queryField("models", (t) =>
   t.field({
     type: [Model],
     description: "The models the caller may use.",
-    resolve: (_root, _args, context) => context.services.models.list(),
+    // A team key sees the models its allow-list names (wildcards included when listed by name).
+    resolve: (_root, _args, { principal, services }) => {
+      const allowed = principal.allowedModels;
+      return allowed ? services.models.list().filter((model) => allowed.includes(model.name)) : services.models.list();
+    },
   }),
 );

@@ -1,4 +1,5 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from "@pothos/plugin-relay";
+import type { Principal } from "../../gateway/principal.ts";
 import { builder } from "../../graphql/builder.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 import type { SpendRow as SpendRowData } from "../../storage/request-log-repository.ts";
@@ -73,16 +74,19 @@ builder.queryField("spend", (t) =>
       to: t.arg({ type: "DateTime" }),
       teamId: t.arg.id(),
     },
-    resolve: (_root, args, context) =>
-      context.services.spend.spend(args.groupBy, { from: args.from ?? undefined, to: args.to ?? undefined, teamId: args.teamId ? String(args.teamId) : undefined }),
+    // A team key reads its own team's spend only: teamId defaults to it and may name no other.
+    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.teamId ? String(args.teamId) : (principal.teamId ?? "") }),
+    resolve: (_root, args, { principal, services }) =>
+      services.spend.spend(args.groupBy, { from: args.from ?? undefined, to: args.to ?? undefined, teamId: teamScope(principal, args.teamId) }),
   }),
 );
 
 builder.queryField("requestLogs", (t) =>
   t.connection({
     type: RequestLog,
-    description: "Request logs, newest first (cursor pagination: first/after).",
+    description: "Request logs, newest first (cursor pagination: first/after). A team key sees its own team's only.",
     args: { filter: t.arg({ type: RequestLogFilter }) },
+    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.filter?.teamId ? String(args.filter.teamId) : (principal.teamId ?? "") }),
     resolve: (_root, args, context) => {
       const { filter } = args;
       return resolveCursorConnection({ args, toCursor: (log) => (log as RequestLogView).id }, ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
@@ -95,7 +99,7 @@ builder.queryField("requestLogs", (t) =>
             model: filter?.model ?? undefined,
             provider: filter?.provider ?? undefined,
             status: filter?.status ?? undefined,
-            teamId: filter?.teamId ? String(filter.teamId) : undefined,
+            teamId: teamScope(context.principal, filter?.teamId),
             apiKeyId: filter?.apiKeyId ? String(filter.apiKeyId) : undefined,
             from: filter?.from ?? undefined,
             to: filter?.to ?? undefined,
@@ -109,13 +113,21 @@ builder.queryField("requestLogs", (t) =>
 builder.subscriptionField("requestLogged", (t) =>
   t.field({
     type: RequestLog,
-    description: "A live feed of request logs as requests finish (optionally one team's).",
+    description: "A live feed of request logs as requests finish (optionally one team's; a team key gets its own team's).",
     args: { teamId: t.arg.id() },
+    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.teamId ? String(args.teamId) : (principal.teamId ?? "") }),
     subscribe: async function* (_root, args, context) {
+      const teamId = teamScope(context.principal, args.teamId);
       for await (const entry of context.services.events.subscribe("requestLogged")) {
-        if (!args.teamId || entry.teamId === String(args.teamId)) yield entry;
+        if (!teamId || entry.teamId === teamId) yield entry;
       }
     },
     resolve: (entry: RequestLogView) => entry,
   }),
 );
+
+/** The team a query is limited to: the one asked for, and for a team key always its own (the scope check refused any other). */
+function teamScope(principal: Principal, teamId: string | number | null | undefined): string | undefined {
+  if (principal.kind !== "admin") return principal.teamId;
+  return teamId ? String(teamId) : undefined;
+}

@@ -1,0 +1,63 @@
+import type { PrismaClient } from "../../storage/db.ts";
+
+/** A team as the gateway holds it in memory (the Prisma row). */
+export type TeamRecord = Awaited<ReturnType<PrismaClient["team"]["findFirstOrThrow"]>>;
+/** A key as held in memory: the row, hash included (it is the lookup key, never shown). */
+export type ApiKeyRecord = Awaited<ReturnType<PrismaClient["apiKey"]["findFirstOrThrow"]>>;
+
+/**
+ * Every team and key in memory, so authenticating a request costs no database round trip
+ * (DESIGN §8). Loaded once at start; the teams and keys services put each change here right
+ * after its transaction commits, so a revocation takes effect on the next request.
+ */
+export function createKeyDirectory() {
+  const teams = new Map<string, TeamRecord>();
+  const keysById = new Map<string, ApiKeyRecord>();
+  const keysByHash = new Map<string, ApiKeyRecord>();
+
+  function putTeam(team: TeamRecord): void {
+    teams.set(team.id, team);
+  }
+
+  function putKey(key: ApiKeyRecord): void {
+    keysById.set(key.id, key);
+    keysByHash.set(key.hash, key);
+  }
+
+  /** Loads every team and key from storage (at start). */
+  async function load(prisma: PrismaClient): Promise<void> {
+    for (const team of await prisma.team.findMany()) putTeam(team);
+    for (const key of await prisma.apiKey.findMany()) putKey(key);
+  }
+
+  return {
+    load,
+    putTeam,
+    putKey,
+    findKeyByHash: (hash: string) => keysByHash.get(hash),
+    key: (id: string) => keysById.get(id),
+    team: (id: string) => teams.get(id),
+    teamByName: (name: string) => [...teams.values()].find((team) => team.name === name),
+    teams: () => [...teams.values()].sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime()),
+    keysOfTeam: (teamId: string) => [...keysById.values()].filter((key) => key.teamId === teamId).sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime()),
+  };
+}
+
+export type KeyDirectory = ReturnType<typeof createKeyDirectory>;
+
+/** A model allow-list column (JSON array of names, or null for every model) as a list. */
+export function modelListOf(value: unknown): string[] | null {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : null;
+}
+
+/**
+ * The models a key may use: its own list and its team's both apply (a key narrows its team's
+ * list, never widens it); null when neither restricts.
+ */
+export function allowedModelsOf(key: ApiKeyRecord, team: TeamRecord | undefined): string[] | null {
+  const own = modelListOf(key.models);
+  const inherited = team ? modelListOf(team.models) : null;
+  if (!own) return inherited;
+  if (!inherited) return own;
+  return own.filter((model) => inherited.includes(model));
+}
