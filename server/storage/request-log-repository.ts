@@ -44,6 +44,32 @@ const rowPlaceholders = `(${insertColumns.map(() => "?").join(", ")})`;
  */
 const rowsPerInsert = 100;
 
+/**
+ * Spend counters are kept per scope and UTC day: every budget period (a day, an ISO week, a
+ * month, or forever) is a run of whole UTC days, so one set of counters serves any period —
+ * and a budget whose period an admin changes is still restored exactly.
+ */
+const counterUpsertPrefix = `INSERT INTO "SpendCounter" ("scope", "scopeId", "periodStart", "spentNanoUsd", "updatedAt") VALUES`;
+const counterUpsertSuffix = `ON CONFLICT ("scope", "scopeId", "periodStart") DO UPDATE SET "spentNanoUsd" = "SpendCounter"."spentNanoUsd" + excluded."spentNanoUsd", "updatedAt" = excluded."updatedAt"`;
+
+/** The counter rows one chunk of logs adds to: [scope, scopeId, day start, nano-USD, updatedAt] per (scope, id, day). */
+function counterRows(entries: RequestLogEntry[], updatedAt: Date): unknown[][] {
+  const totals = new Map<string, { scope: string; scopeId: string; day: Date; spent: bigint }>();
+  const add = (scope: string, scopeId: string | undefined, entry: RequestLogEntry) => {
+    if (!scopeId || entry.costNanoUsd === 0n) return;
+    const day = new Date(`${entry.createdAt.toISOString().slice(0, 10)}T00:00:00.000Z`);
+    const key = `${scope}\u0000${scopeId}\u0000${day.getTime()}`;
+    const total = totals.get(key) ?? { scope, scopeId, day, spent: 0n };
+    total.spent += entry.costNanoUsd;
+    totals.set(key, total);
+  };
+  for (const entry of entries) {
+    add("team", entry.teamId, entry);
+    add("apiKey", entry.apiKeyId, entry);
+  }
+  return [...totals.values()].map(({ scope, scopeId, day, spent }) => [scope, scopeId, day, spent, updatedAt]);
+}
+
 function toRow(entry: RequestLogEntry): unknown[] {
   const row: Partial<Record<(typeof insertColumns)[number], unknown>> = {
     ...entry,
@@ -76,8 +102,23 @@ export function createRequestLogRepository(prisma: PrismaClient) {
   async function insertMany(entries: RequestLogEntry[]): Promise<void> {
     for (let start = 0; start < entries.length; start += rowsPerInsert) {
       const chunk = entries.slice(start, start + rowsPerInsert);
-      await prisma.$executeRawUnsafe(`${insertPrefix} ${chunk.map(() => rowPlaceholders).join(", ")}`, ...chunk.flatMap(toRow));
+      const insertLogs = prisma.$executeRawUnsafe(`${insertPrefix} ${chunk.map(() => rowPlaceholders).join(", ")}`, ...chunk.flatMap(toRow));
+      const counters = counterRows(chunk, new Date());
+      if (counters.length === 0) {
+        await insertLogs;
+        continue;
+      }
+      // The logs and what they add to the spend counters commit together: a budget restored
+      // from the counters on start always matches the logs.
+      const addSpend = prisma.$executeRawUnsafe(`${counterUpsertPrefix} ${counters.map(() => "(?, ?, ?, ?, ?)").join(", ")} ${counterUpsertSuffix}`, ...counters.flat());
+      await prisma.$transaction([insertLogs, addSpend]);
     }
+  }
+
+  /** Spend per scope and UTC day since `from` (the counters budgets are rebuilt from on start). */
+  async function spendCountersSince(from: Date): Promise<Array<{ scope: string; scopeId: string; day: Date; spentNanoUsd: bigint }>> {
+    const rows = await prisma.spendCounter.findMany({ where: { periodStart: { gte: from } } });
+    return rows.map((row) => ({ scope: row.scope, scopeId: row.scopeId, day: row.periodStart, spentNanoUsd: row.spentNanoUsd }));
   }
 
   /**
@@ -115,7 +156,7 @@ export function createRequestLogRepository(prisma: PrismaClient) {
       .sort((left, right) => (left.key ?? "").localeCompare(right.key ?? ""));
   }
 
-  return { insertMany, list, spend };
+  return { insertMany, list, spend, spendCountersSince };
 }
 
 export type RequestLogRepository = ReturnType<typeof createRequestLogRepository>;

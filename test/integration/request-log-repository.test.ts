@@ -98,4 +98,27 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     expect((await repository.spend("TEAM")).map((row) => [row.key, row.requests])).toEqual([[null, 1], ["team-1", 2]]);
     expect((await repository.spend("API_KEY", { teamId: "team-1" })).map((row) => [row.key, row.requests])).toEqual([[null, 1], ["key-1", 1]]);
   });
+
+  it("adds each batch's spend to per-day counters per team and key, in the same write", async () => {
+    const counters = async () =>
+      (await repository.spendCountersSince(new Date("2026-11-01T00:00:00Z")))
+        .map((row) => [row.scope, row.scopeId, row.day.toISOString().slice(0, 10), row.spentNanoUsd])
+        .sort((left, right) => String(left).localeCompare(String(right)));
+    expect(await counters()).toEqual([
+      ["apiKey", "key-1", "2026-11-24", 9_007_199_254_740_993n],
+      ["team", "team-1", "2026-11-24", 9_007_199_254_740_993n],
+      ["team", "team-1", "2026-11-25", 1_000n],
+    ]);
+    await repository.insertMany([
+      entry({ id: "d", createdAt: new Date("2026-11-25T11:00:00.000Z"), teamId: "team-1", apiKeyId: "key-1", costNanoUsd: 500n }),
+      entry({ id: "e", createdAt: new Date("2026-11-25T12:00:00.000Z"), teamId: "team-2", costNanoUsd: 0n }),
+    ]);
+    expect(await counters()).toEqual([
+      ["apiKey", "key-1", "2026-11-24", 9_007_199_254_740_993n],
+      ["apiKey", "key-1", "2026-11-25", 500n],
+      ["team", "team-1", "2026-11-24", 9_007_199_254_740_993n],
+      ["team", "team-1", "2026-11-25", 1_500n],
+    ]);
+    expect(await repository.spendCountersSince(new Date("2026-11-25T00:00:00Z"))).toHaveLength(2);
+  });
 });
