@@ -35,13 +35,16 @@ export class GatewayError extends Error {
   readonly status: number;
   /** Which field of the request is wrong, for BAD_REQUEST. */
   readonly param?: string;
+  /** When trying again may succeed (a rate limit: the gateway's own or the provider's). */
+  readonly retryAfterMs?: number;
 
-  constructor(code: GatewayErrorCode, message: string, options: { status?: number; param?: string; cause?: unknown } = {}) {
+  constructor(code: GatewayErrorCode, message: string, options: { status?: number; param?: string; retryAfterMs?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
     this.status = options.status ?? statusByCode[code];
     this.param = options.param;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -60,7 +63,6 @@ export class UpstreamError extends GatewayError {
   /** The provider's HTTP status, when it answered. */
   readonly upstreamStatus?: number;
   readonly isRetryable: boolean;
-  readonly retryAfterMs?: number;
   /** The provider's own error code or type, e.g. "context_length_exceeded". */
   readonly upstreamCode?: string;
   /** The prompt does not fit the model's context window (the router falls back on this). */
@@ -76,12 +78,15 @@ export class UpstreamError extends GatewayError {
     isContextLengthExceeded?: boolean;
     cause?: unknown;
   }) {
-    super("PROVIDER_ERROR", options.message, { status: options.isContextLengthExceeded ? 400 : restStatusFor(options.kind, options.upstreamStatus), cause: options.cause });
+    super("PROVIDER_ERROR", options.message, {
+      status: options.isContextLengthExceeded ? 400 : restStatusFor(options.kind, options.upstreamStatus),
+      retryAfterMs: options.retryAfterMs,
+      cause: options.cause,
+    });
     this.name = "UpstreamError";
     this.provider = options.provider;
     this.kind = options.kind;
     this.upstreamStatus = options.upstreamStatus;
-    this.retryAfterMs = options.retryAfterMs;
     this.upstreamCode = options.upstreamCode;
     this.isContextLengthExceeded = options.isContextLengthExceeded ?? false;
     this.isRetryable = options.kind !== "invalid-response" && (options.kind !== "http" || isRetryableStatus(options.upstreamStatus));

@@ -75,7 +75,7 @@ export function toErrorResult(error: unknown): ErrorResult {
     message: error.message,
     code: error.code,
     param: error.param,
-    retryAfterMs: upstream?.retryAfterMs,
+    retryAfterMs: error.retryAfterMs,
     provider: upstream?.provider,
     upstreamStatus: upstream?.upstreamStatus,
     retryable: upstream?.isRetryable,

@@ -22,7 +22,7 @@ export function openAIErrorBody(error: unknown) {
   const code = upstream?.isContextLengthExceeded ? "context_length_exceeded" : upstream?.kind === "timeout" ? "timeout" : (upstream?.upstreamCode ?? error.code.toLowerCase());
   return {
     status: error.status,
-    retryAfterMs: upstream?.retryAfterMs,
+    retryAfterMs: error.retryAfterMs,
     body: { error: { message: error.message, type: typeByCode[error.code] ?? "api_error", param: error.param ?? null, code } },
   };
 }
