@@ -6,6 +6,8 @@ import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createPricing } from "./gateway/pricing.ts";
 import { createProviderAdapter } from "./gateway/providers/registry.ts";
 import { createKeyDirectory } from "./modules/keys/key-directory.ts";
+import { createAdmission } from "./modules/completions/admission.ts";
+import { createInMemoryRateLimiter } from "./gateway/rate-limit.ts";
 import { createAuditLogRepository } from "./storage/audit-log-repository.ts";
 import { createRouter } from "./gateway/router.ts";
 import { schema } from "./graphql/schema.ts";
@@ -56,9 +58,12 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   });
   const events = createGatewayEvents();
   const metrics = createMetrics();
+  const directory = createKeyDirectory();
+  await directory.load(database.prisma);
   const completions = createCompletionsService({
     router,
     now,
+    admit: createAdmission({ directory, limiter: createInMemoryRateLimiter({ now }) }),
     timeoutMs: config.router.timeoutMs,
     recordRequest: (entry) => {
       logWriter.enqueue(entry);
@@ -66,8 +71,6 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       events.publish("requestLogged", entry);
     },
   });
-  const directory = createKeyDirectory();
-  await directory.load(database.prisma);
   const audit = createAuditLogRepository(database.prisma);
   const clock = () => new Date(now());
   const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, directory, audit, now: clock });

@@ -3,10 +3,12 @@ import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
 import { GatewayError } from "../../gateway/errors.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, FinishReason, Usage } from "../../gateway/spec.ts";
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage } from "../../gateway/spec.ts";
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
 import { validateEmbeddingRequest } from "../../gateway/validate-embedding-request.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
+import { type Admission, type Admit, admitEverything } from "./admission.ts";
 import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
 import { chargeFor, chargeForEmbedding, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
 
@@ -54,6 +56,8 @@ export interface CompletionsServiceOptions {
   /** Queues the log entry (batched) and tells live subscribers. */
   recordRequest(entry: RequestLogEntry): void;
   timeoutMs: number;
+  /** Rate limits (and budgets) checked before each upstream call; everything is admitted by default. */
+  admit?: Admit;
   now?: () => number;
   createRequestId?: () => string;
 }
@@ -62,7 +66,14 @@ export interface CompletionsServiceOptions {
  * The one path every completion takes, whether it came over REST, a GraphQL mutation or a
  * subscription: validate, route, call the provider, price, log (success, failure or cancel).
  */
-export function createCompletionsService({ router, recordRequest, timeoutMs, now = Date.now, createRequestId = () => `req_${randomUUID().replaceAll("-", "")}` }: CompletionsServiceOptions) {
+export function createCompletionsService({
+  router,
+  recordRequest,
+  timeoutMs,
+  admit = admitEverything,
+  now = Date.now,
+  createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
+}: CompletionsServiceOptions) {
   // Requests begun but not yet logged, so stop() can wait for cancelled ones to be recorded.
   let unrecordedCount = 0;
   const idleWaiters: Array<() => void> = [];
@@ -71,6 +82,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
     unrecordedCount += 1;
     let recorded = false;
     let deadline: RequestDeadline | undefined;
+    let admission: Admission | undefined;
     const startedAt = now();
     const requestId = context.requestId ?? createRequestId();
     const { model, metadata } = (body ?? {}) as { model?: unknown; metadata?: unknown };
@@ -86,6 +98,9 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
         unrecordedCount -= 1;
         if (unrecordedCount === 0) for (const wake of idleWaiters.splice(0)) wake();
       }
+      // The limits and budget held for this request get what it really cost (nothing, if it failed).
+      admission?.finish(outcome.charge);
+      admission = undefined;
       const charge = outcome.charge ?? noCharge;
       const { deployment, error } = outcome;
       recordRequest({
@@ -112,11 +127,18 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
       const request = validateChatRequest(body);
       checkModelAllowed(request.model, context.principal);
       const [deployment] = router.plan(request.model);
+      admission = admit({ principal: context.principal, deployment, promptTokens: estimatePromptTokens(request.messages), maxOutputTokens: request.max_completion_tokens ?? request.max_tokens });
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       return { request, deployment, upstreamRequest: { ...request, model: deployment.model }, deadline };
     }
 
-    return { requestId, startedAt, record, prepare };
+    /** Embeddings' admission: their input is all the tokens they use. */
+    function admitEmbedding(deployment: Deployment, input: EmbeddingRequest["input"]): void {
+      const texts = (Array.isArray(input) ? input : [input]).filter((item): item is string => typeof item === "string");
+      admission = admit({ principal: context.principal, deployment, promptTokens: texts.reduce((sum, text) => sum + estimateTokens(text), 0) });
+    }
+
+    return { requestId, startedAt, record, prepare, admitEmbedding };
   }
 
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
@@ -239,7 +261,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
    * `encoding_format` is never sent upstream: the gateway encodes base64 itself.
    */
   async function embed(body: unknown, context: CompletionContext): Promise<EmbeddingResult> {
-    const { requestId, record } = begin(body, context);
+    const { requestId, record, admitEmbedding } = begin(body, context);
     let deployment: Deployment | undefined;
     let deadline: RequestDeadline | undefined;
     try {
@@ -250,6 +272,7 @@ export function createCompletionsService({ router, recordRequest, timeoutMs, now
       if (!embedWith) {
         throw new GatewayError("BAD_REQUEST", `The model '${request.model}' (provider ${deployment.provider}) does not serve embeddings.`, { param: "model" });
       }
+      admitEmbedding(deployment, request.input);
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       const { encoding_format: encoding, ...upstreamRequest } = request;
       const vectors = await embedWith({ ...upstreamRequest, model: deployment.model }, { signal: deadline.signal });
