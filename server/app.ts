@@ -5,13 +5,9 @@ import type { Config } from "./config.ts";
 import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createPricing } from "./gateway/pricing.ts";
 import { createProviderAdapter } from "./gateway/providers/registry.ts";
-import { createKeyDirectory } from "./modules/keys/key-directory.ts";
-import { createAdmission } from "./modules/completions/admission.ts";
-import { createInMemoryRateLimiter } from "./gateway/rate-limit.ts";
-import { createAuditLogRepository } from "./storage/audit-log-repository.ts";
+import { createGovernance } from "./governance.ts";
 import { createRouter } from "./gateway/router.ts";
 import { schema } from "./graphql/schema.ts";
-import { createAuthenticator } from "./http/authenticate.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
 import { sendJson } from "./http/openai-errors.ts";
@@ -58,12 +54,12 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   });
   const events = createGatewayEvents();
   const metrics = createMetrics();
-  const directory = createKeyDirectory();
-  await directory.load(database.prisma);
+  const governance = await createGovernance({ masterKey: config.auth.masterKey, prisma: database.prisma, requestLogs, events, now, onProblem });
+  const { authenticate } = governance;
   const completions = createCompletionsService({
     router,
     now,
-    admit: createAdmission({ directory, limiter: createInMemoryRateLimiter({ now }) }),
+    admit: governance.admit,
     timeoutMs: config.router.timeoutMs,
     recordRequest: (entry) => {
       logWriter.enqueue(entry);
@@ -71,19 +67,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       events.publish("requestLogged", entry);
     },
   });
-  const audit = createAuditLogRepository(database.prisma);
-  const clock = () => new Date(now());
-  const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, directory, audit, now: clock });
-  const authenticate = createAuthenticator({
-    masterKey: config.auth.masterKey,
-    keys: directory,
-    now: clock,
-    // Recorded off the request's path; a failed write must not turn a 401 into a 500.
-    onFailure: ({ source, reason, keyPrefix, apiKeyId }) =>
-      void audit
-        .record(database.prisma, { actor: "anonymous", action: "auth.failure", targetType: apiKeyId ? "apiKey" : undefined, targetId: apiKeyId, after: { source, reason, keyPrefix } }, clock())
-        .catch((error) => onProblem("recording an authentication failure failed", error)),
-  });
+  const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, governance });
   const yoga = createGraphQLServer({ schema, services, authenticate });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });
 

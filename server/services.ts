@@ -7,6 +7,7 @@ import type { RequestLogEntry } from "./storage/log-writer.ts";
 import type { RequestLogRepository } from "./storage/request-log-repository.ts";
 import type { AuditLogRepository } from "./storage/audit-log-repository.ts";
 import type { PrismaClient } from "./storage/db.ts";
+import type { BudgetsService } from "./modules/budgets/budgets.service.ts";
 import type { KeyDirectory } from "./modules/keys/key-directory.ts";
 import { createKeysService } from "./modules/keys/keys.service.ts";
 import { createTeamsService } from "./modules/teams/teams.service.ts";
@@ -14,8 +15,20 @@ import { createTeamsService } from "./modules/teams/teams.service.ts";
 /** Live events; a Redis-backed event target can replace the in-memory one for several instances. */
 export type GatewayEvents = ReturnType<typeof createGatewayEvents>;
 
+/** A budget passing its soft threshold (80% of the limit) in a period. */
+export interface BudgetAlert {
+  scope: "team" | "apiKey";
+  scopeId: string;
+  label: string;
+  period: string;
+  periodStart: Date;
+  spentUsd: string;
+  limitUsd: string;
+  fraction: number;
+}
+
 export function createGatewayEvents() {
-  return createPubSub<{ requestLogged: [RequestLogEntry] }>();
+  return createPubSub<{ requestLogged: [RequestLogEntry]; budgetThresholdReached: [BudgetAlert] }>();
 }
 
 export interface ServicesOptions {
@@ -24,13 +37,12 @@ export interface ServicesOptions {
   requestLogs: RequestLogRepository;
   events: GatewayEvents;
   prisma: PrismaClient;
-  directory: KeyDirectory;
-  audit: AuditLogRepository;
-  now: () => Date;
+  governance: { directory: KeyDirectory; audit: AuditLogRepository; budgets: BudgetsService; clock: () => Date };
 }
 
 /** Everything resolvers and REST handlers call; none of it imports GraphQL. */
-export function createServices({ router, completions, requestLogs, events, prisma, directory, audit, now }: ServicesOptions) {
+export function createServices({ router, completions, requestLogs, events, prisma, governance }: ServicesOptions) {
+  const { directory, audit, budgets, clock: now } = governance;
   return {
     completions,
     models: createModelsService({ router }),
@@ -38,6 +50,7 @@ export function createServices({ router, completions, requestLogs, events, prism
     teams: createTeamsService({ prisma, directory, audit, now }),
     keys: createKeysService({ prisma, directory, audit, now }),
     audit,
+    budgets,
     events,
   };
 }

@@ -24,10 +24,12 @@ const latestLogQuery = `{ requestLogs(first: 1) { edges { node {
 
 /**
  * Builds the app in-process on port 0 with its own SQLite file in a temp directory
- * (DESIGN §10.7). `config` is the YAML config as an object (models, auth, router, ...).
+ * (DESIGN §10.7), or in `directory` when given. `config` is the YAML config as an object
+ * (models, auth, router, ...).
  */
-export async function startTestApp(config: Record<string, unknown> = {}, dependencies: AppDependencies = {}): Promise<TestApp> {
-  const directory = mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
+export async function startTestApp(config: Record<string, unknown> = {}, dependencies: AppDependencies = {}, { directory: reused }: { directory?: string } = {}): Promise<TestApp> {
+  // A directory given is reused (a restart on the same database) and kept on stop.
+  const directory = reused ?? mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
   const databaseUrl = `file:${path.join(directory, "switchboard.db")}`;
   const parsed = configSchema.parse({ ...config, database: { url: databaseUrl }, server: { host: "127.0.0.1", port: 0 } });
   const app = await createApp(parsed, { shutdownGraceMs: 200, ...dependencies });
@@ -59,7 +61,7 @@ export async function startTestApp(config: Record<string, unknown> = {}, depende
     },
     async stop() {
       await app.stop();
-      rmSync(directory, { recursive: true, force: true });
+      if (!reused) rmSync(directory, { recursive: true, force: true });
     },
   };
   return testApp;

@@ -1,7 +1,10 @@
+import type { BudgetLedger } from "../../gateway/budget.ts";
 import { GatewayError } from "../../gateway/errors.ts";
+import { costNanoUsd } from "../../gateway/pricing.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { LimitScope, RateLimiter } from "../../gateway/rate-limit.ts";
 import type { Deployment } from "../../gateway/router.ts";
+import type { BudgetsService } from "../budgets/budgets.service.ts";
 import type { KeyDirectory } from "../keys/key-directory.ts";
 import type { RequestCharge } from "./usage-accounting.ts";
 
@@ -13,6 +16,8 @@ export interface AdmissionRequest {
   promptTokens: number;
   /** The caller's max_tokens, when given: counted against tokens per minute until the real count is known. */
   maxOutputTokens?: number;
+  /** Embeddings produce no output tokens: their most possible cost is their input's. */
+  producesOutput?: boolean;
 }
 
 /** A request let through: `finish` returns what it held (the parallel slot, its token estimate) once, with what it really cost. */
@@ -25,14 +30,35 @@ export type Admit = (request: AdmissionRequest) => Admission;
 /** Admits everything (no limits configured anywhere, or a library user who wants none). */
 export const admitEverything: Admit = () => ({ finish: () => {} });
 
+/** Output tokens assumed when neither the caller, the config nor the catalog caps them. */
+const defaultMaxOutputTokens = 4096;
 /**
- * Request flow step 3 (DESIGN §6): the key's, the team's and the deployment's rate limits,
- * acquired together before anything is sent; a refusal is RATE_LIMITED (REST 429 with
- * retry-after) naming the limit. Key and team settings come from the in-memory directory, so a
- * change by the admin applies to the next request.
+ * The prompt is reserved at twice the usual estimate (about 2 characters a token instead of
+ * 4): the reservation must be the most the request can cost, and code or non-English text
+ * tokenizes denser than English prose.
  */
-export function createAdmission({ directory, limiter }: { directory: KeyDirectory; limiter: RateLimiter }): Admit {
-  return function admit({ principal, deployment, promptTokens, maxOutputTokens = 0 }) {
+const promptReserveFactor = 2;
+
+export interface AdmissionOptions {
+  directory: KeyDirectory;
+  limiter: RateLimiter;
+  budgets: BudgetsService;
+  ledger: BudgetLedger;
+  /** The model's output limit from the catalog, when the request and the config give none. */
+  maxOutputTokensOf?: (deployment: Deployment) => number | null;
+}
+
+/**
+ * Request flow steps 3 and 4 (DESIGN §6), before anything is sent:
+ * - the key's, the team's and the deployment's rate limits, acquired together; a refusal is
+ *   RATE_LIMITED (REST 429 with retry-after) naming the limit;
+ * - the request's most possible cost (prompt reserved generously, output at its cap) reserved
+ *   against the key's and the team's budgets at once; a refusal is BUDGET_EXCEEDED. Finishing
+ *   settles the reservation to the real cost, or releases it when the request cost nothing.
+ * Settings come from the in-memory directory, so an admin's change applies to the next request.
+ */
+export function createAdmission({ directory, limiter, budgets, ledger, maxOutputTokensOf = () => null }: AdmissionOptions): Admit {
+  return function admit({ principal, deployment, promptTokens, maxOutputTokens, producesOutput = true }) {
     const scopes: LimitScope[] = [];
     const key = principal.apiKeyId ? directory.key(principal.apiKeyId) : undefined;
     const team = principal.teamId ? directory.team(principal.teamId) : undefined;
@@ -41,14 +67,32 @@ export function createAdmission({ directory, limiter }: { directory: KeyDirector
     const { rpm, tpm } = deployment.entry;
     if (rpm || tpm) scopes.push({ key: `deployment:${deployment.id}`, label: `deployment ${deployment.id}`, limits: { rpm, tpm } });
 
-    const acquired = limiter.acquire(scopes, promptTokens + maxOutputTokens);
+    const acquired = limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
     if (!acquired.ok) throw new GatewayError("RATE_LIMITED", acquired.message, { retryAfterMs: acquired.retryAfterMs });
+
+    const applicable = budgets.budgetsFor(principal);
+    let reservation: ReturnType<BudgetLedger["reserve"]> | undefined;
+    if (applicable.length > 0) {
+      const outputCap = producesOutput ? (maxOutputTokens ?? deployment.entry.maxOutputTokens ?? maxOutputTokensOf(deployment) ?? defaultMaxOutputTokens) : 0;
+      // A model without a known price costs nothing as far as the gateway can tell (set `pricing` in the config).
+      const maxCost = deployment.price ? costNanoUsd(deployment.price, { promptTokens: promptTokens * promptReserveFactor, completionTokens: outputCap, cachedTokens: 0 }) : 0n;
+      reservation = ledger.reserve(applicable, maxCost);
+      if (!reservation.ok) {
+        acquired.lease.release(0);
+        throw new GatewayError("BUDGET_EXCEEDED", reservation.message);
+      }
+    }
+
     let finished = false;
     return {
       finish(charge) {
         if (finished) return;
         finished = true;
         acquired.lease.release(charge ? charge.promptTokens + charge.completionTokens : 0);
+        if (reservation?.ok) {
+          if (charge) reservation.reservation.settle(charge.costNanoUsd);
+          else reservation.reservation.release();
+        }
       },
     };
   };

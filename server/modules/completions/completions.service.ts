@@ -135,7 +135,7 @@ export function createCompletionsService({
     /** Embeddings' admission: their input is all the tokens they use. */
     function admitEmbedding(deployment: Deployment, input: EmbeddingRequest["input"]): void {
       const texts = (Array.isArray(input) ? input : [input]).filter((item): item is string => typeof item === "string");
-      admission = admit({ principal: context.principal, deployment, promptTokens: texts.reduce((sum, text) => sum + estimateTokens(text), 0) });
+      admission = admit({ principal: context.principal, deployment, promptTokens: texts.reduce((sum, text) => sum + estimateTokens(text), 0), producesOutput: false });
     }
 
     return { requestId, startedAt, record, prepare, admitEmbedding };

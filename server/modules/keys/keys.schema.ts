@@ -1,7 +1,7 @@
 import type { Principal as PrincipalData } from "../../gateway/principal.ts";
 import { builder } from "../../graphql/builder.ts";
 import { toGraphQLError } from "../../graphql/errors.ts";
-import { BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "../teams/governance.schema.ts";
+import { Budget, BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "../teams/governance.schema.ts";
 import { Team } from "../teams/teams.schema.ts";
 import { modelListOf, type ApiKeyRecord } from "./key-directory.ts";
 
@@ -15,6 +15,7 @@ const ApiKey = builder.objectRef<ApiKeyRecord>("ApiKey").implement({
     team: t.field({ type: Team, nullable: true, resolve: (key, _args, { services }) => services.teams.team(key.teamId) ?? null }),
     models: t.stringList({ nullable: true, description: "The key's own allow-list (its team's applies too); null: the team's.", resolve: (key) => modelListOf(key.models) }),
     limits: t.field({ type: Limits, resolve: (key) => limitsOf(key) }),
+    budget: t.field({ type: Budget, nullable: true, resolve: (key, _args, { services }) => services.budgets.keyBudget(key) ?? null }),
     metadata: t.field({ type: "JSON", nullable: true, resolve: (key) => key.metadata ?? null }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),

@@ -1,4 +1,5 @@
 import { builder } from "../../graphql/builder.ts";
+import type { BudgetsService } from "../budgets/budgets.service.ts";
 import { budgetPeriods } from "./governance-input.ts";
 
 /*
@@ -28,6 +29,21 @@ export const Limits = builder.objectRef<{ rpm: number | null; tpm: number | null
     rpm: t.exposeInt("rpm", { nullable: true }),
     tpm: t.exposeInt("tpm", { nullable: true }),
     maxParallel: t.exposeInt("maxParallel", { nullable: true }),
+  }),
+});
+
+type BudgetView = NonNullable<ReturnType<BudgetsService["teamBudget"]>>;
+
+export const Budget = builder.objectRef<BudgetView>("Budget").implement({
+  description: "A budget and where it stands in its current period (UTC). Spend counts settled requests; reservations of requests in flight are apart.",
+  fields: (t) => ({
+    limitUsd: t.field({ type: "Usd", resolve: (view) => view.budget.limitNanoUsd }),
+    period: t.field({ type: BudgetPeriod, resolve: (view) => view.budget.period }),
+    spentUsd: t.field({ type: "Usd", resolve: (view) => view.spentNanoUsd }),
+    reservedUsd: t.field({ type: "Usd", description: "Held for requests in flight (their most possible cost).", resolve: (view) => view.reservedNanoUsd }),
+    remainingUsd: t.field({ type: "Usd", resolve: (view) => view.remainingNanoUsd }),
+    periodStart: t.field({ type: "DateTime", resolve: (view) => view.periodStart }),
+    resetsAt: t.field({ type: "DateTime", nullable: true, description: "null for a budget without a period (NONE).", resolve: (view) => view.resetsAt }),
   }),
 });
 

@@ -1,7 +1,8 @@
 import { builder } from "../../graphql/builder.ts";
+import type { BudgetAlert as BudgetAlertData } from "../../services.ts";
 import { toGraphQLError } from "../../graphql/errors.ts";
 import { modelListOf, type TeamRecord } from "../keys/key-directory.ts";
-import { BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "./governance.schema.ts";
+import { Budget, BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "./governance.schema.ts";
 
 export const Team = builder.objectRef<TeamRecord>("Team").implement({
   description: "A team: its keys, the models they may use, its budget and limits.",
@@ -10,6 +11,7 @@ export const Team = builder.objectRef<TeamRecord>("Team").implement({
     name: t.exposeString("name"),
     models: t.stringList({ nullable: true, description: "The model names its keys may use; null: every model.", resolve: (team) => modelListOf(team.models) }),
     limits: t.field({ type: Limits, resolve: (team) => limitsOf(team) }),
+    budget: t.field({ type: Budget, nullable: true, resolve: (team, _args, { services }) => services.budgets.teamBudget(team) ?? null }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
@@ -75,3 +77,34 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+const BudgetAlert = builder.objectRef<BudgetAlertData>("BudgetAlert").implement({
+  description: "A team's or key's spend passed 80% of its budget in the current period (once per period).",
+  fields: (t) => ({
+    scope: t.exposeString("scope", { description: "team or apiKey" }),
+    scopeId: t.exposeID("scopeId"),
+    label: t.exposeString("label"),
+    period: t.exposeString("period"),
+    periodStart: t.expose("periodStart", { type: "DateTime" }),
+    spentUsd: t.exposeString("spentUsd"),
+    limitUsd: t.exposeString("limitUsd"),
+    fraction: t.exposeFloat("fraction"),
+  }),
+});
+
+builder.subscriptionField("budgetThresholdReached", (t) =>
+  t.field({
+    type: BudgetAlert,
+    description: "Budget alerts as they happen (optionally one team's, its keys' included; a team key gets its own team's).",
+    args: { teamId: t.arg.id() },
+    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.teamId ? String(args.teamId) : (principal.teamId ?? "") }),
+    subscribe: async function* (_root, args, { principal, services }) {
+      const teamId = principal.kind === "admin" ? (args.teamId ? String(args.teamId) : undefined) : principal.teamId;
+      for await (const alert of services.events.subscribe("budgetThresholdReached")) {
+        const alertTeam = alert.scope === "team" ? alert.scopeId : services.keys.key(alert.scopeId)?.teamId;
+        if (!teamId || alertTeam === teamId) yield alert;
+      }
+    },
+    resolve: (alert) => alert,
+  }),
+);
