@@ -61,16 +61,18 @@ try {
   servers.push(bare);
   const gateway = await spawnServer("gateway", "./serve-gateway.ts", [upstream.url, masterKey]);
   servers.push(gateway);
+  // DESIGN §8 measures the gateway with auth, limits and budgets on: callers use a team key.
+  const teamKey = await createBenchTeamKey(gateway.url, masterKey);
   if (settings.profileDirectory) mkdirSync(settings.profileDirectory, { recursive: true });
 
   const scenarios: Scenario[] = [
     { name: "direct", description: "the upstream itself, no proxy (context: the network + upstream floor)", server: upstream, spec: restRequest() },
     { name: "bare", description: "bare Node reverse proxy (node:http + undici pool), non-stream", server: bare, spec: restRequest(masterKey) },
-    { name: "rest", description: "Switchboard POST /v1/chat/completions, auth + logging on", server: gateway, spec: restRequest(masterKey) },
-    { name: "graphql", description: "Switchboard createChatCompletion mutation over POST /graphql", server: gateway, spec: graphqlRequest(masterKey) },
+    { name: "rest", description: "Switchboard POST /v1/chat/completions, team key (limits + budget) + logging on", server: gateway, spec: restRequest(teamKey) },
+    { name: "graphql", description: "Switchboard createChatCompletion mutation over POST /graphql, team key", server: gateway, spec: graphqlRequest(teamKey) },
     { name: "direct-stream", description: "the upstream itself, stream: true", server: upstream, spec: streamRequest() },
     { name: "bare-stream", description: "bare proxy, stream: true (piped)", server: bare, spec: streamRequest(masterKey) },
-    { name: "rest-stream", description: "Switchboard POST /v1/chat/completions, stream: true", server: gateway, spec: streamRequest(masterKey) },
+    { name: "rest-stream", description: "Switchboard POST /v1/chat/completions, stream: true, team key", server: gateway, spec: streamRequest(teamKey) },
   ].filter((scenario) => wanted(scenario.name));
 
   console.log(`Switchboard bench: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
@@ -86,7 +88,7 @@ try {
   if (wanted("memory") && settings.memoryRequests > 0) {
     const description = `gateway, REST / GraphQL / REST-stream in turn at ${settings.connections} connections, up to ${settings.memoryRequests} requests or ${settings.memoryMs / 1000} s`;
     process.stdout.write(`- memory: ${description} ... `);
-    memory = await measureMemory(gateway, [restRequest(masterKey), graphqlRequest(masterKey), streamRequest(masterKey)], description, settings);
+    memory = await measureMemory(gateway, [restRequest(teamKey), graphqlRequest(teamKey), streamRequest(teamKey)], description, settings);
     console.log(`${memory.requests} requests in ${(memory.loadMs / 1000).toFixed(1)} s under load`);
   }
 
@@ -104,4 +106,20 @@ try {
   console.log(`\nwrote ${output}${settings.profileDirectory ? `; CPU profiles in ${settings.profileDirectory}/` : ""}`);
 } finally {
   await stopAll();
+}
+
+/**
+ * A team with rate limits and a budget far above what the bench spends, and a key of it: every
+ * gateway request then pays for key lookup, three limit scopes and a budget reservation.
+ */
+async function createBenchTeamKey(gatewayUrl: string, adminKey: string): Promise<string> {
+  const call = async (query: string) => {
+    const response = await fetch(`${gatewayUrl}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` }, body: JSON.stringify({ query }) });
+    const { data, errors } = (await response.json()) as { data?: any; errors?: unknown };
+    if (!data) throw new Error(`bench setup failed: ${JSON.stringify(errors)}`);
+    return data;
+  };
+  const { createTeam } = await call(`mutation { createTeam(input: { name: "bench", budget: { limitUsd: "1000000", period: MONTHLY }, limits: { rpm: 100000000, tpm: 1000000000, maxParallel: 100000 } }) { id } }`);
+  const { createApiKey } = await call(`mutation { createApiKey(input: { teamId: "${createTeam.id}", name: "bench", budget: { limitUsd: "1000000", period: MONTHLY }, limits: { rpm: 100000000 } }) { secret } }`);
+  return createApiKey.secret;
 }
