@@ -7,4 +7,17 @@ export interface GraphQLContext {
   services: AppServices;
   /** Fires when the HTTP caller goes away (mutations); subscriptions own their own controller. */
   signal?: AbortSignal;
+  /** This request's DataLoaders by name (created on first use by loaderOf, DESIGN §10.4). */
+  loaders?: Map<string, unknown>;
+}
+
+/**
+ * The request's DataLoader called `name`, created by `create` on first use: nested fields batch
+ * their reads within one request and never share a cache across requests.
+ */
+export function loaderOf<Loader>(context: GraphQLContext, name: string, create: () => Loader): Loader {
+  context.loaders ??= new Map();
+  let loader = context.loaders.get(name) as Loader | undefined;
+  if (!loader) context.loaders.set(name, (loader = create()));
+  return loader;
 }

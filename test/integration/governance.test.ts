@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
 import { WebSocket } from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createSwitchboardClient } from "../../client/index.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
@@ -110,6 +110,22 @@ describe("teams, keys, scopes and the audit log", () => {
     }
     const { data } = await graphql(`{ teams { name } }`);
     expect(data.teams.map((team: { name: string }) => team.name)).toEqual(["search", "billing"]);
+  });
+
+  it("batches Team.spend for every team of a response into one query (DataLoader)", async () => {
+    await gateway.app.logWriter.flush();
+    const spend = vi.spyOn(gateway.app.services.spend, "spend");
+    try {
+      const { data } = await graphql(`{ teams { name spend { requests costUsd } } }`);
+      expect(data.teams).toEqual([
+        // One success (0.000006 USD) and the two refused gpt-4o calls (logged, free).
+        { name: "search", spend: { requests: 3, costUsd: "0.000006" } },
+        { name: "billing", spend: { requests: 0, costUsd: "0" } },
+      ]);
+      expect(spend).toHaveBeenCalledTimes(1);
+    } finally {
+      spend.mockRestore();
+    }
   });
 
   it("rejects bad input with a clear error and changes nothing", async () => {

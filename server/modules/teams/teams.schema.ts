@@ -1,8 +1,30 @@
+import DataLoader from "dataloader";
 import { builder } from "../../graphql/builder.ts";
+import { loaderOf, type GraphQLContext } from "../../graphql/context.ts";
 import type { BudgetAlert as BudgetAlertData } from "../../services.ts";
 import { toGraphQLError } from "../../graphql/errors.ts";
 import { modelListOf, type TeamRecord } from "../keys/key-directory.ts";
 import { Budget, BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "./governance.schema.ts";
+
+const SpendSummary = builder.objectRef<{ requests: number; promptTokens: number; completionTokens: number; costNanoUsd: bigint }>("SpendSummary").implement({
+  fields: (t) => ({
+    requests: t.exposeInt("requests"),
+    promptTokens: t.exposeInt("promptTokens"),
+    completionTokens: t.exposeInt("completionTokens"),
+    costUsd: t.field({ type: "Usd", resolve: (summary) => summary.costNanoUsd }),
+  }),
+});
+
+/** One grouped query per time range for every team in the response (no query per team). */
+function teamSpendLoader(context: GraphQLContext, from: Date | undefined, to: Date | undefined) {
+  return loaderOf(context, `teamSpend:${from?.toISOString() ?? ""}:${to?.toISOString() ?? ""}`, () =>
+    new DataLoader<string, { requests: number; promptTokens: number; completionTokens: number; costNanoUsd: bigint }>(async (teamIds) => {
+      const rows = await context.services.spend.spend("TEAM", { from, to });
+      const byTeam = new Map(rows.map((row) => [row.key, row]));
+      return teamIds.map((teamId) => byTeam.get(teamId) ?? { requests: 0, promptTokens: 0, completionTokens: 0, costNanoUsd: 0n });
+    }),
+  );
+}
 
 export const Team = builder.objectRef<TeamRecord>("Team").implement({
   description: "A team: its keys, the models they may use, its budget and limits.",
@@ -12,6 +34,12 @@ export const Team = builder.objectRef<TeamRecord>("Team").implement({
     models: t.stringList({ nullable: true, description: "The model names its keys may use; null: every model.", resolve: (team) => modelListOf(team.models) }),
     limits: t.field({ type: Limits, resolve: (team) => limitsOf(team) }),
     budget: t.field({ type: Budget, nullable: true, resolve: (team, _args, { services }) => services.budgets.teamBudget(team) ?? null }),
+    spend: t.field({
+      type: SpendSummary,
+      description: "The team's requests, tokens and cost over [from, to) (all time when open).",
+      args: { from: t.arg({ type: "DateTime" }), to: t.arg({ type: "DateTime" }) },
+      resolve: (team, { from, to }, context) => teamSpendLoader(context, from ?? undefined, to ?? undefined).load(team.id),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
