@@ -1,6 +1,6 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from "@pothos/plugin-relay";
-import type { Principal } from "../../gateway/principal.ts";
 import { builder } from "../../graphql/builder.ts";
+import { ownTeamScope, teamToRead } from "../../graphql/team-scope.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 import type { SpendRow as SpendRowData } from "../../storage/request-log-repository.ts";
 
@@ -75,9 +75,9 @@ builder.queryField("spend", (t) =>
       teamId: t.arg.id(),
     },
     // A team key reads its own team's spend only: teamId defaults to it and may name no other.
-    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.teamId ? String(args.teamId) : (principal.teamId ?? "") }),
+    authScopes: (_root, args, { principal }) => ownTeamScope(principal, args.teamId),
     resolve: (_root, args, { principal, services }) =>
-      services.spend.spend(args.groupBy, { from: args.from ?? undefined, to: args.to ?? undefined, teamId: teamScope(principal, args.teamId) }),
+      services.spend.spend(args.groupBy, { from: args.from ?? undefined, to: args.to ?? undefined, teamId: teamToRead(principal, args.teamId) }),
   }),
 );
 
@@ -86,7 +86,7 @@ builder.queryField("requestLogs", (t) =>
     type: RequestLog,
     description: "Request logs, newest first (cursor pagination: first/after). A team key sees its own team's only.",
     args: { filter: t.arg({ type: RequestLogFilter }) },
-    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.filter?.teamId ? String(args.filter.teamId) : (principal.teamId ?? "") }),
+    authScopes: (_root, args, { principal }) => ownTeamScope(principal, args.filter?.teamId),
     resolve: (_root, args, context) => {
       const { filter } = args;
       return resolveCursorConnection({ args, toCursor: (log) => (log as RequestLogView).id }, ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
@@ -99,7 +99,7 @@ builder.queryField("requestLogs", (t) =>
             model: filter?.model ?? undefined,
             provider: filter?.provider ?? undefined,
             status: filter?.status ?? undefined,
-            teamId: teamScope(context.principal, filter?.teamId),
+            teamId: teamToRead(context.principal, filter?.teamId),
             apiKeyId: filter?.apiKeyId ? String(filter.apiKeyId) : undefined,
             from: filter?.from ?? undefined,
             to: filter?.to ?? undefined,
@@ -115,9 +115,9 @@ builder.subscriptionField("requestLogged", (t) =>
     type: RequestLog,
     description: "A live feed of request logs as requests finish (optionally one team's; a team key gets its own team's).",
     args: { teamId: t.arg.id() },
-    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.teamId ? String(args.teamId) : (principal.teamId ?? "") }),
+    authScopes: (_root, args, { principal }) => ownTeamScope(principal, args.teamId),
     subscribe: async function* (_root, args, context) {
-      const teamId = teamScope(context.principal, args.teamId);
+      const teamId = teamToRead(context.principal, args.teamId);
       for await (const entry of context.services.events.subscribe("requestLogged")) {
         if (!teamId || entry.teamId === teamId) yield entry;
       }
@@ -126,8 +126,3 @@ builder.subscriptionField("requestLogged", (t) =>
   }),
 );
 
-/** The team a query is limited to: the one asked for, and for a team key always its own (the scope check refused any other). */
-function teamScope(principal: Principal, teamId: string | number | null | undefined): string | undefined {
-  if (principal.kind !== "admin") return principal.teamId;
-  return teamId ? String(teamId) : undefined;
-}

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import { builder } from "../../graphql/builder.ts";
 import { loaderOf, type GraphQLContext } from "../../graphql/context.ts";
+import { ownTeamScope, teamToRead } from "../../graphql/team-scope.ts";
 import type { BudgetAlert as BudgetAlertData } from "../../services.ts";
 import { toGraphQLError } from "../../graphql/errors.ts";
 import { modelListOf, type TeamRecord } from "../keys/key-directory.ts";
@@ -125,9 +126,9 @@ builder.subscriptionField("budgetThresholdReached", (t) =>
     type: BudgetAlert,
     description: "Budget alerts as they happen (optionally one team's, its keys' included; a team key gets its own team's).",
     args: { teamId: t.arg.id() },
-    authScopes: (_root, args, { principal }) => (principal.kind === "admin" ? true : { team: args.teamId ? String(args.teamId) : (principal.teamId ?? "") }),
+    authScopes: (_root, args, { principal }) => ownTeamScope(principal, args.teamId),
     subscribe: async function* (_root, args, { principal, services }) {
-      const teamId = principal.kind === "admin" ? (args.teamId ? String(args.teamId) : undefined) : principal.teamId;
+      const teamId = teamToRead(principal, args.teamId);
       for await (const alert of services.events.subscribe("budgetThresholdReached")) {
         const alertTeam = alert.scope === "team" ? alert.scopeId : services.keys.key(alert.scopeId)?.teamId;
         if (!teamId || alertTeam === teamId) yield alert;
