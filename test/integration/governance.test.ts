@@ -166,6 +166,13 @@ describe("teams, keys, scopes and the audit log", () => {
     expect(noHeader.status).toBe(401);
     const { errors } = await graphql(`{ me { id } }`, {}, bearer("sk-sb-bogus"));
     expect(errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const overSse = await fetch(`${gateway.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...bearer(expiring.secret) },
+      body: JSON.stringify({ query: "subscription { requestLogged { id } }" }),
+    });
+    expect(overSse.status).toBe(401);
+    expect(await overSse.text()).toContain("This API key has expired.");
 
     const failures = await graphql(`{ auditLogs(first: 20, filter: { action: "auth.failure" }) { edges { node { actor action targetId after } } } }`);
     const entries = failures.data.auditLogs.edges.map((edge: { node: unknown }) => edge.node);
