@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "../gateway/errors.ts";
 import { anonymousAdmin, masterKeyAdmin, type Principal } from "../gateway/principal.ts";
 import { allowedModelsOf, type KeyDirectory } from "../modules/keys/key-directory.ts";
-import { hashSecret, visiblePrefixOf } from "../modules/keys/keys.service.ts";
+import { visiblePrefixOf } from "../modules/keys/keys.service.ts";
 
 /** Where a credential was presented, for the audit entry of a failure. */
 export type AuthenticationSource = "rest" | "graphql" | "graphql-ws";
@@ -44,10 +44,11 @@ export function createAuthenticator({
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
     if (!match) fail({ source, reason: "missing" }, "Missing API key: send 'Authorization: Bearer <key>'.");
     const secret = match[1];
-    // Comparing digests keeps the comparison constant-time whatever the length of the key sent.
+    // Comparing digests keeps the comparison constant-time whatever the length of the key sent;
+    // the same digest, in hex, is how team keys are stored (hashSecret), so it is computed once.
     const digest = createHash("sha256").update(secret).digest();
     if (timingSafeEqual(digest, masterKeyDigest)) return masterKeyAdmin;
-    const key = keys?.findKeyByHash(hashSecret(secret));
+    const key = keys?.findKeyByHash(digest.toString("hex"));
     if (!key) fail({ source, reason: "unknown", keyPrefix: visiblePrefixOf(secret) }, "Invalid API key.");
     if (key.revokedAt) fail({ source, reason: "revoked", keyPrefix: key.prefix, apiKeyId: key.id }, "This API key has been revoked.");
     if (key.expiresAt && key.expiresAt.getTime() <= now().getTime()) fail({ source, reason: "expired", keyPrefix: key.prefix, apiKeyId: key.id }, "This API key has expired.");
