@@ -124,7 +124,44 @@ export const configSchema = z.strictObject({
       cooldown: z.strictObject({ failures: positiveInteger.default(3), seconds: z.number().nonnegative().default(30) }).prefault({}),
     })
     .prefault({}),
+}).superRefine((config, context) => {
+  for (const [field, chains] of [["fallbacks", config.router.fallbacks], ["contextWindowFallbacks", config.router.contextWindowFallbacks]] as const) {
+    for (const [path, problem] of fallbackProblems(chains, new Set(config.models.map((model) => model.name)))) {
+      context.addIssue({ code: "custom", path: ["router", field, ...path], message: problem });
+    }
+  }
 });
+
+/**
+ * What is wrong with a fallback map: a name that is no configured model, and chains that loop
+ * (`a → b → a`), which would send a failing request round in circles.
+ */
+function fallbackProblems(chains: Record<string, string[]>, modelNames: Set<string>): Array<[string[], string]> {
+  const problems: Array<[string[], string]> = [];
+  for (const [model, targets] of Object.entries(chains)) {
+    if (!modelNames.has(model)) problems.push([[model], `'${model}' is not a model name in models[]`]);
+    targets.forEach((target, index) => {
+      if (!modelNames.has(target)) problems.push([[model, String(index)], `'${target}' is not a model name in models[]`]);
+    });
+  }
+  const visiting: string[] = [];
+  const done = new Set<string>();
+  const visit = (model: string): void => {
+    if (done.has(model)) return;
+    const loopStart = visiting.indexOf(model);
+    if (loopStart >= 0) {
+      const loop = [...visiting.slice(loopStart), model];
+      problems.push([[loop[0]], `fallbacks loop: ${loop.join(" → ")}`]);
+      return;
+    }
+    visiting.push(model);
+    for (const target of chains[model] ?? []) visit(target);
+    visiting.pop();
+    done.add(model);
+  };
+  for (const model of Object.keys(chains)) visit(model);
+  return problems;
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ModelEntry = Config["models"][number];

@@ -157,3 +157,33 @@ models:
     expect(config.models).toEqual([expect.objectContaining({ name: "claude-sonnet-4-5", provider: "anthropic", model: "claude-sonnet-4-5", apiKey: "sk-ant-cli" })]);
   });
 });
+
+describe("router fallbacks", () => {
+  it("names fallbacks to unknown models and rejects loops at load", () => {
+    const { file, directory } = writeConfig(`
+models:
+  - { name: a, provider: openai, apiKey: k }
+  - { name: b, provider: openai, apiKey: k }
+  - { name: c, provider: openai, apiKey: k }
+router:
+  fallbacks: { a: [b], b: [c], c: [a] }
+  contextWindowFallbacks: { a: [missing] }
+`);
+    const problems = problemsOf(() => loadConfig({ configPath: file }, {}, directory));
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/router\.fallbacks\.a: fallbacks loop: a → b → c → a/), expect.stringMatching(/router\.contextWindowFallbacks\.a\.0: 'missing' is not a model name/)]),
+    );
+  });
+
+  it("accepts chains that end", () => {
+    const { file, directory } = writeConfig(`
+models:
+  - { name: a, provider: openai, apiKey: k }
+  - { name: b, provider: openai, apiKey: k }
+  - { name: c, provider: openai, apiKey: k }
+router:
+  fallbacks: { a: [b, c], b: [c] }
+`);
+    expect(loadConfig({ configPath: file }, {}, directory).router.fallbacks).toEqual({ a: ["b", "c"], b: ["c"] });
+  });
+});
