@@ -1,0 +1,181 @@
+/*
+ * The health of each deployment as the router sees it: requests in flight (least-busy),
+ * smoothed latency and time to first token (latency strategy), and cooldowns after repeated
+ * failures (DESIGN §3 `router.cooldown`). Exposed in GraphQL as
+ * models { deployments { healthy, cooldownUntil, inFlight, latencyMs } } and in metrics.
+ * Pure: the clock is injected, nothing here does I/O.
+ */
+
+/** Tuning of cooldowns and smoothing; `router.cooldown` in the config maps onto the first three. */
+export interface DeploymentHealthOptions {
+  /** Failures within `failureWindowMs` that take a deployment out (config `cooldown.failures`). */
+  failuresToCooldown?: number;
+  /** How far back failures count towards a cooldown. */
+  failureWindowMs?: number;
+  /** How long a deployment stays out, from its last failure (config `cooldown.seconds` × 1000). */
+  cooldownMs?: number;
+  now?: () => number;
+  /** Weight of the newest sample in the moving averages (EWMA alpha), in (0, 1]. */
+  latencySmoothing?: number;
+}
+
+/** What is known about one deployment right now. */
+export interface DeploymentSnapshot {
+  inFlight: number;
+  /** Smoothed latency of successful attempts; null before the first one. */
+  latencyMs: number | null;
+  /** Smoothed time to first token of successful streamed attempts; null before the first one. */
+  timeToFirstTokenMs: number | null;
+  coolingDown: boolean;
+  /** When the cooldown ends; null when not cooling down. */
+  cooldownUntil: Date | null;
+  /** Failures within the failure window that have not (yet) led to a cooldown. */
+  recentFailures: number;
+}
+
+/** The outcome of one attempt; the first call wins and later calls are ignored. */
+export interface AttemptTracker {
+  /** The attempt succeeded: latency (and time to first token for streams). */
+  succeeded(result: { latencyMs: number; timeToFirstTokenMs?: number }): void;
+  /** A failure that counts towards cooldown (retryable upstream failures: 429, 5xx, timeouts, connection). */
+  failed(): void;
+  /** Ended without saying anything about the deployment (caller cancelled, bad request): only frees the in-flight slot. */
+  abandoned(): void;
+}
+
+export interface DeploymentHealth {
+  /** Counts one attempt in flight on `deploymentId`; exactly one of the tracker's methods must be called once (later calls are ignored). */
+  start(deploymentId: string): AttemptTracker;
+  /** Current state of one deployment; an unknown id is idle and healthy with no measurements. */
+  snapshot(deploymentId: string): DeploymentSnapshot;
+  /** Healthy = not cooling down. A deployment whose cooldown has passed is healthy again (half-open: the next failure within the window after it counts afresh). */
+  isHealthy(deploymentId: string): boolean;
+}
+
+interface DeploymentState {
+  inFlight: number;
+  latencyMs: number | null;
+  timeToFirstTokenMs: number | null;
+  /** Times of failures in the window, oldest first; never more than failuresToCooldown entries. */
+  failureTimes: number[];
+  /** The cooldown ends at this time; at or before now means not cooling down. */
+  cooldownUntilMs: number;
+}
+
+/**
+ * Keeps health in process memory. Memory is one small record per deployment id ever started;
+ * deployment ids come from the config, so the map is bounded and needs no sweeping.
+ *
+ * Decisions: a success does not erase earlier failures in the window (a deployment failing
+ * every other request is still unhealthy); failures reported while a deployment cools down are
+ * ignored, because they come from attempts started before it was taken out and would otherwise
+ * take it straight back out when the cooldown ends.
+ */
+export function createDeploymentHealth({
+  failuresToCooldown = 3,
+  failureWindowMs = 60_000,
+  cooldownMs = 30_000,
+  now = Date.now,
+  latencySmoothing = 0.3,
+}: DeploymentHealthOptions = {}): DeploymentHealth {
+  if (!Number.isInteger(failuresToCooldown) || failuresToCooldown < 1) throw new RangeError(`failuresToCooldown must be a positive integer, got ${failuresToCooldown}`);
+  if (!(failureWindowMs >= 0)) throw new RangeError(`failureWindowMs must be zero or more, got ${failureWindowMs}`);
+  if (!(cooldownMs >= 0)) throw new RangeError(`cooldownMs must be zero or more, got ${cooldownMs}`);
+  if (!(latencySmoothing > 0 && latencySmoothing <= 1)) throw new RangeError(`latencySmoothing must be in (0, 1], got ${latencySmoothing}`);
+
+  const stateById = new Map<string, DeploymentState>();
+  let latestMs = Number.NEGATIVE_INFINITY;
+
+  // A clock stepped backwards (NTP) must not restart a finished cooldown or revive old failures.
+  function clock(): number {
+    const time = now();
+    if (time > latestMs) latestMs = time;
+    return latestMs;
+  }
+
+  function stateFor(deploymentId: string): DeploymentState {
+    let state = stateById.get(deploymentId);
+    if (!state) {
+      state = { inFlight: 0, latencyMs: null, timeToFirstTokenMs: null, failureTimes: [], cooldownUntilMs: Number.NEGATIVE_INFINITY };
+      stateById.set(deploymentId, state);
+    }
+    return state;
+  }
+
+  /** Drops failures that left the window; at most failuresToCooldown entries, so constant work. */
+  function forgetOldFailures(state: DeploymentState, currentMs: number): void {
+    while (state.failureTimes.length > 0 && state.failureTimes[0] <= currentMs - failureWindowMs) state.failureTimes.shift();
+  }
+
+  function smooth(previous: number | null, sample: number): number {
+    return previous === null ? sample : latencySmoothing * sample + (1 - latencySmoothing) * previous;
+  }
+
+  function recordSuccess(state: DeploymentState, { latencyMs, timeToFirstTokenMs }: { latencyMs: number; timeToFirstTokenMs?: number }): void {
+    // One bad measurement (NaN from a broken timer) would otherwise poison the average for good.
+    if (isMeasurement(latencyMs)) state.latencyMs = smooth(state.latencyMs, latencyMs);
+    if (timeToFirstTokenMs !== undefined && isMeasurement(timeToFirstTokenMs)) state.timeToFirstTokenMs = smooth(state.timeToFirstTokenMs, timeToFirstTokenMs);
+  }
+
+  function recordFailure(state: DeploymentState): void {
+    const currentMs = clock();
+    if (state.cooldownUntilMs > currentMs) return;
+    forgetOldFailures(state, currentMs);
+    state.failureTimes.push(currentMs);
+    if (state.failureTimes.length >= failuresToCooldown) {
+      state.cooldownUntilMs = currentMs + cooldownMs;
+      state.failureTimes.length = 0;
+    }
+  }
+
+  function start(deploymentId: string): AttemptTracker {
+    const state = stateFor(deploymentId);
+    state.inFlight += 1;
+    let ended = false;
+    // Frees the slot exactly once, so in-flight cannot go negative however the tracker is misused.
+    function end(): boolean {
+      if (ended) return false;
+      ended = true;
+      state.inFlight -= 1;
+      return true;
+    }
+    return {
+      succeeded(result) {
+        if (end()) recordSuccess(state, result);
+      },
+      failed() {
+        if (end()) recordFailure(state);
+      },
+      abandoned() {
+        end();
+      },
+    };
+  }
+
+  function snapshot(deploymentId: string): DeploymentSnapshot {
+    const state = stateById.get(deploymentId);
+    if (!state) return { inFlight: 0, latencyMs: null, timeToFirstTokenMs: null, coolingDown: false, cooldownUntil: null, recentFailures: 0 };
+    const currentMs = clock();
+    forgetOldFailures(state, currentMs);
+    const coolingDown = state.cooldownUntilMs > currentMs;
+    return {
+      inFlight: state.inFlight,
+      latencyMs: state.latencyMs,
+      timeToFirstTokenMs: state.timeToFirstTokenMs,
+      coolingDown,
+      cooldownUntil: coolingDown ? new Date(state.cooldownUntilMs) : null,
+      recentFailures: state.failureTimes.length,
+    };
+  }
+
+  function isHealthy(deploymentId: string): boolean {
+    const state = stateById.get(deploymentId);
+    return !state || state.cooldownUntilMs <= clock();
+  }
+
+  return { start, snapshot, isHealthy };
+}
+
+function isMeasurement(milliseconds: number): boolean {
+  return Number.isFinite(milliseconds) && milliseconds >= 0;
+}
