@@ -2,14 +2,25 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print, type GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import {
+  ApiKeysDocument,
+  AuditLogsDocument,
   ChatCompletionStreamDocument,
+  CreateApiKeyDocument,
+  CreateTeamDocument,
+  RevokeApiKeyDocument,
+  TeamsDocument,
+  UpdateTeamDocument,
   CreateChatCompletionDocument,
   CreateEmbeddingDocument,
   MeDocument,
   ModelsDocument,
   RequestLogsDocument,
   SpendDocument,
+  type AuditLogsQueryVariables,
   type ChatCompletionInput,
+  type CreateApiKeyInput,
+  type CreateTeamInput,
+  type UpdateTeamInput,
   type ChatCompletionStreamSubscription,
   type CreateChatCompletionMutation,
   type CreateEmbeddingMutation,
@@ -131,6 +142,29 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch,
     },
     async me() {
       return (await request(MeDocument)).me;
+    },
+    /** Admin: teams and their budgets (a team key sees its own). */
+    async teams() {
+      return (await request(TeamsDocument)).teams;
+    },
+    async createTeam(input: CreateTeamInput) {
+      return (await request(CreateTeamDocument, { input })).createTeam;
+    },
+    async updateTeam(id: string, input: UpdateTeamInput) {
+      return (await request(UpdateTeamDocument, { id, input })).updateTeam;
+    },
+    async apiKeys(teamId?: string) {
+      return (await request(ApiKeysDocument, { teamId })).apiKeys;
+    },
+    /** Admin: a key for a team; `secret` is shown this once. */
+    async createApiKey(input: CreateApiKeyInput) {
+      return (await request(CreateApiKeyDocument, { input })).createApiKey;
+    },
+    async revokeApiKey(id: string) {
+      return (await request(RevokeApiKeyDocument, { id })).revokeApiKey;
+    },
+    async auditLogs(variables: AuditLogsQueryVariables = {}) {
+      return (await request(AuditLogsDocument, variables)).auditLogs;
     },
     /** Any typed document (e.g. your own generated operations). */
     request,

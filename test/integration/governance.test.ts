@@ -228,4 +228,19 @@ describe("teams, keys, scopes and the audit log", () => {
     const inRange = await graphql(`{ auditLogs(filter: { from: "2026-01-01T00:00:00Z", to: "2026-03-10T12:00:00Z" }) { edges { node { action } } } }`);
     expect(inRange.data.auditLogs.edges).toEqual([]);
   });
+
+  it("the typed client does the admin's work too", async () => {
+    const client = createSwitchboardClient({ url: gateway.graphqlUrl, apiKey: masterKey });
+    const team = await client.createTeam({ name: "client-made", budget: { limitUsd: "5", period: "WEEKLY" }, limits: { maxParallel: 4 } });
+    expect(team).toMatchObject({ name: "client-made", limits: { maxParallel: 4 }, budget: { limitUsd: "5", period: "WEEKLY", spentUsd: "0", remainingUsd: "5" } });
+    const created = await client.createApiKey({ teamId: team.id, name: "from the client" });
+    expect(created.secret).toMatch(/^sk-sb-/);
+    expect((await client.apiKeys(team.id)).map((key) => key.name)).toEqual(["from the client"]);
+    expect((await client.revokeApiKey(created.apiKey.id)).revokedAt).not.toBeNull();
+    const trail = await client.auditLogs({ first: 3, filter: { targetId: created.apiKey.id } });
+    expect(trail.edges.map((edge) => edge.node.action)).toEqual(["apiKey.revoke", "apiKey.create"]);
+    await gateway.graphql(`mutation { updateTeam(id: "${team.id}", input: { name: "client-made-2" }) { id } }`, {}, admin);
+    expect((await client.teams()).map((each) => each.name)).toContain("client-made-2");
+    await client.close();
+  });
 });
