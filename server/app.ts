@@ -6,6 +6,8 @@ import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createPricing } from "./gateway/pricing.ts";
 import { createProviderAdapter } from "./gateway/providers/registry.ts";
 import { createGovernance } from "./governance.ts";
+import { createDeploymentHealth } from "./gateway/deployment-health.ts";
+import { createAttemptWalker } from "./modules/completions/attempt-walk.ts";
 import { createRouter } from "./gateway/router.ts";
 import { schema } from "./graphql/schema.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -60,6 +62,14 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     router,
     now,
     admit: governance.admit,
+    walkAttempts: createAttemptWalker({
+      router,
+      retries: config.router.retries,
+      fallbacks: config.router.fallbacks,
+      contextWindowFallbacks: config.router.contextWindowFallbacks,
+      health: createDeploymentHealth({ failuresToCooldown: config.router.cooldown.failures, cooldownMs: config.router.cooldown.seconds * 1000, now }),
+      now,
+    }),
     timeoutMs: config.router.timeoutMs,
     recordRequest: (entry) => {
       logWriter.enqueue(entry);

@@ -11,8 +11,8 @@ import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
 
 /** Which request this was and where it was served (DESIGN §5), on JSON and stream answers alike. */
-function servedByHeaders({ requestId, deployment }: { requestId: string; deployment: Deployment }): Record<string, string> {
-  return { "x-request-id": requestId, "x-switchboard-provider": deployment.provider, "x-switchboard-deployment": deployment.id };
+function servedByHeaders({ requestId, deployment, attempts }: { requestId: string; deployment: Deployment; attempts: number }): Record<string, string> {
+  return { "x-request-id": requestId, "x-switchboard-provider": deployment.provider, "x-switchboard-deployment": deployment.id, "x-switchboard-attempts": String(attempts) };
 }
 
 /**

@@ -28,6 +28,8 @@ describe("GraphQL completions", () => {
     upstream = await startMockOpenAIUpstream();
     gateway = await startTestApp({
       models: [mockModel(upstream.baseUrl), mockModel(upstream.baseUrl, "cheap", { model: "my-finetune", pricing: { inputPerMillion: 0.075, outputPerMillion: 0.3 } })],
+      // No retries: these cases check how a provider's errors become union members.
+      router: { retries: 0 },
     });
   });
   afterAll(async () => {

@@ -96,7 +96,8 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
       upstream = await startScriptedUpstream();
       const models = [entry(upstream.origin)];
       if (wire.embeddings) models.push({ ...entry(upstream.origin), name: "embedding-model", model: wire.embeddings.model, ...embeddingEntry });
-      gateway = await startTestApp({ models, auth: { masterKey } });
+      // No retries: these cases check how each provider's own errors reach the caller.
+      gateway = await startTestApp({ models, auth: { masterKey }, router: { retries: 0 } });
       openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
       client = createSwitchboardClient({ url: gateway.graphqlUrl, apiKey: masterKey, webSocketImpl: WebSocket });
     });

@@ -12,7 +12,8 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)], auth: { masterKey } });
+    // No retries: these cases check how a provider's errors reach the SDK.
+    gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)], auth: { masterKey }, router: { retries: 0 } });
     openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {

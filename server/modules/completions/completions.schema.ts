@@ -118,6 +118,7 @@ const ChatCompletion = builder.objectRef<CompletionResult>("ChatCompletion").imp
     usage: t.field({ type: Usage, nullable: true, resolve: (result) => toUsageShape(result.response.usage) }),
     provider: t.string({ resolve: (result) => result.deployment.provider }),
     deployment: t.string({ resolve: (result) => result.deployment.id }),
+    attempts: t.exposeInt("attempts", { description: "Upstream attempts it took (retries and fallbacks included); 1 when the first deployment answered." }),
     costUsd: t.field({ type: "Usd", resolve: (result) => result.charge.costNanoUsd }),
     latencyMs: t.exposeInt("latencyMs"),
   }),

@@ -3,12 +3,13 @@ import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
 import { GatewayError } from "../../gateway/errors.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage } from "../../gateway/spec.ts";
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, FinishReason, Usage } from "../../gateway/spec.ts";
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
 import { validateEmbeddingRequest } from "../../gateway/validate-embedding-request.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
 import { type Admission, type Admit, admitEverything } from "./admission.ts";
+import { type AttemptRecord, type AttemptWalker, createAttemptWalker, WalkFailure } from "./attempt-walk.ts";
 import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
 import { chargeFor, chargeForEmbedding, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
 
@@ -24,6 +25,8 @@ export interface CompletionResult {
   requestId: string;
   response: ChatResponse;
   deployment: Deployment;
+  /** Upstream attempts it took (1 when the first deployment answered). */
+  attempts: number;
   charge: RequestCharge;
   latencyMs: number;
 }
@@ -32,6 +35,7 @@ export interface EmbeddingResult {
   requestId: string;
   response: EmbeddingResponse;
   deployment: Deployment;
+  attempts: number;
   charge: RequestCharge;
   latencyMs: number;
 }
@@ -47,6 +51,8 @@ export interface StreamSummary {
 export interface CompletionStream extends AsyncIterable<ChatChunk> {
   requestId: string;
   deployment: Deployment;
+  /** Upstream attempts it took to get the first chunk. */
+  attempts: number;
   /** Available after the last chunk: finish reason, usage and cost. */
   readonly summary: StreamSummary | undefined;
 }
@@ -58,6 +64,8 @@ export interface CompletionsServiceOptions {
   timeoutMs: number;
   /** Rate limits (and budgets) checked before each upstream call; everything is admitted by default. */
   admit?: Admit;
+  /** Retries and fallbacks across deployments (issue 6); one attempt on the first deployment by default. */
+  walkAttempts?: AttemptWalker;
   now?: () => number;
   createRequestId?: () => string;
 }
@@ -71,6 +79,7 @@ export function createCompletionsService({
   recordRequest,
   timeoutMs,
   admit = admitEverything,
+  walkAttempts = createAttemptWalker({ router, retries: 0 }),
   now = Date.now,
   createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
 }: CompletionsServiceOptions) {
@@ -83,6 +92,7 @@ export function createCompletionsService({
     let recorded = false;
     let deadline: RequestDeadline | undefined;
     let admission: Admission | undefined;
+    const attempts: AttemptRecord[] = [];
     const startedAt = now();
     const requestId = context.requestId ?? createRequestId();
     const { model, metadata } = (body ?? {}) as { model?: unknown; metadata?: unknown };
@@ -116,47 +126,59 @@ export function createCompletionsService({
         latencyMs,
         timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         stream: outcome.stream,
-        attempts: deployment ? [{ deployment: deployment.id, provider: deployment.provider, status: outcome.status, errorCode: error?.code, httpStatus: error?.status, latencyMs }] : [],
+        // Every upstream attempt; a failure after the winning attempt (a stream that broke) is the last one's.
+        attempts: attempts.length > 0 ? attempts.map((attempt, index) => (index === attempts.length - 1 && outcome.status !== "success" ? { ...attempt, status: outcome.status, errorCode: error?.code, httpStatus: error?.status } : attempt)) : [],
         metadata: callerMetadata,
       });
       return latencyMs;
     }
 
-    /** Validates and routes; the deadline fires on the caller's signal or the configured timeout. */
-    function prepare(): { request: ChatRequest; deployment: Deployment; upstreamRequest: ChatRequest; deadline: RequestDeadline } {
+    /** Validates; the deadline fires on the caller's signal or the configured timeout. */
+    function prepare(): { request: ChatRequest; deadline: RequestDeadline } {
       const request = validateChatRequest(body);
       checkModelAllowed(request.model, context.principal);
-      const [deployment] = router.plan(request.model);
-      admission = admit({ principal: context.principal, deployment, promptTokens: estimatePromptTokens(request.messages), maxOutputTokens: request.max_completion_tokens ?? request.max_tokens });
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
-      return { request, deployment, upstreamRequest: { ...request, model: deployment.model }, deadline };
+      return { request, deadline };
     }
 
-    /** Embeddings' admission: their input is all the tokens they use. */
-    function admitEmbedding(deployment: Deployment, input: EmbeddingRequest["input"]): void {
-      const texts = (Array.isArray(input) ? input : [input]).filter((item): item is string => typeof item === "string");
-      admission = admit({ principal: context.principal, deployment, promptTokens: texts.reduce((sum, text) => sum + estimateTokens(text), 0), producesOutput: false });
+    /**
+     * Calls `call` on the model's deployments (retries and fallbacks walk them), each attempt
+     * admitted by `admitFor`; the winning attempt's admission stays held until the request is recorded.
+     */
+    async function run<Value>(model: string, metadata: unknown, signal: AbortSignal, admitFor: (deployment: Deployment) => Admission, call: (deployment: Deployment) => Promise<Value>) {
+      const result = await walkAttempts({ model, metadata, signal, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
+      admission = result.admission;
+      return { ...result, attempts: attempts.length };
     }
 
-    return { requestId, startedAt, record, prepare, admitEmbedding };
+    return { requestId, startedAt, record, prepare, run };
   }
 
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
   async function chat(body: unknown, context: CompletionContext): Promise<CompletionResult> {
-    const { requestId, record, prepare } = begin(body, context);
+    const { requestId, record, prepare, run } = begin(body, context);
     let deployment: Deployment | undefined;
     try {
-      const prepared = prepare();
-      deployment = prepared.deployment;
-      const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = prepared.upstreamRequest;
-      const response = await deployment.adapter.chat(upstreamRequest, { signal: prepared.deadline.signal });
+      const { request, deadline } = prepare();
+      const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
+      const promptTokens = estimatePromptTokens(request.messages);
+      const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
+      const result = await run(
+        request.model,
+        request.metadata,
+        deadline.signal,
+        (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }),
+        (candidate) => candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal: deadline.signal }),
+      );
+      deployment = result.deployment;
+      const response = result.value;
       const completionText = response.choices.map((choice) => choice.message.content ?? "").join("");
-      const charge = chargeFor(deployment, response.usage, { messages: prepared.request.messages, completionText });
+      const charge = chargeFor(deployment, response.usage, { messages: request.messages, completionText });
       const latencyMs = record({ status: "success", deployment, charge, stream: false });
-      return { requestId, response, deployment, charge, latencyMs };
+      return { requestId, response, deployment, charge, latencyMs, attempts: result.attempts };
     } catch (thrown) {
-      const error = toGatewayError(thrown, context.signal, deployment?.provider);
-      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment, error, stream: false });
+      const { error, failedOn } = failureOf(thrown, context, deployment);
+      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment: failedOn, error, stream: false });
       throw error;
     }
   }
@@ -167,20 +189,35 @@ export function createCompletionsService({
    * to the caller. Breaking out of the iteration (or the caller's signal) closes the upstream.
    */
   async function chatStream(body: unknown, context: CompletionContext): Promise<CompletionStream> {
-    const { requestId, startedAt, record, prepare } = begin(body, context);
+    const { requestId, startedAt, record, prepare, run } = begin(body, context);
     let deployment: Deployment | undefined;
     let upstream: AsyncIterator<ChatChunk>;
     let first: IteratorResult<ChatChunk>;
     let messages: ChatRequest["messages"];
+    let attemptCount: number;
     try {
-      const prepared = prepare();
-      deployment = prepared.deployment;
-      messages = prepared.request.messages;
-      upstream = deployment.adapter.chatStream({ ...prepared.upstreamRequest, stream: true }, { signal: prepared.deadline.signal })[Symbol.asyncIterator]();
-      first = await upstream.next();
+      const { request, deadline } = prepare();
+      messages = request.messages;
+      const promptTokens = estimatePromptTokens(request.messages);
+      const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
+      // A stream may fail over only until its first chunk: after that the caller has tokens.
+      const result = await run(
+        request.model,
+        request.metadata,
+        deadline.signal,
+        (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }),
+        async (candidate) => {
+          const iterator = candidate.adapter.chatStream({ ...request, model: candidate.model, stream: true }, { signal: deadline.signal })[Symbol.asyncIterator]();
+          return { iterator, first: await iterator.next() };
+        },
+      );
+      deployment = result.deployment;
+      upstream = result.value.iterator;
+      first = result.value.first;
+      attemptCount = result.attempts;
     } catch (thrown) {
-      const error = toGatewayError(thrown, context.signal, deployment?.provider);
-      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment, error, stream: true });
+      const { error, failedOn } = failureOf(thrown, context, deployment);
+      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment: failedOn, error, stream: true });
       throw error;
     }
     const servingDeployment = deployment;
@@ -248,6 +285,7 @@ export function createCompletionsService({
     return {
       requestId,
       deployment: servingDeployment,
+      attempts: attemptCount,
       get summary() {
         return summary;
       },
@@ -261,30 +299,42 @@ export function createCompletionsService({
    * `encoding_format` is never sent upstream: the gateway encodes base64 itself.
    */
   async function embed(body: unknown, context: CompletionContext): Promise<EmbeddingResult> {
-    const { requestId, record, admitEmbedding } = begin(body, context);
+    const { requestId, record, run } = begin(body, context);
     let deployment: Deployment | undefined;
     let deadline: RequestDeadline | undefined;
     try {
       const request = validateEmbeddingRequest(body);
       checkModelAllowed(request.model, context.principal);
-      [deployment] = router.plan(request.model);
-      const embedWith = deployment.adapter.embed;
-      if (!embedWith) {
-        throw new GatewayError("BAD_REQUEST", `The model '${request.model}' (provider ${deployment.provider}) does not serve embeddings.`, { param: "model" });
+      const [first] = router.plan(request.model);
+      if (!first.adapter.embed) {
+        throw new GatewayError("BAD_REQUEST", `The model '${request.model}' (provider ${first.provider}) does not serve embeddings.`, { param: "model" });
       }
-      admitEmbedding(deployment, request.input);
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
+      const signal = deadline.signal;
       const { encoding_format: encoding, ...upstreamRequest } = request;
-      const vectors = await embedWith({ ...upstreamRequest, model: deployment.model }, { signal: deadline.signal });
+      const texts = (Array.isArray(request.input) ? request.input : [request.input]).filter((item): item is string => typeof item === "string");
+      const promptTokens = texts.reduce((sum, text) => sum + estimateTokens(text), 0);
+      const result = await run(
+        request.model,
+        request.metadata,
+        signal,
+        (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, producesOutput: false }),
+        async (candidate) => {
+          if (!candidate.adapter.embed) throw new GatewayError("BAD_REQUEST", `The deployment ${candidate.id} does not serve embeddings.`, { param: "model" });
+          return candidate.adapter.embed({ ...upstreamRequest, model: candidate.model }, { signal });
+        },
+      );
+      deployment = result.deployment;
+      const vectors = result.value;
       const encoded = encoding === "base64" ? encodeEmbeddingsAsBase64(vectors) : vectors;
       const charge = chargeForEmbedding(deployment, encoded, request.input);
       // OpenAI's shape always has usage: a provider that reports none gets the gateway's estimate.
       const response = encoded.usage ? encoded : { ...encoded, usage: { prompt_tokens: charge.promptTokens, total_tokens: charge.promptTokens } };
       const latencyMs = record({ status: "success", deployment, charge, stream: false });
-      return { requestId, response, deployment, charge, latencyMs };
+      return { requestId, response, deployment, charge, latencyMs, attempts: result.attempts };
     } catch (thrown) {
-      const error = toGatewayError(thrown, context.signal, deployment?.provider);
-      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment, error, stream: false });
+      const { error, failedOn } = failureOf(thrown, context, deployment);
+      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment: failedOn, error, stream: false });
       throw error;
     } finally {
       deadline?.clear();
@@ -309,6 +359,12 @@ export function createCompletionsService({
 }
 
 export type CompletionsService = ReturnType<typeof createCompletionsService>;
+
+/** The error a failed request ends with, and the deployment it failed on (the last attempted, when retries walked several). */
+function failureOf(thrown: unknown, context: CompletionContext, deployment: Deployment | undefined): { error: GatewayError; failedOn: Deployment | undefined } {
+  if (thrown instanceof WalkFailure) return { error: thrown.error, failedOn: thrown.deployment ?? deployment };
+  return { error: toGatewayError(thrown, context.signal, deployment?.provider), failedOn: deployment };
+}
 
 /** A team key's allow-list (its own narrowed by its team's) is checked before routing: nothing is sent for a model it may not use. */
 function checkModelAllowed(model: string, principal: Principal): void {
