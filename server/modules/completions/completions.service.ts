@@ -151,25 +151,24 @@ export function createCompletionsService({
       return { ...result, attempts: attempts.length };
     }
 
-    return { requestId, startedAt, record, prepare, run };
+    /** A chat request's walk: each attempt admitted with the prompt's estimate and the caller's max tokens. */
+    function runChat<Value>(request: ChatRequest, signal: AbortSignal, call: (deployment: Deployment) => Promise<Value>) {
+      const promptTokens = estimatePromptTokens(request.messages);
+      const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
+      return run(request.model, request.metadata, signal, (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }), call);
+    }
+
+    return { requestId, startedAt, record, prepare, run, runChat };
   }
 
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
   async function chat(body: unknown, context: CompletionContext): Promise<CompletionResult> {
-    const { requestId, record, prepare, run } = begin(body, context);
+    const { requestId, record, prepare, runChat } = begin(body, context);
     let deployment: Deployment | undefined;
     try {
       const { request, deadline } = prepare();
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
-      const promptTokens = estimatePromptTokens(request.messages);
-      const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
-      const result = await run(
-        request.model,
-        request.metadata,
-        deadline.signal,
-        (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }),
-        (candidate) => candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal: deadline.signal }),
-      );
+      const result = await runChat(request, deadline.signal, (candidate) => candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal: deadline.signal }));
       deployment = result.deployment;
       const response = result.value;
       const completionText = response.choices.map((choice) => choice.message.content ?? "").join("");
@@ -189,7 +188,7 @@ export function createCompletionsService({
    * to the caller. Breaking out of the iteration (or the caller's signal) closes the upstream.
    */
   async function chatStream(body: unknown, context: CompletionContext): Promise<CompletionStream> {
-    const { requestId, startedAt, record, prepare, run } = begin(body, context);
+    const { requestId, startedAt, record, prepare, runChat } = begin(body, context);
     let deployment: Deployment | undefined;
     let upstream: AsyncIterator<ChatChunk>;
     let first: IteratorResult<ChatChunk>;
@@ -198,19 +197,11 @@ export function createCompletionsService({
     try {
       const { request, deadline } = prepare();
       messages = request.messages;
-      const promptTokens = estimatePromptTokens(request.messages);
-      const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
       // A stream may fail over only until its first chunk: after that the caller has tokens.
-      const result = await run(
-        request.model,
-        request.metadata,
-        deadline.signal,
-        (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }),
-        async (candidate) => {
-          const iterator = candidate.adapter.chatStream({ ...request, model: candidate.model, stream: true }, { signal: deadline.signal })[Symbol.asyncIterator]();
-          return { iterator, first: await iterator.next() };
-        },
-      );
+      const result = await runChat(request, deadline.signal, async (candidate) => {
+        const iterator = candidate.adapter.chatStream({ ...request, model: candidate.model, stream: true }, { signal: deadline.signal })[Symbol.asyncIterator]();
+        return { iterator, first: await iterator.next() };
+      });
       deployment = result.deployment;
       upstream = result.value.iterator;
       first = result.value.first;
