@@ -46,9 +46,10 @@ export async function createGovernance({ masterKey, prisma, requestLogs, events,
   await budgets.restore();
 
   const describeModel = createModelCatalog();
+  const limiter = createInMemoryRateLimiter({ now });
   const admit = createAdmission({
     directory,
-    limiter: createInMemoryRateLimiter({ now }),
+    limiter,
     budgets,
     ledger,
     maxOutputTokensOf: (deployment) => describeModel({ provider: deployment.provider, model: deployment.model, servesEmbeddings: false }).maxOutputTokens,
@@ -60,5 +61,5 @@ export async function createGovernance({ masterKey, prisma, requestLogs, events,
     onFailure: ({ source, reason, keyPrefix, apiKeyId }) =>
       recordEvent({ actor: "anonymous", action: "auth.failure", targetType: apiKeyId ? "apiKey" : undefined, targetId: apiKeyId, after: { source, reason, keyPrefix } }, "an authentication failure"),
   });
-  return { clock, directory, audit, budgets, admit, authenticate };
+  return { clock, directory, audit, budgets, admit, authenticate, limiter };
 }

@@ -3,6 +3,7 @@ import type { DeploymentHealth } from "../../gateway/deployment-health.ts";
 import { type GatewayError, UpstreamError } from "../../gateway/errors.ts";
 import { decideRetry, retriesOverride } from "../../gateway/retry.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
+import { type CandidateStats, orderCandidates, type RoutingStrategy } from "../../gateway/routing-strategy.ts";
 import type { Admission } from "./admission.ts";
 import { toGatewayError } from "./usage-accounting.ts";
 
@@ -23,6 +24,10 @@ export interface AttemptWalkOptions {
   fallbacks?: Record<string, string[]>;
   contextWindowFallbacks?: Record<string, string[]>;
   health?: DeploymentHealth;
+  /** How a group's deployments are ordered (DESIGN §3 router.strategy). */
+  strategy?: RoutingStrategy;
+  /** A deployment's requests and tokens in the last minute (the `usage` strategy). */
+  usageOf?: (deploymentId: string) => { requestsLastMinute: number; tokensLastMinute: number };
   now?: () => number;
   /** Waits between attempts; rejects with the signal's reason when it aborts. */
   sleep?: (milliseconds: number, signal: AbortSignal) => Promise<void>;
@@ -32,6 +37,8 @@ export interface AttemptWalkOptions {
 export interface Walk<Value> {
   model: string;
   metadata: unknown;
+  /** Streams are ordered by time to first token under the `latency` strategy. */
+  stream?: boolean;
   /** The request's deadline and the caller's signal (cancellation ends the walk at once). */
   signal: AbortSignal;
   callerSignal?: AbortSignal;
@@ -67,6 +74,8 @@ export function createAttemptWalker({
   fallbacks = {},
   contextWindowFallbacks = {},
   health,
+  strategy = "simple-shuffle",
+  usageOf,
   now = Date.now,
   sleep = (milliseconds, signal) => delay(milliseconds, undefined, { signal }),
   random = Math.random,
@@ -76,7 +85,7 @@ export function createAttemptWalker({
     let chain = [walk.model, ...(fallbacks[walk.model] ?? [])];
     let lastFailure: WalkFailure | undefined;
     for (let groupIndex = 0; groupIndex < chain.length; groupIndex += 1) {
-      const deployments = healthyFirst(router.plan(chain[groupIndex]), health);
+      const deployments = ordered(router.plan(chain[groupIndex]), walk.stream ?? false);
       for (let attempt = 1; ; attempt += 1) {
         const deployment = deployments[(attempt - 1) % deployments.length];
         const startedAt = now();
@@ -84,9 +93,18 @@ export function createAttemptWalker({
         const tracker = health?.start(deployment.id);
         try {
           const value = await walk.call(deployment);
-          tracker?.succeeded({ latencyMs: now() - startedAt });
-          walk.onAttempt({ deployment: deployment.id, provider: deployment.provider, status: "success", latencyMs: now() - startedAt }, deployment);
-          return { value, deployment, admission };
+          // A stream's call returns with its first chunk: that is its time to first token.
+          const answeredMs = now() - startedAt;
+          walk.onAttempt({ deployment: deployment.id, provider: deployment.provider, status: "success", latencyMs: answeredMs }, deployment);
+          // The deployment stays busy (least-busy) until the request ends, when its latency is known.
+          const held: Admission = {
+            finish(charge) {
+              admission.finish(charge);
+              if (charge) tracker?.succeeded({ latencyMs: now() - startedAt, ...(walk.stream ? { timeToFirstTokenMs: answeredMs } : {}) });
+              else tracker?.abandoned();
+            },
+          };
+          return { value, deployment, admission: held };
         } catch (thrown) {
           admission.finish(undefined);
           const error = toGatewayError(thrown, walk.callerSignal, deployment.provider);
@@ -117,12 +135,29 @@ export function createAttemptWalker({
     }
     throw lastFailure ?? new Error("no deployment was tried");
   };
+
+  /** The group's deployments in strategy order: healthy and within their own limits first (routing-strategy.ts). */
+  function ordered(deployments: Deployment[], stream: boolean): Deployment[] {
+    if (deployments.length < 2) return deployments;
+    const stats = deployments.map((deployment): CandidateStats => {
+      const snapshot = health?.snapshot(deployment.id);
+      const usage = usageOf?.(deployment.id);
+      return {
+        inFlight: snapshot?.inFlight ?? 0,
+        latencyMs: snapshot?.latencyMs ?? null,
+        timeToFirstTokenMs: snapshot?.timeToFirstTokenMs ?? null,
+        healthy: !snapshot?.coolingDown,
+        requestsLastMinute: usage?.requestsLastMinute ?? 0,
+        tokensLastMinute: usage?.tokensLastMinute ?? 0,
+        rpm: deployment.entry.rpm,
+        tpm: deployment.entry.tpm,
+        inputNanoUsdPerMillion: deployment.price?.inputNanoUsdPerMillion,
+        outputNanoUsdPerMillion: deployment.price?.outputNanoUsdPerMillion,
+        weight: deployment.entry.weight,
+      };
+    });
+    return orderCandidates(strategy, stats, { random, stream }).map((index) => deployments[index]);
+  }
 }
 
 export type AttemptWalker = ReturnType<typeof createAttemptWalker>;
-
-/** The router's order, with deployments that are cooling down moved to the back (still tried when nothing else is left). */
-function healthyFirst(deployments: Deployment[], health: DeploymentHealth | undefined): Deployment[] {
-  if (!health) return deployments;
-  return [...deployments.filter((deployment) => health.isHealthy(deployment.id)), ...deployments.filter((deployment) => !health.isHealthy(deployment.id))];
-}

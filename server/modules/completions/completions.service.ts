@@ -146,7 +146,8 @@ export function createCompletionsService({
      * admitted by `admitFor`; the winning attempt's admission stays held until the request is recorded.
      */
     async function run<Value>(model: string, metadata: unknown, signal: AbortSignal, admitFor: (deployment: Deployment) => Admission, call: (deployment: Deployment) => Promise<Value>) {
-      const result = await walkAttempts({ model, metadata, signal, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
+      const stream = (body as { stream?: unknown } | null)?.stream === true;
+      const result = await walkAttempts({ model, metadata, stream, signal, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
       admission = result.admission;
       return { ...result, attempts: attempts.length };
     }
