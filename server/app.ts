@@ -56,6 +56,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   });
   const events = createGatewayEvents();
   const metrics = createMetrics();
+  const health = createDeploymentHealth({ failuresToCooldown: config.router.cooldown.failures, cooldownMs: config.router.cooldown.seconds * 1000, now });
   const governance = await createGovernance({ masterKey: config.auth.masterKey, prisma: database.prisma, requestLogs, events, now, onProblem });
   const { authenticate } = governance;
   const completions = createCompletionsService({
@@ -67,7 +68,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       retries: config.router.retries,
       fallbacks: config.router.fallbacks,
       contextWindowFallbacks: config.router.contextWindowFallbacks,
-      health: createDeploymentHealth({ failuresToCooldown: config.router.cooldown.failures, cooldownMs: config.router.cooldown.seconds * 1000, now }),
+      health,
       strategy: config.router.strategy,
       usageOf: (deploymentId) => governance.limiter.usage(`deployment:${deploymentId}`),
       random,
@@ -80,7 +81,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       events.publish("requestLogged", entry);
     },
   });
-  const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, governance });
+  const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, governance, health });
   const yoga = createGraphQLServer({ schema, services, authenticate });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });
 

@@ -1,4 +1,5 @@
 import { createPubSub } from "graphql-yoga";
+import type { DeploymentHealth } from "./gateway/deployment-health.ts";
 import type { Router } from "./gateway/router.ts";
 import type { CompletionsService } from "./modules/completions/completions.service.ts";
 import { createModelsService } from "./modules/models/models.service.ts";
@@ -38,14 +39,15 @@ export interface ServicesOptions {
   events: GatewayEvents;
   prisma: PrismaClient;
   governance: { directory: KeyDirectory; audit: AuditLogRepository; budgets: BudgetsService; clock: () => Date };
+  health?: DeploymentHealth;
 }
 
 /** Everything resolvers and REST handlers call; none of it imports GraphQL. */
-export function createServices({ router, completions, requestLogs, events, prisma, governance }: ServicesOptions) {
+export function createServices({ router, completions, requestLogs, events, prisma, governance, health }: ServicesOptions) {
   const { directory, audit, budgets, clock: now } = governance;
   return {
     completions,
-    models: createModelsService({ router }),
+    models: createModelsService({ router, health }),
     spend: createSpendService({ requestLogs }),
     teams: createTeamsService({ prisma, directory, audit, now }),
     keys: createKeysService({ prisma, directory, audit, now }),

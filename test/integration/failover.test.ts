@@ -67,6 +67,13 @@ describe("retries, failover, cooldowns and fallbacks", () => {
     const brokenCalls = broken.requests.length;
     for (let index = 0; index < 5; index += 1) expect(await chat("group")).toMatchObject({ status: 200, attempts: "1", deployment: "openai:group#1" });
     expect(broken.requests.length).toBe(brokenCalls);
+    const { data } = await gateway.graphql<any>(`{ models { name deployments { id healthy cooldownUntil inFlight latencyMs } } }`);
+    const group = data.models.find((model: { name: string }) => model.name === "group");
+    expect(group.deployments).toEqual([
+      { id: "openai:group#0", healthy: false, cooldownUntil: expect.any(String), inFlight: 0, latencyMs: null },
+      { id: "openai:group#1", healthy: true, cooldownUntil: null, inFlight: 0, latencyMs: expect.any(Number) },
+    ]);
+    expect(Date.parse(group.deployments[0].cooldownUntil) - Date.now()).toBeGreaterThan(25_000);
   });
 
   it("retries a 429 after its retry-after on the same deployment when it is the only one", async () => {

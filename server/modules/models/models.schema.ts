@@ -7,7 +7,11 @@ const ModelDeployment = builder.objectRef<ModelView["deployments"][number]>("Mod
     id: t.exposeString("id"),
     provider: t.exposeString("provider"),
     model: t.exposeString("model", { description: "The model id sent upstream." }),
-    healthy: t.exposeBoolean("healthy"),
+    healthy: t.exposeBoolean("healthy", { description: "False while cooling down after repeated failures (router.cooldown)." }),
+    cooldownUntil: t.expose("cooldownUntil", { type: "DateTime", nullable: true }),
+    inFlight: t.exposeInt("inFlight", { description: "Requests open against it now." }),
+    latencyMs: t.exposeInt("latencyMs", { nullable: true, description: "Recent latency (moving average); null until measured." }),
+    timeToFirstTokenMs: t.exposeInt("timeToFirstTokenMs", { nullable: true, description: "Recent time to first token of streams (moving average)." }),
   }),
 });
 

@@ -1,4 +1,5 @@
 import { createModelCatalog, type DescribeModel, type ModelCapabilities } from "../../gateway/model-catalog.ts";
+import type { DeploymentHealth } from "../../gateway/deployment-health.ts";
 import type { ModelPrice } from "../../gateway/pricing.ts";
 import type { Router } from "../../gateway/router.ts";
 
@@ -10,14 +11,14 @@ export interface ModelView {
   maxOutputTokens: number | null;
   capabilities: ModelCapabilities;
   price: ModelPrice | undefined;
-  deployments: Array<{ id: string; provider: string; model: string; healthy: boolean }>;
+  deployments: Array<{ id: string; provider: string; model: string; healthy: boolean; cooldownUntil: Date | null; inFlight: number; latencyMs: number | null; timeToFirstTokenMs: number | null }>;
 }
 
 /**
  * What the caller may use: every configured model name with its deployments, prices, limits
  * and capabilities (the group's first deployment speaks for the group).
  */
-export function createModelsService({ router, describeModel = createModelCatalog() }: { router: Router; describeModel?: DescribeModel }) {
+export function createModelsService({ router, health, describeModel = createModelCatalog() }: { router: Router; health?: DeploymentHealth; describeModel?: DescribeModel }) {
   function list(): ModelView[] {
     return router.listGroups().map((group) => {
       const [first] = group.deployments;
@@ -35,8 +36,19 @@ export function createModelsService({ router, describeModel = createModelCatalog
         maxOutputTokens: facts.maxOutputTokens,
         capabilities: facts.capabilities,
         price: group.isWildcard ? undefined : first.price,
-        // Health (cooldowns) arrives with the routing work; until then every deployment is in service.
-        deployments: group.deployments.map((deployment) => ({ id: deployment.id, provider: deployment.provider, model: deployment.model, healthy: true })),
+        deployments: group.deployments.map((deployment) => {
+          const snapshot = health?.snapshot(deployment.id);
+          return {
+            id: deployment.id,
+            provider: deployment.provider,
+            model: deployment.model,
+            healthy: !snapshot?.coolingDown,
+            cooldownUntil: snapshot?.cooldownUntil ?? null,
+            inFlight: snapshot?.inFlight ?? 0,
+            latencyMs: snapshot?.latencyMs == null ? null : Math.round(snapshot.latencyMs),
+            timeToFirstTokenMs: snapshot?.timeToFirstTokenMs == null ? null : Math.round(snapshot.timeToFirstTokenMs),
+          };
+        }),
       };
     });
   }
