@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { ChatRequest, ChatResponse, ToolCall, Usage } from "../../spec.ts";
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage } from "./anthropic-api.ts";
 import { mapAnthropicFinishReason } from "./map-anthropic-finish-reason.ts";
+import { newToolCallId } from "../../identifiers.ts";
 
 /*
  * A Messages API answer in OpenAI's shape. Reference: https://docs.anthropic.com/en/api/messages
@@ -27,10 +27,6 @@ export function toOpenAIUsage(usage: AnthropicUsage): Usage {
   };
 }
 
-/** Anthropic always sends `toolu_…` ids; this is for a proxy that leaves them out. */
-export function newToolCallId(): string {
-  return `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
-}
 
 /** A tool_use input (an object) as OpenAI's `arguments` string. */
 export function argumentsOf(input: unknown): string {

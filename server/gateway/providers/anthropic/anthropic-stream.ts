@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { ChatChunk, ChatRequest, ToolCallDelta } from "../../spec.ts";
 import type { AnthropicStreamEvent, AnthropicUsage } from "./anthropic-api.ts";
-import { argumentsOf, newToolCallId, toOpenAIUsage } from "./anthropic-response.ts";
+import { argumentsOf, toOpenAIUsage } from "./anthropic-response.ts";
 import { mapAnthropicFinishReason } from "./map-anthropic-finish-reason.ts";
+import { newCompletionId, newToolCallId } from "../../identifiers.ts";
 
 /** What a content block of the stream turns into. */
 type BlockKind = { kind: "text" } | { kind: "thinking" } | { kind: "json" } | { kind: "tool"; toolIndex: number } | { kind: "ignored" };
@@ -26,7 +26,7 @@ export class AnthropicStreamTranslator {
   /** message_stop arrived: the answer is complete. */
   finished = false;
   private readonly created = Math.floor(Date.now() / 1000);
-  private id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
+  private id = newCompletionId();
   private model: string;
   private started = false;
   private readonly blocks = new Map<number, BlockKind>();

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { readAwsEventStream } from "../../aws-event-stream.ts";
 import { type AwsProviderSettings, createAwsProviderSigner } from "../../aws-sigv4.ts";
@@ -24,6 +23,7 @@ import { bedrockHttpError } from "./bedrock-error.ts";
 import { translateBedrockStream, type BedrockStreamProgress } from "./bedrock-stream.ts";
 import { convertToBedrockRequest } from "./convert-to-bedrock-request.ts";
 import { mapBedrockFinishReason } from "./map-bedrock-finish-reason.ts";
+import { newCompletionId, newToolCallId } from "../../identifiers.ts";
 
 export interface BedrockAdapterOptions extends AwsProviderSettings {
   /** Default `https://bedrock-runtime.{region}.amazonaws.com`; a VPC endpoint, a proxy or a test upstream otherwise. */
@@ -140,7 +140,7 @@ function toChatResponse(answer: BedrockConverseResponse, request: ChatRequest, u
     if (!block.toolUse) continue;
     const argumentsText = JSON.stringify(block.toolUse.input ?? {});
     if (usesJsonResponseTool && block.toolUse.name === jsonResponseToolName) jsonAnswer = argumentsText;
-    else toolCalls.push({ id: block.toolUse.toolUseId || `call_${randomBytes(12).toString("hex")}`, type: "function", function: { name: block.toolUse.name, arguments: argumentsText } });
+    else toolCalls.push({ id: block.toolUse.toolUseId || newToolCallId(), type: "function", function: { name: block.toolUse.name, arguments: argumentsText } });
   }
   // Text before the JSON tool's call (a forced tool leaves none) stays in front of it, as in a stream.
   const content = jsonAnswer !== undefined ? texts.join("") + jsonAnswer : texts.length > 0 ? texts.join("") : null;
@@ -168,7 +168,4 @@ function estimatedUsage(request: ChatRequest, generatedText: string): Usage {
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }
 
-function newCompletionId(): string {
-  return `chatcmpl-${randomBytes(16).toString("hex")}`;
-}
 

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { ChatRequest, ChatResponse, FinishReason, ToolCall, Usage } from "../../spec.ts";
 import type { GeminiPart, GeminiResponse, GeminiUsage } from "./gemini-api.ts";
 import { mapGeminiFinishReason } from "./map-gemini-finish-reason.ts";
+import { newCompletionId, newToolCallId } from "../../identifiers.ts";
 
 /**
  * Gemini's usageMetadata in OpenAI's terms:
@@ -89,10 +89,4 @@ export function convertGeminiResponse(response: GeminiResponse, request: ChatReq
   };
 }
 
-export function newCompletionId(): string {
-  return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
-}
 
-export function newToolCallId(): string {
-  return `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
-}

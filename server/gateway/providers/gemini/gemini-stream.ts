@@ -1,7 +1,8 @@
 import type { ChatChunk, ChatRequest, Usage } from "../../spec.ts";
 import type { GeminiResponse } from "./gemini-api.ts";
 import { geminiInvalidResponseError } from "./gemini-error.ts";
-import { convertGeminiUsage, finishReasonOf, newCompletionId, sortParts } from "./gemini-response.ts";
+import { convertGeminiUsage, finishReasonOf, sortParts } from "./gemini-response.ts";
+import { newCompletionId } from "../../identifiers.ts";
 
 /**
  * Gemini's stream (each `data:` event a whole GenerateContentResponse carrying the next piece of

@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { ChatChunk, ChatResponse, FinishReason, ToolCall, Usage } from "../../spec.ts";
 import type { OllamaChatResponse, OllamaToolCall } from "./ollama-api.ts";
 import { ollamaInvalidResponseError } from "./ollama-error.ts";
 import { mapOllamaFinishReason } from "./map-ollama-finish-reason.ts";
+import { newCompletionId, newToolCallId } from "../../identifiers.ts";
 
 /*
  * Ollama's answers in OpenAI's shapes: the NDJSON stream read line by line, each line turned
@@ -124,9 +124,6 @@ function usageOf(answer: OllamaChatResponse): Usage {
 
 /** Newer Ollama servers send an id with each tool call; older ones none, so one is made up. */
 function toolCallIdOf(call: OllamaToolCall): string {
-  return call.id || `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+  return call.id || newToolCallId();
 }
 
-function newCompletionId(): string {
-  return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
-}

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { readServerSentEvents } from "../../sse.ts";
 import {
@@ -19,6 +18,7 @@ import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
 import { openAIChatChunkSchema, openAIChatResponseSchema, openAIEmbeddingResponseSchema, openAIErrorBodySchema } from "./openai-api.ts";
 import { openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
+import { newCompletionId } from "../../identifiers.ts";
 
 export interface OpenAIAdapterOptions {
   /** Sent as `Authorization: Bearer <apiKey>`; no Authorization header when unset. */
@@ -186,7 +186,4 @@ function completeIdentity(answer: ChatResponse | ChatChunk, request: ChatRequest
   answer.created ??= Math.floor(Date.now() / 1000);
 }
 
-function newCompletionId(): string {
-  return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
-}
 

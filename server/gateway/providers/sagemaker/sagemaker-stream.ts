@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import type { ChatChunk, ChatRequest, ChatResponse, ToolCall, ToolCallDelta, Usage } from "../../spec.ts";
 import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
 import { mapSageMakerFinishReason } from "./map-sagemaker-finish-reason.ts";
 import type { SageMakerChatChunk, SageMakerChatResponse, SageMakerToolCallDelta } from "./sagemaker-api.ts";
+import { newCompletionId, newToolCallId } from "../../identifiers.ts";
 
 /*
  * The containers behind SageMaker speak OpenAI's format with variations (TGI: an empty `id`,
@@ -134,13 +134,7 @@ function argumentsText(value: string | Record<string, unknown> | null | undefine
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function newCompletionId(): string {
-  return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
-}
 
-function newToolCallId(): string {
-  return `call_${randomBytes(12).toString("hex")}`;
-}
 
 function nowInSeconds(): number {
   return Math.floor(Date.now() / 1000);
