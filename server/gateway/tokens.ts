@@ -55,3 +55,8 @@ function partTokens(part: ContentPart): number {
   if (part.type === "text" && typeof part.text === "string") return estimateTokens(part.text);
   return tokensPerMediaPart;
 }
+
+/** Estimated tokens of an embeddings input: its texts' (token-array inputs are counted by the provider). */
+export function estimateInputTokens(input: string | unknown[]): number {
+  return (Array.isArray(input) ? input : [input]).reduce<number>((sum, item) => sum + (typeof item === "string" ? estimateTokens(item) : 0), 0);
+}

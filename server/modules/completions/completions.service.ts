@@ -7,7 +7,7 @@ import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, FinishRea
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
 import { validateEmbeddingRequest } from "../../gateway/validate-embedding-request.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
-import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
+import { estimateInputTokens, estimatePromptTokens } from "../../gateway/tokens.ts";
 import { type Admission, type Admit, admitEverything } from "./admission.ts";
 import { type AttemptRecord, type AttemptWalker, createAttemptWalker, WalkFailure } from "./attempt-walk.ts";
 import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
@@ -304,8 +304,7 @@ export function createCompletionsService({
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       const signal = deadline.signal;
       const { encoding_format: encoding, ...upstreamRequest } = request;
-      const texts = (Array.isArray(request.input) ? request.input : [request.input]).filter((item): item is string => typeof item === "string");
-      const promptTokens = texts.reduce((sum, text) => sum + estimateTokens(text), 0);
+      const promptTokens = estimateInputTokens(request.input);
       const result = await run(
         request.model,
         request.metadata,
@@ -319,7 +318,7 @@ export function createCompletionsService({
       deployment = result.deployment;
       const vectors = result.value;
       const encoded = encoding === "base64" ? encodeEmbeddingsAsBase64(vectors) : vectors;
-      const charge = chargeForEmbedding(deployment, encoded, request.input);
+      const charge = chargeForEmbedding(deployment, encoded, promptTokens);
       // OpenAI's shape always has usage: a provider that reports none gets the gateway's estimate.
       const response = encoded.usage ? encoded : { ...encoded, usage: { prompt_tokens: charge.promptTokens, total_tokens: charge.promptTokens } };
       const latencyMs = record({ status: "success", deployment, charge, stream: false });

@@ -1,7 +1,7 @@
 import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
 import { costNanoUsd } from "../../gateway/pricing.ts";
 import type { Deployment } from "../../gateway/router.ts";
-import type { ChatMessage, EmbeddingRequest, EmbeddingResponse, Usage } from "../../gateway/spec.ts";
+import type { ChatMessage, EmbeddingResponse, Usage } from "../../gateway/spec.ts";
 import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 
@@ -33,10 +33,9 @@ export function chargeFor(deployment: Deployment, usage: Usage | null | undefine
  * Prices an embeddings call: its prompt tokens at the input price. Providers that report no
  * token count get an estimate of the input text, flagged as estimated.
  */
-export function chargeForEmbedding(deployment: Deployment, response: EmbeddingResponse, input: EmbeddingRequest["input"]): RequestCharge {
+export function chargeForEmbedding(deployment: Deployment, response: EmbeddingResponse, estimatedPromptTokens: number): RequestCharge {
   const reported = response.usage?.prompt_tokens;
-  const texts = (Array.isArray(input) ? input : [input]).filter((item): item is string => typeof item === "string");
-  const promptTokens = typeof reported === "number" ? reported : texts.reduce((sum, text) => sum + estimateTokens(text), 0);
+  const promptTokens = typeof reported === "number" ? reported : estimatedPromptTokens;
   const tokens = { promptTokens, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
   const cost = deployment.price ? costNanoUsd(deployment.price, tokens) : 0n;
   return { ...tokens, costNanoUsd: cost, usageEstimated: typeof reported !== "number" };
