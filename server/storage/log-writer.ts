@@ -29,7 +29,7 @@ export interface RequestLogEntry {
   latencyMs: number;
   timeToFirstTokenMs?: number;
   stream: boolean;
-  attempts: Array<{ deployment: string; provider: string; status: "success" | "error" | "cancelled"; errorCode?: string; httpStatus?: number; latencyMs: number }>;
+  attempts: Array<{ deployment: string; provider: string; status: "success" | "error" | "cancelled"; errorCode?: string; httpStatus?: number; upstreamStatus?: number; latencyMs: number }>;
   /** The caller's tags from the request's `metadata`. */
   metadata?: Record<string, unknown>;
 }
