@@ -17,6 +17,8 @@ export interface DeploymentHealthOptions {
   now?: () => number;
   /** Weight of the newest sample in the moving averages (EWMA alpha), in (0, 1]. */
   latencySmoothing?: number;
+  /** The longest a retry-after takes a deployment out; a longer one is cut to this. */
+  maxRetryAfterCooldownMs?: number;
 }
 
 /** What is known about one deployment right now. */
@@ -37,8 +39,12 @@ export interface DeploymentSnapshot {
 export interface AttemptTracker {
   /** The attempt succeeded: latency (and time to first token for streams). */
   succeeded(result: { latencyMs: number; timeToFirstTokenMs?: number }): void;
-  /** A failure that counts towards cooldown (retryable upstream failures: 429, 5xx, timeouts, connection). */
-  failed(): void;
+  /**
+   * A failure that counts towards cooldown (retryable upstream failures: 429, 5xx, timeouts,
+   * connection). A provider's retry-after takes the deployment out at once until it has passed
+   * (at most `maxRetryAfterCooldownMs`): the provider said not to call before then.
+   */
+  failed(details?: { retryAfterMs?: number }): void;
   /** Ended without saying anything about the deployment (caller cancelled, bad request): only frees the in-flight slot. */
   abandoned(): void;
 }
@@ -77,6 +83,7 @@ export function createDeploymentHealth({
   cooldownMs = 30_000,
   now = Date.now,
   latencySmoothing = 0.3,
+  maxRetryAfterCooldownMs = 300_000,
 }: DeploymentHealthOptions = {}): DeploymentHealth {
   if (!Number.isInteger(failuresToCooldown) || failuresToCooldown < 1) throw new RangeError(`failuresToCooldown must be a positive integer, got ${failuresToCooldown}`);
   if (!(failureWindowMs >= 0)) throw new RangeError(`failureWindowMs must be zero or more, got ${failureWindowMs}`);
@@ -117,8 +124,11 @@ export function createDeploymentHealth({
     if (timeToFirstTokenMs !== undefined && isMeasurement(timeToFirstTokenMs)) state.timeToFirstTokenMs = smooth(state.timeToFirstTokenMs, timeToFirstTokenMs);
   }
 
-  function recordFailure(state: DeploymentState): void {
+  function recordFailure(state: DeploymentState, retryAfterMs: number | undefined): void {
     const currentMs = clock();
+    if (retryAfterMs !== undefined && isMeasurement(retryAfterMs)) {
+      state.cooldownUntilMs = Math.max(state.cooldownUntilMs, currentMs + Math.min(retryAfterMs, maxRetryAfterCooldownMs));
+    }
     if (state.cooldownUntilMs > currentMs) return;
     forgetOldFailures(state, currentMs);
     state.failureTimes.push(currentMs);
@@ -143,8 +153,8 @@ export function createDeploymentHealth({
       succeeded(result) {
         if (end()) recordSuccess(state, result);
       },
-      failed() {
-        if (end()) recordFailure(state);
+      failed(details) {
+        if (end()) recordFailure(state, details?.retryAfterMs);
       },
       abandoned() {
         end();

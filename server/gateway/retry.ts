@@ -12,10 +12,7 @@ export interface RetryPolicyOptions {
   baseDelayMs?: number;
   /** The backoff ceiling never grows past this. Default 8 000. */
   maxDelayMs?: number;
-  /**
-   * A provider's retry-after longer than this is not waited for: the attempt moves on to another
-   * deployment at once, or fails when there is none. Default 30 000.
-   */
+  /** A provider's retry-after longer than this is not waited for: with no other deployment to try, the request fails. Default 30 000. */
   retryAfterCapMs?: number;
   /** Uniform in [0, 1); injected for deterministic tests. Default Math.random. */
   random?: () => number;
@@ -31,9 +28,10 @@ const maximumRetriesOverride = 10;
  * another, and after how long. Only GatewayErrors that are UpstreamError with `isRetryable`
  * retry; a context-length error never does (the router falls back instead); CANCELLED never does.
  * Backoff is exponential (base × 2^(attempt-1)) with full jitter (random × that), capped at
- * `maxDelayMs`. An error's `retryAfterMs` wins when present (not jittered) unless it exceeds
- * `retryAfterCapMs`; then the retry goes ahead with delay 0 only if `hasOtherDeployment`
- * (switching deployments does not need to wait), else there is no retry.
+ * `maxDelayMs`. An error's `retryAfterMs` is about the deployment that sent it: when
+ * `hasOtherDeployment` (the next attempt goes elsewhere) the retry goes ahead at once; on the
+ * same deployment it is waited exactly (not jittered) unless it exceeds `retryAfterCapMs`, and
+ * then there is no retry.
  */
 export function decideRetry(error: unknown, attempt: number, options: { hasOtherDeployment: boolean } & RetryPolicyOptions): RetryDecision {
   const { hasOtherDeployment, retries = 2, baseDelayMs = 250, maxDelayMs = 8_000, retryAfterCapMs = 30_000, random = Math.random } = options;
@@ -47,8 +45,8 @@ export function decideRetry(error: unknown, attempt: number, options: { hasOther
 
   if (error.retryAfterMs !== undefined) {
     const retryAfterMs = Math.max(0, error.retryAfterMs);
-    if (retryAfterMs <= retryAfterCapMs) return { retry: true, delayMs: retryAfterMs };
     if (hasOtherDeployment) return { retry: true, delayMs: 0 };
+    if (retryAfterMs <= retryAfterCapMs) return { retry: true, delayMs: retryAfterMs };
     return { retry: false, reason: `retry-after ${retryAfterMs} ms exceeds the ${retryAfterCapMs} ms cap and no other deployment is left` };
   }
 

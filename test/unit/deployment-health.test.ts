@@ -35,6 +35,19 @@ describe("cooldown", () => {
     expect(health.isHealthy("d2")).toBe(true);
   });
 
+  it("takes a deployment out at once for a provider's retry-after, capped, without counting it as a failure", () => {
+    const { health, at } = setUp({ maxRetryAfterCooldownMs: 60_000 });
+    health.start("d1").failed({ retryAfterMs: 2_000 });
+    expect(health.snapshot("d1")).toMatchObject({ coolingDown: true, cooldownUntil: new Date(start + 2_000), recentFailures: 0 });
+    at(2_000);
+    expect(health.isHealthy("d1")).toBe(true);
+    health.start("d1").failed({ retryAfterMs: 3_600_000 });
+    expect(health.snapshot("d1").cooldownUntil).toEqual(new Date(start + 2_000 + 60_000));
+    // A shorter retry-after never shortens a cooldown already running.
+    health.start("d1").failed({ retryAfterMs: 1_000 });
+    expect(health.snapshot("d1").cooldownUntil).toEqual(new Date(start + 2_000 + 60_000));
+  });
+
   it("does not take a deployment out when the N failures are spread beyond the window", () => {
     const { health, at, fail } = setUp();
     fail();

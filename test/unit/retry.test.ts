@@ -57,9 +57,10 @@ describe("decideRetry", () => {
     expect(decideRetry(serverError({ upstreamStatus: 429, retryAfterMs: 30_000 }), 1, alone)).toEqual({ retry: true, delayMs: 30_000 });
   });
 
-  it("switches deployments at once when retry-after exceeds the cap, and gives up when there is none", () => {
+  it("switches deployments at once whatever the retry-after; alone, gives up when it exceeds the cap", () => {
     const error = serverError({ upstreamStatus: 429, retryAfterMs: 60_000 });
     expect(decideRetry(error, 1, { hasOtherDeployment: true })).toEqual({ retry: true, delayMs: 0 });
+    expect(decideRetry(serverError({ upstreamStatus: 429, retryAfterMs: 1_000 }), 1, { hasOtherDeployment: true })).toEqual({ retry: true, delayMs: 0 });
     const decision = decideRetry(error, 1, { hasOtherDeployment: false });
     expect(decision.retry).toBe(false);
     expect(decideRetry(error, 1, { hasOtherDeployment: false, retryAfterCapMs: 120_000 })).toEqual({ retry: true, delayMs: 60_000 });
