@@ -7,7 +7,9 @@ import { createPricing } from "./gateway/pricing.ts";
 import { createProviderAdapter } from "./gateway/providers/registry.ts";
 import { createGovernance } from "./governance.ts";
 import { createDeploymentHealth } from "./gateway/deployment-health.ts";
+import { createModelCatalog } from "./gateway/model-catalog.ts";
 import { createAttemptWalker } from "./modules/completions/attempt-walk.ts";
+import { deploymentScopeKey } from "./modules/completions/admission.ts";
 import { createRouter } from "./gateway/router.ts";
 import { schema } from "./graphql/schema.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -55,10 +57,11 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     onWriteError: (error, pendingCount) => onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
   const events = createGatewayEvents();
-  const metrics = createMetrics();
   const health = createDeploymentHealth({ failuresToCooldown: config.router.cooldown.failures, cooldownMs: config.router.cooldown.seconds * 1000, now });
+  const metrics = createMetrics({ health, deployments: () => router.listGroups().flatMap((group) => group.deployments) });
   const governance = await createGovernance({ masterKey: config.auth.masterKey, prisma: database.prisma, requestLogs, events, now, onProblem });
   const { authenticate } = governance;
+  const describeModel = createModelCatalog();
   const completions = createCompletionsService({
     router,
     now,
@@ -68,13 +71,17 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       retries: config.router.retries,
       fallbacks: config.router.fallbacks,
       contextWindowFallbacks: config.router.contextWindowFallbacks,
+      contentPolicyFallbacks: config.router.contentPolicyFallbacks,
+      contextWindowOf: (deployment) => deployment.entry.contextWindow ?? deployment.price?.contextWindow ?? describeModel({ provider: deployment.provider, model: deployment.model, servesEmbeddings: false }).contextWindow,
       health,
       strategy: config.router.strategy,
-      usageOf: (deploymentId) => governance.limiter.usage(`deployment:${deploymentId}`),
+      usageOf: (deploymentId) => governance.limiter.usage(deploymentScopeKey({ id: deploymentId })),
       random,
       now,
     }),
     timeoutMs: config.router.timeoutMs,
+    firstTokenTimeoutMs: config.router.firstTokenTimeoutMs,
+    streamIdleTimeoutMs: config.router.streamIdleTimeoutMs,
     recordRequest: (entry) => {
       logWriter.enqueue(entry);
       metrics.observe(entry);

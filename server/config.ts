@@ -119,13 +119,18 @@ export const configSchema = z.strictObject({
       strategy: z.enum(["simple-shuffle", "least-busy", "latency", "usage", "cost"]).default("simple-shuffle"),
       retries: z.int().min(0).max(10).default(2),
       timeoutMs: positiveInteger.default(600_000),
+      // A stream attempt with no first chunk within this fails over; after it, a gap this long ends the stream with an error.
+      firstTokenTimeoutMs: positiveInteger.default(120_000),
+      streamIdleTimeoutMs: positiveInteger.default(60_000),
       fallbacks: modelListSchema.default({}),
       contextWindowFallbacks: modelListSchema.default({}),
+      contentPolicyFallbacks: modelListSchema.default({}),
       cooldown: z.strictObject({ failures: positiveInteger.default(3), seconds: z.number().nonnegative().default(30) }).prefault({}),
     })
     .prefault({}),
 }).superRefine((config, context) => {
-  for (const [field, chains] of [["fallbacks", config.router.fallbacks], ["contextWindowFallbacks", config.router.contextWindowFallbacks]] as const) {
+  const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = config.router;
+  for (const [field, chains] of [["fallbacks", fallbacks], ["contextWindowFallbacks", contextWindowFallbacks], ["contentPolicyFallbacks", contentPolicyFallbacks]] as const) {
     for (const [path, problem] of fallbackProblems(chains, new Set(config.models.map((model) => model.name)))) {
       context.addIssue({ code: "custom", path: ["router", field, ...path], message: problem });
     }

@@ -67,6 +67,8 @@ export class UpstreamError extends GatewayError {
   readonly upstreamCode?: string;
   /** The prompt does not fit the model's context window (the router falls back on this). */
   readonly isContextLengthExceeded: boolean;
+  /** The provider refused the request on content (Azure's content filter, OpenAI's usage policy): content-policy fallbacks act on this. */
+  readonly isContentPolicyViolation: boolean;
 
   constructor(options: {
     provider: string;
@@ -76,6 +78,7 @@ export class UpstreamError extends GatewayError {
     retryAfterMs?: number;
     upstreamCode?: string;
     isContextLengthExceeded?: boolean;
+    isContentPolicyViolation?: boolean;
     cause?: unknown;
   }) {
     super("PROVIDER_ERROR", options.message, {
@@ -89,9 +92,19 @@ export class UpstreamError extends GatewayError {
     this.upstreamStatus = options.upstreamStatus;
     this.upstreamCode = options.upstreamCode;
     this.isContextLengthExceeded = options.isContextLengthExceeded ?? false;
+    this.isContentPolicyViolation = options.isContentPolicyViolation ?? (options.upstreamCode !== undefined && contentPolicyCodes.has(options.upstreamCode));
     this.isRetryable = options.kind !== "invalid-response" && (options.kind !== "http" || isRetryableStatus(options.upstreamStatus));
   }
 }
+
+/**
+ * Provider error codes that mean "refused on content": Azure OpenAI's content filter
+ * (`content_filter`, innererror `ResponsibleAIPolicyViolation`) and OpenAI's usage-policy
+ * refusals (`content_policy_violation`, `invalid_prompt` "flagged as potentially violating our
+ * usage policy"). Other providers refuse with a normal answer (finish reason content_filter),
+ * which is returned as it is.
+ */
+const contentPolicyCodes = new Set(["content_filter", "ResponsibleAIPolicyViolation", "content_policy_violation", "invalid_prompt"]);
 
 /** 408, 409, 429 and every 5xx are worth another try (DESIGN §10.2). */
 export function isRetryableStatus(status: number | undefined): boolean {

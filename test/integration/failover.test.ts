@@ -9,6 +9,7 @@ import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 describe("retries, failover, cooldowns and fallbacks", () => {
   let broken: MockUpstream;
   let healthy: MockUpstream;
+  let stuck: MockUpstream;
   let gateway: TestApp;
 
   async function chat(model: string, extra: Record<string, unknown> = {}) {
@@ -29,7 +30,9 @@ describe("retries, failover, cooldowns and fallbacks", () => {
   beforeAll(async () => {
     broken = await startMockOpenAIUpstream();
     healthy = await startMockOpenAIUpstream();
+    stuck = await startMockOpenAIUpstream();
     broken.setDefault({ type: "error", status: 500, body: readOpenAIFixture("error-500.json") });
+    stuck.setDefault({ type: "hang" });
     gateway = await startTestApp(
       {
         models: [
@@ -40,8 +43,22 @@ describe("retries, failover, cooldowns and fallbacks", () => {
           mockModel(healthy.baseUrl, "small"),
           mockModel(healthy.baseUrl, "large"),
           mockModel(healthy.baseUrl, "single"),
+          mockModel(stuck.baseUrl, "hangs"),
+          mockModel(healthy.baseUrl, "hangs"),
+          mockModel(healthy.baseUrl, "filtered"),
+          mockModel(healthy.baseUrl, "tiny", { contextWindow: 50 }),
+          mockModel(healthy.baseUrl, "limited", { tpm: 100 }),
+          mockModel(healthy.baseUrl, "limited"),
         ],
-        router: { retries: 2, fallbacks: { primary: ["backup"] }, contextWindowFallbacks: { small: ["large"] }, cooldown: { failures: 2, seconds: 30 } },
+        router: {
+          retries: 2,
+          fallbacks: { primary: ["backup"] },
+          contextWindowFallbacks: { small: ["large"], tiny: ["large"] },
+          contentPolicyFallbacks: { filtered: ["backup"] },
+          cooldown: { failures: 2, seconds: 30 },
+          firstTokenTimeoutMs: 300,
+          streamIdleTimeoutMs: 300,
+        },
       },
       // The group's order is its config order (random 0 picks the first), so the broken deployment is tried first.
       { random: () => 0 },
@@ -51,6 +68,7 @@ describe("retries, failover, cooldowns and fallbacks", () => {
     await gateway?.stop();
     await broken?.stop();
     await healthy?.stop();
+    await stuck?.stop();
   });
 
   it("fails over within the group on a 500, and logs both attempts", async () => {
@@ -114,5 +132,60 @@ describe("retries, failover, cooldowns and fallbacks", () => {
     expect(broke.text).not.toContain("[DONE]");
     expect(broke.text).toContain('"error"');
     expect(healthy.requests.length).toBe(calls + 1);
+  });
+
+  it("a hanging upstream hits the first-token timeout and the stream fails over, the hung socket closed", async () => {
+    const closedBefore = stuck.closedRequests;
+    const startedAt = Date.now();
+    const answer = await chat("hangs", { stream: true });
+    expect(answer).toMatchObject({ status: 200, attempts: "2", deployment: "openai:hangs#8" });
+    expect(answer.text).toContain("[DONE]");
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+    await stuck.waitForClosedRequest();
+    expect(stuck.closedRequests).toBe(closedBefore + 1);
+    expect(await lastAttempts()).toEqual([
+      expect.objectContaining({ deployment: "openai:hangs#7", status: "error", errorCode: "PROVIDER_ERROR", httpStatus: 504 }),
+      expect.objectContaining({ deployment: "openai:hangs#8", status: "success" }),
+    ]);
+  });
+
+  it("a stream that goes silent after its first tokens ends with a timeout error once the idle timeout passes, and is not retried", async () => {
+    healthy.enqueue({ type: "stall-mid-stream", afterChunks: 2 });
+    const calls = healthy.requests.length;
+    const answer = await chat("single", { stream: true });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain("Hello");
+    expect(answer.text).toMatch(/"error":\{"message":"openai sent nothing for 300 ms in the middle of the stream/);
+    expect(answer.text).not.toContain("[DONE]");
+    expect(healthy.requests.length).toBe(calls + 1);
+    await gateway.app.logWriter.flush();
+    const { data } = await gateway.graphql<any>(`{ requestLogs(first: 1) { edges { node { status errorCode attempts } } } }`);
+    expect(data.requestLogs.edges[0].node).toMatchObject({ status: "ERROR", errorCode: "PROVIDER_ERROR", attempts: [expect.objectContaining({ status: "error", httpStatus: 504 })] });
+  });
+
+  it("a refusal on content (Azure's content_filter) goes to the content-policy fallback at once", async () => {
+    healthy.enqueue({
+      type: "error",
+      status: 400,
+      body: { error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: "prompt", code: "content_filter", status: 400, innererror: { code: "ResponsibleAIPolicyViolation" } } },
+    });
+    expect(await chat("filtered")).toMatchObject({ status: 200, attempts: "2", deployment: "openai:backup#3" });
+    expect(await lastAttempts()).toEqual([expect.objectContaining({ deployment: "openai:filtered#9", status: "error", httpStatus: 400, upstreamStatus: 400 }), expect.objectContaining({ deployment: "openai:backup#3", status: "success" })]);
+  });
+
+  it("a prompt larger than the model's context window goes to the context-window fallback without calling it (the pre-check)", async () => {
+    const calls = healthy.requests.length;
+    const answer = await chat("tiny", { messages: [{ role: "user", content: "x".repeat(400) }] });
+    expect(answer).toMatchObject({ status: 200, attempts: "1", deployment: "openai:large#5" });
+    expect(healthy.requests.length).toBe(calls + 1);
+    // A prompt that fits stays on the model.
+    expect(await chat("tiny")).toMatchObject({ status: 200, deployment: "openai:tiny#10" });
+  });
+
+  it("a deployment that a request would take past its own tpm is skipped for another of the group, without counting an attempt", async () => {
+    expect(await chat("limited")).toMatchObject({ status: 200, attempts: "1", deployment: "openai:limited#11" });
+    // 200 output tokens do not fit the first deployment's 100 tpm: the second serves it.
+    expect(await chat("limited", { max_tokens: 200 })).toMatchObject({ status: 200, attempts: "1", deployment: "openai:limited#12" });
+    expect(await lastAttempts()).toEqual([expect.objectContaining({ deployment: "openai:limited#12", status: "success" })]);
   });
 });

@@ -26,9 +26,10 @@ describe("rate limits", () => {
     return createApiKey.secret;
   }
 
-  function chat(secret: string, extra: Record<string, unknown> = {}, model = "gpt-4o-mini") {
+  function chat(secret: string, extra: Record<string, unknown> = {}, model = "gpt-4o-mini", signal?: AbortSignal) {
     return fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
+      signal,
       headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
       body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...extra }),
     });
@@ -99,5 +100,35 @@ describe("rate limits", () => {
     const refused = await admin();
     expect(refused.status).toBe(429);
     expect((await refused.json()).error.message).toContain("deployment openai:gpt-4o-mini#1");
+  });
+
+  it("a caller that disconnects mid-stream frees its parallel slot, its budget reservation and the deployment's in-flight count at once", async () => {
+    const { createTeam } = await admin(`mutation { createTeam(input: { name: "disconnect-team", budget: { limitUsd: "10", period: DAILY } }) { id } }`);
+    const { createApiKey } = await admin(`mutation($teamId: ID!) { createApiKey(input: { teamId: $teamId, name: "one at a time", limits: { maxParallel: 1 } }) { secret } }`, { teamId: createTeam.id });
+    const secret: string = createApiKey.secret;
+    const state = async () => {
+      const data = await admin(`query($id: ID!) { team(id: $id) { budget { reservedUsd spentUsd } } models { name deployments { id inFlight } } }`, { id: createTeam.id });
+      const deployment = data.models.find((model: { name: string }) => model.name === "gpt-4o-mini").deployments[0];
+      return { ...data.team.budget, inFlight: deployment.inFlight };
+    };
+
+    upstream.enqueue({ type: "slow-stream", chunkDelayMs: 50, chunks: 400 });
+    const caller = new AbortController();
+    const response = await chat(secret, { stream: true }, undefined, caller.signal);
+    const reader = response.body!.getReader();
+    await reader.read();
+    const holding = await state();
+    expect(Number(holding.reservedUsd)).toBeGreaterThan(0);
+    expect(holding.inFlight).toBe(1);
+    expect((await chat(secret)).status).toBe(429);
+
+    const closedBefore = upstream.closedRequests;
+    caller.abort();
+    await upstream.waitForClosedRequest();
+    expect(upstream.closedRequests).toBe(closedBefore + 1);
+    // The stream would have run for another 20 s: everything it held is back well before that.
+    await expect.poll(state, { timeout: 2000 }).toMatchObject({ reservedUsd: "0", inFlight: 0 });
+    expect(Number((await state()).spentUsd)).toBeGreaterThan(0);
+    expect((await chat(secret)).status).toBe(200);
   });
 });

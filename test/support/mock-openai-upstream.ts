@@ -29,6 +29,8 @@ export type MockBehaviour =
   | { type: "drop-mid-stream"; afterChunks: number }
   /** One content chunk every chunkDelayMs, `chunks` of them, stopping as soon as the client goes away. */
   | { type: "slow-stream"; chunkDelayMs: number; chunks: number }
+  /** Streams `afterChunks` chunks, then sends nothing more and keeps the connection open. */
+  | { type: "stall-mid-stream"; afterChunks: number }
   /** Never answers. */
   | { type: "hang" };
 
@@ -177,6 +179,10 @@ function answer(behaviour: MockBehaviour, exchange: Exchange): void {
     }
     case "slow-stream":
       return slowStream(behaviour, exchange);
+    case "stall-mid-stream":
+      startEventStream(response);
+      response.write(streamPayloads(id, model, {}, includeUsage).slice(0, behaviour.afterChunks).map(sseFrame).join(""));
+      return;
     case "hang":
       return;
   }

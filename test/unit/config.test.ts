@@ -168,10 +168,15 @@ models:
 router:
   fallbacks: { a: [b], b: [c], c: [a] }
   contextWindowFallbacks: { a: [missing] }
+  contentPolicyFallbacks: { b: [b] }
 `);
     const problems = problemsOf(() => loadConfig({ configPath: file }, {}, directory));
     expect(problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/router\.fallbacks\.a: fallbacks loop: a → b → c → a/), expect.stringMatching(/router\.contextWindowFallbacks\.a\.0: 'missing' is not a model name/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/router\.fallbacks\.a: fallbacks loop: a → b → c → a/),
+        expect.stringMatching(/router\.contextWindowFallbacks\.a\.0: 'missing' is not a model name/),
+        expect.stringMatching(/router\.contentPolicyFallbacks\.b: fallbacks loop: b → b/),
+      ]),
     );
   });
 
@@ -185,5 +190,13 @@ router:
   fallbacks: { a: [b, c], b: [c] }
 `);
     expect(loadConfig({ configPath: file }, {}, directory).router.fallbacks).toEqual({ a: ["b", "c"], b: ["c"] });
+  });
+
+  it("defaults the stream timeouts and takes them from the config", () => {
+    const { file, directory } = writeConfig(`
+router: { firstTokenTimeoutMs: 5000, streamIdleTimeoutMs: 2000 }
+`);
+    expect(loadConfig({ configPath: file }, {}, directory).router).toMatchObject({ firstTokenTimeoutMs: 5000, streamIdleTimeoutMs: 2000, timeoutMs: 600_000 });
+    expect(loadConfig({ configPath: writeConfig("models: []\n").file }, {}, directory).router).toMatchObject({ firstTokenTimeoutMs: 120_000, streamIdleTimeoutMs: 60_000 });
   });
 });

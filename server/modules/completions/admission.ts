@@ -20,9 +20,21 @@ export interface AdmissionRequest {
   producesOutput?: boolean;
 }
 
-/** A request let through: `finish` returns what it held (the parallel slot, its token estimate) once, with what it really cost. */
+/**
+ * A request let through: `finish` returns what it held (the parallel slot, its token estimate)
+ * once, with what it really cost, and the error it ended with if it failed after starting
+ * (a stream that broke): the router counts that against the deployment.
+ */
 export interface Admission {
-  finish(charge: RequestCharge | undefined): void;
+  finish(charge: RequestCharge | undefined, failure?: GatewayError): void;
+}
+
+/** Refused because the deployment itself is at its configured rpm/tpm: the router tries another deployment of the group instead. */
+export class DeploymentAtLimitError extends GatewayError {
+  constructor(message: string, retryAfterMs: number) {
+    super("RATE_LIMITED", message, { retryAfterMs });
+    this.name = "DeploymentAtLimitError";
+  }
 }
 
 export type Admit = (request: AdmissionRequest) => Admission;
@@ -65,10 +77,13 @@ export function createAdmission({ directory, limiter, budgets, ledger, maxOutput
     if (key) scopes.push({ key: `apiKey:${key.id}`, label: `API key '${key.name}'`, limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, maxParallel: key.maxParallel } });
     if (team) scopes.push({ key: `team:${team.id}`, label: `team '${team.name}'`, limits: { rpm: team.rpmLimit, tpm: team.tpmLimit, maxParallel: team.maxParallel } });
     const { rpm, tpm } = deployment.entry;
-    if (rpm || tpm) scopes.push({ key: `deployment:${deployment.id}`, label: `deployment ${deployment.id}`, limits: { rpm, tpm } });
+    if (rpm || tpm) scopes.push({ key: deploymentScopeKey(deployment), label: `deployment ${deployment.id}`, limits: { rpm, tpm } });
 
     const acquired = limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
-    if (!acquired.ok) throw new GatewayError("RATE_LIMITED", acquired.message, { retryAfterMs: acquired.retryAfterMs });
+    if (!acquired.ok) {
+      if (acquired.scope.key === deploymentScopeKey(deployment)) throw new DeploymentAtLimitError(acquired.message, acquired.retryAfterMs);
+      throw new GatewayError("RATE_LIMITED", acquired.message, { retryAfterMs: acquired.retryAfterMs });
+    }
 
     const applicable = budgets.budgetsFor(principal);
     let reservation: ReturnType<BudgetLedger["reserve"]> | undefined;
@@ -96,4 +111,9 @@ export function createAdmission({ directory, limiter, budgets, ledger, maxOutput
       },
     };
   };
+}
+
+/** The rate limiter's counters of one deployment (also read by the `usage` routing strategy). */
+export function deploymentScopeKey(deployment: Pick<Deployment, "id">): string {
+  return `deployment:${deployment.id}`;
 }

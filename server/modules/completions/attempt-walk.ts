@@ -1,10 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { DeploymentHealth } from "../../gateway/deployment-health.ts";
-import { type GatewayError, UpstreamError } from "../../gateway/errors.ts";
+import type { AttemptTracker, DeploymentHealth } from "../../gateway/deployment-health.ts";
+import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
 import { decideRetry, retriesOverride } from "../../gateway/retry.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
 import { type CandidateStats, orderCandidates, type RoutingStrategy } from "../../gateway/routing-strategy.ts";
-import type { Admission } from "./admission.ts";
+import { type Admission, DeploymentAtLimitError } from "./admission.ts";
 import { toGatewayError } from "./usage-accounting.ts";
 
 /** One upstream attempt as the request log keeps it. */
@@ -13,7 +13,10 @@ export interface AttemptRecord {
   provider: string;
   status: "success" | "error" | "cancelled";
   errorCode?: string;
+  /** The status the caller would have seen (a provider's 5xx is 502). */
   httpStatus?: number;
+  /** The provider's own HTTP status, when it answered with one. */
+  upstreamStatus?: number;
   latencyMs: number;
 }
 
@@ -23,9 +26,13 @@ export interface AttemptWalkOptions {
   retries: number;
   fallbacks?: Record<string, string[]>;
   contextWindowFallbacks?: Record<string, string[]>;
+  /** Where a request goes when the provider refused it on content (UpstreamError.isContentPolicyViolation). */
+  contentPolicyFallbacks?: Record<string, string[]>;
   health?: DeploymentHealth;
   /** How a group's deployments are ordered (DESIGN §3 router.strategy). */
   strategy?: RoutingStrategy;
+  /** A deployment's context window when known (config, catalog): the context-window pre-check. */
+  contextWindowOf?: (deployment: Deployment) => number | null | undefined;
   /** A deployment's requests and tokens in the last minute (the `usage` strategy). */
   usageOf?: (deploymentId: string) => { requestsLastMinute: number; tokensLastMinute: number };
   now?: () => number;
@@ -37,6 +44,8 @@ export interface AttemptWalkOptions {
 export interface Walk<Value> {
   model: string;
   metadata: unknown;
+  /** The prompt's estimated tokens: a model whose every deployment is known to be smaller goes straight to its context-window fallbacks. */
+  promptTokens?: number;
   /** Streams are ordered by time to first token under the `latency` strategy. */
   stream?: boolean;
   /** The request's deadline and the caller's signal (cancellation ends the walk at once). */
@@ -64,8 +73,10 @@ export class WalkFailure extends Error {
 /**
  * Routing and reliability for one request (issue 6): the model's group, tried deployment by
  * deployment with retries on retryable failures (backoff with jitter, retry-after honoured),
- * then its fallback models in order; a context-length failure jumps to the context-window
- * fallbacks. Cooling-down deployments go last. Every attempt is reported; a cancelled caller
+ * then its fallback models in order. A context-length failure, or a prompt estimated larger than
+ * every deployment's known context window, jumps to the context-window fallbacks; a refusal on
+ * content to the content-policy fallbacks. Cooling-down deployments go last; a deployment at its
+ * own rpm/tpm is skipped. Every attempt is reported; a cancelled caller
  * ends the walk at once.
  */
 export function createAttemptWalker({
@@ -73,6 +84,8 @@ export function createAttemptWalker({
   retries,
   fallbacks = {},
   contextWindowFallbacks = {},
+  contentPolicyFallbacks = {},
+  contextWindowOf = () => undefined,
   health,
   strategy = "simple-shuffle",
   usageOf,
@@ -85,11 +98,35 @@ export function createAttemptWalker({
     let chain = [walk.model, ...(fallbacks[walk.model] ?? [])];
     let lastFailure: WalkFailure | undefined;
     for (let groupIndex = 0; groupIndex < chain.length; groupIndex += 1) {
-      const deployments = ordered(router.plan(chain[groupIndex]), walk.stream ?? false);
-      for (let attempt = 1; ; attempt += 1) {
-        const deployment = deployments[(attempt - 1) % deployments.length];
+      const model = chain[groupIndex];
+      const planned = router.plan(model);
+      const biggerModels = contextWindowFallbacks[model];
+      if (biggerModels?.length && walk.promptTokens !== undefined && planned.every((deployment) => (contextWindowOf(deployment) ?? Infinity) < walk.promptTokens!)) {
+        // The pre-check: the prompt cannot fit any deployment of this model, so none is called.
+        chain = [...chain.slice(0, groupIndex + 1), ...biggerModels];
+        continue;
+      }
+      // Deployments still open to this request, in strategy order; one at its own limit leaves it.
+      const rotation = ordered(planned, walk.stream ?? false);
+      let atLimit: DeploymentAtLimitError | undefined;
+      let attempt = 0;
+      let position = 0;
+      let fellBack = false;
+      while (rotation.length > 0 && !fellBack) {
+        position %= rotation.length;
+        const deployment = rotation[position];
+        let admission: Admission;
+        try {
+          admission = walk.admit(deployment);
+        } catch (refusal) {
+          if (!(refusal instanceof DeploymentAtLimitError)) throw refusal;
+          // Not an attempt: nothing was sent. The next deployment takes this one's place.
+          if (!atLimit || (refusal.retryAfterMs ?? 0) < (atLimit.retryAfterMs ?? 0)) atLimit = refusal;
+          rotation.splice(position, 1);
+          continue;
+        }
+        attempt += 1;
         const startedAt = now();
-        const admission = walk.admit(deployment);
         const tracker = health?.start(deployment.id);
         try {
           const value = await walk.call(deployment);
@@ -98,9 +135,10 @@ export function createAttemptWalker({
           walk.onAttempt({ deployment: deployment.id, provider: deployment.provider, status: "success", latencyMs: answeredMs }, deployment);
           // The deployment stays busy (least-busy) until the request ends, when its latency is known.
           const held: Admission = {
-            finish(charge) {
-              admission.finish(charge);
-              if (charge) tracker?.succeeded({ latencyMs: now() - startedAt, ...(walk.stream ? { timeToFirstTokenMs: answeredMs } : {}) });
+            finish(charge, failure) {
+              admission.finish(charge, failure);
+              if (failure) reportFailure(tracker, failure);
+              else if (charge) tracker?.succeeded({ latencyMs: now() - startedAt, ...(walk.stream ? { timeToFirstTokenMs: answeredMs } : {}) });
               else tracker?.abandoned();
             },
           };
@@ -109,32 +147,43 @@ export function createAttemptWalker({
           admission.finish(undefined);
           const error = toGatewayError(thrown, walk.callerSignal, deployment.provider);
           const cancelled = error.code === "CANCELLED";
-          const countsAgainstDeployment = error instanceof UpstreamError && error.isRetryable;
-          if (countsAgainstDeployment) tracker?.failed();
-          else tracker?.abandoned();
-          walk.onAttempt({ deployment: deployment.id, provider: deployment.provider, status: cancelled ? "cancelled" : "error", errorCode: error.code, httpStatus: error.status, latencyMs: now() - startedAt }, deployment);
+          reportFailure(tracker, error);
+          walk.onAttempt({ deployment: deployment.id, provider: deployment.provider, status: cancelled ? "cancelled" : "error", errorCode: error.code, httpStatus: error.status, upstreamStatus: error instanceof UpstreamError ? error.upstreamStatus : undefined, latencyMs: now() - startedAt }, deployment);
           lastFailure = new WalkFailure(error, deployment);
           if (cancelled || walk.signal.aborted) throw lastFailure;
-          const windowFallbacks = error instanceof UpstreamError && error.isContextLengthExceeded ? contextWindowFallbacks[chain[groupIndex]] : undefined;
-          if (windowFallbacks?.length) {
-            // The prompt does not fit this model: only a bigger one can help.
-            chain = [...chain.slice(0, groupIndex + 1), ...windowFallbacks];
-            break;
+          // The prompt does not fit, or the provider refused on content: only another model can help.
+          const jumpTo = error instanceof UpstreamError ? (error.isContextLengthExceeded ? contextWindowFallbacks[model] : error.isContentPolicyViolation ? contentPolicyFallbacks[model] : undefined) : undefined;
+          if (jumpTo?.length) {
+            chain = [...chain.slice(0, groupIndex + 1), ...jumpTo];
+            fellBack = true;
+            continue;
           }
-          const decision = decideRetry(error, attempt, { hasOtherDeployment: deployments.length > 1, retries: retryCount, random });
+          const decision = decideRetry(error, attempt, { hasOtherDeployment: rotation.length > 1, retries: retryCount, random });
           if (!decision.retry) {
             // Retryable failures that used up the group's retries fall back to the next model.
-            if (countsAgainstDeployment && groupIndex + 1 < chain.length) break;
+            if (isRetryableUpstream(error) && groupIndex + 1 < chain.length) {
+              fellBack = true;
+              continue;
+            }
             throw lastFailure;
           }
+          position += 1;
           if (decision.delayMs > 0) await sleep(decision.delayMs, walk.signal).catch(() => {
             throw new WalkFailure(toGatewayError(walk.signal.reason, walk.callerSignal, deployment.provider), deployment);
           });
         }
       }
+      // Every deployment of the group is at its own limit: the next model, else the shortest wait.
+      if (!fellBack && groupIndex + 1 >= chain.length) throw new WalkFailure(groupAtLimit(model, atLimit), lastFailure?.deployment);
     }
     throw lastFailure ?? new Error("no deployment was tried");
   };
+
+  /** Retryable upstream failures count towards a cooldown (a retry-after takes it out at once); anything else only frees the slot. */
+  function reportFailure(tracker: AttemptTracker | undefined, error: GatewayError): void {
+    if (isRetryableUpstream(error)) tracker?.failed({ retryAfterMs: error.retryAfterMs });
+    else tracker?.abandoned();
+  }
 
   /** The group's deployments in strategy order: healthy and within their own limits first (routing-strategy.ts). */
   function ordered(deployments: Deployment[], stream: boolean): Deployment[] {
@@ -161,3 +210,13 @@ export function createAttemptWalker({
 }
 
 export type AttemptWalker = ReturnType<typeof createAttemptWalker>;
+
+function isRetryableUpstream(error: GatewayError): error is UpstreamError {
+  return error instanceof UpstreamError && error.isRetryable;
+}
+
+/** The refusal when no deployment of `model` has room under its own limits: RATE_LIMITED with the soonest retry-after. */
+function groupAtLimit(model: string, soonest: DeploymentAtLimitError | undefined): GatewayError {
+  const retryAfterMs = soonest?.retryAfterMs ?? 1000;
+  return new GatewayError("RATE_LIMITED", `Every deployment of '${model}' is at its own rate limit (${soonest?.message ?? "rpm/tpm"}). Retry after ${Math.ceil(retryAfterMs / 1000)} s.`, { retryAfterMs });
+}

@@ -11,6 +11,7 @@ import { estimateInputTokens, estimatePromptTokens } from "../../gateway/tokens.
 import { type Admission, type Admit, admitEverything } from "./admission.ts";
 import { type AttemptRecord, type AttemptWalker, createAttemptWalker, WalkFailure } from "./attempt-walk.ts";
 import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
+import { createStreamWatchdog, type StreamWatchdog } from "./stream-watchdog.ts";
 import { chargeFor, chargeForEmbedding, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
@@ -62,6 +63,10 @@ export interface CompletionsServiceOptions {
   /** Queues the log entry (batched) and tells live subscribers. */
   recordRequest(entry: RequestLogEntry): void;
   timeoutMs: number;
+  /** A stream attempt with no first chunk by then fails over (router.firstTokenTimeoutMs); default: timeoutMs. */
+  firstTokenTimeoutMs?: number;
+  /** A started stream silent this long ends with an error (router.streamIdleTimeoutMs); default: timeoutMs. */
+  streamIdleTimeoutMs?: number;
   /** Rate limits (and budgets) checked before each upstream call; everything is admitted by default. */
   admit?: Admit;
   /** Retries and fallbacks across deployments (issue 6); one attempt on the first deployment by default. */
@@ -78,6 +83,8 @@ export function createCompletionsService({
   router,
   recordRequest,
   timeoutMs,
+  firstTokenTimeoutMs = timeoutMs,
+  streamIdleTimeoutMs = timeoutMs,
   admit = admitEverything,
   walkAttempts = createAttemptWalker({ router, retries: 0 }),
   now = Date.now,
@@ -109,7 +116,7 @@ export function createCompletionsService({
         if (unrecordedCount === 0) for (const wake of idleWaiters.splice(0)) wake();
       }
       // The limits and budget held for this request get what it really cost (nothing, if it failed).
-      admission?.finish(outcome.charge);
+      admission?.finish(outcome.charge, outcome.status === "error" ? outcome.error : undefined);
       admission = undefined;
       const charge = outcome.charge ?? noCharge;
       const { deployment, error } = outcome;
@@ -145,9 +152,9 @@ export function createCompletionsService({
      * Calls `call` on the model's deployments (retries and fallbacks walk them), each attempt
      * admitted by `admitFor`; the winning attempt's admission stays held until the request is recorded.
      */
-    async function run<Value>(model: string, metadata: unknown, signal: AbortSignal, admitFor: (deployment: Deployment) => Admission, call: (deployment: Deployment) => Promise<Value>) {
+    async function run<Value>(model: string, metadata: unknown, signal: AbortSignal, admitFor: (deployment: Deployment) => Admission, call: (deployment: Deployment) => Promise<Value>, promptTokens?: number) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
-      const result = await walkAttempts({ model, metadata, stream, signal, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
+      const result = await walkAttempts({ model, metadata, stream, signal, promptTokens, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
       admission = result.admission;
       return { ...result, attempts: attempts.length };
     }
@@ -156,7 +163,7 @@ export function createCompletionsService({
     function runChat<Value>(request: ChatRequest, signal: AbortSignal, call: (deployment: Deployment) => Promise<Value>) {
       const promptTokens = estimatePromptTokens(request.messages);
       const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
-      return run(request.model, request.metadata, signal, (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }), call);
+      return run(request.model, request.metadata, signal, (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }), call, promptTokens);
     }
 
     return { requestId, startedAt, record, prepare, run, runChat };
@@ -193,6 +200,7 @@ export function createCompletionsService({
     let deployment: Deployment | undefined;
     let upstream: AsyncIterator<ChatChunk>;
     let first: IteratorResult<ChatChunk>;
+    let watchdog: StreamWatchdog;
     let messages: ChatRequest["messages"];
     let attemptCount: number;
     try {
@@ -200,12 +208,21 @@ export function createCompletionsService({
       messages = request.messages;
       // A stream may fail over only until its first chunk: after that the caller has tokens.
       const result = await runChat(request, deadline.signal, async (candidate) => {
-        const iterator = candidate.adapter.chatStream({ ...request, model: candidate.model, stream: true }, { signal: deadline.signal })[Symbol.asyncIterator]();
-        return { iterator, first: await iterator.next() };
+        const attemptWatchdog = createStreamWatchdog({ signal: deadline.signal, provider: candidate.provider, firstChunkTimeoutMs: firstTokenTimeoutMs, idleTimeoutMs: streamIdleTimeoutMs });
+        try {
+          const iterator = candidate.adapter.chatStream({ ...request, model: candidate.model, stream: true }, { signal: attemptWatchdog.signal })[Symbol.asyncIterator]();
+          const firstResult = await iterator.next();
+          attemptWatchdog.chunkArrived();
+          return { iterator, first: firstResult, watchdog: attemptWatchdog };
+        } catch (failure) {
+          attemptWatchdog.clear();
+          throw failure;
+        }
       });
       deployment = result.deployment;
       upstream = result.value.iterator;
       first = result.value.first;
+      watchdog = result.value.watchdog;
       attemptCount = result.attempts;
     } catch (thrown) {
       const { error, failedOn } = failureOf(thrown, context, deployment);
@@ -224,6 +241,7 @@ export function createCompletionsService({
     function finish(status: RequestLogEntry["status"], error?: GatewayError) {
       if (finished) return;
       finished = true;
+      watchdog.clear();
       const charge = chargeFor(servingDeployment, usage, { messages, completionText });
       summary = {
         finishReason,
@@ -237,6 +255,7 @@ export function createCompletionsService({
       let status: RequestLogEntry["status"] = "cancelled";
       try {
         for (let result = first; !result.done; result = await upstream.next()) {
+          watchdog.chunkArrived();
           const chunk = result.value;
           if (chunk.usage) usage = chunk.usage;
           for (const choice of chunk.choices) {
