@@ -20,7 +20,8 @@ export type MockBehaviour =
       /** Merged over the default usage (prompt 12 / completion 7 / cached 0); null sends no usage. */
       usage?: Partial<Usage> | null;
     }
-  | { type: "error"; status: number; body: object | string; headers?: Record<string, string> }
+  /** An error status and body, after `delayMs` when given (a provider that takes its time to fail). */
+  | { type: "error"; status: number; body: object | string; headers?: Record<string, string>; delayMs?: number }
   /** 200 with something that is not OpenAI's format (content type: JSON for objects, HTML for text, unless given). */
   | { type: "garbage"; body: object | string; contentType?: string }
   /** Exactly these bytes with status 200: replays a fixture such as stream.sse. */
@@ -150,10 +151,16 @@ function answer(behaviour: MockBehaviour, exchange: Exchange): void {
       for (const payload of streamPayloads(id, model, behaviour, includeUsage)) response.write(sseFrame(payload));
       response.end(sseFrame("[DONE]"));
       return;
-    case "error":
-      response.writeHead(behaviour.status, { "content-type": typeof behaviour.body === "string" ? "text/plain; charset=utf-8" : "application/json", ...behaviour.headers });
-      response.end(typeof behaviour.body === "string" ? behaviour.body : JSON.stringify(behaviour.body));
+    case "error": {
+      const send = () => {
+        if (response.destroyed) return;
+        response.writeHead(behaviour.status, { "content-type": typeof behaviour.body === "string" ? "text/plain; charset=utf-8" : "application/json", ...behaviour.headers });
+        response.end(typeof behaviour.body === "string" ? behaviour.body : JSON.stringify(behaviour.body));
+      };
+      if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
+      else send();
       return;
+    }
     case "garbage":
     case "raw": {
       const isText = typeof behaviour.body === "string";
