@@ -40,6 +40,12 @@ describe("GraphQL subscriptions", () => {
     await upstream?.stop();
   });
 
+  /** Requests in flight on the one deployment: back to 0 once a cancelled stream has let go of it. */
+  async function inFlight(): Promise<number> {
+    const { data } = await gateway.graphql<any>(`{ models { deployments { inFlight } } }`);
+    return data.models[0].deployments[0].inFlight;
+  }
+
   function connect(): Client {
     client = createClient({ url: gateway.graphqlUrl.replace("http", "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
     return client;
@@ -76,6 +82,7 @@ describe("GraphQL subscriptions", () => {
     const log = await gateway.latestLog();
     expect(log).toMatchObject({ status: "CANCELLED", stream: true });
     expect(log.completionTokens).toBeGreaterThan(0);
+    expect(await inFlight()).toBe(0);
   });
 
   it("aborts the upstream request when the socket disconnects", async () => {
@@ -97,6 +104,7 @@ describe("GraphQL subscriptions", () => {
     await upstream.waitForClosedRequest();
     expect(upstream.closedRequests).toBe(closedBefore + 1);
     expect(await gateway.latestLog()).toMatchObject({ status: "CANCELLED" });
+    expect(await inFlight()).toBe(0);
   });
 
   it("ends with a PROVIDER_ERROR when the upstream drops mid-stream, and logs the failure", async () => {
@@ -147,5 +155,27 @@ describe("GraphQL subscriptions", () => {
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("Hello from the mock upstream.");
     expect(chunks.at(-1)!.costUsd).toBe("0.000006");
     expect(text).toContain("event: complete");
+  });
+
+  it("aborts the upstream request when an SSE subscriber goes away, and frees the deployment", async () => {
+    upstream.enqueue({ type: "slow-stream", chunkDelayMs: 30, chunks: 500 });
+    const closedBefore = upstream.closedRequests;
+    const caller = new AbortController();
+    const response = await fetch(gateway.graphqlUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query: streamSubscription, variables: { input } }),
+      signal: caller.signal,
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    while (!received.includes("event: next")) received += decoder.decode((await reader.read()).value);
+    expect(await inFlight()).toBe(1);
+    caller.abort();
+    await upstream.waitForClosedRequest();
+    expect(upstream.closedRequests).toBe(closedBefore + 1);
+    await expect.poll(() => gateway.latestLog()).toMatchObject({ status: "CANCELLED", stream: true, source: "graphql-subscription" });
+    expect(await inFlight()).toBe(0);
   });
 });

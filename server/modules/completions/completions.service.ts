@@ -116,7 +116,8 @@ export function createCompletionsService({
         if (unrecordedCount === 0) for (const wake of idleWaiters.splice(0)) wake();
       }
       // The limits and budget held for this request get what it really cost (nothing, if it failed).
-      admission?.finish(outcome.charge, outcome.status === "error" ? outcome.error : undefined);
+      // A request that did not succeed tells the router why (a cancelled one says nothing about the deployment).
+      admission?.finish(outcome.charge, outcome.status === "success" ? undefined : (outcome.error ?? new GatewayError("CANCELLED", "The caller cancelled the request.")));
       admission = undefined;
       const charge = outcome.charge ?? noCharge;
       const { deployment, error } = outcome;
