@@ -37,6 +37,11 @@ export class GatewayError extends Error {
   readonly param?: string;
   /** When trying again may succeed (a rate limit: the gateway's own or the provider's). */
   readonly retryAfterMs?: number;
+  /**
+   * Set once by the completions service when a request fails: its id, the upstream attempts it
+   * made and the last deployment tried, so REST headers and GraphQL errors can say so.
+   */
+  request?: FailedRequest;
 
   constructor(code: GatewayErrorCode, message: string, options: { status?: number; param?: string; retryAfterMs?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
@@ -46,6 +51,14 @@ export class GatewayError extends Error {
     this.param = options.param;
     this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+/** Which request failed and how far it got (the request log has every attempt). */
+export interface FailedRequest {
+  id: string;
+  attempts: number;
+  /** The last deployment tried; undefined when none was. */
+  lastDeployment?: string;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface ErrorResult {
   retryable?: boolean;
   upstreamCode?: string;
   contextLengthExceeded?: boolean;
+  attempts?: number;
+  lastDeployment?: string;
 }
 
 const typenameByCode = {
@@ -61,6 +63,8 @@ builder.objectFields(ProviderError, (t) => ({
   retryable: t.boolean({ nullable: true, description: "Whether trying again may succeed (429, 5xx, connection failures).", resolve: (error) => error.retryable ?? null }),
   upstreamCode: t.string({ nullable: true, description: "The provider's own error code or type (rate_limit_error, ThrottlingException, RESOURCE_EXHAUSTED, content_filter, …).", resolve: (error) => error.upstreamCode ?? null }),
   contextLengthExceeded: t.boolean({ description: "The prompt does not fit the model's context window (REST: code context_length_exceeded).", resolve: (error) => error.contextLengthExceeded ?? false }),
+  attempts: t.int({ description: "Upstream attempts made before giving up (retries and fallbacks included; each is in the request log).", resolve: (error) => error.attempts ?? 0 }),
+  lastDeployment: t.string({ nullable: true, description: "The last deployment tried.", resolve: (error) => error.lastDeployment ?? null }),
 }));
 
 export const errorTypes = [BudgetExceededError, RateLimitedError, ModelNotFoundError, ModelNotAllowedError, InvalidRequestError, ProviderError];
@@ -81,6 +85,8 @@ export function toErrorResult(error: unknown): ErrorResult {
     retryable: upstream?.isRetryable,
     upstreamCode: upstream?.upstreamCode,
     contextLengthExceeded: upstream?.isContextLengthExceeded,
+    attempts: error.request?.attempts,
+    lastDeployment: error.request?.lastDeployment,
   };
 }
 

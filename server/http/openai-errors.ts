@@ -35,5 +35,16 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 export function sendOpenAIError(response: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
   const { status, body, retryAfterMs } = openAIErrorBody(error);
-  sendJson(response, status, body, { ...headers, ...(retryAfterMs !== undefined ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } : {}) });
+  sendJson(response, status, body, { ...headers, ...failedRequestHeaders(error), ...(retryAfterMs !== undefined ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } : {}) });
+}
+
+/** A failed request's id, the upstream attempts it made and the last deployment tried, as on successful answers. */
+function failedRequestHeaders(error: unknown): Record<string, string> {
+  const request = error instanceof GatewayError ? error.request : undefined;
+  if (!request) return {};
+  return {
+    "x-request-id": request.id,
+    "x-switchboard-attempts": String(request.attempts),
+    ...(request.lastDeployment ? { "x-switchboard-deployment": request.lastDeployment } : {}),
+  };
 }

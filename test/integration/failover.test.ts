@@ -49,6 +49,7 @@ describe("retries, failover, cooldowns and fallbacks", () => {
           mockModel(healthy.baseUrl, "tiny", { contextWindow: 50 }),
           mockModel(healthy.baseUrl, "limited", { tpm: 100 }),
           mockModel(healthy.baseUrl, "limited"),
+          mockModel(broken.baseUrl, "doomed"),
         ],
         router: {
           retries: 2,
@@ -105,7 +106,7 @@ describe("retries, failover, cooldowns and fallbacks", () => {
   it("does not retry what cannot succeed: a 400 is answered at once", async () => {
     healthy.enqueue({ type: "error", status: 400, body: { error: { message: "Invalid value for 'temperature'", type: "invalid_request_error", param: "temperature", code: null } } });
     const calls = healthy.requests.length;
-    expect(await chat("single")).toMatchObject({ status: 400, attempts: null });
+    expect(await chat("single")).toMatchObject({ status: 400, attempts: "1", deployment: "openai:single#6" });
     expect(healthy.requests.length).toBe(calls + 1);
   });
 
@@ -187,5 +188,25 @@ describe("retries, failover, cooldowns and fallbacks", () => {
     // 200 output tokens do not fit the first deployment's 100 tpm: the second serves it.
     expect(await chat("limited", { max_tokens: 200 })).toMatchObject({ status: 200, attempts: "1", deployment: "openai:limited#12" });
     expect(await lastAttempts()).toEqual([expect.objectContaining({ deployment: "openai:limited#12", status: "success" })]);
+  });
+
+  it("a request that fails everywhere says how far it got: REST headers and ProviderError.attempts / lastDeployment", async () => {
+    const failed = await chat("doomed");
+    expect(failed).toMatchObject({ status: 502, attempts: "3", deployment: "openai:doomed#13" });
+    const { data } = await gateway.graphql<any>(`mutation { createChatCompletion(input: { model: "doomed", messages: [{ role: USER, content: "hi" }] }) { __typename ... on ProviderError { upstreamStatus attempts lastDeployment } } }`);
+    expect(data.createChatCompletion).toEqual({ __typename: "ProviderError", upstreamStatus: 500, attempts: 3, lastDeployment: "openai:doomed#13" });
+    expect(await lastAttempts()).toHaveLength(3);
+  });
+
+  it("a stream's chunks say where it is served and how many attempts it took to start, on GraphQL", async () => {
+    healthy.enqueue({ type: "error", status: 503, body: "busy" });
+    const response = await gateway.app.fetch("http://switchboard.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query: `subscription { chatCompletionStream(input: { model: "single", messages: [{ role: USER, content: "hi" }] }) { deployment attempts } }` }),
+    });
+    const chunks = (await response.text()).split("\n\n").filter((frame) => frame.startsWith("event: next")).map((frame) => JSON.parse(frame.split("\ndata: ")[1]).data.chatCompletionStream);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.every((chunk: Record<string, unknown>) => chunk.deployment === "openai:single#6" && chunk.attempts === 2)).toBe(true);
   });
 });

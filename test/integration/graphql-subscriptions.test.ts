@@ -7,7 +7,7 @@ import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 const streamSubscription = /* GraphQL */ `
   subscription Stream($input: ChatCompletionInput!) {
     chatCompletionStream(input: $input) {
-      id model
+      id model provider deployment attempts
       choices { index finishReason delta { role content toolCalls { index id function { name arguments } } } }
       usage { promptTokens completionTokens totalTokens }
       costUsd
@@ -18,6 +18,8 @@ const streamSubscription = /* GraphQL */ `
 const input = { model: "gpt-4o-mini", messages: [{ role: "USER", content: "Say hello" }] };
 
 interface Chunk {
+  deployment: string;
+  attempts: number;
   choices: Array<{ finishReason: string | null; delta: { content: string | null; toolCalls: unknown } }>;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number } | null;
   costUsd: string | null;
@@ -154,6 +156,7 @@ describe("GraphQL subscriptions", () => {
       .map((frame) => JSON.parse(frame.split("\ndata: ")[1]).data.chatCompletionStream as Chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("Hello from the mock upstream.");
     expect(chunks.at(-1)!.costUsd).toBe("0.000006");
+    expect(chunks.every((chunk) => chunk.deployment === "openai:gpt-4o-mini#0" && chunk.attempts === 1)).toBe(true);
     expect(text).toContain("event: complete");
   });
 

@@ -203,7 +203,7 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
         const viaGraphQL = await client.embed({ model: "embedding-model", input: inputs });
         if (viaGraphQL.__typename !== "Embeddings") throw new Error(`expected Embeddings, got ${JSON.stringify(viaGraphQL)}`);
         expect(viaGraphQL.data.map((item) => item.vector)).toEqual(viaSdk.data.map((item) => item.embedding));
-        expect(viaGraphQL).toMatchObject({ provider: wire.provider, usage: { promptTokens: expectedTokens, estimated } });
+        expect(viaGraphQL).toMatchObject({ provider: wire.provider, attempts: 1, usage: { promptTokens: expectedTokens, estimated } });
       });
     }
   });

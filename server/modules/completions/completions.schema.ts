@@ -144,9 +144,15 @@ const ChunkChoice = builder.objectRef<ChunkShape["choices"][number]>("ChatComple
   }),
 });
 
-const ChatCompletionChunk = builder.objectRef<ChunkShape>("ChatCompletionChunk").implement({
+/** A chunk as the subscription yields it: the provider's chunk and where the stream is served. */
+type ServedChunk = ChunkShape & { servedBy: { provider: string; deployment: string; attempts: number } };
+
+const ChatCompletionChunk = builder.objectRef<ServedChunk>("ChatCompletionChunk").implement({
   description: "A stream chunk. Only the last one has finishReason, usage and costUsd.",
   fields: (t) => ({
+    provider: t.string({ resolve: (chunk) => chunk.servedBy.provider }),
+    deployment: t.string({ resolve: (chunk) => chunk.servedBy.deployment }),
+    attempts: t.int({ description: "Upstream attempts it took to start the stream (retries and fallbacks before the first chunk).", resolve: (chunk) => chunk.servedBy.attempts }),
     id: t.exposeString("id"),
     model: t.exposeString("model"),
     created: t.exposeInt("created"),
@@ -180,9 +186,10 @@ builder.subscriptionField("chatCompletionStream", (t) =>
       const controller = new AbortController();
       try {
         const stream = await context.services.completions.chatStream(toChatRequestBody(input), { principal: context.principal, source: "graphql-subscription", signal: controller.signal });
-        let last: ChunkShape | undefined;
+        const servedBy = { provider: stream.deployment.provider, deployment: stream.deployment.id, attempts: stream.attempts };
+        let last: ServedChunk | undefined;
         for await (const chunk of stream) {
-          const shaped = toChunkShape(chunk);
+          const shaped = { ...toChunkShape(chunk), servedBy };
           last = shaped;
           const choices = shaped.choices.filter((choice) => choice.delta.content || choice.delta.toolCalls || choice.delta.role);
           if (choices.length > 0) yield { ...shaped, choices: choices.map((choice) => ({ ...choice, finishReason: null })) };
@@ -197,6 +204,6 @@ builder.subscriptionField("chatCompletionStream", (t) =>
         controller.abort();
       }
     },
-    resolve: (chunk: ChunkShape) => chunk,
+    resolve: (chunk: ServedChunk) => chunk,
   }),
 );

@@ -109,6 +109,7 @@ export function createCompletionsService({
 
     function record(outcome: { status: RequestLogEntry["status"]; deployment?: Deployment; charge?: RequestCharge; error?: GatewayError; stream: boolean; timeToFirstTokenMs?: number }) {
       const latencyMs = now() - startedAt;
+      if (outcome.error && !outcome.error.request) outcome.error.request = { id: requestId, attempts: attempts.length, lastDeployment: outcome.deployment?.id };
       deadline?.clear();
       if (!recorded) {
         recorded = true;

@@ -45,6 +45,7 @@ const Embeddings = builder.objectRef<EmbeddingResult>("Embeddings").implement({
     }),
     provider: t.string({ resolve: (result) => result.deployment.provider }),
     deployment: t.string({ resolve: (result) => result.deployment.id }),
+    attempts: t.exposeInt("attempts", { description: "Upstream attempts it took (retries and fallbacks included); 1 when the first deployment answered." }),
     costUsd: t.field({ type: "Usd", resolve: (result) => result.charge.costNanoUsd }),
     latencyMs: t.exposeInt("latencyMs"),
   }),
