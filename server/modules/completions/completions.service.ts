@@ -253,10 +253,16 @@ export function createCompletionsService({
       record({ status, deployment: servingDeployment, charge, error, stream: true, timeToFirstTokenMs });
     }
 
+    /** The next chunk from the provider; only this wait counts towards the idle timeout. */
+    function nextChunk(): Promise<IteratorResult<ChatChunk>> {
+      watchdog.waitingForChunk();
+      return upstream.next();
+    }
+
     async function* relay(): AsyncGenerator<ChatChunk> {
       let status: RequestLogEntry["status"] = "cancelled";
       try {
-        for (let result = first; !result.done; result = await upstream.next()) {
+        for (let result = first; !result.done; result = await nextChunk()) {
           watchdog.chunkArrived();
           const chunk = result.value;
           if (chunk.usage) usage = chunk.usage;
