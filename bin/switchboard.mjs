@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader: there is no build step.
-import { register } from "tsx/esm/api";
+// Runs the compiled CLI. dist/ is built by `npm run build`, which `npm ci` and `npm install` run
+// (the `prepare` script); `npm run dev` runs the TypeScript sources through tsx instead.
+import { existsSync } from "node:fs";
 
-register();
-await import("../server/main.ts");
+const main = new URL("../dist/main.js", import.meta.url);
+if (!existsSync(main)) {
+  console.error("switchboard: dist/main.js is missing; run `npm run build` first.");
+  process.exit(1);
+}
+await import(main.href);
