@@ -4,6 +4,7 @@ import { GatewayError } from "../gateway/errors.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { AppServices } from "../services.ts";
 import type { Authenticate } from "./authenticate.ts";
+import { useSseSingleConnection } from "./sse-single-connection.ts";
 
 /** The caller's credentials: the HTTP header, or graphql-ws `connectionParams.authorization`. */
 function authorizationFrom(initial: { request?: Request; connectionParams?: Record<string, unknown> }): string | undefined {
@@ -11,11 +12,13 @@ function authorizationFrom(initial: { request?: Request; connectionParams?: Reco
   return initial.request?.headers.get("authorization") ?? (typeof fromParams === "string" ? fromParams : undefined);
 }
 
-/** GraphQL over HTTP (queries, mutations, SSE subscriptions) at /graphql. */
+/** GraphQL over HTTP (queries, mutations, SSE subscriptions in both graphql-sse modes) at /graphql. */
 export function createGraphQLServer({ schema, services, authenticate }: { schema: GraphQLSchema; services: AppServices; authenticate: Authenticate }) {
+  const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    graphqlEndpoint: "/graphql",
+    graphqlEndpoint,
+    plugins: [useSseSingleConnection({ endpoint: graphqlEndpoint, authenticate })],
     landingPage: false,
     logging: false,
     // Unexpected errors are masked; expected ones are GraphQLErrors carrying extensions.code.
