@@ -42,12 +42,6 @@ describe("GraphQL subscriptions", () => {
     await upstream?.stop();
   });
 
-  /** Requests in flight on the one deployment: back to 0 once a cancelled stream has let go of it. */
-  async function inFlight(): Promise<number> {
-    const { data } = await gateway.graphql<any>(`{ models { deployments { inFlight } } }`);
-    return data.models[0].deployments[0].inFlight;
-  }
-
   function connect(): Client {
     client = createClient({ url: gateway.graphqlUrl.replace("http", "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
     return client;
@@ -84,7 +78,7 @@ describe("GraphQL subscriptions", () => {
     const log = await gateway.latestLog();
     expect(log).toMatchObject({ status: "CANCELLED", stream: true });
     expect(log.completionTokens).toBeGreaterThan(0);
-    expect(await inFlight()).toBe(0);
+    expect(await gateway.inFlight()).toBe(0);
   });
 
   it("aborts the upstream request when the socket disconnects", async () => {
@@ -106,7 +100,7 @@ describe("GraphQL subscriptions", () => {
     await upstream.waitForClosedRequest();
     expect(upstream.closedRequests).toBe(closedBefore + 1);
     expect(await gateway.latestLog()).toMatchObject({ status: "CANCELLED" });
-    expect(await inFlight()).toBe(0);
+    expect(await gateway.inFlight()).toBe(0);
   });
 
   it("ends with a PROVIDER_ERROR when the upstream drops mid-stream, and logs the failure", async () => {
@@ -174,11 +168,11 @@ describe("GraphQL subscriptions", () => {
     const decoder = new TextDecoder();
     let received = "";
     while (!received.includes("event: next")) received += decoder.decode((await reader.read()).value);
-    expect(await inFlight()).toBe(1);
+    expect(await gateway.inFlight()).toBe(1);
     caller.abort();
     await upstream.waitForClosedRequest();
     expect(upstream.closedRequests).toBe(closedBefore + 1);
     await expect.poll(() => gateway.latestLog()).toMatchObject({ status: "CANCELLED", stream: true, source: "graphql-subscription" });
-    expect(await inFlight()).toBe(0);
+    expect(await gateway.inFlight()).toBe(0);
   });
 });

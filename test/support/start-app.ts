@@ -15,6 +15,8 @@ export interface TestApp {
   graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: Data; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
   /** Flushes the log writer and returns the newest request log (the fields tests compare). */
   latestLog(): Promise<Record<string, unknown>>;
+  /** Requests in flight on the first model's first deployment (back to 0 once a cancelled request has let go of it). */
+  inFlight(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,10 @@ export async function startTestApp(config: Record<string, unknown> = {}, depende
       );
       if (!data) throw new Error(`requestLogs failed: ${JSON.stringify(errors)}`);
       return data.requestLogs.edges[0].node;
+    },
+    async inFlight() {
+      const { data } = await testApp.graphql<{ models: Array<{ deployments: Array<{ inFlight: number }> }> }>(`{ models { deployments { inFlight } } }`, {}, masterKey ? { authorization: `Bearer ${masterKey}` } : {});
+      return data!.models[0].deployments[0].inFlight;
     },
     async stop() {
       await app.stop();
