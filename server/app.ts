@@ -2,22 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
+import { createGatewayCore } from "./gateway-core.ts";
 import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
-import { createPricing } from "./gateway/pricing.ts";
-import { createProviderAdapter } from "./gateway/providers/registry.ts";
 import { createGovernance } from "./governance.ts";
-import { createDeploymentHealth } from "./gateway/deployment-health.ts";
-import { createModelCatalog } from "./gateway/model-catalog.ts";
-import { createAttemptWalker } from "./modules/completions/attempt-walk.ts";
-import { deploymentScopeKey } from "./modules/completions/admission.ts";
-import { createRouter } from "./gateway/router.ts";
 import { schema } from "./graphql/schema.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
 import { sendJson } from "./http/openai-errors.ts";
 import { attachGraphQLWebSocket } from "./http/ws.ts";
 import { createGraphQLServer } from "./http/yoga.ts";
-import { createCompletionsService } from "./modules/completions/completions.service.ts";
 import { createGatewayEvents, createServices } from "./services.ts";
 import { openDatabase, type Database } from "./storage/db.ts";
 import { createLogWriter } from "./storage/log-writer.ts";
@@ -44,50 +37,28 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   const { now = Date.now, random, shutdownGraceMs = 5_000, onProblem = (message, error) => console.error(`switchboard: ${message}`, error) } = dependencies;
   const database = dependencies.database ?? (await openDatabase({ url: config.database.url }));
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
-  const pricing = createPricing();
-  const router = createRouter({
-    models: config.models,
-    random,
-    createAdapter: (entry) => createProviderAdapter(entry, { dispatcher }),
-    priceFor: (provider, model, entry) => pricing.priceFor({ provider, model, override: entry.pricing }),
-  });
   const requestLogs = createRequestLogRepository(database.prisma);
   const logWriter = createLogWriter({
     write: requestLogs.insertMany,
     onWriteError: (error, pendingCount) => onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
   const events = createGatewayEvents();
-  const health = createDeploymentHealth({ failuresToCooldown: config.router.cooldown.failures, cooldownMs: config.router.cooldown.seconds * 1000, now });
-  const metrics = createMetrics({ health, deployments: () => router.listGroups().flatMap((group) => group.deployments) });
   const governance = await createGovernance({ masterKey: config.auth.masterKey, prisma: database.prisma, requestLogs, events, now, onProblem });
   const { authenticate } = governance;
-  const describeModel = createModelCatalog();
-  const completions = createCompletionsService({
-    router,
-    now,
+  const { router, health, completions } = createGatewayCore({
+    config,
+    dispatcher,
+    limiter: governance.limiter,
     admit: governance.admit,
-    walkAttempts: createAttemptWalker({
-      router,
-      retries: config.router.retries,
-      fallbacks: config.router.fallbacks,
-      contextWindowFallbacks: config.router.contextWindowFallbacks,
-      contentPolicyFallbacks: config.router.contentPolicyFallbacks,
-      contextWindowOf: (deployment) => deployment.entry.contextWindow ?? deployment.price?.contextWindow ?? describeModel({ provider: deployment.provider, model: deployment.model, servesEmbeddings: false }).contextWindow,
-      health,
-      strategy: config.router.strategy,
-      usageOf: (deploymentId) => governance.limiter.usage(deploymentScopeKey({ id: deploymentId })),
-      random,
-      now,
-    }),
-    timeoutMs: config.router.timeoutMs,
-    firstTokenTimeoutMs: config.router.firstTokenTimeoutMs,
-    streamIdleTimeoutMs: config.router.streamIdleTimeoutMs,
+    now,
+    random,
     recordRequest: (entry) => {
       logWriter.enqueue(entry);
       metrics.observe(entry);
       events.publish("requestLogged", entry);
     },
   });
+  const metrics = createMetrics({ health, deployments: () => router.listGroups().flatMap((group) => group.deployments) });
   const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, governance, health });
   const yoga = createGraphQLServer({ schema, services, authenticate });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });

@@ -48,10 +48,8 @@ export async function createGovernance({ masterKey, prisma, requestLogs, events,
   const describeModel = createModelCatalog();
   const limiter = createInMemoryRateLimiter({ now });
   const admit = createAdmission({
-    directory,
     limiter,
-    budgets,
-    ledger,
+    callers: { directory, budgets, ledger },
     maxOutputTokensOf: (deployment) => describeModel({ provider: deployment.provider, model: deployment.model, servesEmbeddings: false }).maxOutputTokens,
   });
   const authenticate = createAuthenticator({

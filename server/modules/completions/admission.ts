@@ -52,10 +52,12 @@ const defaultMaxOutputTokens = 4096;
 const promptReserveFactor = 2;
 
 export interface AdmissionOptions {
-  directory: KeyDirectory;
   limiter: RateLimiter;
-  budgets: BudgetsService;
-  ledger: BudgetLedger;
+  /**
+   * Keys, teams and their budgets (the server). Without them only a deployment's own rpm/tpm
+   * apply: the in-process SDK has one caller, the process itself.
+   */
+  callers?: { directory: KeyDirectory; budgets: BudgetsService; ledger: BudgetLedger };
   /** The model's output limit from the catalog, when the request and the config give none. */
   maxOutputTokensOf?: (deployment: Deployment) => number | null;
 }
@@ -69,11 +71,11 @@ export interface AdmissionOptions {
  *   settles the reservation to the real cost, or releases it when the request cost nothing.
  * Settings come from the in-memory directory, so an admin's change applies to the next request.
  */
-export function createAdmission({ directory, limiter, budgets, ledger, maxOutputTokensOf = () => null }: AdmissionOptions): Admit {
+export function createAdmission({ limiter, callers, maxOutputTokensOf = () => null }: AdmissionOptions): Admit {
   return function admit({ principal, deployment, promptTokens, maxOutputTokens, producesOutput = true }) {
     const scopes: LimitScope[] = [];
-    const key = principal.apiKeyId ? directory.key(principal.apiKeyId) : undefined;
-    const team = principal.teamId ? directory.team(principal.teamId) : undefined;
+    const key = principal.apiKeyId ? callers?.directory.key(principal.apiKeyId) : undefined;
+    const team = principal.teamId ? callers?.directory.team(principal.teamId) : undefined;
     if (key) scopes.push({ key: `apiKey:${key.id}`, label: `API key '${key.name}'`, limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, maxParallel: key.maxParallel } });
     if (team) scopes.push({ key: `team:${team.id}`, label: `team '${team.name}'`, limits: { rpm: team.rpmLimit, tpm: team.tpmLimit, maxParallel: team.maxParallel } });
     const { rpm, tpm } = deployment.entry;
@@ -85,13 +87,13 @@ export function createAdmission({ directory, limiter, budgets, ledger, maxOutput
       throw new GatewayError("RATE_LIMITED", acquired.message, { retryAfterMs: acquired.retryAfterMs });
     }
 
-    const applicable = budgets.budgetsFor(principal);
+    const applicable = callers?.budgets.budgetsFor(principal) ?? [];
     let reservation: ReturnType<BudgetLedger["reserve"]> | undefined;
-    if (applicable.length > 0) {
+    if (callers && applicable.length > 0) {
       const outputCap = producesOutput ? (maxOutputTokens ?? deployment.entry.maxOutputTokens ?? maxOutputTokensOf(deployment) ?? defaultMaxOutputTokens) : 0;
       // A model without a known price costs nothing as far as the gateway can tell (set `pricing` in the config).
       const maxCost = deployment.price ? costNanoUsd(deployment.price, { promptTokens: promptTokens * promptReserveFactor, completionTokens: outputCap, cachedTokens: 0 }) : 0n;
-      reservation = ledger.reserve(applicable, maxCost);
+      reservation = callers.ledger.reserve(applicable, maxCost);
       if (!reservation.ok) {
         acquired.lease.release(0);
         throw new GatewayError("BUDGET_EXCEEDED", reservation.message);

@@ -1,0 +1,70 @@
+import type { Dispatcher } from "undici";
+import type { Config } from "./config.ts";
+import { createDeploymentHealth } from "./gateway/deployment-health.ts";
+import { createModelCatalog } from "./gateway/model-catalog.ts";
+import { createPricing } from "./gateway/pricing.ts";
+import { createProviderAdapter } from "./gateway/providers/registry.ts";
+import { createInMemoryRateLimiter, type RateLimiter } from "./gateway/rate-limit.ts";
+import { createRouter } from "./gateway/router.ts";
+import { type Admit, createAdmission, deploymentScopeKey } from "./modules/completions/admission.ts";
+import { createAttemptWalker } from "./modules/completions/attempt-walk.ts";
+import { createCompletionsService } from "./modules/completions/completions.service.ts";
+import type { RequestLogEntry } from "./storage/log-writer.ts";
+
+export interface GatewayCoreOptions {
+  /** The models and the router settings; nothing else of the config is read here. */
+  config: Pick<Config, "models" | "router">;
+  /** The upstream connection pool every adapter shares. */
+  dispatcher: Dispatcher;
+  /** Where each finished request goes (the log writer, metrics, live events — or nowhere). */
+  recordRequest(entry: RequestLogEntry): void;
+  /** The rate limiter's counters, read by the `usage` strategy; an in-memory one by default. */
+  limiter?: RateLimiter;
+  /** Keys, limits and budgets before each attempt; by default only deployments' own rpm/tpm on `limiter`. */
+  admit?: Admit;
+  now?: () => number;
+  random?: () => number;
+}
+
+/**
+ * The request pipeline without any surface (DESIGN §6 steps 2, 5 and 6): router and prices,
+ * deployment health, the attempt walker (retries, fallbacks, cooldowns) and the completions
+ * service over them. The server (app.ts) wraps it in governance, storage and HTTP; the SDK
+ * (sdk/create-gateway.ts) calls it in-process. Loads no GraphQL, HTTP-server or database code.
+ */
+export function createGatewayCore({ config, dispatcher, recordRequest, now = Date.now, random, limiter = createInMemoryRateLimiter({ now }), admit = createAdmission({ limiter }) }: GatewayCoreOptions) {
+  const pricing = createPricing();
+  const router = createRouter({
+    models: config.models,
+    random,
+    createAdapter: (entry) => createProviderAdapter(entry, { dispatcher }),
+    priceFor: (provider, model, entry) => pricing.priceFor({ provider, model, override: entry.pricing }),
+  });
+  const health = createDeploymentHealth({ failuresToCooldown: config.router.cooldown.failures, cooldownMs: config.router.cooldown.seconds * 1000, now });
+  const describeModel = createModelCatalog();
+  const completions = createCompletionsService({
+    router,
+    now,
+    admit,
+    walkAttempts: createAttemptWalker({
+      router,
+      retries: config.router.retries,
+      fallbacks: config.router.fallbacks,
+      contextWindowFallbacks: config.router.contextWindowFallbacks,
+      contentPolicyFallbacks: config.router.contentPolicyFallbacks,
+      contextWindowOf: (deployment) => deployment.entry.contextWindow ?? deployment.price?.contextWindow ?? describeModel({ provider: deployment.provider, model: deployment.model, servesEmbeddings: false }).contextWindow,
+      health,
+      strategy: config.router.strategy,
+      usageOf: (deploymentId) => limiter.usage(deploymentScopeKey({ id: deploymentId })),
+      random,
+      now,
+    }),
+    timeoutMs: config.router.timeoutMs,
+    firstTokenTimeoutMs: config.router.firstTokenTimeoutMs,
+    streamIdleTimeoutMs: config.router.streamIdleTimeoutMs,
+    recordRequest,
+  });
+  return { router, health, completions };
+}
+
+export type GatewayCore = ReturnType<typeof createGatewayCore>;
