@@ -14,7 +14,9 @@ export type GatewayErrorCode =
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
   | "PROVIDER_ERROR"
-  | "CANCELLED";
+  | "CANCELLED"
+  /** The model's answer is not the JSON its schema asks for: raised by the SDK's completionObject, never by REST or GraphQL. */
+  | "INVALID_OUTPUT";
 
 const statusByCode: Record<GatewayErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -27,6 +29,8 @@ const statusByCode: Record<GatewayErrorCode, number> = {
   // 499 is the de-facto "client closed request" status; it is only ever logged.
   CANCELLED: 499,
   PROVIDER_ERROR: 502,
+  // The provider answered, but not with what was asked: a bad answer from upstream, as 502 is.
+  INVALID_OUTPUT: 502,
 };
 
 export class GatewayError extends Error {

@@ -15,3 +15,5 @@ export interface Principal {
 
 export const anonymousAdmin: Principal = { kind: "admin", id: "admin", name: "admin (authentication off)" };
 export const masterKeyAdmin: Principal = { kind: "admin", id: "admin", name: "master key" };
+/** The in-process SDK's one caller, the process itself: no key, no team, every model. */
+export const sdkCaller: Principal = { kind: "admin", id: "sdk", name: "in-process SDK" };

@@ -73,19 +73,31 @@ export function createRouter({ models, createAdapter, priceFor, random = Math.ra
 
   /** The ordered deployments for `requestedModel`; throws MODEL_NOT_FOUND naming what is served. */
   function plan(requestedModel: string): Deployment[] {
+    const { entries, upstreamModel } = match(requestedModel);
+    return weightedShuffle(entries).map((entry) => deploymentFor(entry, requestedModel, upstreamModel ?? entry.model ?? entry.name));
+  }
+
+  /**
+   * Throws MODEL_NOT_FOUND unless `requestedModel` is served, without planning a route: a
+   * caller's model list is checked whole before anything is sent.
+   */
+  function assertServed(requestedModel: string): void {
+    match(requestedModel);
+  }
+
+  /** The config entries that serve `requestedModel`, and the upstream model id when the name carries it (`provider/model`). */
+  function match(requestedModel: string): { entries: ModelEntry[]; upstreamModel?: string } {
     const exact = groups.get(requestedModel);
     // A wildcard entry's own name ("openai/*") is a pattern, never a model to call.
     if (requestedModel.endsWith("*")) throw notFound(requestedModel);
-    if (exact) {
-      return weightedShuffle(exact).map((entry) => deploymentFor(entry, requestedModel, entry.model ?? entry.name));
-    }
+    if (exact) return { entries: exact };
     const separator = requestedModel.indexOf("/");
     if (separator > 0 && separator < requestedModel.length - 1) {
       const prefix = requestedModel.slice(0, separator);
       const upstreamModel = requestedModel.slice(separator + 1);
       const wildcard = groups.get(`${prefix}/*`);
       const sameProvider = wildcard ?? models.filter((entry) => entry.provider === prefix).slice(0, 1);
-      if (sameProvider.length > 0) return weightedShuffle(sameProvider).map((entry) => deploymentFor(entry, requestedModel, upstreamModel));
+      if (sameProvider.length > 0) return { entries: sameProvider, upstreamModel };
     }
     throw notFound(requestedModel);
   }
@@ -107,7 +119,7 @@ export function createRouter({ models, createAdapter, priceFor, random = Math.ra
     }));
   }
 
-  return { plan, listGroups };
+  return { plan, assertServed, listGroups };
 }
 
 export type Router = ReturnType<typeof createRouter>;

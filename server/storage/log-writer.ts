@@ -10,7 +10,8 @@ export interface RequestLogEntry {
   createdAt: Date;
   apiKeyId?: string;
   teamId?: string;
-  source: "rest" | "graphql" | "graphql-subscription";
+  /** Where the request came in; "sdk" is an in-process `createGateway` writing to a configured database. */
+  source: "rest" | "graphql" | "graphql-subscription" | "sdk";
   requestedModel: string;
   model?: string;
   provider?: string;

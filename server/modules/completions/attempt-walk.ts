@@ -43,6 +43,11 @@ export interface AttemptWalkOptions {
 
 export interface Walk<Value> {
   model: string;
+  /**
+   * The models to try after `model` for this request alone, in order, instead of the configured
+   * `fallbacks` (the SDK's `model: [a, b]`). Context-window and content-policy fallbacks still apply.
+   */
+  fallbacks?: readonly string[];
   metadata: unknown;
   /** The prompt's estimated tokens: a model whose every deployment is known to be smaller goes straight to its context-window fallbacks. */
   promptTokens?: number;
@@ -95,7 +100,7 @@ export function createAttemptWalker({
 }: AttemptWalkOptions) {
   return async function walk<Value>(walk: Walk<Value>): Promise<{ value: Value; deployment: Deployment; admission: Admission }> {
     const retryCount = retriesOverride(walk.metadata) ?? retries;
-    let chain = [walk.model, ...(fallbacks[walk.model] ?? [])];
+    let chain = [walk.model, ...(walk.fallbacks ?? fallbacks[walk.model] ?? [])];
     let lastFailure: WalkFailure | undefined;
     for (let groupIndex = 0; groupIndex < chain.length; groupIndex += 1) {
       const model = chain[groupIndex];

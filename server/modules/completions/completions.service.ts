@@ -20,6 +20,11 @@ export interface CompletionContext {
   source: RequestLogEntry["source"];
   signal?: AbortSignal;
   requestId?: string;
+  /**
+   * Models to try, in order, after the request's own when it fails (the SDK's `model: [a, b]`),
+   * instead of the configured `router.fallbacks`; one request, one log entry.
+   */
+  fallbacks?: readonly string[];
 }
 
 export interface CompletionResult {
@@ -46,6 +51,8 @@ export interface StreamSummary {
   finishReason: FinishReason | null;
   usage: Usage;
   charge: RequestCharge;
+  /** From the request's start to the stream's end. */
+  latencyMs: number;
 }
 
 /** An upstream stream that has started (the provider accepted the request), relayed chunk by chunk. */
@@ -142,10 +149,23 @@ export function createCompletionsService({
       return latencyMs;
     }
 
+    /**
+     * The requested model and the caller's own fallbacks: each one the caller may use, and
+     * each fallback served, so a typo at the end of a list fails before anything is sent.
+     */
+    function checkModels(model: string): void {
+      checkModelAllowed(model, context.principal);
+      for (const fallback of context.fallbacks ?? []) {
+        if (typeof fallback !== "string" || fallback === "") throw new GatewayError("BAD_REQUEST", "Every model of a model list must be a non-empty string.", { param: "model" });
+        checkModelAllowed(fallback, context.principal);
+        router.assertServed(fallback);
+      }
+    }
+
     /** Validates; the deadline fires on the caller's signal or the configured timeout. */
     function prepare(): { request: ChatRequest; deadline: RequestDeadline } {
       const request = validateChatRequest(body);
-      checkModelAllowed(request.model, context.principal);
+      checkModels(request.model);
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       return { request, deadline };
     }
@@ -156,7 +176,7 @@ export function createCompletionsService({
      */
     async function run<Value>(model: string, metadata: unknown, signal: AbortSignal, admitFor: (deployment: Deployment) => Admission, call: (deployment: Deployment) => Promise<Value>, promptTokens?: number) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
-      const result = await walkAttempts({ model, metadata, stream, signal, promptTokens, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
+      const result = await walkAttempts({ model, fallbacks: context.fallbacks, metadata, stream, signal, promptTokens, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
       admission = result.admission;
       return { ...result, attempts: attempts.length };
     }
@@ -168,7 +188,7 @@ export function createCompletionsService({
       return run(request.model, request.metadata, signal, (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }), call, promptTokens);
     }
 
-    return { requestId, startedAt, record, prepare, run, runChat };
+    return { requestId, startedAt, record, checkModels, prepare, run, runChat };
   }
 
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
@@ -245,12 +265,13 @@ export function createCompletionsService({
       finished = true;
       watchdog.clear();
       const charge = chargeFor(servingDeployment, usage, { messages, completionText });
+      const latencyMs = record({ status, deployment: servingDeployment, charge, error, stream: true, timeToFirstTokenMs });
       summary = {
         finishReason,
         charge,
         usage: usage ?? { prompt_tokens: charge.promptTokens, completion_tokens: charge.completionTokens, total_tokens: charge.promptTokens + charge.completionTokens },
+        latencyMs,
       };
-      record({ status, deployment: servingDeployment, charge, error, stream: true, timeToFirstTokenMs });
     }
 
     /** The next chunk from the provider; only this wait counts towards the idle timeout. */
@@ -318,12 +339,12 @@ export function createCompletionsService({
    * `encoding_format` is never sent upstream: the gateway encodes base64 itself.
    */
   async function embed(body: unknown, context: CompletionContext): Promise<EmbeddingResult> {
-    const { requestId, record, run } = begin(body, context);
+    const { requestId, record, checkModels, run } = begin(body, context);
     let deployment: Deployment | undefined;
     let deadline: RequestDeadline | undefined;
     try {
       const request = validateEmbeddingRequest(body);
-      checkModelAllowed(request.model, context.principal);
+      checkModels(request.model);
       const [first] = router.plan(request.model);
       if (!first.adapter.embed) {
         throw new GatewayError("BAD_REQUEST", `The model '${request.model}' (provider ${first.provider}) does not serve embeddings.`, { param: "model" });
