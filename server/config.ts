@@ -276,23 +276,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: NodeJS.
   const configPath = overrides.configPath ? path.resolve(workingDirectory, overrides.configPath) : existsSync(defaultPath) ? defaultPath : undefined;
   const source = configPath ?? "defaults";
   const problems: string[] = [];
-
-  let raw: Record<string, unknown> = {};
-  if (configPath) {
-    raw = readConfigFile(configPath, problems);
-  } else {
-    raw = defaultsFromEnvironment(environment);
-  }
-  raw = substituteEnvironment(raw, environment, (fieldPath, name) =>
-    problems.push(`${source}: ${fieldPath}: environment variable ${name} is not set`),
-  ) as Record<string, unknown>;
-  applyOverrides(raw, overrides, environment);
-  if (Array.isArray(raw.models)) raw.models = raw.models.map((entry) => (entry && typeof entry === "object" ? completeFromEnvironment(entry as Record<string, unknown>, environment) : entry));
-
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${source}: ${formatPath(issue.path) || "(root)"}: ${issue.message}`);
-  }
+  const raw = resolveEnvironment(configPath ? readConfigFile(configPath, problems) : defaultsFromEnvironment(environment), { source, environment, problems, overrides });
+  const parsed = validate(raw, source, problems);
   // Checked on the raw values too, so this problem is listed with the others.
   const server = (raw.server ?? {}) as { host?: unknown };
   const host = typeof server.host === "string" ? server.host : "127.0.0.1";
@@ -303,8 +288,58 @@ export function loadConfig(overrides: ConfigOverrides = {}, environment: NodeJS.
         `Set auth.masterKey in the config (or SWITCHBOARD_MASTER_KEY), or use --host 127.0.0.1.`,
     );
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return parsed.data;
+  if (problems.length > 0 || !parsed) throw new ConfigError(problems);
+  return parsed;
+}
+
+/** The config as the YAML file's shape, written as a JavaScript object (defaults not applied yet). */
+export type ConfigObject = z.input<typeof configSchema>;
+
+/** An in-process gateway's configuration, and whether it asked for a database. */
+export interface LibraryConfig {
+  config: Config;
+  /** `database` was in the file or object: the server defaults to a SQLite file, the SDK to none. */
+  databaseConfigured: boolean;
+}
+
+/**
+ * The configuration of an in-process gateway (the SDK): a YAML file's path (relative to
+ * `workingDirectory`), the same shape as an object, or nothing — then one wildcard model per
+ * provider whose key is in the environment, as the CLI does without a file (no ./switchboard.yaml
+ * is read implicitly). The same `${ENV}` substitution, environment defaults and validation as
+ * loadConfig, every problem in one ConfigError; no server checks, since nothing listens.
+ */
+export function loadLibraryConfig(input?: string | ConfigObject, environment: NodeJS.ProcessEnv = process.env, workingDirectory = process.cwd()): LibraryConfig {
+  const problems: string[] = [];
+  const configPath = typeof input === "string" ? path.resolve(workingDirectory, input) : undefined;
+  const source = configPath ?? (input === undefined ? "defaults" : "config object");
+  if (input !== undefined && typeof input !== "string" && (typeof input !== "object" || input === null || Array.isArray(input))) {
+    throw new ConfigError([`${source}: the configuration must be a file path or an object (models, router, ...)`]);
+  }
+  const given = configPath ? readConfigFile(configPath, problems) : input === undefined ? defaultsFromEnvironment(environment) : (input as Record<string, unknown>);
+  const raw = resolveEnvironment(given, { source, environment, problems });
+  const config = validate(raw, source, problems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return { config, databaseConfigured: raw.database !== undefined };
+}
+
+/**
+ * `${ENV}` substituted (a copy: the given object is not changed), the CLI's overrides applied,
+ * and model entries completed from the environment. Unset variables are added to `problems`.
+ */
+function resolveEnvironment(raw: Record<string, unknown>, { source, environment, problems, overrides = {} }: { source: string; environment: NodeJS.ProcessEnv; problems: string[]; overrides?: ConfigOverrides }): Record<string, unknown> {
+  const resolved = substituteEnvironment(raw, environment, (fieldPath, name) => problems.push(`${source}: ${fieldPath}: environment variable ${name} is not set`)) as Record<string, unknown>;
+  applyOverrides(resolved, overrides, environment);
+  if (Array.isArray(resolved.models)) resolved.models = resolved.models.map((entry) => (entry && typeof entry === "object" ? completeFromEnvironment(entry as Record<string, unknown>, environment) : entry));
+  return resolved;
+}
+
+/** The validated config, or undefined with every schema problem added to `problems`, each naming its field. */
+function validate(raw: Record<string, unknown>, source: string, problems: string[]): Config | undefined {
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) problems.push(`${source}: ${formatPath(issue.path) || "(root)"}: ${issue.message}`);
+  return undefined;
 }
 
 function readConfigFile(configPath: string, problems: string[]): Record<string, unknown> {
