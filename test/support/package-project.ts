@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -50,6 +50,11 @@ export async function packPackage(packageFolder: string, destination: string): P
   const tarball = readdirSync(destination).find((name) => name.endsWith(".tgz") && !before.has(name));
   if (!tarball) throw new Error(`npm pack of ${packageFolder} wrote no tarball`);
   return path.join(destination, tarball);
+}
+
+/** The paths a tarball holds, without npm's `package/` prefix. */
+export function tarballFiles(tarball: string): string[] {
+  return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").map((file) => file.replace(/^package\//, ""));
 }
 
 /** A new project in a temp folder outside this repository, as a stranger would make one. */
