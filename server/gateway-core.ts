@@ -66,5 +66,3 @@ export function createGatewayCore({ config, dispatcher, recordRequest, now = Dat
   });
   return { router, health, completions };
 }
-
-export type GatewayCore = ReturnType<typeof createGatewayCore>;

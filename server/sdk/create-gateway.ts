@@ -4,10 +4,11 @@ import { GatewayError } from "../gateway/errors.ts";
 import { createUpstreamDispatcher } from "../gateway/http-pool.ts";
 import { formatUsd } from "../gateway/money.ts";
 import { sdkCaller } from "../gateway/principal.ts";
+import type { Deployment } from "../gateway/router.ts";
 import type { ChatChunk } from "../gateway/spec.ts";
 import type { CompletionContext, CompletionResult, EmbeddingResult } from "../modules/completions/completions.service.ts";
 import { readObject, responseFormatFor } from "./completion-object.ts";
-import type { CompletionFacts, Gateway, GatewayOptions, GatewayStream, ModelChoice, StreamFacts } from "./gateway-types.ts";
+import type { CompletionFacts, CompletionRequest, Gateway, GatewayOptions, GatewayStream, ModelChoice, StreamFacts } from "./gateway-types.ts";
 import { createDatabaseRequestLog, discardRequestLogs } from "./request-log-sink.ts";
 
 /** How long close() lets requests in flight finish before it cancels them. */
@@ -55,12 +56,12 @@ export function createGateway(config?: string | ConfigObject, options: GatewayOp
     return { ...result.response, switchboard: factsOf(result) };
   };
 
-  function stream(request: Parameters<Gateway["stream"]>[0]): GatewayStream {
+  function stream(request: CompletionRequest): GatewayStream {
     let facts: StreamFacts | undefined;
     async function* chunks(): AsyncGenerator<ChatChunk> {
       const { body, context } = await serviceCall(request);
       const started = await completions.chatStream({ ...body, stream: true }, context);
-      facts = { requestId: started.requestId, model: started.deployment.group, provider: started.deployment.provider, deployment: started.deployment.id, attempts: started.attempts };
+      facts = servedBy(started);
       try {
         // Delegating forwards return(): breaking out of the caller's loop closes the upstream.
         yield* started;
@@ -103,6 +104,11 @@ export function createGateway(config?: string | ConfigObject, options: GatewayOp
   return { completion, stream, embed, completionObject, close };
 }
 
-function factsOf({ requestId, deployment, attempts, charge, latencyMs }: CompletionResult | EmbeddingResult): CompletionFacts {
-  return { requestId, model: deployment.group, provider: deployment.provider, deployment: deployment.id, attempts, costUsd: formatUsd(charge.costNanoUsd), latencyMs };
+/** Which request it was and where it was served: known once the provider answered (a stream: its first chunk). */
+function servedBy({ requestId, deployment, attempts }: { requestId: string; deployment: Deployment; attempts: number }): Omit<CompletionFacts, "costUsd" | "latencyMs"> {
+  return { requestId, model: deployment.group, provider: deployment.provider, deployment: deployment.id, attempts };
+}
+
+function factsOf(result: CompletionResult | EmbeddingResult): CompletionFacts {
+  return { ...servedBy(result), costUsd: formatUsd(result.charge.costNanoUsd), latencyMs: result.latencyMs };
 }
