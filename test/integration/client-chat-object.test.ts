@@ -4,22 +4,12 @@ import { createSwitchboardClient, SwitchboardError, type SwitchboardClient } fro
 import { anthropicTestKey, anthropicWire } from "../contract/wires/anthropic-wire.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
 import { startScriptedUpstream, type ScriptedUpstream } from "../support/scripted-upstream.ts";
+import { rejectionOf } from "../support/rejection.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
 const weather = z.object({ city: z.string(), temperatureC: z.number(), conditions: z.array(z.string()) });
 const messages = [{ role: "USER" as const, content: "The weather in Paris, as JSON." }];
 const paris = { city: "Paris", temperatureC: 18.5, conditions: ["cloudy", "light rain"] };
-
-/** Runs `call` and returns what it rejected with (fails the test if it resolved). */
-async function rejection(call: Promise<unknown>): Promise<SwitchboardError> {
-  const outcome = await call.then(
-    (value) => ({ resolved: value }),
-    (error: unknown) => ({ rejected: error }),
-  );
-  if (!("rejected" in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.resolved)}`);
-  expect(outcome.rejected).toBeInstanceOf(SwitchboardError);
-  return outcome.rejected as SwitchboardError;
-}
 
 describe("client.chatObject against an OpenAI-format upstream", () => {
   let upstream: MockUpstream;
@@ -60,7 +50,7 @@ describe("client.chatObject against an OpenAI-format upstream", () => {
   it("rejects an answer that does not match the schema with INVALID_OUTPUT carrying the raw text and the issues", async () => {
     const text = JSON.stringify({ city: "Paris", temperatureC: "warm", conditions: [] });
     upstream.enqueue({ type: "completion", content: text });
-    const error = await rejection(client.chatObject({ model: "gpt-4o-mini", messages, schema: weather }));
+    const error = await rejectionOf(client.chatObject({ model: "gpt-4o-mini", messages, schema: weather }), SwitchboardError);
     expect(error.code).toBe("INVALID_OUTPUT");
     expect(error.text).toBe(text);
     expect(error.message).toContain("temperatureC");
@@ -69,13 +59,13 @@ describe("client.chatObject against an OpenAI-format upstream", () => {
 
   it("rejects an answer that is not JSON with INVALID_OUTPUT carrying the raw text", async () => {
     upstream.enqueue({ type: "completion", content: "Sorry, I cannot answer in JSON." });
-    const error = await rejection(client.chatObject({ model: "gpt-4o-mini", messages, schema: weather }));
+    const error = await rejectionOf(client.chatObject({ model: "gpt-4o-mini", messages, schema: weather }), SwitchboardError);
     expect(error).toMatchObject({ code: "INVALID_OUTPUT", text: "Sorry, I cannot answer in JSON." });
     expect(error.message).toMatch(/not JSON/);
   });
 
   it("rejects the gateway's expected failures with their code", async () => {
-    const error = await rejection(client.chatObject({ model: "no-such-model", messages, schema: weather }));
+    const error = await rejectionOf(client.chatObject({ model: "no-such-model", messages, schema: weather }), SwitchboardError);
     expect(error.code).toBe("MODEL_NOT_FOUND");
   });
 });
@@ -109,14 +99,14 @@ describe("client.chatObject against an Anthropic-format upstream (the schema bec
   it("rejects a tool input that does not match the schema with INVALID_OUTPUT", async () => {
     const text = JSON.stringify({ city: "Paris", temperatureC: 18, conditions: "cloudy" });
     upstream.enqueue(anthropicWire.toolCall({ id: "toolu_02", name: "json", argumentPieces: [text], usage, stream: false }));
-    const error = await rejection(client.chatObject({ model: "claude", messages, schema: weather }));
+    const error = await rejectionOf(client.chatObject({ model: "claude", messages, schema: weather }), SwitchboardError);
     expect(error).toMatchObject({ code: "INVALID_OUTPUT", text });
     expect(error.issues?.map((issue) => issue.path)).toEqual([["conditions"]]);
   });
 
   it("rejects a plain-text answer (no tool call) with INVALID_OUTPUT", async () => {
     upstream.enqueue(anthropicWire.text({ pieces: ["I would rather not."], usage, stream: false }));
-    const error = await rejection(client.chatObject({ model: "claude", messages, schema: weather }));
+    const error = await rejectionOf(client.chatObject({ model: "claude", messages, schema: weather }), SwitchboardError);
     expect(error).toMatchObject({ code: "INVALID_OUTPUT", text: "I would rather not." });
   });
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { createGateway, GatewayError, InvalidOutputError, type Gateway } from "../../server/index.ts";
 import { openAIEmbeddingsReply } from "../contract/wires/openai-wire.ts";
 import { anthropicAnswer, anthropicTestKey, anthropicUsage } from "../contract/wires/anthropic-wire.ts";
+import { rejectionOf } from "../support/rejection.ts";
 import { defaultMockContent, type MockUpstream, readOpenAIFixture, startMockOpenAIUpstream } from "../support/mock-openai-upstream.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripted-upstream.ts";
 
@@ -13,17 +14,6 @@ import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripte
 
 const messages = [{ role: "user" as const, content: "What is the weather in Oslo?" }];
 const weather = z.object({ city: z.string(), temperature: z.number() });
-
-/** The rejection of `promise`, which must reject. */
-async function failureOf(promise: Promise<unknown>): Promise<GatewayError> {
-  const outcome = await promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!("error" in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(GatewayError);
-  return outcome.error as GatewayError;
-}
 
 describe("createGateway: the gateway core in-process", () => {
   let primary: MockUpstream;
@@ -76,7 +66,7 @@ describe("createGateway: the gateway core in-process", () => {
   it("a model list does not fall through on a failure that is not retryable (a 400): the request itself is wrong", async () => {
     const secondaryBefore = secondary.requests.length;
     primary.enqueue({ type: "error", status: 400, body: { error: { message: "Invalid value for 'temperature'.", type: "invalid_request_error", param: "temperature", code: null } } });
-    const error = await failureOf(gateway.completion({ model: ["primary", "secondary"], messages }));
+    const error = await rejectionOf(gateway.completion({ model: ["primary", "secondary"], messages }), GatewayError);
     expect(error).toMatchObject({ code: "PROVIDER_ERROR", status: 400, request: { attempts: 1, lastDeployment: "openai:gpt-4o-mini#0" } });
     expect(error.message).toContain("Invalid value for 'temperature'.");
     expect(secondary.requests.length).toBe(secondaryBefore);
@@ -84,7 +74,7 @@ describe("createGateway: the gateway core in-process", () => {
 
   it("a model list naming a model that is not served fails before anything is sent", async () => {
     const primaryBefore = primary.requests.length;
-    const error = await failureOf(gateway.completion({ model: ["primary", "no-such-model"], messages }));
+    const error = await rejectionOf(gateway.completion({ model: ["primary", "no-such-model"], messages }), GatewayError);
     expect(error.code).toBe("MODEL_NOT_FOUND");
     expect(error.message).toContain("'no-such-model'");
     expect(primary.requests.length).toBe(primaryBefore);
@@ -118,7 +108,7 @@ describe("createGateway: the gateway core in-process", () => {
     const pending = gateway.completion({ model: "primary", messages, signal: controller.signal });
     await expect.poll(() => primary.requests.length).toBe(before + 1);
     controller.abort();
-    expect((await failureOf(pending)).code).toBe("CANCELLED");
+    expect((await rejectionOf(pending, GatewayError)).code).toBe("CANCELLED");
     await primary.waitForClosedRequest();
   });
 
@@ -132,7 +122,7 @@ describe("createGateway: the gateway core in-process", () => {
         if (received.length === 3) controller.abort();
       }
     };
-    expect((await failureOf(consume())).code).toBe("CANCELLED");
+    expect((await rejectionOf(consume(), GatewayError)).code).toBe("CANCELLED");
     expect(received.length).toBeGreaterThanOrEqual(3);
     await primary.waitForClosedRequest();
   });
@@ -157,7 +147,7 @@ describe("createGateway: the gateway core in-process", () => {
 
   it("a deployment's rpm applies in-process", async () => {
     await gateway.completion({ model: "limited", messages });
-    const error = await failureOf(gateway.completion({ model: "limited", messages }));
+    const error = await rejectionOf(gateway.completion({ model: "limited", messages }), GatewayError);
     expect(error.code).toBe("RATE_LIMITED");
     expect(error.retryAfterMs).toBeGreaterThan(0);
   });
@@ -179,7 +169,7 @@ describe("createGateway: the gateway core in-process", () => {
 
     it("JSON that does not match the schema is INVALID_OUTPUT with the raw text and the schema's issues", async () => {
       primary.enqueue({ type: "completion", content: '{"city":"Oslo","temperature":"warm"}' });
-      const error = await failureOf(gateway.completionObject({ model: "primary", messages, schema: weather }));
+      const error = await rejectionOf(gateway.completionObject({ model: "primary", messages, schema: weather }), GatewayError);
       expect(error).toBeInstanceOf(InvalidOutputError);
       const invalid = error as InvalidOutputError;
       expect(invalid.code).toBe("INVALID_OUTPUT");
@@ -192,7 +182,7 @@ describe("createGateway: the gateway core in-process", () => {
 
     it("an answer that is not JSON is INVALID_OUTPUT with the raw text", async () => {
       primary.enqueue({ type: "completion", content: "It is sunny in Oslo." });
-      const error = (await failureOf(gateway.completionObject({ model: "primary", messages, schema: weather }))) as InvalidOutputError;
+      const error = (await rejectionOf(gateway.completionObject({ model: "primary", messages, schema: weather }), GatewayError)) as InvalidOutputError;
       expect(error).toMatchObject({ code: "INVALID_OUTPUT", text: "It is sunny in Oslo.", issues: undefined });
       expect(error.message).toBe("The model's answer is not JSON.");
     });
@@ -201,7 +191,7 @@ describe("createGateway: the gateway core in-process", () => {
   it("completionObject refuses a schema that cannot say its JSON Schema, before anything is sent", async () => {
     const before = primary.requests.length;
     const validateOnly = { "~standard": { version: 1, vendor: "test", validate: (value: unknown) => ({ value }) } };
-    const error = await failureOf(gateway.completionObject({ model: "primary", messages, schema: validateOnly as never }));
+    const error = await rejectionOf(gateway.completionObject({ model: "primary", messages, schema: validateOnly as never }), GatewayError);
     expect(error).toMatchObject({ code: "BAD_REQUEST", param: "schema" });
     expect(primary.requests.length).toBe(before);
   });
@@ -223,14 +213,14 @@ describe("createGateway: the gateway core in-process", () => {
 
     it("a tool input that does not match the schema is INVALID_OUTPUT with the raw text", async () => {
       anthropic.enqueue(toolAnswer(['{"city": "Oslo"}']));
-      const error = (await failureOf(gateway.completionObject({ model: "claude", messages, schema: weather }))) as InvalidOutputError;
+      const error = (await rejectionOf(gateway.completionObject({ model: "claude", messages, schema: weather }), GatewayError)) as InvalidOutputError;
       expect(error).toMatchObject({ code: "INVALID_OUTPUT", text: '{"city":"Oslo"}' });
       expect(error.issues?.map((issue) => issue.path)).toEqual([["temperature"]]);
     });
 
     it("a text answer instead of the tool is INVALID_OUTPUT with the raw text", async () => {
       anthropic.enqueue(anthropicAnswer({ blocks: [{ type: "text", pieces: ["I would rather not say."] }], usage: anthropicUsage({ input: 40, output: 6 }), stopReason: "end_turn", stream: false }));
-      const error = (await failureOf(gateway.completionObject({ model: "claude", messages, schema: weather }))) as InvalidOutputError;
+      const error = (await rejectionOf(gateway.completionObject({ model: "claude", messages, schema: weather }), GatewayError)) as InvalidOutputError;
       expect(error).toMatchObject({ code: "INVALID_OUTPUT", text: "I would rather not say.", issues: undefined });
     });
   });

@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
-import { createStrangerProject, packPackage, type StrangerProject } from "../support/package-project.ts";
+import { createStrangerProject, packPackage, tarballFiles, type StrangerProject } from "../support/package-project.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
 const masterKey = "sk-master-packaging";
@@ -108,7 +107,7 @@ describe("@switchboard/client packed and installed into an empty project", { tim
   });
 
   it("ships ESM JavaScript, declarations, source maps, the schema and the README, and nothing else", () => {
-    const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").map((file) => file.replace(/^package\//, ""));
+    const files = tarballFiles(tarball);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "schema.graphql", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/generated/graphql.js", "dist/generated/graphql.d.ts"]));
     expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((file) => !/^(package\.json|README\.md|schema\.graphql|dist\/.+)$/.test(file))).toEqual([]);
