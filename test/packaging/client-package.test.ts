@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
-import { createStrangerProject, packPackage, tarballFiles, type StrangerProject } from "../support/package-project.ts";
+import { createStrangerProject, tarballFiles, type StrangerProject } from "../support/package-project.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
 const masterKey = "sk-master-packaging";
@@ -86,16 +85,12 @@ export const answer = client.chat({ modle: "gpt-4o", messages: [{ role: "USER", 
 `;
 
 describe("@switchboard/client packed and installed into an empty project", { timeout: 240_000 }, () => {
-  let packDirectory: string;
-  let tarball: string;
   let project: StrangerProject;
   let upstream: MockUpstream;
   let gateway: TestApp;
 
   beforeAll(async () => {
-    packDirectory = mkdtempSync(path.join(tmpdir(), "switchboard-pack-"));
-    tarball = await packPackage("client", packDirectory);
-    project = await createStrangerProject([tarball, "ws@^8.18.0", "zod@^4.2.0"]);
+    project = await createStrangerProject("client", { alsoInstall: ["ws@^8.18.0", "zod@^4.2.0"] });
     upstream = await startMockOpenAIUpstream();
     gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)], auth: { masterKey } });
   }, 240_000);
@@ -103,15 +98,14 @@ describe("@switchboard/client packed and installed into an empty project", { tim
     await gateway?.stop();
     await upstream?.stop();
     project?.remove();
-    if (packDirectory) rmSync(packDirectory, { recursive: true, force: true });
   });
 
   it("ships ESM JavaScript, declarations, source maps, the schema and the README, and nothing else", () => {
-    const files = tarballFiles(tarball);
+    const files = tarballFiles(project.tarball);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "schema.graphql", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/generated/graphql.js", "dist/generated/graphql.d.ts"]));
     expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((file) => !/^(package\.json|README\.md|schema\.graphql|dist\/.+)$/.test(file))).toEqual([]);
-    expect(statSync(tarball).size).toBeLessThan(100_000);
+    expect(statSync(project.tarball).size).toBeLessThan(100_000);
   });
 
   it("works from plain Node 20 .mjs against a running gateway: chat, streams over graphql-ws and SSE, chatObject, models", async () => {

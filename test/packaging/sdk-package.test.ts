@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOpenAIFixture, startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
-import { createStrangerProject, packPackage, type StrangerProject, tarballFiles } from "../support/package-project.ts";
+import { createStrangerProject, type StrangerProject, tarballFiles } from "../support/package-project.ts";
 
 /** What a stranger's plain-JavaScript project does with the installed SDK: a model list, a stream, an object. */
 const script = `
@@ -72,32 +71,27 @@ export const cost: string = completion.switchboard.costUSD;
 const serverOnlyPackages = ["graphql", "graphql-yoga", "graphql-ws", "@graphql-yoga", "@pothos", "@prisma", "better-sqlite3", "prom-client", "ws", "dataloader"];
 
 describe("switchboard packed and installed into an empty project, used as a library", { timeout: 180_000 }, () => {
-  let packDirectory: string;
-  let tarball: string;
   let project: StrangerProject;
   let upstream: MockUpstream;
 
   beforeAll(async () => {
-    packDirectory = mkdtempSync(path.join(tmpdir(), "switchboard-pack-"));
-    tarball = await packPackage(".", packDirectory);
     // Install scripts skipped: better-sqlite3 is not compiled, which the SDK must not need.
-    project = await createStrangerProject([tarball], { ignoreScripts: true });
+    project = await createStrangerProject(".", { ignoreScripts: true });
     upstream = await startMockOpenAIUpstream();
   }, 180_000);
   afterAll(async () => {
     await upstream?.stop();
     project?.remove();
-    if (packDirectory) rmSync(packDirectory, { recursive: true, force: true });
   });
 
   it("ships the compiled server, its declarations, the CLI and the migrations, and no TypeScript sources or tests", () => {
-    const files = tarballFiles(tarball);
+    const files = tarballFiles(project.tarball);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "bin/switchboard.mjs", "dist/index.js", "dist/index.d.ts", "dist/main.js", "dist/sdk/create-gateway.js", "prisma/migrations/sqlite/migration_lock.toml"]));
     expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((file) => !/^(package\.json|README\.md|bin\/switchboard\.mjs|dist\/.+|prisma\/migrations\/.+)$/.test(file))).toEqual([]);
     expect(files).not.toContain("dist/.tsbuildinfo");
     // 0.64 MB when written (the generated Prisma client is most of it).
-    expect(statSync(tarball).size).toBeLessThan(1_500_000);
+    expect(statSync(project.tarball).size).toBeLessThan(1_500_000);
   });
 
   it("runs from plain Node 20 .mjs with the server's packages removed: a model list failing over, a stream, an object", async () => {
@@ -128,7 +122,7 @@ describe("switchboard packed and installed into an empty project, used as a libr
     ]);
     // No database configured: nothing written beside the project.
     expect(existsSync(path.join(project.directory, ".switchboard"))).toBe(false);
-    expect(readdirSync(project.directory).sort()).toEqual(["node_modules", "package.json", "tsconfig.json", "use-sdk.mjs"]);
+    expect(readdirSync(project.directory).sort()).toEqual([path.basename(project.tarball), "node_modules", "package.json", "tsconfig.json", "use-sdk.mjs"].sort());
   });
 
   it("type-checks under TypeScript module nodenext + strict, and a wrong field name does not compile", async () => {

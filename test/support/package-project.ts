@@ -44,7 +44,7 @@ async function mustSucceed(file: string, args: string[], cwd: string): Promise<s
  * into `destination`; returns the tarball's path. Scripts are skipped: `npm test` built dist/
  * already (pretest), and the tarball must hold what was built.
  */
-export async function packPackage(packageFolder: string, destination: string): Promise<string> {
+async function packPackage(packageFolder: string, destination: string): Promise<string> {
   const before = new Set(readdirSync(destination));
   await mustSucceed("npm", ["pack", "--ignore-scripts", "--pack-destination", destination], path.join(repositoryRoot, packageFolder));
   const tarball = readdirSync(destination).find((name) => name.endsWith(".tgz") && !before.has(name));
@@ -60,6 +60,8 @@ export function tarballFiles(tarball: string): string[] {
 /** A new project in a temp folder outside this repository, as a stranger would make one. */
 export interface StrangerProject {
   directory: string;
+  /** The packed tarball of this repository's package, inside the project's folder. */
+  tarball: string;
   /** Writes a file into the project. */
   write(name: string, contents: string): void;
   /** Runs `node <file>` in the project. */
@@ -70,12 +72,14 @@ export interface StrangerProject {
 }
 
 /**
- * Creates an empty ESM project (package.json, a strict `module: nodenext` tsconfig.json) and
- * `npm install`s the tarballs into it from the registry, preferring npm's cache. Nothing of this
- * repository's node_modules is visible from there (the folder is under the OS temp dir).
+ * Creates an empty ESM project (package.json, a strict `module: nodenext` tsconfig.json), packs
+ * `packageFolder` of this repository into it and `npm install`s that tarball and `alsoInstall`
+ * from the registry, preferring npm's cache. Nothing of this repository's node_modules is visible
+ * from there (the folder is under the OS temp dir); `remove()` deletes the folder, tarball included.
  */
-export async function createStrangerProject(tarballs: string[], { ignoreScripts = false }: { ignoreScripts?: boolean } = {}): Promise<StrangerProject> {
+export async function createStrangerProject(packageFolder: string, { alsoInstall = [], ignoreScripts = false }: { alsoInstall?: string[]; ignoreScripts?: boolean } = {}): Promise<StrangerProject> {
   const directory = mkdtempSync(path.join(tmpdir(), "switchboard-stranger-"));
+  const tarball = await packPackage(packageFolder, directory);
   const write = (name: string, contents: string) => writeFileSync(path.join(directory, name), contents);
   write("package.json", JSON.stringify({ name: "stranger-project", version: "1.0.0", private: true, type: "module" }, null, 2));
   write(
@@ -87,9 +91,10 @@ export async function createStrangerProject(tarballs: string[], { ignoreScripts 
     ),
   );
   const flags = ["--no-audit", "--no-fund", "--prefer-offline", "--no-package-lock", ...(ignoreScripts ? ["--ignore-scripts"] : [])];
-  await mustSucceed("npm", ["install", ...flags, ...tarballs], directory);
+  await mustSucceed("npm", ["install", ...flags, tarball, ...alsoInstall], directory);
   return {
     directory,
+    tarball,
     write,
     node: (file, args = []) => command(process.execPath, [file, ...args], directory, 60_000),
     typecheck: () => command(process.execPath, [typescriptCompiler, "-p", path.join(directory, "tsconfig.json")], directory, 120_000),
