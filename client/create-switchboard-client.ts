@@ -152,9 +152,9 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch.
     async updateTeam(id: string, input: UpdateTeamInput, options?: CallOptions) {
       return (await request(UpdateTeamDocument, { id, input }, options)).updateTeam;
     },
-    /** Admin: keys, of one team or all. */
-    async apiKeys(teamId?: string, options?: CallOptions) {
-      return (await request(ApiKeysDocument, { teamId }, options)).apiKeys;
+    /** Admin: keys newest first, of one team or all; `page` takes `first` and `after` (the last key id of the previous page). */
+    async apiKeys(teamId?: string, page: { first?: number; after?: string } = {}, options?: CallOptions) {
+      return (await request(ApiKeysDocument, { teamId, ...page }, options)).apiKeys;
     },
     /** Admin: a key for a team; `secret` is shown this once. */
     async createApiKey(input: CreateApiKeyInput, options?: CallOptions) {

@@ -17,6 +17,8 @@ export type SpendGroupBy = "TEAM" | "API_KEY" | "MODEL" | "PROVIDER" | "DAY";
 export interface SpendRow {
   key: string | null;
   requests: number;
+  /** Of `requests`, those that ended in an error (cancelled ones are not errors). */
+  errors: number;
   promptTokens: number;
   completionTokens: number;
   costNanoUsd: bigint;
@@ -138,17 +140,20 @@ export function createRequestLogRepository(prisma: PrismaClient) {
 
   async function spend(groupBy: SpendGroupBy, filter?: RequestLogFilter): Promise<SpendRow[]> {
     const column = groupColumn[groupBy];
+    const where = whereFor(filter);
     // Prisma types groupBy per literal column; the column varies at run time, the shape does not.
-    const groups = await prisma.requestLog.groupBy({
-      by: [column] as ["requestedModel"],
-      where: whereFor(filter),
-      _sum: { costNanoUsd: true, promptTokens: true, completionTokens: true },
-      _count: { _all: true },
-    });
+    const by = [column] as ["requestedModel"];
+    const keyOf = (group: object) => (group as Record<string, unknown>)[column] as string | null;
+    const [groups, errorGroups] = await Promise.all([
+      prisma.requestLog.groupBy({ by, where, _sum: { costNanoUsd: true, promptTokens: true, completionTokens: true }, _count: { _all: true } }),
+      filter?.status && filter.status !== "error" ? [] : prisma.requestLog.groupBy({ by, where: { ...where, status: "error" }, _count: { _all: true } }),
+    ]);
+    const errorsByKey = new Map(errorGroups.map((group) => [keyOf(group), group._count._all]));
     return groups
       .map((group) => ({
-        key: (group as Record<string, unknown>)[column] as string | null,
+        key: keyOf(group),
         requests: group._count._all,
+        errors: errorsByKey.get(keyOf(group)) ?? 0,
         promptTokens: group._sum.promptTokens ?? 0,
         completionTokens: group._sum.completionTokens ?? 0,
         costNanoUsd: group._sum.costNanoUsd ?? 0n,

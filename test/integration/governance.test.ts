@@ -243,4 +243,19 @@ describe("teams, keys, scopes and the audit log", () => {
     expect((await client.teams()).map((each) => each.name)).toContain("client-made-2");
     await client.close();
   });
+
+  it("pages through keys newest first, a page at a time, so a list of thousands is never sent whole", async () => {
+    const teamId = await createTeam({ name: "paged" });
+    for (const name of ["first", "second", "third"]) {
+      await createKey({ teamId, name });
+      clock += 1_000;
+    }
+    const page = async (variables: Record<string, unknown>) => (await graphql(`query($teamId: ID, $first: Int, $after: ID) { apiKeys(teamId: $teamId, first: $first, after: $after) { id name } }`, { teamId, ...variables })).data.apiKeys as Array<{ id: string; name: string }>;
+    const firstPage = await page({ first: 2 });
+    expect(firstPage.map((key) => key.name)).toEqual(["third", "second"]);
+    expect((await page({ first: 2, after: firstPage[1].id })).map((key) => key.name)).toEqual(["first"]);
+    expect((await page({})).map((key) => key.name)).toEqual(["third", "second", "first"]);
+    const tooMany = await graphql(`{ apiKeys(first: 5000) { id } }`);
+    expect(tooMany.errors?.[0]).toMatchObject({ message: "first must be between 1 and 1000.", extensions: { code: "BAD_REQUEST", param: "first" } });
+  });
 });

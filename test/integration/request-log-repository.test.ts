@@ -90,9 +90,10 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
 
   it("sums spend exactly per group", async () => {
     expect(await repository.spend("DAY")).toEqual([
-      { key: "2026-11-24", requests: 1, promptTokens: 10, completionTokens: 5, costNanoUsd: 9_007_199_254_740_993n },
-      { key: "2026-11-25", requests: 2, promptTokens: 20, completionTokens: 10, costNanoUsd: 1_007n },
+      { key: "2026-11-24", requests: 1, errors: 0, promptTokens: 10, completionTokens: 5, costNanoUsd: 9_007_199_254_740_993n },
+      { key: "2026-11-25", requests: 2, errors: 1, promptTokens: 20, completionTokens: 10, costNanoUsd: 1_007n },
     ]);
+    expect((await repository.spend("DAY", { status: "success" })).map((row) => [row.key, row.requests, row.errors])).toEqual([["2026-11-24", 1, 0], ["2026-11-25", 1, 0]]);
     expect((await repository.spend("MODEL")).map((row) => [row.key, row.requests])).toEqual([["cheap", 1], ["gpt-4o-mini", 2]]);
     expect((await repository.spend("PROVIDER")).map((row) => row.key)).toEqual(["openai", "openai-compatible"]);
     expect((await repository.spend("TEAM")).map((row) => [row.key, row.requests])).toEqual([[null, 1], ["team-1", 2]]);

@@ -1,3 +1,4 @@
+import { GatewayError } from "../../gateway/errors.ts";
 import type { Principal as PrincipalData } from "../../gateway/principal.ts";
 import { builder } from "../../graphql/builder.ts";
 import { toGraphQLError } from "../../graphql/errors.ts";
@@ -50,8 +51,16 @@ builder.queryField("apiKeys", (t) =>
   t.field({
     type: [ApiKey],
     authScopes: { admin: true },
-    args: { teamId: t.arg.id() },
-    resolve: (_root, args, { services }) => (args.teamId ? services.keys.keysOfTeam(String(args.teamId)) : services.teams.teams().flatMap((team) => services.keys.keysOfTeam(team.id))),
+    description: "Keys, newest first (of one team, or all); `first` of them after the key `after` (ask for one more to know whether a next page exists).",
+    args: {
+      teamId: t.arg.id(),
+      first: t.arg.int({ description: "At most this many keys (1–1000); every key when omitted." }),
+      after: t.arg.id({ description: "The id of the last key of the previous page." }),
+    },
+    resolve: (_root, { teamId, first, after }, { services }) => {
+      if (first != null && (first < 1 || first > 1000)) throw toGraphQLError(new GatewayError("BAD_REQUEST", "first must be between 1 and 1000.", { param: "first" }));
+      return services.keys.pageOfKeys({ teamId: teamId ? String(teamId) : undefined, first: first ?? undefined, after: after ? String(after) : undefined });
+    },
   }),
 );
 

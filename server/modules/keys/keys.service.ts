@@ -79,7 +79,7 @@ export function createKeysService({ prisma, directory, audit, now = () => new Da
     return () => revocationListeners.delete(listener);
   }
 
-  return { createApiKey, revokeApiKey, onRevoked, key: directory.key, keysOfTeam: directory.keysOfTeam };
+  return { createApiKey, revokeApiKey, onRevoked, key: directory.key, keysOfTeam: directory.keysOfTeam, pageOfKeys: directory.pageOfKeys };
 }
 
 export type KeysService = ReturnType<typeof createKeysService>;

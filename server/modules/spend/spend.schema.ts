@@ -12,6 +12,7 @@ const SpendRow = builder.objectRef<SpendRowData>("SpendRow").implement({
   fields: (t) => ({
     key: t.exposeString("key", { nullable: true, description: "The group's value (model name, provider, team id, key id or YYYY-MM-DD); null for requests without one." }),
     requests: t.exposeInt("requests"),
+    errors: t.exposeInt("errors", { description: "Of the requests, those that ended in an error (cancelled ones are not errors)." }),
     promptTokens: t.exposeInt("promptTokens"),
     completionTokens: t.exposeInt("completionTokens"),
     costUsd: t.field({ type: "Usd", resolve: (row) => row.costNanoUsd }),

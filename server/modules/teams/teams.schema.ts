@@ -7,9 +7,12 @@ import { toGraphQLError } from "../../graphql/errors.ts";
 import { modelListOf, type TeamRecord } from "../keys/key-directory.ts";
 import { Budget, BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "./governance.schema.ts";
 
-const SpendSummary = builder.objectRef<{ requests: number; promptTokens: number; completionTokens: number; costNanoUsd: bigint }>("SpendSummary").implement({
+type SpendSummaryData = { requests: number; errors: number; promptTokens: number; completionTokens: number; costNanoUsd: bigint };
+
+const SpendSummary = builder.objectRef<SpendSummaryData>("SpendSummary").implement({
   fields: (t) => ({
     requests: t.exposeInt("requests"),
+    errors: t.exposeInt("errors", { description: "Of the requests, those that ended in an error." }),
     promptTokens: t.exposeInt("promptTokens"),
     completionTokens: t.exposeInt("completionTokens"),
     costUsd: t.field({ type: "Usd", resolve: (summary) => summary.costNanoUsd }),
@@ -19,10 +22,10 @@ const SpendSummary = builder.objectRef<{ requests: number; promptTokens: number;
 /** One grouped query per time range for every team in the response (no query per team). */
 function teamSpendLoader(context: GraphQLContext, from: Date | undefined, to: Date | undefined) {
   return loaderOf(context, `teamSpend:${from?.toISOString() ?? ""}:${to?.toISOString() ?? ""}`, () =>
-    new DataLoader<string, { requests: number; promptTokens: number; completionTokens: number; costNanoUsd: bigint }>(async (teamIds) => {
+    new DataLoader<string, SpendSummaryData>(async (teamIds) => {
       const rows = await context.services.spend.spend("TEAM", { from, to });
       const byTeam = new Map(rows.map((row) => [row.key, row]));
-      return teamIds.map((teamId) => byTeam.get(teamId) ?? { requests: 0, promptTokens: 0, completionTokens: 0, costNanoUsd: 0n });
+      return teamIds.map((teamId) => byTeam.get(teamId) ?? { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, costNanoUsd: 0n });
     }),
   );
 }
