@@ -5,6 +5,7 @@ export const usage = `Usage:
   switchboard                                  use ./switchboard.yaml if present, else defaults
   switchboard --config switchboard.yaml [--port 4000] [--host 127.0.0.1]
   switchboard --model openai/gpt-4o --api-key sk-... [--api-base URL]   one-model proxy
+  switchboard --demo                           add a built-in echo model to try it without a provider key
 
 Options:
   -c, --config <file>     YAML config (see README)
@@ -13,6 +14,8 @@ Options:
   -m, --model <name>      serve one model: provider/model (openai/gpt-4o) or a bare model id
       --api-key <key>     the provider key for --model (default: the provider's env var)
       --api-base <url>    the provider endpoint for --model (any OpenAI-compatible server)
+      --demo              also serve 'demo-echo', a built-in model that echoes your message
+                          (provider 'demo': realistic token counts, streaming and a price; no real model)
   -h, --help              show this help`;
 
 export class CliUsageError extends Error {}
@@ -32,6 +35,7 @@ export function parseCliArguments(argv: string[]): ConfigOverrides & { help: boo
         model: { type: "string", short: "m" },
         "api-key": { type: "string" },
         "api-base": { type: "string" },
+        demo: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -53,5 +57,6 @@ export function parseCliArguments(argv: string[]): ConfigOverrides & { help: boo
     model: values.model,
     apiKey: values["api-key"],
     apiBase: values["api-base"],
+    demo: values.demo ?? false,
   };
 }

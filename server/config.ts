@@ -21,6 +21,7 @@ export const providerNames = [
   "deepseek",
   "ollama",
   "openai-compatible",
+  "demo",
 ] as const;
 
 const positiveInteger = z.int().positive();
@@ -189,7 +190,23 @@ export interface ConfigOverrides {
   model?: string;
   apiKey?: string;
   apiBase?: string;
+  /** `--demo`: add the built-in echo model (provider `demo`) for a first run without provider keys. */
+  demo?: boolean;
 }
+
+/**
+ * The model `--demo` adds: the `demo` provider's echo model, priced like a small hosted model
+ * so spend and budgets show real numbers.
+ */
+export const demoModelEntry = {
+  name: "demo-echo",
+  provider: "demo",
+  model: "echo",
+  contextWindow: 128_000,
+  maxOutputTokens: 4_096,
+  pricing: { inputPerMillion: 0.5, outputPerMillion: 1.5 },
+  capabilities: { tools: false, vision: false, jsonSchema: false, embeddings: false },
+} as const;
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
@@ -309,6 +326,7 @@ function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides
     const entry = { name: upstreamModel, provider, model: upstreamModel, ...(apiKey ? { apiKey } : {}), ...(overrides.apiBase ? { apiBase: overrides.apiBase } : {}) };
     raw.models = [...((raw.models as unknown[] | undefined) ?? []).filter((model) => !isWildcardEntry(model)), entry];
   }
+  if (overrides.demo) raw.models = [...((raw.models as unknown[] | undefined) ?? []), { ...demoModelEntry }];
 }
 
 function isWildcardEntry(model: unknown): boolean {

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 /** The CLI: parse args -> load config -> create the app -> start. The only place that exits. */
 async function main(): Promise<void> {
   let config: Config;
+  let demo = false;
   try {
     const options = parseCliArguments(process.argv.slice(2));
     if (options.help) {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
       return;
     }
     config = loadConfig(options);
+    demo = options.demo ?? false;
   } catch (error) {
     if (error instanceof CliUsageError) {
       console.error(`switchboard: ${error.message}\n\n${usage}`);
@@ -40,12 +42,14 @@ async function main(): Promise<void> {
   console.log(
     [
       `Switchboard is running (port ${port}).`,
-      `  GraphQL:  ${url}/graphql   (queries, mutations; subscriptions over graphql-ws and SSE)`,
-      `  REST:     ${url}/v1        (OpenAI-compatible: set your SDK's baseURL to this)`,
-      `  Metrics:  ${url}/metrics`,
-      `  Database: ${config.database.url}`,
-      `  Models:   ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml or set OPENAI_API_KEY"}`,
-      config.auth.masterKey ? "  Auth:     master key required (Authorization: Bearer <key>)" : "  Auth:     off (no master key): serving on loopback only",
+      `  GraphQL:   ${url}/graphql   (queries, mutations; subscriptions over graphql-ws and SSE)`,
+      `  REST:      ${url}/v1        (OpenAI-compatible: set your SDK's baseURL to this)`,
+      `  Dashboard: ${url}/dashboard`,
+      `  Metrics:   ${url}/metrics`,
+      `  Database:  ${config.database.url}`,
+      `  Models:    ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml, set OPENAI_API_KEY (or another provider's key), or try --demo"}`,
+      ...(demo ? [`  Demo:      'demo-echo' is a built-in echo model, not a real one. Add a real model: list it under models: in switchboard.yaml, or set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY and restart.`] : []),
+      config.auth.masterKey ? "  Auth:      master key required (Authorization: Bearer <key>)" : "  Auth:      off (no master key): serving on loopback only",
     ].join("\n"),
   );
 

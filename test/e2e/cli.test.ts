@@ -80,9 +80,9 @@ describe("the switchboard CLI, as a user runs it", () => {
       ["models:", "  - name: gpt-4o-mini", "    provider: openai", '    apiKey: "${UPSTREAM_KEY}"', `    apiBase: ${upstream.baseUrl}`].join("\n"),
     );
     const running = await startCli(["--port", "0"], { cwd: workingDirectory, env: { UPSTREAM_KEY: "sk-from-env" } });
-    expect(running.output()).toContain(`REST:     ${running.url}/v1`);
+    expect(running.output()).toContain(`REST:      ${running.url}/v1`);
     expect(running.output()).toMatch(/Models:\s+gpt-4o-mini \(openai\)/);
-    expect(running.output()).toContain("Auth:     off");
+    expect(running.output()).toContain("Auth:      off");
 
     const client = createSwitchboardClient({ url: `${running.url}/graphql`, webSocketImpl: WebSocket });
     const chat = await client.chat({ model: "gpt-4o-mini", messages: [{ role: "USER", content: "Hello" }] });
@@ -136,6 +136,42 @@ describe("the switchboard CLI, as a user runs it", () => {
     expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-cli");
     expect(await stopCli(running, "SIGINT")).toBe(0);
     rmSync(empty, { recursive: true, force: true });
+  });
+
+  it("without provider keys serves no model and says how to add one; --demo adds the labelled echo model with real usage, cost, streams and logs", async () => {
+    const fresh = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-demo-"));
+    const plain = await startCli(["--port", "0"], { cwd: fresh });
+    expect(plain.output()).toMatch(/Models:\s+none: .*try --demo/);
+    expect(plain.output()).not.toContain("demo-echo");
+    expect(await stopCli(plain)).toBe(0);
+
+    const running = await startCli(["--demo", "--port", "0"], { cwd: fresh });
+    expect(running.output()).toMatch(/Models:\s+demo-echo \(demo\)/);
+    expect(running.output()).toMatch(/Demo:\s+'demo-echo' is a built-in echo model, not a real one\. Add a real model:/);
+    expect(running.output()).toContain(`Dashboard: ${running.url}/dashboard`);
+    const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: "demo-echo", messages: [{ role: "user", content: "Where is my invoice?" }] });
+    expect(completion.choices[0].message.content).toMatch(/^You said: "Where is my invoice\?"/);
+    expect(completion.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: expect.any(Number) });
+    expect(completion.usage!.completion_tokens).toBeGreaterThan(20);
+    const stream = await openai.chat.completions.create({ model: "demo-echo", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "stream me" }] });
+    const pieces: string[] = [];
+    for await (const chunk of stream) pieces.push(chunk.choices[0]?.delta.content ?? "");
+    expect(pieces.filter(Boolean).length).toBeGreaterThan(10);
+    expect(pieces.join("")).toMatch(/^You said: "stream me"\./);
+
+    const client = createSwitchboardClient({ url: `${running.url}/graphql` });
+    const [model] = await client.models();
+    expect(model).toMatchObject({ name: "demo-echo", provider: "demo", inputPricePerMillion: "0.5", outputPricePerMillion: "1.5", contextWindow: 128000 });
+    const landing = await fetch(running.url, { redirect: "manual" });
+    expect([landing.status, landing.headers.get("location")]).toEqual([302, "/dashboard/"]);
+    expect(await stopCli(running)).toBe(0);
+    const database = new Database(path.join(fresh, ".switchboard/switchboard.db"), { readonly: true });
+    const logged = database.prepare(`SELECT "requestedModel", "status", "costNanoUsd" FROM "RequestLog"`).all() as Array<{ requestedModel: string; status: string; costNanoUsd: number | bigint }>;
+    database.close();
+    expect(logged.map((row) => [row.requestedModel, row.status])).toEqual([["demo-echo", "success"], ["demo-echo", "success"]]);
+    expect(logged.every((row) => Number(row.costNanoUsd) > 0)).toBe(true);
+    rmSync(fresh, { recursive: true, force: true });
   });
 
   it("serves anthropic/<model> and bedrock/<model> from credentials in the environment, with no config file", async () => {

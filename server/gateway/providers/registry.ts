@@ -3,6 +3,7 @@ import type { ProviderAdapter } from "../spec.ts";
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.ts";
 import { createAzureAdapter } from "./azure/azure-adapter.ts";
 import { createBedrockAdapter } from "./bedrock/bedrock-adapter.ts";
+import { createDemoAdapter } from "./demo/demo-adapter.ts";
 import { createDeepSeekAdapter } from "./deepseek/deepseek-adapter.ts";
 import { createGeminiAdapter } from "./gemini/gemini-adapter.ts";
 import { createOllamaAdapter } from "./ollama/ollama-adapter.ts";
@@ -50,6 +51,7 @@ const providerFactories: Record<string, ProviderFactory> = {
   deepseek: ({ apiKey, apiBase }, { dispatcher }) => createDeepSeekAdapter({ apiKey, apiBase, dispatcher }),
   ollama: ({ apiKey, apiBase }, { dispatcher }) => createOllamaAdapter({ apiKey, apiBase, dispatcher }),
   "openai-compatible": ({ apiKey, apiBase }, { dispatcher }) => createOpenAICompatibleAdapter({ apiKey, apiBase: apiBase ?? "", dispatcher }),
+  demo: () => createDemoAdapter(),
 };
 
 
