@@ -6,6 +6,7 @@ import { createGatewayCore } from "./gateway-core.ts";
 import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createGovernance } from "./governance.ts";
 import { schema } from "./graphql/schema.ts";
+import { createDashboardRoute, dashboardPath, redirectToDashboard } from "./http/dashboard-route.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
 import { sendJson } from "./http/openai-errors.ts";
@@ -25,6 +26,8 @@ export interface AppDependencies {
   random?: () => number;
   /** How long stop() lets in-flight requests finish before closing their connections. */
   shutdownGraceMs?: number;
+  /** The built dashboard's folder (default: dashboard/dist beside the server). */
+  dashboardDirectory?: string;
   /** Told about problems that are not a request's own (e.g. a failed log write). */
   onProblem?: (message: string, error: unknown) => void;
 }
@@ -62,6 +65,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, governance, health });
   const yoga = createGraphQLServer({ schema, services, authenticate });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });
+  const dashboardRoute = createDashboardRoute({ directory: dependencies.dashboardDirectory });
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const pathname = (request.url ?? "/").split("?", 1)[0];
@@ -69,6 +73,8 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       if (pathname.startsWith("/v1/")) return await openAIRoutes(request, response, pathname);
       if (pathname === "/health") return sendJson(response, 200, { status: "ok" });
       if (pathname === "/metrics") return await metrics.handle(response);
+      if (pathname === dashboardPath || pathname.startsWith(`${dashboardPath}/`)) return dashboardRoute(request, response, pathname);
+      if (pathname === "/" && (request.method === "GET" || request.method === "HEAD")) return redirectToDashboard(response);
       return await yoga(request, response);
     } catch (error) {
       onProblem(`unhandled error on ${request.method} ${pathname}`, error);
