@@ -7,6 +7,9 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/sqlite/client.ts";
 import { busyTimeoutMs, databaseFilePath, migrateDatabase } from "./migrate.ts";
 
+/** How often the planner statistics are refreshed while running. */
+const statisticsRefreshMs = 3 * 60 * 60_000;
+
 /** The generated client's type, for repositories and services (they never construct one). */
 export type { PrismaClient };
 
@@ -34,10 +37,15 @@ export async function openDatabase({ url }: { url: string }): Promise<Database> 
     timeout: busyTimeoutMs,
   });
   const prisma = new PrismaClient({ adapter });
+  // Statistics go stale as logs pile up in a long-running process; SQLite advises running
+  // optimize every few hours on long-lived connections (it does nothing when nothing changed).
+  await prisma.$queryRawUnsafe("PRAGMA analysis_limit = 1000");
+  const refreshStatistics = setInterval(() => void prisma.$queryRawUnsafe("PRAGMA optimize").catch(() => {}), statisticsRefreshMs).unref();
   return {
     prisma,
     url,
     async close() {
+      clearInterval(refreshStatistics);
       await prisma.$disconnect();
     },
   };

@@ -143,6 +143,12 @@ export async function migrateDatabase({ url, migrationsDir = defaultMigrationsDi
         })
         .immediate();
     }
+    // The query planner picks indexes from statistics (sqlite_stat1, kept in the file). Without
+    // them it chose a full index scan for a one-day spend query on a million logs (388 ms
+    // instead of 12 ms). analysis_limit samples each index, so this costs ~0.3 s at 1M rows,
+    // and optimize re-analyzes only tables never analyzed or grown 25-fold since.
+    database.pragma("analysis_limit = 1000");
+    database.pragma("optimize = 0x10002");
     return { applied };
   } finally {
     database.close();

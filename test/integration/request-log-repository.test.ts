@@ -122,4 +122,15 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     ]);
     expect(await repository.spendCountersSince(new Date("2026-11-25T00:00:00Z"))).toHaveLength(2);
   });
+
+  it("pages through rows written at the same millisecond without skipping or repeating one (ties broken by id)", async () => {
+    const at = new Date("2026-11-20T08:00:00.000Z");
+    await repository.insertMany(["t-1", "t-2", "t-3", "t-4", "t-5"].map((id) => entry({ id, createdAt: at, teamId: "ties" })));
+    const page = async (options: { after?: string; before?: string; inverted?: boolean }) => (await repository.list({ limit: 2, filter: { teamId: "ties" }, ...options })).map((row) => row.id);
+    expect(await page({})).toEqual(["t-5", "t-4"]);
+    expect(await page({ after: "t-4" })).toEqual(["t-3", "t-2"]);
+    expect(await page({ after: "t-2" })).toEqual(["t-1"]);
+    expect(await page({ before: "t-2", inverted: true })).toEqual(["t-3", "t-4"]);
+    expect(await page({ after: "no-such-row" })).toEqual([]);
+  });
 });

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "RequestLog_status_createdAt_idx" ON "RequestLog"("status", "createdAt");
