@@ -26,7 +26,8 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
   },
   test: {
-    include: ["test/**/*.test.ts"],
+    // The dashboard's unit tests (pure formatting and shaping functions) sit next to its code.
+    include: ["test/**/*.test.ts", "dashboard/src/**/*.test.ts"],
     // Integration and e2e tests start servers on port 0 and spawn the CLI; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
