@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useId, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useNotices } from "../../app/notices";
 import { useSignedInSession } from "../../app/session";
@@ -44,6 +44,7 @@ export function KeysPage() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedKey>();
   const [revoking, setRevoking] = useState<DashboardApiKeyFragment>();
+  const filterId = useId();
 
   const query = useGatewayQuery(KeysPageDocument, { teamId: teamFilter || undefined, first: pageSize + 1, after }, { enabled: isAdmin, placeholderData: keepPreviousData });
   const teamNames = useMemo(() => new Map(query.data?.teams.map((team) => [team.id, team.name])), [query.data?.teams]);
@@ -87,17 +88,18 @@ export function KeysPage() {
         }
       />
       <div className="toolbar">
-        <label className="inline-field">
-          Filter by team
-          <select value={teamFilter} onChange={(event) => setTeamFilter(event.target.value)} data-testid="keys-team-filter">
-            <option value="">All teams</option>
-            {query.data?.teams.map((team) => (
-              <option key={team.id} value={team.id}>
-                {team.name}
-              </option>
-            ))}
-          </select>
+        {/* Not labelled "Team": the New key form's "Team" select must be the only field of that name. */}
+        <label className="inline-field" htmlFor={filterId}>
+          Show keys of
         </label>
+        <select id={filterId} value={teamFilter} onChange={(event) => setTeamFilter(event.target.value)} data-testid="keys-team-filter">
+          <option value="">All teams</option>
+          {query.data?.teams.map((team) => (
+            <option key={team.id} value={team.id}>
+              {team.name}
+            </option>
+          ))}
+        </select>
         {query.isFetching && !query.isPending && <span className="muted">Refreshing…</span>}
       </div>
       {query.isPending ? (

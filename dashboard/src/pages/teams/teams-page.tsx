@@ -50,8 +50,8 @@ export function TeamsPage() {
             rowKey={(team) => team.id}
             rowTestId="team-row"
             empty={
-              <EmptyState title="No teams yet" testId="teams-empty" action={newTeamButton}>
-                A team groups API keys under one budget, allowed models and rate limits.
+              <EmptyState title="No teams yet" testId="teams-empty">
+                A team groups API keys under one budget, allowed models and rate limits.{isAdmin ? " Create one with “New team”." : ""}
               </EmptyState>
             }
             columns={[
