@@ -21,7 +21,7 @@ const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
  * GraphQL request (Overview) that the server aggregates; a team key gets its own team's numbers.
  */
 export function OverviewPage() {
-  const { isAdmin, principal } = useSignedInSession();
+  const { isAdmin } = useSignedInSession();
   const now = useNow();
   const windows = spendWindows(now);
   const query = useGatewayQuery(OverviewDocument, { last30DaysFrom: windows.lastDaysFrom, monthFrom: windows.monthFrom }, { refetchInterval: 10_000 });
@@ -41,7 +41,7 @@ export function OverviewPage() {
 
   return (
     <>
-      <PageHeader title="Overview" description={isAdmin ? "Spend and traffic across every team." : `Spend and traffic of your team (${principal.name}).`} />
+      <PageHeader title="Overview" description={isAdmin ? "Spend and traffic across every team." : "Spend and traffic of your team (the gateway counts only its requests for a team key)."} />
       {query.isPending ? (
         <LoadingState label="Loading spend…" />
       ) : query.isError ? (
