@@ -1,6 +1,7 @@
 import { Suspense } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { LoadingState } from "../components/loading-state";
+import { BudgetAlertWatcher } from "../live/budget-alert-watcher";
 import { ErrorBoundary } from "./error-boundary";
 import { NoticeArea } from "./notices";
 import { useSignedInSession } from "./session";
@@ -65,6 +66,7 @@ export function Layout() {
         )}
         <NoticeArea />
         {/* Budget alerts (budgetThresholdReached) become notices on every page while signed in. */}
+        <BudgetAlertWatcher />
         <main className="page">
           {/* A fresh boundary per page: an error on one page is gone once you navigate away. */}
           <ErrorBoundary key={location.pathname}>
