@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditDiff, countChanges } from "./audit-diff";
+import { auditDiff, countChanges, nanoUsdNote } from "./audit-diff";
 
 describe("auditDiff", () => {
   it("lists a team update field by field, nested fields by path", () => {
@@ -42,5 +42,18 @@ describe("auditDiff", () => {
 describe("countChanges", () => {
   it("counts what is not unchanged", () => {
     expect(countChanges(auditDiff({ a: 1, b: 2, c: 3 }, { a: 1, b: 3, d: 4 }))).toBe(3);
+  });
+});
+
+describe("nanoUsdNote", () => {
+  it("reads nano-USD snapshot fields as dollars", () => {
+    expect(nanoUsdNote("budget.limitNanoUsd", '"2000000"')).toBe("$0.002");
+    expect(nanoUsdNote("spentNanoUsd", "12500000000")).toBe("$12.50");
+  });
+
+  it("leaves other fields and other values alone", () => {
+    expect(nanoUsdNote("budget.limitUsd", '"2"')).toBeUndefined();
+    expect(nanoUsdNote("budget.limitNanoUsd", "null")).toBeUndefined();
+    expect(nanoUsdNote("budget.limitNanoUsd", undefined)).toBeUndefined();
   });
 });

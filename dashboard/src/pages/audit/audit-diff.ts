@@ -3,6 +3,7 @@
  * objects are walked ("budget.limitUsd"); arrays and other values are compared whole, as JSON
  * (an allow-list that lost a model reads better as two lists than as shifted indexes).
  */
+import { formatUsd, nanoToUsd } from "../../lib/money";
 
 export type DiffKind = "added" | "removed" | "changed" | "unchanged";
 
@@ -69,4 +70,14 @@ export function auditDiff(before: unknown, after: unknown): DiffLine[] {
 /** How many fields changed (added, removed or changed), for the row's summary. */
 export function countChanges(lines: readonly DiffLine[]): number {
   return lines.filter((line) => line.kind !== "unchanged").length;
+}
+
+/**
+ * Money in snapshots is kept as nano-USD ("budget.limitNanoUsd": "2000000"); this says what it
+ * is in dollars ("$0.002"), or undefined for anything else.
+ */
+export function nanoUsdNote(path: string, jsonValue: string | undefined): string | undefined {
+  if (!jsonValue || !/NanoUsd$/.test(path)) return undefined;
+  const digits = /^"?(-?\d+)"?$/.exec(jsonValue)?.[1];
+  return digits === undefined ? undefined : formatUsd(nanoToUsd(BigInt(digits)));
 }
