@@ -45,7 +45,7 @@ export function LogsPage() {
 
   // When the live feed saw requests finish (capped), so the history can say it is behind.
   const [liveArrivals, setLiveArrivals] = useState<readonly number[]>([]);
-  const onLiveEntry = useCallback(() => setLiveArrivals((arrivals) => [...arrivals.slice(-199), Date.now()]), []);
+  const onLiveEntries = useCallback((entries: readonly LogEntry[]) => setLiveArrivals((arrivals) => [...arrivals, ...entries.map(() => Date.now())].slice(-200)), []);
 
   // A team key's teams are its own (me.name is the key's name, not the team's).
   const ownTeam = isAdmin ? undefined : choicesQuery.data?.teams[0];
@@ -55,7 +55,7 @@ export function LogsPage() {
   return (
     <>
       <PageHeader title="Logs" description={isAdmin ? "Every team's requests as they finish, and their history. Open a request to see its attempts." : `Your team's requests${ownTeam ? ` (${ownTeam.name})` : ""} as they finish, and their history. Open a request to see its attempts.`} />
-      <LiveTail names={names} onOpen={setSelected} onEntry={onLiveEntry} />
+      <LiveTail names={names} onOpen={setSelected} onEntries={onLiveEntries} />
       <LogHistory filters={filters} onFiltersChange={setFilters} isAdmin={isAdmin} choices={choices} names={names} onOpen={setSelected} liveArrivals={liveArrivals} />
       {selected && <LogDetails entry={selected} names={names} onClose={() => setSelected(undefined)} />}
     </>

@@ -16,13 +16,14 @@ export interface LiveTailState<Entry> {
   pendingCount: number;
 }
 
-export type LiveTailAction<Entry> = { type: "received"; entry: Entry } | { type: "pause" } | { type: "resume" } | { type: "clear" };
+/** `received` takes the entries in the order they arrived (oldest first), e.g. a batch flushed a few times a second. */
+export type LiveTailAction<Entry> = { type: "received"; entries: readonly Entry[] } | { type: "pause" } | { type: "resume" } | { type: "clear" };
 
 export function emptyLiveTail<Entry>(): LiveTailState<Entry> {
   return { rows: [], paused: false, pending: [], pendingCount: 0 };
 }
 
-/** `entry` on top of `rows`, replacing an entry with its id (a feed may repeat one), keeping `limit`. */
+/** `entries` (newest first) on top of `rows`, replacing rows with their ids (a feed may repeat one), keeping `limit`. */
 export function prependCapped<Entry extends { id: string }>(rows: readonly Entry[], entries: readonly Entry[], limit = liveTailLimit): Entry[] {
   const ids = new Set(entries.map((entry) => entry.id));
   return [...entries, ...rows.filter((row) => !ids.has(row.id))].slice(0, limit);
@@ -30,9 +31,12 @@ export function prependCapped<Entry extends { id: string }>(rows: readonly Entry
 
 export function liveTailReducer<Entry extends { id: string }>(state: LiveTailState<Entry>, action: LiveTailAction<Entry>, limit = liveTailLimit): LiveTailState<Entry> {
   switch (action.type) {
-    case "received":
-      if (state.paused) return { ...state, pending: prependCapped(state.pending, [action.entry], limit), pendingCount: state.pendingCount + 1 };
-      return { ...state, rows: prependCapped(state.rows, [action.entry], limit) };
+    case "received": {
+      if (action.entries.length === 0) return state;
+      const newestFirst = [...action.entries].reverse();
+      if (state.paused) return { ...state, pending: prependCapped(state.pending, newestFirst, limit), pendingCount: state.pendingCount + action.entries.length };
+      return { ...state, rows: prependCapped(state.rows, newestFirst, limit) };
+    }
     case "pause":
       return state.paused ? state : { ...state, paused: true };
     case "resume":

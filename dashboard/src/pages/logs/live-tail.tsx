@@ -5,6 +5,9 @@ import { useLiveFeed, type FeedStatus } from "../../live/use-live-feed";
 import { emptyLiveTail, liveTailLimit, liveTailReducer, type LiveTailAction, type LiveTailState } from "./live-tail-buffer";
 import { LogTable, type LogEntry, type LogNames } from "./log-table";
 
+/** How long arrivals gather before they are shown together. */
+const flushMs = 200;
+
 function reducer(state: LiveTailState<LogEntry>, action: LiveTailAction<LogEntry>): LiveTailState<LogEntry> {
   return liveTailReducer(state, action);
 }
@@ -51,16 +54,33 @@ function FeedIndicator({ status, paused, onReconnect }: { status: FeedStatus; pa
  * Requests as they finish, from the requestLogged subscription (a team key gets its own team's):
  * newest on top, the newest 100 kept. Pausing holds new arrivals aside until resumed.
  */
-export function LiveTail({ names, onOpen, onEntry }: { names: LogNames; onOpen(entry: LogEntry): void; onEntry?(entry: LogEntry): void }) {
+export function LiveTail({ names, onOpen, onEntries }: { names: LogNames; onOpen(entry: LogEntry): void; onEntries?(entries: readonly LogEntry[]): void }) {
   const { client, isAdmin } = useSignedInSession();
   const [state, dispatch] = useReducer(reducer, undefined, () => emptyLiveTail<LogEntry>());
   const open = useCallback((signal: AbortSignal) => client.watchRequests({}, { signal }), [client]);
-  const onEntryRef = useRef(onEntry);
-  onEntryRef.current = onEntry;
+  const onEntriesRef = useRef(onEntries);
+  onEntriesRef.current = onEntries;
+  // A busy gateway logs hundreds of requests a second: arrivals are shown in batches, a few
+  // times a second, instead of re-rendering the table for each one.
+  const batch = useRef<LogEntry[]>([]);
+  const flushTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const onItem = useCallback((entry: LogEntry) => {
-    dispatch({ type: "received", entry });
-    onEntryRef.current?.(entry);
+    batch.current.push(entry);
+    flushTimer.current ??= setTimeout(() => {
+      flushTimer.current = undefined;
+      const entries = batch.current;
+      batch.current = [];
+      dispatch({ type: "received", entries });
+      onEntriesRef.current?.(entries);
+    }, flushMs);
   }, []);
+  useEffect(
+    () => () => {
+      clearTimeout(flushTimer.current);
+      flushTimer.current = undefined;
+    },
+    [],
+  );
   const feed = useLiveFeed({ open, onItem, key: "request-logs" });
 
   return (

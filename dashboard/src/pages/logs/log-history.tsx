@@ -11,6 +11,8 @@ import { hasLogFilters, isoToLocalInput, logFiltersToSearch, statusOptions, toRe
 import { LogTable, type LogEntry, type LogNames } from "./log-table";
 
 export const historyPageSize = 50;
+/** LogKeyChoices asks for this many of a team's keys (newest first). */
+const keyChoicesLimit = 100;
 
 interface FilterChoices {
   teams: LogFilterChoicesQuery["teams"];
@@ -67,6 +69,11 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
                   {key.name} ({key.prefix}){key.revokedAt ? " · revoked" : ""}
                 </option>
               ))}
+              {choices?.keys?.length === keyChoicesLimit && (
+                <option disabled value="-">
+                  (the team's newest {keyChoicesLimit} keys)
+                </option>
+              )}
             </select>
           )}
         </FilterField>
