@@ -209,11 +209,15 @@ export function AuditPage() {
           </div>
         ) : entries.length === 0 ? (
           filtered ? (
-            <EmptyState title="No entries match these filters." testId="audit-empty" action={<button type="button" className="button-secondary" onClick={() => setSearchParams("")}>Clear filters</button>} />
+            <div data-testid="audit-empty">
+              <EmptyState title="No entries match these filters." testId="empty-state" action={<button type="button" className="button-secondary" onClick={() => setSearchParams("")}>Clear filters</button>} />
+            </div>
           ) : (
-            <EmptyState title="Nothing audited yet." testId="audit-empty">
-              Creating or changing a team, creating or revoking a key, a refused key and a budget passing 80% are all recorded here.
-            </EmptyState>
+            <div data-testid="audit-empty">
+              <EmptyState title="Nothing audited yet." testId="empty-state">
+                Creating or changing a team, creating or revoking a key, a refused key and a budget passing 80% are all recorded here.
+              </EmptyState>
+            </div>
           )
         ) : (
           <>
