@@ -24,23 +24,19 @@ function useSecondsUntil(at: number | undefined): number | undefined {
   return at === undefined ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-/** Whether the feed is connected, in words and a coloured dot; a way to reconnect when it is not. */
+/**
+ * Whether the feed is connected, in words and a coloured dot; a way to reconnect when it is not.
+ * The state is announced to screen readers; the countdown to the next try is not (it ticks).
+ */
 function FeedIndicator({ status, paused, onReconnect }: { status: FeedStatus; paused: boolean; onReconnect(): void }) {
   const seconds = useSecondsUntil(status.state === "retrying" ? status.retryAt : undefined);
   const text =
-    status.state === "live"
-      ? paused
-        ? "Connected · paused"
-        : "Connected · live"
-      : status.state === "connecting"
-        ? "Connecting…"
-        : status.state === "retrying"
-          ? `Disconnected (${status.error.message}). Reconnecting in ${seconds ?? 0} s`
-          : `Disconnected: ${status.error.message}`;
+    status.state === "live" ? (paused ? "Connected · paused" : "Connected · live") : status.state === "connecting" ? "Connecting…" : status.state === "retrying" ? "Disconnected from the gateway." : `Disconnected: ${status.error.message}`;
   return (
-    <span className={`feed-status feed-${status.state}`} role="status" data-testid="live-status" data-state={status.state}>
+    <span className={`feed-status feed-${status.state}`} data-testid="live-status" data-state={status.state} title={"error" in status ? status.error.message : undefined}>
       <span className="feed-dot" aria-hidden="true" />
-      {text}
+      <span role="status">{text}</span>
+      {status.state === "retrying" && <span aria-hidden="true">Reconnecting in {seconds ?? 0} s</span>}
       {(status.state === "retrying" || status.state === "stopped") && (
         <button type="button" className="button-quiet" onClick={onReconnect}>
           Reconnect now
