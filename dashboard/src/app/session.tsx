@@ -92,7 +92,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         client.close();
         if (controller.signal.aborted) return;
         const code = error instanceof SwitchboardError ? error.code : undefined;
-        if (storedKey !== undefined) storeKey(undefined);
+        // Only a refused key is forgotten: after a network failure a reload tries the same key again.
+        if (storedKey !== undefined && code === "UNAUTHENTICATED") storeKey(undefined);
         const message =
           code === "UNAUTHENTICATED"
             ? storedKey !== undefined
