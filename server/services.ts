@@ -1,4 +1,5 @@
-import { createPubSub } from "graphql-yoga";
+import { setMaxListeners } from "node:events";
+import { createPubSub, type PubSubEventTarget } from "graphql-yoga";
 import type { DeploymentHealth } from "./gateway/deployment-health.ts";
 import type { Router } from "./gateway/router.ts";
 import type { CompletionsService } from "./modules/completions/completions.service.ts";
@@ -28,8 +29,13 @@ export interface BudgetAlert {
   fraction: number;
 }
 
+type GatewayEventMap = { requestLogged: [RequestLogEntry]; budgetThresholdReached: [BudgetAlert] };
+
 export function createGatewayEvents() {
-  return createPubSub<{ requestLogged: [RequestLogEntry]; budgetThresholdReached: [BudgetAlert] }>();
+  // Every open dashboard and live feed is one listener; Node's default warns past 10 of them.
+  const eventTarget = new EventTarget();
+  setMaxListeners(0, eventTarget);
+  return createPubSub<GatewayEventMap>({ eventTarget: eventTarget as PubSubEventTarget<GatewayEventMap> });
 }
 
 export interface ServicesOptions {
