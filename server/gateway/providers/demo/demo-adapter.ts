@@ -13,6 +13,8 @@ import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
 
 /** How long each streamed word takes (a real model streams 20–100 tokens a second). */
 const defaultWordDelayMs = 25;
+/** How long before the first token (or the whole answer), as a hosted model takes to start. */
+const defaultFirstTokenDelayMs = 150;
 
 /** The reply to `messages`: what the caller said last, quoted back. */
 export function demoReplyTo(messages: ChatMessage[]): string {
@@ -43,13 +45,14 @@ function usageOf(request: ChatRequest, text: string): Usage {
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }
 
-/** The echo model's adapter; `wordDelayMs` paces its streams. */
-export function createDemoAdapter({ wordDelayMs = defaultWordDelayMs, now = Date.now }: { wordDelayMs?: number; now?: () => number } = {}): ProviderAdapter {
+/** The echo model's adapter; `firstTokenDelayMs` and `wordDelayMs` pace it like a hosted model. */
+export function createDemoAdapter({ firstTokenDelayMs = defaultFirstTokenDelayMs, wordDelayMs = defaultWordDelayMs, now = Date.now }: { firstTokenDelayMs?: number; wordDelayMs?: number; now?: () => number } = {}): ProviderAdapter {
   return {
     provider: "demo",
 
-    async chat(request: ChatRequest): Promise<ChatResponse> {
+    async chat(request: ChatRequest, { signal }): Promise<ChatResponse> {
       const { text, finishReason } = replyFor(request);
+      await sleep(firstTokenDelayMs, undefined, { signal });
       return {
         id: `chatcmpl-demo-${randomUUID()}`,
         object: "chat.completion",
@@ -72,6 +75,7 @@ export function createDemoAdapter({ wordDelayMs = defaultWordDelayMs, now = Date
         choices: [{ index: 0, delta, finish_reason: finish }],
         ...(usage ? { usage } : {}),
       });
+      await sleep(firstTokenDelayMs, undefined, { signal });
       yield chunk({ role: "assistant", content: "" });
       // Words with the space before them, so the pieces join back into the text exactly.
       for (const word of text.match(/\s*\S+/g) ?? []) {
