@@ -35,7 +35,7 @@ describe("@switchboard/client against a running server with a master key", () =>
     expect((await client.models()).map((model) => model.name)).toEqual(["gpt-4o-mini"]);
     expect(await client.me()).toMatchObject({ kind: "ADMIN" });
     await gateway.app.logWriter.flush();
-    expect(await client.spend("MODEL")).toEqual([{ key: "gpt-4o-mini", requests: 2, promptTokens: 24, completionTokens: 14, costUsd: "0.000012" }]);
+    expect(await client.spend("MODEL")).toEqual([{ key: "gpt-4o-mini", requests: 2, errors: 0, promptTokens: 24, completionTokens: 14, costUsd: "0.000012" }]);
     const logs = await client.requestLogs({ first: 1 });
     expect(logs.edges[0].node).toMatchObject({ status: "SUCCESS", stream: true, source: "graphql-subscription" });
     await client.close();

@@ -71,8 +71,11 @@ describe("teams, keys, scopes and the audit log", () => {
     const response = await chat(searchKey.secret);
     expect(response.status).toBe(200);
     await gateway.app.logWriter.flush();
-    const logs = await graphql(`{ requestLogs(first: 1) { edges { node { teamId apiKeyId status } } } }`);
-    expect(logs.data.requestLogs.edges[0].node).toEqual({ teamId: searchTeamId, apiKeyId: searchKey.id, status: "SUCCESS" });
+    const logs = await graphql(`{ requestLogs(first: 1) { edges { node { teamId apiKeyId status team { name } apiKey { name prefix } } } } }`);
+    expect(logs.data.requestLogs.edges[0].node).toEqual({ teamId: searchTeamId, apiKeyId: searchKey.id, status: "SUCCESS", team: { name: "search" }, apiKey: { name: "search backend", prefix: searchKey.secret.slice(0, 12) } });
+    // The key itself reads the same names on its own team's logs.
+    const own = await graphql(`{ requestLogs(first: 1) { edges { node { team { name } apiKey { name } } } } }`, {}, bearer(searchKey.secret));
+    expect(own.data.requestLogs.edges[0].node).toEqual({ team: { name: "search" }, apiKey: { name: "search backend" } });
   });
 
   it("refuses a model outside the team's allow-list: 403 on REST, ModelNotAllowedError on GraphQL, nothing sent upstream", async () => {

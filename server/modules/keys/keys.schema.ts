@@ -3,6 +3,7 @@ import type { Principal as PrincipalData } from "../../gateway/principal.ts";
 import { builder } from "../../graphql/builder.ts";
 import { toGraphQLError } from "../../graphql/errors.ts";
 import { Budget, BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "../teams/governance.schema.ts";
+import { RequestLog } from "../spend/spend.schema.ts";
 import { Team } from "../teams/teams.schema.ts";
 import { modelListOf, type ApiKeyRecord } from "./key-directory.ts";
 
@@ -45,6 +46,11 @@ const CreateApiKeyInput = builder.inputType("CreateApiKeyInput", {
 
 builder.objectField(Team, "apiKeys", (t) =>
   t.field({ type: [ApiKey], authScopes: { admin: true }, description: "The team's keys (admin only).", resolve: (team, _args, { services }) => services.keys.keysOfTeam(team.id) }),
+);
+
+// Keys are held in memory: naming each log row's key costs no query, for any number of rows.
+builder.objectField(RequestLog, "apiKey", (t) =>
+  t.field({ type: ApiKey, nullable: true, description: "The key that made the request (null for the master key).", resolve: (log, _args, { services }) => (log.apiKeyId ? (services.keys.key(log.apiKeyId) ?? null) : null) }),
 );
 
 builder.queryField("apiKeys", (t) =>

@@ -23,7 +23,7 @@ const SpendRow = builder.objectRef<SpendRowData>("SpendRow").implement({
 type NullableOptional<Shape> = { [Key in keyof Shape]: undefined extends Shape[Key] ? Shape[Key] | null : Shape[Key] };
 type RequestLogView = NullableOptional<Omit<RequestLogEntry, "attempts" | "metadata" | "source" | "status">> & { source: string; status: string; attempts: unknown; metadata?: unknown };
 
-const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implement({
+export const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implement({
   description: "One request's metadata: never its prompt or completion text.",
   fields: (t) => ({
     id: t.exposeID("id"),

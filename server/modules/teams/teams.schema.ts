@@ -5,6 +5,7 @@ import { ownTeamScope, teamToRead } from "../../graphql/team-scope.ts";
 import type { BudgetAlert as BudgetAlertData } from "../../services.ts";
 import { toGraphQLError } from "../../graphql/errors.ts";
 import { modelListOf, type TeamRecord } from "../keys/key-directory.ts";
+import { RequestLog } from "../spend/spend.schema.ts";
 import { Budget, BudgetInput, LimitsInput, Limits, budgetSettingsOf, limitsOf } from "./governance.schema.ts";
 
 type SpendSummaryData = { requests: number; errors: number; promptTokens: number; completionTokens: number; costNanoUsd: bigint };
@@ -48,6 +49,11 @@ export const Team = builder.objectRef<TeamRecord>("Team").implement({
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
 });
+
+// Teams are held in memory: naming each log row's team costs no query, for any number of rows.
+builder.objectField(RequestLog, "team", (t) =>
+  t.field({ type: Team, nullable: true, description: "The team whose key made the request.", resolve: (log, _args, { services }) => (log.teamId ? (services.teams.team(log.teamId) ?? null) : null) }),
+);
 
 const CreateTeamInput = builder.inputType("CreateTeamInput", {
   fields: (t) => ({
