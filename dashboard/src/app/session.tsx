@@ -13,14 +13,23 @@ export type SessionState =
 
 interface SessionContextValue {
   state: SessionState;
-  /** Checks the key with `me` and keeps it for this browser session; rejects with SwitchboardError. */
-  signIn(apiKey: string): Promise<void>;
+  /**
+   * Checks the key with `me` and keeps it for this browser session; without a key, checks that the
+   * gateway has authentication off. Rejects with SwitchboardError.
+   */
+  signIn(apiKey: string | undefined): Promise<void>;
   /** Forgets the key, closes the client's connections and empties the cache; `message` is shown on the sign-in page. */
   signOut(message?: string): void;
 }
 
 /** Shown when the gateway refuses a key, at sign-in or later while signed in. */
 export const rejectedKeyMessage = "That key was not accepted: it is wrong, revoked or expired.";
+
+/** Shown when "continue without a key" meets a gateway that has a master key. */
+export const keyRequiredMessage = "This gateway requires a key: it has a master key, so authentication is on.";
+
+/** What is stored for a session without a key (a gateway with authentication off). */
+const noKey = "";
 
 // sessionStorage, not localStorage: the key is gone when the browser session ends (issue: "kept
 // for the browser session only"), and other tabs do not share it.
@@ -51,8 +60,9 @@ const SessionContext = createContext<SessionContextValue | undefined>(undefined)
 
 /**
  * Holds the signed-in key and its client, and the query cache that goes with them. On load it
- * tries the stored key; with none it asks `me` without a key, because a gateway without a master
- * key treats every caller as the admin, and then there is nothing to sign in with.
+ * tries the stored key, if any. It never asks the gateway without being asked to: a request
+ * without a key is a refused one (HTTP 401, and an auth.failure in the audit log) on a gateway
+ * with a master key, so "no key" is only tried when the user chooses to continue without one.
  */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: "checking" });
@@ -85,20 +95,24 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const controller = new AbortController();
     const storedKey = readStoredKey();
-    const client = createSwitchboardClient({ url: graphQLUrl(), apiKey: storedKey });
+    if (storedKey === undefined) {
+      setState({ status: "signed-out" });
+      return;
+    }
+    const client = createSwitchboardClient({ url: graphQLUrl(), apiKey: storedKey || undefined });
     client.me({ signal: controller.signal }).then(
-      (principal) => setState({ status: "signed-in", client, principal, authenticationOff: storedKey === undefined }),
+      (principal) => setState({ status: "signed-in", client, principal, authenticationOff: storedKey === noKey }),
       (error: unknown) => {
         client.close();
         if (controller.signal.aborted) return;
         const code = error instanceof SwitchboardError ? error.code : undefined;
         // Only a refused key is forgotten: after a network failure a reload tries the same key again.
-        if (storedKey !== undefined && code === "UNAUTHENTICATED") storeKey(undefined);
+        if (code === "UNAUTHENTICATED") storeKey(undefined);
         const message =
           code === "UNAUTHENTICATED"
-            ? storedKey !== undefined
-              ? rejectedKeyMessage
-              : undefined
+            ? storedKey === noKey
+              ? keyRequiredMessage
+              : rejectedKeyMessage
             : `Could not reach the gateway: ${error instanceof Error ? error.message : String(error)}`;
         setState({ status: "signed-out", message });
       },
@@ -110,15 +124,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(
-    async (apiKey: string) => {
+    async (apiKey: string | undefined) => {
       const client = createSwitchboardClient({ url: graphQLUrl(), apiKey });
       try {
         const principal = await client.me();
         const previous = stateRef.current;
         if (previous.status === "signed-in") previous.client.close();
-        storeKey(apiKey);
+        storeKey(apiKey ?? noKey);
         queryClient.clear();
-        setState({ status: "signed-in", client, principal, authenticationOff: false });
+        setState({ status: "signed-in", client, principal, authenticationOff: apiKey === undefined });
       } catch (error) {
         client.close();
         throw error;

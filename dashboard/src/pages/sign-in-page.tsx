@@ -2,7 +2,7 @@ import { SwitchboardError } from "@switchboard/client";
 import { useId, useState, type FormEvent } from "react";
 import { Navigate, useLocation } from "react-router";
 import { LoadingState } from "../components/loading-state";
-import { rejectedKeyMessage, useSession } from "../app/session";
+import { keyRequiredMessage, rejectedKeyMessage, useSession } from "../app/session";
 
 /** Where to go after signing in: back to the page that sent us here, never off the app. */
 function returnPath(state: unknown): string {
@@ -22,6 +22,18 @@ export function SignInPage() {
   if (state.status === "checking") return <LoadingState label="Checking your session…" fullPage />;
   if (state.status === "signed-in") return <Navigate to={returnPath(location.state)} replace />;
 
+  async function attempt(key: string | undefined) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await signIn(key);
+    } catch (caught) {
+      const refused = caught instanceof SwitchboardError && caught.code === "UNAUTHENTICATED";
+      setError(refused ? (key === undefined ? keyRequiredMessage : rejectedKeyMessage) : `Could not sign in: ${caught instanceof Error ? caught.message : String(caught)}`);
+      setBusy(false);
+    }
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     const key = apiKey.trim();
@@ -29,14 +41,7 @@ export function SignInPage() {
       setError("Enter a key: the gateway's master key or a team's API key.");
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await signIn(key);
-    } catch (caught) {
-      setError(caught instanceof SwitchboardError && caught.code === "UNAUTHENTICATED" ? rejectedKeyMessage : `Could not sign in: ${caught instanceof Error ? caught.message : String(caught)}`);
-      setBusy(false);
-    }
+    await attempt(key);
   }
 
   // The session's message explains why we are here (a key revoked while in use, the gateway unreachable).
@@ -64,6 +69,12 @@ export function SignInPage() {
         <button type="submit" className="button-primary button-block" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
+        <div className="sign-in-without-key">
+          <p className="muted">Started the gateway without a master key (authentication off, as on a first run)?</p>
+          <button type="button" className="button-secondary button-block" disabled={busy} onClick={() => void attempt(undefined)}>
+            Continue without a key
+          </button>
+        </div>
       </form>
     </div>
   );
