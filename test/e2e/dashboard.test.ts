@@ -126,6 +126,8 @@ describe("the dashboard in Chromium", () => {
     // 4 × $0.019 = $0.076 (76%); the 5th makes $0.095 (95%) and crosses the 80% threshold.
     for (let index = 0; index < 5; index += 1) expect((await completion(secret)).status).toBe(200);
     await eventually(() => page.getByTestId("live-log-row").count()).toBe(5);
+    // Each row names its team and key (the gateway resolves them; no id soup).
+    expect(await page.getByTestId("live-log-row").first().textContent()).toMatch(/search.*search backend/);
     await eventually(() => page.getByTestId("budget-alert").textContent()).toMatch(/search.*80%.*\$0\.095 of \$0\.10/);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await saveScreenshot(page, "04-logs-live");

@@ -8,7 +8,7 @@ import { LiveTail } from "./logs/live-tail";
 import { LogDetails } from "./logs/log-details";
 import { logFiltersToSearch, parseLogFilters, type LogFilters } from "./logs/log-filters";
 import { LogHistory } from "./logs/log-history";
-import type { LogEntry, LogNames } from "./logs/log-table";
+import type { LogEntry } from "./logs/log-table";
 import "./filters.css";
 import "./logs/logs.css";
 
@@ -19,22 +19,13 @@ import "./logs/logs.css";
  * (LogKeyChoices, admin only). A row of either opens its details and attempts.
  */
 export function LogsPage() {
-  const { isAdmin, principal } = useSignedInSession();
+  const { isAdmin } = useSignedInSession();
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = useMemo(() => parseLogFilters(searchParams), [searchParams]);
   const [selected, setSelected] = useState<LogEntry>();
 
   const choicesQuery = useGatewayQuery(LogFilterChoicesDocument, {}, { staleTime: 60_000 });
   const keysQuery = useGatewayQuery(LogKeyChoicesDocument, { teamId: filters.teamId ?? "" }, { enabled: isAdmin && Boolean(filters.teamId), staleTime: 60_000 });
-
-  const names = useMemo<LogNames>(
-    () => ({
-      teams: new Map(choicesQuery.data?.teams.map((team) => [team.id, team.name])),
-      // A team key knows its own name (from `me`); the admin, the names of the chosen team's keys.
-      keys: new Map([...(principal.apiKeyId ? [[principal.apiKeyId, principal.name] as const] : []), ...(keysQuery.data?.apiKeys.map((key) => [key.id, key.name] as const) ?? [])]),
-    }),
-    [choicesQuery.data, keysQuery.data, principal],
-  );
 
   const choices = choicesQuery.data && {
     teams: choicesQuery.data.teams,
@@ -55,9 +46,9 @@ export function LogsPage() {
   return (
     <>
       <PageHeader title="Logs" description={isAdmin ? "Every team's requests as they finish, and their history. Open a request to see its attempts." : `Your team's requests${ownTeam ? ` (${ownTeam.name})` : ""} as they finish, and their history. Open a request to see its attempts.`} />
-      <LiveTail names={names} onOpen={setSelected} onEntries={onLiveEntries} />
-      <LogHistory filters={filters} onFiltersChange={setFilters} isAdmin={isAdmin} choices={choices} names={names} onOpen={setSelected} liveArrivals={liveArrivals} />
-      {selected && <LogDetails entry={selected} names={names} onClose={() => setSelected(undefined)} />}
+      <LiveTail onOpen={setSelected} onEntries={onLiveEntries} />
+      <LogHistory filters={filters} onFiltersChange={setFilters} isAdmin={isAdmin} choices={choices} onOpen={setSelected} liveArrivals={liveArrivals} />
+      {selected && <LogDetails entry={selected} onClose={() => setSelected(undefined)} />}
     </>
   );
 }

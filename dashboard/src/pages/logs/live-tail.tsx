@@ -3,7 +3,7 @@ import { useSignedInSession } from "../../app/session";
 import { EmptyState } from "../../components/empty-state";
 import { useLiveFeed, type FeedStatus } from "../../live/use-live-feed";
 import { emptyLiveTail, liveTailLimit, liveTailReducer, type LiveTailAction, type LiveTailState } from "./live-tail-buffer";
-import { LogTable, type LogEntry, type LogNames } from "./log-table";
+import { LogTable, type LogEntry } from "./log-table";
 
 /** How long arrivals gather before they are shown together. */
 const flushMs = 200;
@@ -50,7 +50,7 @@ function FeedIndicator({ status, paused, onReconnect }: { status: FeedStatus; pa
  * Requests as they finish, from the requestLogged subscription (a team key gets its own team's):
  * newest on top, the newest 100 kept. Pausing holds new arrivals aside until resumed.
  */
-export function LiveTail({ names, onOpen, onEntries }: { names: LogNames; onOpen(entry: LogEntry): void; onEntries?(entries: readonly LogEntry[]): void }) {
+export function LiveTail({ onOpen, onEntries }: { onOpen(entry: LogEntry): void; onEntries?(entries: readonly LogEntry[]): void }) {
   const { client, isAdmin } = useSignedInSession();
   const [state, dispatch] = useReducer(reducer, undefined, () => emptyLiveTail<LogEntry>());
   const open = useCallback((signal: AbortSignal) => client.watchRequests({}, { signal }), [client]);
@@ -108,7 +108,7 @@ export function LiveTail({ names, onOpen, onEntries }: { names: LogNames; onOpen
         </EmptyState>
       ) : (
         <div className="live-scroll">
-          <LogTable caption="Requests as they finish, newest first" rows={state.rows} rowTestId="live-log-row" names={names} onOpen={onOpen} />
+          <LogTable caption="Requests as they finish, newest first" rows={state.rows} rowTestId="live-log-row" onOpen={onOpen} />
         </div>
       )}
     </section>

@@ -5,7 +5,7 @@ import { formatUsd } from "../../lib/money";
 import { formatDateTime } from "../../lib/time";
 import { formatMilliseconds } from "../models/model-format";
 import { attemptTable } from "./attempts";
-import { KeyName, RequestStatusBadge, TeamName, type LogEntry, type LogNames } from "./log-table";
+import { KeyName, RequestStatusBadge, TeamName, type LogEntry } from "./log-table";
 
 function Fact({ label, children, wide = false }: { label: string; children: ReactNode; wide?: boolean }) {
   return (
@@ -66,7 +66,7 @@ function Metadata({ metadata }: { metadata: unknown }) {
 }
 
 /** Everything the gateway logged about one request, its error and its upstream attempts. */
-export function LogDetails({ entry, names, onClose }: { entry: LogEntry; names: LogNames; onClose(): void }) {
+export function LogDetails({ entry, onClose }: { entry: LogEntry; onClose(): void }) {
   const failed = entry.status !== "SUCCESS" || entry.errorCode || entry.errorMessage;
   return (
     <Modal title={`Request to ${entry.requestedModel}`} onClose={onClose} testId="log-details" wide>
@@ -92,10 +92,10 @@ export function LogDetails({ entry, names, onClose }: { entry: LogEntry; names: 
           <Fact label="Provider">{orDash(entry.provider)}</Fact>
           <Fact label="Deployment">{orDash(entry.deployment)}</Fact>
           <Fact label="Team">
-            <TeamName teamId={entry.teamId} names={names} />
+            <TeamName entry={entry} />
           </Fact>
           <Fact label="Key">
-            <KeyName apiKeyId={entry.apiKeyId} names={names} />
+            <KeyName entry={entry} />
           </Fact>
           <Fact label="Source">{entry.source}</Fact>
           <Fact label="Stream">{entry.stream ? "Yes" : "No"}</Fact>

@@ -8,7 +8,7 @@ import { Pager } from "../../components/pager";
 import { LogsPageDocument, type LogFilterChoicesQuery, type LogKeyChoicesQuery, type RequestStatus } from "../../generated/graphql";
 import { localInputToIso } from "../../lib/time";
 import { hasLogFilters, isoToLocalInput, logFiltersToSearch, statusOptions, toRequestLogFilter, type LogFilters } from "./log-filters";
-import { LogTable, type LogEntry, type LogNames } from "./log-table";
+import { LogTable, type LogEntry } from "./log-table";
 
 export const historyPageSize = 50;
 /** LogKeyChoices asks for this many of a team's keys (newest first). */
@@ -122,7 +122,7 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
  * URL says. Next follows the page's end cursor; Previous walks back a stack of them, which starts
  * over whenever the filters change.
  */
-export function LogHistory({ filters, onFiltersChange, isAdmin, choices, names, onOpen, liveArrivals }: { filters: LogFilters; onFiltersChange(next: LogFilters): void; isAdmin: boolean; choices: FilterChoices | undefined; names: LogNames; onOpen(entry: LogEntry): void; liveArrivals: readonly number[] }) {
+export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen, liveArrivals }: { filters: LogFilters; onFiltersChange(next: LogFilters): void; isAdmin: boolean; choices: FilterChoices | undefined; onOpen(entry: LogEntry): void; liveArrivals: readonly number[] }) {
   const filterKey = logFiltersToSearch(filters);
   const [cursors, setCursors] = useState<{ filterKey: string; stack: Array<string | undefined> }>({ filterKey, stack: [undefined] });
   const stack = cursors.filterKey === filterKey ? cursors.stack : [undefined];
@@ -179,7 +179,7 @@ export function LogHistory({ filters, onFiltersChange, isAdmin, choices, names, 
               </EmptyState>
             )
           ) : (
-            <LogTable caption="Request history, newest first" rows={rows} rowTestId="log-row" names={names} onOpen={onOpen} />
+            <LogTable caption="Request history, newest first" rows={rows} rowTestId="log-row" onOpen={onOpen} />
           )}
           {(stack.length > 1 || pageInfo?.hasNextPage) && (
             <Pager

@@ -10,12 +10,6 @@ import { formatLogTime } from "./log-format";
 /** A request log as the Logs page shows it (history rows and live feed entries have this shape). */
 export type LogEntry = DashboardRequestLogFragment;
 
-/** Names to show for ids, where the page knows them. */
-export interface LogNames {
-  teams: ReadonlyMap<string, string>;
-  keys: ReadonlyMap<string, string>;
-}
-
 const statusLabels: Record<RequestStatus, string> = { SUCCESS: "Success", ERROR: "Error", CANCELLED: "Cancelled" };
 
 /** A request's status as a coloured word (the word carries it; the colour only helps). */
@@ -36,16 +30,16 @@ export function ShortId({ id }: { id: string }) {
   );
 }
 
-export function TeamName({ teamId, names }: { teamId: string | null; names: LogNames }) {
-  if (!teamId) return <span className="muted">—</span>;
-  const name = names.teams.get(teamId);
-  return name ? <span title={teamId}>{name}</span> : <ShortId id={teamId} />;
+/** The request's team by name (the gateway names it on each row); its id when the team is gone. */
+export function TeamName({ entry }: { entry: LogEntry }) {
+  if (!entry.teamId) return <span className="muted">—</span>;
+  return entry.team ? <span title={entry.teamId}>{entry.team.name}</span> : <ShortId id={entry.teamId} />;
 }
 
-export function KeyName({ apiKeyId, names }: { apiKeyId: string | null; names: LogNames }) {
-  if (!apiKeyId) return <span className="muted" title="No team key: the master key, or authentication off">—</span>;
-  const name = names.keys.get(apiKeyId);
-  return name ? <span title={apiKeyId}>{name}</span> : <ShortId id={apiKeyId} />;
+/** The request's key by name, its visible prefix on hover. */
+export function KeyName({ entry }: { entry: LogEntry }) {
+  if (!entry.apiKeyId) return <span className="muted" title="No team key: the master key, or authentication off">—</span>;
+  return entry.apiKey ? <span title={`${entry.apiKey.prefix}… (${entry.apiKeyId})`}>{entry.apiKey.name}</span> : <ShortId id={entry.apiKeyId} />;
 }
 
 export function Tokens({ entry }: { entry: LogEntry }) {
@@ -65,7 +59,7 @@ export function Tokens({ entry }: { entry: LogEntry }) {
 interface LogColumn {
   header: ReactNode;
   align?: "end";
-  cell(entry: LogEntry, context: { names: LogNames; now: Date; open(): void }): ReactNode;
+  cell(entry: LogEntry, context: { now: Date; open(): void }): ReactNode;
 }
 
 const columns: readonly LogColumn[] = [
@@ -99,8 +93,8 @@ const columns: readonly LogColumn[] = [
         <span className="muted">—</span>
       ),
   },
-  { header: "Team", cell: (entry, { names }) => <TeamName teamId={entry.teamId} names={names} /> },
-  { header: "Key", cell: (entry, { names }) => <KeyName apiKeyId={entry.apiKeyId} names={names} /> },
+  { header: "Team", cell: (entry) => <TeamName entry={entry} /> },
+  { header: "Key", cell: (entry) => <KeyName entry={entry} /> },
   { header: <span title="Prompt / completion tokens">Tokens</span>, align: "end", cell: (entry) => <Tokens entry={entry} /> },
   { header: "Cost", align: "end", cell: (entry) => formatUsd(entry.costUsd) },
   { header: "Latency", align: "end", cell: (entry) => formatMilliseconds(entry.latencyMs) },
@@ -113,7 +107,7 @@ const columns: readonly LogColumn[] = [
  * Request logs as a table; a click on a row (or its time, by keyboard) opens its details.
  * Used by both the live tail and the history, so they read the same.
  */
-export function LogTable({ caption, rows, rowTestId, names, onOpen }: { caption: string; rows: readonly LogEntry[]; rowTestId: string; names: LogNames; onOpen(entry: LogEntry): void }) {
+export function LogTable({ caption, rows, rowTestId, onOpen }: { caption: string; rows: readonly LogEntry[]; rowTestId: string; onOpen(entry: LogEntry): void }) {
   const now = useNow();
   return (
     <div className="table-scroll">
@@ -133,7 +127,7 @@ export function LogTable({ caption, rows, rowTestId, names, onOpen }: { caption:
             <tr key={entry.id} data-testid={rowTestId} data-log-id={entry.id} className={`log-row log-row-${entry.status.toLowerCase()}`} onClick={() => onOpen(entry)}>
               {columns.map((column, index) => (
                 <td key={index} className={column.align === "end" ? "align-end" : undefined}>
-                  {column.cell(entry, { names, now, open: () => onOpen(entry) })}
+                  {column.cell(entry, { now, open: () => onOpen(entry) })}
                 </td>
               ))}
             </tr>
