@@ -6,8 +6,7 @@ import { ErrorState } from "../../components/error-state";
 import { GettingStarted } from "../../components/getting-started";
 import { LoadingState } from "../../components/loading-state";
 import { PageHeader } from "../../components/page-header";
-import { SpendByModelChart } from "../../components/spend-by-model-chart";
-import { SpendPerDayChart } from "../../components/spend-per-day-chart";
+import { preloadCharts, SpendByModelChart, SpendPerDayChart } from "../../components/lazy-charts";
 import { StatCard } from "../../components/stat-card";
 import { OverviewDocument } from "../../generated/graphql";
 import { dailySpendSeries, errorRate, formatCount, formatPercent, spendTotals, topModelsBySpend } from "../../lib/chart-data";
@@ -24,6 +23,7 @@ export function OverviewPage() {
   const { isAdmin } = useSignedInSession();
   const now = useNow();
   const windows = spendWindows(now);
+  preloadCharts();
   const query = useGatewayQuery(OverviewDocument, { last30DaysFrom: windows.lastDaysFrom, monthFrom: windows.monthFrom }, { refetchInterval: 10_000 });
 
   const shaped = useMemo(() => {

@@ -10,8 +10,7 @@ import { ErrorState } from "../../components/error-state";
 import { LoadingState } from "../../components/loading-state";
 import { Modal } from "../../components/modal";
 import { PageHeader } from "../../components/page-header";
-import { SpendByModelChart } from "../../components/spend-by-model-chart";
-import { SpendPerDayChart } from "../../components/spend-per-day-chart";
+import { preloadCharts, SpendByModelChart, SpendPerDayChart } from "../../components/lazy-charts";
 import { StatCard } from "../../components/stat-card";
 import { StatusBadge } from "../../components/status-badge";
 import { TeamPageDocument, type DashboardApiKeyFragment } from "../../generated/graphql";
@@ -33,6 +32,7 @@ export function TeamPage() {
   const windows = spendWindows(now);
   const [editing, setEditing] = useState(false);
   // One more key than shown says whether there are more.
+  preloadCharts();
   const query = useGatewayQuery(TeamPageDocument, { id, last30DaysFrom: windows.lastDaysFrom, monthFrom: windows.monthFrom, keysFirst: keysShown + 1, withKeys: isAdmin }, { refetchInterval: 15_000 });
 
   const shaped = useMemo(() => {
