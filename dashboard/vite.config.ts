@@ -1,12 +1,18 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { compression } from "vite-plugin-compression2";
 
 // The gateway serves the built app under /dashboard/ (hashed asset names, so they can be cached
 // for good). In development Vite serves it and passes GraphQL, HTTP and WebSocket, to a gateway
 // already running on the default port.
 export default defineConfig({
   base: "/dashboard/",
-  plugins: [react()],
+  plugins: [
+    react(),
+    // .br and .gz beside each text asset, made once at build time: the gateway hands out the one
+    // the browser accepts (sirv) instead of compressing on every request.
+    compression({ algorithms: ["brotliCompress", "gzip"], include: /\.(js|css|html|svg)$/, threshold: 1024 }),
+  ],
   build: {
     outDir: "dist",
     emptyOutDir: true,

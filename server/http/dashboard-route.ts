@@ -28,6 +28,9 @@ export function createDashboardRoute({ directory = defaultDashboardDirectory }: 
     ? sirv(directory, {
         single: true,
         etag: true,
+        // The build writes .br and .gz beside each asset; the one the browser accepts is sent.
+        brotli: true,
+        gzip: true,
         setHeaders: (response, pathname) => {
           response.setHeader("Cache-Control", pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
           response.setHeader("Content-Security-Policy", contentSecurityPolicy);

@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { brotliCompressSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +22,7 @@ describe("the dashboard route", () => {
     mkdirSync(path.join(build, "assets"));
     writeFileSync(path.join(build, "index.html"), page);
     writeFileSync(path.join(build, "assets/index-Ab12Cd34.js"), "console.log('dashboard');");
+    writeFileSync(path.join(build, "assets/index-Ab12Cd34.js.br"), brotliCompressSync("console.log('dashboard');"));
     gateway = await startTestApp({}, { dashboardDirectory: build });
   });
   afterAll(async () => {
@@ -52,6 +55,21 @@ describe("the dashboard route", () => {
     expect(etag).toBeTruthy();
     const again = await fetch(`${gateway.url}/dashboard/assets/index-Ab12Cd34.js`, { headers: { "if-none-match": etag! } });
     expect(again.status).toBe(304);
+  });
+
+  it("sends the build's precompressed copy to a browser that accepts it, and the plain file to one that does not", async () => {
+    const headersFor = (acceptEncoding: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        // node:http, not fetch: fetch decodes the body and asks for every encoding itself.
+        request(`${gateway.url}/dashboard/assets/index-Ab12Cd34.js`, { headers: { "accept-encoding": acceptEncoding } }, (response) => {
+          response.resume();
+          resolve(response.headers);
+        })
+          .on("error", reject)
+          .end();
+      });
+    expect(await headersFor("gzip, deflate, br")).toMatchObject({ "content-encoding": "br", "content-type": expect.stringMatching(/javascript/), vary: "Accept-Encoding", "cache-control": "public, max-age=31536000, immutable" });
+    expect((await headersFor("identity"))["content-encoding"]).toBeUndefined();
   });
 
   it("answers a missing file with 404 (not the page), and anything but GET/HEAD with 405", async () => {
