@@ -84,13 +84,14 @@ describe("switchboard packed and installed into an empty project, used as a libr
     project?.remove();
   });
 
-  it("ships the compiled server, its declarations, the CLI and the migrations, and no TypeScript sources or tests", () => {
+  it("ships the compiled server, its declarations, the CLI, the built dashboard and the migrations, and no TypeScript sources or tests", () => {
     const files = tarballFiles(project.tarball);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "bin/switchboard.mjs", "dist/index.js", "dist/index.d.ts", "dist/main.js", "dist/sdk/create-gateway.js", "prisma/migrations/sqlite/migration_lock.toml"]));
+    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "bin/switchboard.mjs", "dist/index.js", "dist/index.d.ts", "dist/main.js", "dist/sdk/create-gateway.js", "dashboard/dist/index.html", "prisma/migrations/sqlite/migration_lock.toml"]));
     expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((file) => !/^(package\.json|README\.md|bin\/switchboard\.mjs|dist\/.+|prisma\/migrations\/.+)$/.test(file))).toEqual([]);
+    expect(files.filter((file) => !/^(package\.json|README\.md|bin\/switchboard\.mjs|dist\/.+|dashboard\/dist\/.+|prisma\/migrations\/.+)$/.test(file))).toEqual([]);
+    expect(files.filter((file) => file.startsWith("dashboard/dist/assets/") && file.endsWith(".js")).length).toBeGreaterThan(3);
     expect(files).not.toContain("dist/.tsbuildinfo");
-    // 0.64 MB when written (the generated Prisma client is most of it).
+    // 0.64 MB when written (the generated Prisma client is most of it), ~1 MB with the dashboard.
     expect(statSync(project.tarball).size).toBeLessThan(1_500_000);
   });
 
