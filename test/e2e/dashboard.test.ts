@@ -159,6 +159,33 @@ describe("the dashboard in Chromium", () => {
     await saveScreenshot(page, "07-team");
   });
 
+  it("edits the team's budget, period, models and limits, with a bad value shown next to its field", async () => {
+    await page.getByRole("button", { name: "Edit team" }).click();
+    await page.getByLabel("Requests per minute").fill("0");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(() => page.getByTestId("field-error-limits.rpm").textContent()).toMatch(/whole number above zero/);
+    await page.getByLabel("Requests per minute").fill("1200");
+    await page.getByLabel("Budget (USD)").fill("0.2");
+    await page.getByLabel("Budget period").selectOption({ label: "Weekly" });
+    await page.getByLabel("Models").fill("gpt-4o-mini");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await eventually(() => page.getByTestId("team-spent").textContent()).toContain("of $0.20 / week");
+    const saved = await gateway.graphql<{ teams: Array<{ name: string; models: string[]; limits: { rpm: number }; budget: { limitUsd: string; period: string } }> }>(`{ teams { name models limits { rpm } budget { limitUsd period } } }`, {}, { authorization: `Bearer ${masterKey}` });
+    expect(saved.data?.teams.find((team) => team.name === "search")).toEqual({ name: "search", models: ["gpt-4o-mini"], limits: { rpm: 1200 }, budget: { limitUsd: "0.2", period: "WEEKLY" } });
+  });
+
+  it("filters the log history by status, kept in the URL", async () => {
+    await navigate("Logs");
+    await page.getByLabel("Status").selectOption({ label: "Error" });
+    await page.getByTestId("log-history-empty").waitFor();
+    expect(page.url()).toMatch(/status=error/i);
+    await page.getByLabel("Status").selectOption({ label: "Success" });
+    await eventually(() => page.getByTestId("log-row").count()).toBe(5);
+    await page.reload();
+    await eventually(() => page.getByTestId("log-row").count()).toBe(5);
+    expect(await page.getByLabel("Status").inputValue()).toMatch(/success/i);
+  });
+
   it("lists the model with its deployment's health", async () => {
     await navigate("Models");
     const row = page.getByTestId("model-row").filter({ hasText: "gpt-4o-mini" });
@@ -198,7 +225,7 @@ describe("the dashboard in Chromium", () => {
     await navigate("Audit");
     await page.getByTestId("audit-row").first().waitFor();
     const actions = await page.getByTestId("audit-row").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action")));
-    expect(actions).toEqual(expect.arrayContaining(["apiKey.revoke", "apiKey.create", "team.create"]));
+    expect(actions).toEqual(expect.arrayContaining(["apiKey.revoke", "team.update", "apiKey.create", "team.create"]));
     expect(actions.indexOf("apiKey.revoke")).toBeLessThan(actions.indexOf("apiKey.create"));
     await saveScreenshot(page, "11-audit");
 
