@@ -1,6 +1,6 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { useQuery, type UseQueryOptions, type UseQueryResult } from "@tanstack/react-query";
-import type { SwitchboardError } from "@switchboard/client";
+import type { SwitchboardClient, SwitchboardError } from "@switchboard/client";
 import { useSignedInSession } from "./session";
 
 /** The operation's name ("Overview"), the first part of its cache key, so a view's data can be invalidated by name. */
@@ -24,4 +24,14 @@ export function useGatewayQuery<Result, Variables extends Record<string, unknown
     queryFn: ({ signal }) => client.request(document, variables, { signal }),
     ...options,
   });
+}
+
+/**
+ * One of the client's own calls (`client.models()`, `client.requestLogs(…)`), cached under `key`
+ * (its operation's name first, like a document's): a view whose data the client already fetches
+ * needs no document of its own.
+ */
+export function useClientQuery<Result>(key: readonly [string, ...unknown[]], call: (client: SwitchboardClient, signal: AbortSignal) => Promise<Result>, options: GatewayQueryOptions<Result> = {}): UseQueryResult<Result, SwitchboardError> {
+  const { client } = useSignedInSession();
+  return useQuery({ queryKey: key, queryFn: ({ signal }) => call(client, signal), ...options });
 }

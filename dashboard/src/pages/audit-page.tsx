@@ -2,13 +2,13 @@ import { keepPreviousData } from "@tanstack/react-query";
 import { Fragment, useId, useMemo, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { useSignedInSession } from "../app/session";
-import { useGatewayQuery } from "../app/use-gateway-query";
+import { useClientQuery } from "../app/use-gateway-query";
 import { EmptyState } from "../components/empty-state";
 import { ErrorState } from "../components/error-state";
 import { LoadingState } from "../components/loading-state";
 import { PageHeader } from "../components/page-header";
 import { Pager } from "../components/pager";
-import { AuditPageDocument, type AuditPageQuery } from "../generated/graphql";
+import type { AuditLogsQuery } from "@switchboard/client";
 import { formatDateTime, localInputToIso } from "../lib/time";
 import { auditDiff, countChanges, nanoUsdNote, type DiffLine } from "./audit/audit-diff";
 import { auditFiltersToSearch, knownAuditActions, parseAuditFilters, toAuditLogFilter, type AuditFilters } from "./audit/audit-filters";
@@ -16,7 +16,7 @@ import { isoToLocalInput } from "./logs/log-filters";
 import "./filters.css";
 import "./audit/audit.css";
 
-type AuditEntry = AuditPageQuery["auditLogs"]["edges"][number]["node"];
+type AuditEntry = AuditLogsQuery["auditLogs"]["edges"][number]["node"];
 
 const pageSize = 50;
 const columnCount = 5;
@@ -166,7 +166,7 @@ function AuditFilterForm({ filters, onApply }: { filters: AuditFilters; onApply(
 }
 
 /**
- * The audit trail (admin only), newest first, 50 a page (AuditPage: one request per page), with
+ * The audit trail (admin only), newest first, 50 a page (client.auditLogs: one request per page), with
  * its filters in the URL. Each entry opens to its before and after, field by field.
  */
 export function AuditPage() {
@@ -178,7 +178,7 @@ export function AuditPage() {
   const stack = cursors.filterKey === filterKey ? cursors.stack : [undefined];
   const after = stack[stack.length - 1];
   const filter = useMemo(() => toAuditLogFilter(filters), [filters]);
-  const query = useGatewayQuery(AuditPageDocument, { first: pageSize, after, filter }, { enabled: isAdmin, placeholderData: keepPreviousData });
+  const query = useClientQuery(["AuditLogs", { first: pageSize, after, filter }], (client, signal) => client.auditLogs({ first: pageSize, after, filter }, { signal }), { enabled: isAdmin, placeholderData: keepPreviousData });
 
   if (!isAdmin) {
     return (
@@ -191,8 +191,8 @@ export function AuditPage() {
     );
   }
 
-  const entries = query.data?.auditLogs.edges.map((edge) => edge.node) ?? [];
-  const pageInfo = query.data?.auditLogs.pageInfo;
+  const entries = query.data?.edges.map((edge) => edge.node) ?? [];
+  const pageInfo = query.data?.pageInfo;
   const filtered = filterKey !== "";
 
   return (

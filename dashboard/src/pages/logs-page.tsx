@@ -14,7 +14,7 @@ import "./logs/logs.css";
 
 /**
  * Requests as they finish (the requestLogged subscription) above their filtered, paginated
- * history (LogsPage, one request per page). The filters live in the URL; the Team and Model
+ * history (client.requestLogs, one request per page). The filters live in the URL; the Team and Model
  * choices come in one small request (LogFilterChoices), a chosen team's keys in another
  * (LogKeyChoices, admin only). A row of either opens its details and attempts.
  */

@@ -1,16 +1,16 @@
 import { Fragment, useMemo, useState } from "react";
-import { useGatewayQuery } from "../app/use-gateway-query";
+import { useClientQuery } from "../app/use-gateway-query";
 import { useNow } from "../app/use-now";
 import { EmptyState } from "../components/empty-state";
 import { ErrorState } from "../components/error-state";
 import { GettingStarted } from "../components/getting-started";
 import { LoadingState } from "../components/loading-state";
 import { PageHeader } from "../components/page-header";
-import { ModelsPageDocument, type ModelsPageQuery } from "../generated/graphql";
+import type { ModelsQuery } from "@switchboard/client";
 import { capabilityMark, deploymentHealth, formatMilliseconds, formatPricePerMillion, formatTimeOfDay, formatTokenCount, isDemoModel, type CapabilityMark } from "./models/model-format";
 import "./models/models.css";
 
-type Model = ModelsPageQuery["models"][number];
+type Model = ModelsQuery["models"][number];
 type Deployment = Model["deployments"][number];
 
 /** How often deployment health is asked for again while the page is open. */
@@ -138,14 +138,14 @@ function ModelRows({ model, now }: { model: Model; now: Date }) {
 
 /**
  * Every model the signed-in key may use: provider, context window, prices per million tokens,
- * capabilities, and each deployment's health, asked for again every 5 seconds (ModelsPage, one
+ * capabilities, and each deployment's health, asked for again every 5 seconds (client.models, one
  * request).
  */
 export function ModelsPage() {
-  const query = useGatewayQuery(ModelsPageDocument, {}, { refetchInterval: refreshMs });
+  const query = useClientQuery(["Models"], (client, signal) => client.models({ signal }), { refetchInterval: refreshMs });
   const now = useNow();
   const [search, setSearch] = useState("");
-  const models = query.data?.models;
+  const models = query.data;
   const shown = useMemo(() => {
     const needle = search.trim().toLowerCase();
     if (!models || !needle) return models ?? [];

@@ -2,7 +2,7 @@
  * The Audit page's filters and the URL's query string, both ways (?action=apiKey.revoke&target=…
  * &from=<ISO>&to=<ISO>), so a filtered trail can be shared or reloaded.
  */
-import type { AuditLogFilter } from "../../generated/graphql";
+import type { AuditLogFilter } from "@switchboard/client";
 
 export interface AuditFilters {
   /** An exact action, e.g. "apiKey.revoke". */

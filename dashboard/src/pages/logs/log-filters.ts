@@ -4,7 +4,7 @@
  * ISO instants (the same moment whoever opens the link) and show in the viewer's zone in the
  * datetime-local inputs.
  */
-import type { RequestLogFilter, RequestStatus } from "../../generated/graphql";
+import type { RequestLogFilter, RequestStatus } from "@switchboard/client";
 
 export interface LogFilters {
   teamId?: string;

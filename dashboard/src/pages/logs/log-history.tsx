@@ -1,11 +1,12 @@
 import { keepPreviousData } from "@tanstack/react-query";
 import { useId, useMemo, useState, type ReactNode } from "react";
-import { useGatewayQuery } from "../../app/use-gateway-query";
+import { useClientQuery } from "../../app/use-gateway-query";
 import { EmptyState } from "../../components/empty-state";
 import { ErrorState } from "../../components/error-state";
 import { LoadingState } from "../../components/loading-state";
 import { Pager } from "../../components/pager";
-import { LogsPageDocument, type LogFilterChoicesQuery, type LogKeyChoicesQuery, type RequestStatus } from "../../generated/graphql";
+import type { RequestStatus } from "@switchboard/client";
+import type { LogFilterChoicesQuery, LogKeyChoicesQuery } from "../../generated/graphql";
 import { localInputToIso } from "../../lib/time";
 import { hasLogFilters, isoToLocalInput, logFiltersToSearch, statusOptions, toRequestLogFilter, type LogFilters } from "./log-filters";
 import { LogTable, type LogEntry } from "./log-table";
@@ -118,7 +119,7 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
 }
 
 /**
- * Past requests, newest first, 50 a page (LogsPage: one request per page), filtered by what the
+ * Past requests, newest first, 50 a page (client.requestLogs: one request per page), filtered by what the
  * URL says. Next follows the page's end cursor; Previous walks back a stack of them, which starts
  * over whenever the filters change.
  */
@@ -128,9 +129,9 @@ export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen,
   const stack = cursors.filterKey === filterKey ? cursors.stack : [undefined];
   const after = stack[stack.length - 1];
   const filter = useMemo(() => toRequestLogFilter(filters, { isAdmin }), [filters, isAdmin]);
-  const query = useGatewayQuery(LogsPageDocument, { first: historyPageSize, after, filter }, { placeholderData: keepPreviousData });
-  const rows = useMemo(() => query.data?.requestLogs.edges.map((edge) => edge.node) ?? [], [query.data]);
-  const pageInfo = query.data?.requestLogs.pageInfo;
+  const query = useClientQuery(["RequestLogs", { first: historyPageSize, after, filter }], (client, signal) => client.requestLogs({ first: historyPageSize, after, filter }, { signal }), { placeholderData: keepPreviousData });
+  const rows = useMemo(() => query.data?.edges.map((edge) => edge.node) ?? [], [query.data]);
+  const pageInfo = query.data?.pageInfo;
   const filtered = hasLogFilters(filters);
   // Requests the live feed saw finish after this page was loaded: the first page is then behind.
   const newSinceLoad = stack.length === 1 && query.dataUpdatedAt ? liveArrivals.filter((at) => at > query.dataUpdatedAt).length : 0;

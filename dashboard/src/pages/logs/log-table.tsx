@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { useNow } from "../../app/use-now";
-import type { DashboardRequestLogFragment, RequestStatus } from "../../generated/graphql";
+import type { RequestLogFieldsFragment, RequestStatus } from "@switchboard/client";
 import { formatCount } from "../../lib/chart-data";
 import { formatUsd } from "../../lib/money";
 import { formatDateTime } from "../../lib/time";
@@ -8,7 +8,7 @@ import { formatMilliseconds } from "../models/model-format";
 import { formatLogTime } from "./log-format";
 
 /** A request log as the Logs page shows it (history rows and live feed entries have this shape). */
-export type LogEntry = DashboardRequestLogFragment;
+export type LogEntry = RequestLogFieldsFragment;
 
 const statusLabels: Record<RequestStatus, string> = { SUCCESS: "Success", ERROR: "Error", CANCELLED: "Cancelled" };
 
