@@ -234,6 +234,22 @@ describe("the dashboard in Chromium", () => {
     await eventually(() => page.getByTestId("sign-in-error").textContent()).toMatch(/not accepted/i);
   });
 
+  it("pages through keys 25 at a time, newest first, and back", async () => {
+    const billing = (await gateway.graphql<{ teams: Array<{ id: string; name: string }> }>(`{ teams { id name } }`, {}, { authorization: `Bearer ${masterKey}` })).data!.teams.find((team) => team.name === "billing")!;
+    for (let index = 1; index <= 26; index += 1) {
+      const created = await gateway.graphql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id } } }`, { input: { teamId: billing.id, name: `billing worker ${index}` } }, { authorization: `Bearer ${masterKey}` });
+      expect(created.errors).toBeUndefined();
+    }
+    await signIn(masterKey);
+    await navigate("Keys");
+    await eventually(() => page.getByTestId("key-row").count()).toBe(25);
+    expect(await page.getByTestId("key-row").first().textContent()).toContain("billing worker 26");
+    await page.getByRole("button", { name: "Next" }).click();
+    await eventually(() => page.getByTestId("key-row").allTextContents()).toEqual([expect.stringContaining("billing worker 1"), expect.stringContaining("search backend")]);
+    await page.getByRole("button", { name: "Previous" }).click();
+    await eventually(() => page.getByTestId("key-row").count()).toBe(25);
+  });
+
   it("logged no error in the page: no blocked asset, no CSP violation, no exception — only the two refused sign-ins", () => {
     expect(problems).toEqual([]);
     expect(refusals).toBe(2);

@@ -15,6 +15,7 @@ import { auditFiltersToSearch, knownAuditActions, parseAuditFilters, toAuditLogF
 import { isoToLocalInput } from "./logs/log-filters";
 import "./filters.css";
 import "./audit/audit.css";
+import { useCursorPages } from "../app/use-cursor-pages";
 
 type AuditEntry = AuditLogsQuery["auditLogs"]["edges"][number]["node"];
 
@@ -174,9 +175,8 @@ export function AuditPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = useMemo(() => parseAuditFilters(searchParams), [searchParams]);
   const filterKey = auditFiltersToSearch(filters);
-  const [cursors, setCursors] = useState<{ filterKey: string; stack: Array<string | undefined> }>({ filterKey, stack: [undefined] });
-  const stack = cursors.filterKey === filterKey ? cursors.stack : [undefined];
-  const after = stack[stack.length - 1];
+  const pages = useCursorPages(filterKey);
+  const { after } = pages;
   const filter = useMemo(() => toAuditLogFilter(filters), [filters]);
   const query = useClientQuery(["AuditLogs", { first: pageSize, after, filter }], (client, signal) => client.auditLogs({ first: pageSize, after, filter }, { signal }), { enabled: isAdmin, placeholderData: keepPreviousData });
 
@@ -249,15 +249,8 @@ export function AuditPage() {
             </div>
           </>
         )}
-        {(stack.length > 1 || pageInfo?.hasNextPage) && (
-          <Pager
-            page={stack.length}
-            hasPrevious={stack.length > 1}
-            hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)}
-            busy={query.isFetching}
-            onPrevious={() => setCursors({ filterKey, stack: stack.slice(0, -1) })}
-            onNext={() => setCursors({ filterKey, stack: [...stack, pageInfo?.endCursor ?? undefined] })}
-          />
+        {(pages.hasPrevious || pageInfo?.hasNextPage) && (
+          <Pager page={pages.page} hasPrevious={pages.hasPrevious} hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)} busy={query.isFetching} onPrevious={pages.previous} onNext={() => pages.next(pageInfo?.endCursor)} />
         )}
       </div>
     </>

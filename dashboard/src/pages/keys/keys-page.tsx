@@ -20,6 +20,7 @@ import { formatBudgetLimit, formatExpiry, formatLimits, formatModelList, keyStat
 import { formatDateTime } from "../../lib/time";
 import { KeyForm } from "./key-form";
 import { NewKeySecret } from "./new-key-secret";
+import { useCursorPages } from "../../app/use-cursor-pages";
 
 const pageSize = 25;
 
@@ -37,10 +38,8 @@ export function KeysPage() {
   const now = useNow();
   const [searchParams, setSearchParams] = useSearchParams();
   const teamFilter = searchParams.get("team") ?? "";
-  // The cursors of the pages before the current one (undefined: the first page), per filter.
-  const [cursors, setCursors] = useState<{ filter: string; stack: Array<string | undefined> }>({ filter: teamFilter, stack: [undefined] });
-  const stack = cursors.filter === teamFilter ? cursors.stack : [undefined];
-  const after = stack[stack.length - 1];
+  const pages = useCursorPages(teamFilter);
+  const { after } = pages;
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedKey>();
   const [revoking, setRevoking] = useState<DashboardApiKeyFragment>();
@@ -73,7 +72,6 @@ export function KeysPage() {
 
   function setTeamFilter(teamId: string) {
     setSearchParams(teamId ? { team: teamId } : {});
-    setCursors({ filter: teamId, stack: [undefined] });
   }
 
   return (
@@ -146,15 +144,8 @@ export function KeysPage() {
               },
             ]}
           />
-          {(stack.length > 1 || hasNext) && (
-            <Pager
-              page={stack.length}
-              hasPrevious={stack.length > 1}
-              hasNext={hasNext}
-              busy={query.isFetching}
-              onPrevious={() => setCursors({ filter: teamFilter, stack: stack.slice(0, -1) })}
-              onNext={() => setCursors({ filter: teamFilter, stack: [...stack, rows[rows.length - 1]?.id] })}
-            />
+          {(pages.hasPrevious || hasNext) && (
+            <Pager page={pages.page} hasPrevious={pages.hasPrevious} hasNext={hasNext} busy={query.isFetching} onPrevious={pages.previous} onNext={() => pages.next(rows[rows.length - 1]?.id)} />
           )}
         </div>
       )}

@@ -1,5 +1,5 @@
 import { keepPreviousData } from "@tanstack/react-query";
-import { useId, useMemo, useState, type ReactNode } from "react";
+import { useId, useMemo, type ReactNode } from "react";
 import { useClientQuery } from "../../app/use-gateway-query";
 import { EmptyState } from "../../components/empty-state";
 import { ErrorState } from "../../components/error-state";
@@ -10,6 +10,7 @@ import type { LogFilterChoicesQuery, LogKeyChoicesQuery } from "../../generated/
 import { localInputToIso } from "../../lib/time";
 import { hasLogFilters, isoToLocalInput, logFiltersToSearch, statusOptions, toRequestLogFilter, type LogFilters } from "./log-filters";
 import { LogTable, type LogEntry } from "./log-table";
+import { useCursorPages } from "../../app/use-cursor-pages";
 
 export const historyPageSize = 50;
 /** LogKeyChoices asks for this many of a team's keys (newest first). */
@@ -125,16 +126,15 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
  */
 export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen, liveArrivals }: { filters: LogFilters; onFiltersChange(next: LogFilters): void; isAdmin: boolean; choices: FilterChoices | undefined; onOpen(entry: LogEntry): void; liveArrivals: readonly number[] }) {
   const filterKey = logFiltersToSearch(filters);
-  const [cursors, setCursors] = useState<{ filterKey: string; stack: Array<string | undefined> }>({ filterKey, stack: [undefined] });
-  const stack = cursors.filterKey === filterKey ? cursors.stack : [undefined];
-  const after = stack[stack.length - 1];
+  const pages = useCursorPages(filterKey);
+  const { after } = pages;
   const filter = useMemo(() => toRequestLogFilter(filters, { isAdmin }), [filters, isAdmin]);
   const query = useClientQuery(["RequestLogs", { first: historyPageSize, after, filter }], (client, signal) => client.requestLogs({ first: historyPageSize, after, filter }, { signal }), { placeholderData: keepPreviousData });
   const rows = useMemo(() => query.data?.edges.map((edge) => edge.node) ?? [], [query.data]);
   const pageInfo = query.data?.pageInfo;
   const filtered = hasLogFilters(filters);
   // Requests the live feed saw finish after this page was loaded: the first page is then behind.
-  const newSinceLoad = stack.length === 1 && query.dataUpdatedAt ? liveArrivals.filter((at) => at > query.dataUpdatedAt).length : 0;
+  const newSinceLoad = pages.page === 1 && query.dataUpdatedAt ? liveArrivals.filter((at) => at > query.dataUpdatedAt).length : 0;
 
   return (
     <section className="card card-flush log-history" aria-labelledby="history-heading" data-testid="log-history">
@@ -182,15 +182,8 @@ export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen,
           ) : (
             <LogTable caption="Request history, newest first" rows={rows} rowTestId="log-row" onOpen={onOpen} />
           )}
-          {(stack.length > 1 || pageInfo?.hasNextPage) && (
-            <Pager
-              page={stack.length}
-              hasPrevious={stack.length > 1}
-              hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)}
-              busy={query.isFetching}
-              onPrevious={() => setCursors({ filterKey, stack: stack.slice(0, -1) })}
-              onNext={() => setCursors({ filterKey, stack: [...stack, pageInfo?.endCursor ?? undefined] })}
-            />
+          {(pages.hasPrevious || pageInfo?.hasNextPage) && (
+            <Pager page={pages.page} hasPrevious={pages.hasPrevious} hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)} busy={query.isFetching} onPrevious={pages.previous} onNext={() => pages.next(pageInfo?.endCursor)} />
           )}
         </>
       )}
