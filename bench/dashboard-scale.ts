@@ -50,7 +50,7 @@ const readyMs = performance.now() - startedAt;
 
 /** Every page, and what shows that it has its data (not a loading state). */
 const pages = [
-  { name: "Overview", route: "", ready: '[data-testid="stat-spend-month"]:not(:has(.loading))' },
+  { name: "Overview", route: "", ready: '[data-testid="chart-spend-per-day"] .recharts-surface' },
   { name: "Teams", route: "teams", ready: '[data-testid="team-row"]' },
   { name: "Team", route: "teams/team-0001", ready: '[data-testid="chart-team-spend-per-day"] .recharts-surface' },
   { name: "Keys", route: "keys", ready: '[data-testid="key-row"]' },
