@@ -1,6 +1,4 @@
-import { Suspense } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
-import { LoadingState } from "../components/loading-state";
 import { BudgetAlertWatcher } from "../live/budget-alert-watcher";
 import { ErrorBoundary } from "./error-boundary";
 import { NoticeArea } from "./notices";
@@ -70,9 +68,7 @@ export function Layout() {
         <main className="page">
           {/* A fresh boundary per page: an error on one page is gone once you navigate away. */}
           <ErrorBoundary key={location.pathname}>
-            <Suspense fallback={<LoadingState />}>
-              <Outlet />
-            </Suspense>
+            <Outlet />
           </ErrorBoundary>
         </main>
       </div>
