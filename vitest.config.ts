@@ -7,7 +7,10 @@ const require = createRequire(import.meta.url);
 // crash instead of showing them. A minimal polyfill for the reporter's process only.
 if (typeof (Map as { groupBy?: unknown }).groupBy !== "function") {
   Object.defineProperty(Map, "groupBy", {
-    value<Item, Key>(items: Iterable<Item>, keyOf: (item: Item, index: number) => Key): Map<Key, Item[]> {
+    value<Item, Key>(
+      items: Iterable<Item>,
+      keyOf: (item: Item, index: number) => Key,
+    ): Map<Key, Item[]> {
       const groups = new Map<Key, Item[]>();
       let index = 0;
       for (const item of items) {

@@ -20,8 +20,16 @@ export interface BareProxy {
   close(): Promise<void>;
 }
 
-export function createBareProxy({ upstreamOrigin, connections = 128 }: BareProxyOptions): BareProxy {
-  const pool = new Pool(upstreamOrigin, { connections, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+export function createBareProxy({
+  upstreamOrigin,
+  connections = 128,
+}: BareProxyOptions): BareProxy {
+  const pool = new Pool(upstreamOrigin, {
+    connections,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
 
   async function forward(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const parts: Buffer[] = [];
@@ -37,7 +45,10 @@ export function createBareProxy({ upstreamOrigin, connections = 128 }: BareProxy
       body: Buffer.concat(parts),
     });
     const contentType = upstream.headers["content-type"];
-    response.writeHead(upstream.statusCode, typeof contentType === "string" ? { "content-type": contentType } : {});
+    response.writeHead(
+      upstream.statusCode,
+      typeof contentType === "string" ? { "content-type": contentType } : {},
+    );
     await pipeline(upstream.body, response);
   }
 

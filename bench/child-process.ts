@@ -27,8 +27,14 @@ export interface ProcessStats {
   extra?: Record<string, number>;
 }
 
-type ParentMessage = { type: "stats"; id: number; gc: boolean; reset: boolean } | { type: "profile"; id: number; writeTo?: string } | { type: "stop" };
-type ChildMessage = { type: "ready"; url: string } | { type: "stats"; id: number; stats: ProcessStats } | { type: "profiled"; id: number };
+type ParentMessage =
+  | { type: "stats"; id: number; gc: boolean; reset: boolean }
+  | { type: "profile"; id: number; writeTo?: string }
+  | { type: "stop" };
+type ChildMessage =
+  | { type: "ready"; url: string }
+  | { type: "stats"; id: number; stats: ProcessStats }
+  | { type: "profiled"; id: number };
 
 /** Starts the V8 sampling profiler, or (given a path) stops it and writes the profile there. */
 function createProfiler() {
@@ -50,7 +56,11 @@ function createProfiler() {
 }
 
 /** Reads this process's memory and CPU, after a full collection when asked and possible. */
-export function readOwnStats(gc: boolean, loopDelay?: IntervalHistogram, extra?: () => Record<string, number>): ProcessStats {
+export function readOwnStats(
+  gc: boolean,
+  loopDelay?: IntervalHistogram,
+  extra?: () => Record<string, number>,
+): ProcessStats {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (gc && collect) {
     // Two passes: the first can leave weakly held and finalizable objects for the second.
@@ -59,9 +69,23 @@ export function readOwnStats(gc: boolean, loopDelay?: IntervalHistogram, extra?:
   }
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
-  const delay = (nanoseconds: number | undefined) => (nanoseconds && Number.isFinite(nanoseconds) ? nanoseconds / 1e6 : 0);
-  const eventLoopDelay = { p50Ms: delay(loopDelay?.percentile(50)), p99Ms: delay(loopDelay?.percentile(99)), maxMs: delay(loopDelay?.max) };
-  return { rss: memory.rss, heapTotal: memory.heapTotal, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, cpuMicros: cpu.user + cpu.system, eventLoopDelay, extra: extra?.() };
+  const delay = (nanoseconds: number | undefined) =>
+    nanoseconds && Number.isFinite(nanoseconds) ? nanoseconds / 1e6 : 0;
+  const eventLoopDelay = {
+    p50Ms: delay(loopDelay?.percentile(50)),
+    p99Ms: delay(loopDelay?.percentile(99)),
+    maxMs: delay(loopDelay?.max),
+  };
+  return {
+    rss: memory.rss,
+    heapTotal: memory.heapTotal,
+    heapUsed: memory.heapUsed,
+    external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+    cpuMicros: cpu.user + cpu.system,
+    eventLoopDelay,
+    extra: extra?.(),
+  };
 }
 
 /**
@@ -69,7 +93,11 @@ export function readOwnStats(gc: boolean, loopDelay?: IntervalHistogram, extra?:
  * request (IPC) or on SIGINT / SIGTERM (when run by hand). Exits the process once `stop` has
  * finished, which also lets `--cpu-prof` write its profile.
  */
-export function serveAsChild(url: string, stop: () => Promise<void>, extraStats?: () => Record<string, number>): void {
+export function serveAsChild(
+  url: string,
+  stop: () => Promise<void>,
+  extraStats?: () => Record<string, number>,
+): void {
   console.log(url);
   let stopping = false;
   const shutdown = async () => {
@@ -90,10 +118,17 @@ export function serveAsChild(url: string, stop: () => Promise<void>, extraStats?
   process.on("message", (message: ParentMessage) => {
     if (message.type === "stop") void shutdown();
     if (message.type === "stats") {
-      process.send!({ type: "stats", id: message.id, stats: readOwnStats(message.gc, loopDelay, extraStats) } satisfies ChildMessage);
+      process.send!({
+        type: "stats",
+        id: message.id,
+        stats: readOwnStats(message.gc, loopDelay, extraStats),
+      } satisfies ChildMessage);
       if (message.reset) loopDelay.reset();
     }
-    if (message.type === "profile") void profiler(message.writeTo).then(() => process.send!({ type: "profiled", id: message.id } satisfies ChildMessage));
+    if (message.type === "profile")
+      void profiler(message.writeTo).then(() =>
+        process.send!({ type: "profiled", id: message.id } satisfies ChildMessage),
+      );
   });
   // The parent dying closes the channel: never outlive it.
   process.once("disconnect", () => void shutdown());
@@ -121,11 +156,27 @@ export interface SpawnOptions {
 const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
 
 /** Starts `bench/<script>` under tsx with --expose-gc and waits for its URL. */
-export async function spawnServer(name: string, script: string, args: string[], { nodeFlags = [], readyTimeoutMs = 30_000 }: SpawnOptions = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--expose-gc", ...nodeFlags, "--import", "tsx", fileURLToPath(new URL(script, import.meta.url)), ...args], {
-    cwd: repositoryRoot,
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
+export async function spawnServer(
+  name: string,
+  script: string,
+  args: string[],
+  { nodeFlags = [], readyTimeoutMs = 30_000 }: SpawnOptions = {},
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--expose-gc",
+      ...nodeFlags,
+      "--import",
+      "tsx",
+      fileURLToPath(new URL(script, import.meta.url)),
+      ...args,
+    ],
+    {
+      cwd: repositoryRoot,
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await waitForReady(name, child, readyTimeoutMs);
   let nextId = 0;

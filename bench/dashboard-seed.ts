@@ -19,9 +19,19 @@ export interface SeedSize {
 const models = [
   { name: "gpt-4o", provider: "openai", inputNanoPerToken: 2_500n, outputNanoPerToken: 10_000n },
   { name: "gpt-4o-mini", provider: "openai", inputNanoPerToken: 150n, outputNanoPerToken: 600n },
-  { name: "claude-sonnet", provider: "anthropic", inputNanoPerToken: 3_000n, outputNanoPerToken: 15_000n },
+  {
+    name: "claude-sonnet",
+    provider: "anthropic",
+    inputNanoPerToken: 3_000n,
+    outputNanoPerToken: 15_000n,
+  },
   { name: "gemini-flash", provider: "gemini", inputNanoPerToken: 300n, outputNanoPerToken: 2_500n },
-  { name: "llama-3-70b", provider: "openai-compatible", inputNanoPerToken: 590n, outputNanoPerToken: 790n },
+  {
+    name: "llama-3-70b",
+    provider: "openai-compatible",
+    inputNanoPerToken: 590n,
+    outputNanoPerToken: 790n,
+  },
 ];
 
 /** A small deterministic generator, so two seeded databases hold the same rows. */
@@ -36,10 +46,17 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-export async function seedDashboardData(database: Database, size: SeedSize, { now = Date.now(), onProgress = (_done: number) => {} } = {}): Promise<{ teamIds: string[]; keyIds: string[] }> {
+export async function seedDashboardData(
+  database: Database,
+  size: SeedSize,
+  { now = Date.now(), onProgress = (_done: number) => {} } = {},
+): Promise<{ teamIds: string[]; keyIds: string[] }> {
   const { prisma } = database;
   const random = seededRandom(42);
-  const teamIds = Array.from({ length: size.teams }, (_, index) => `team-${String(index).padStart(4, "0")}`);
+  const teamIds = Array.from(
+    { length: size.teams },
+    (_, index) => `team-${String(index).padStart(4, "0")}`,
+  );
   await prisma.team.createMany({
     data: teamIds.map((id, index) => ({
       id,
@@ -50,7 +67,10 @@ export async function seedDashboardData(database: Database, size: SeedSize, { no
       createdAt: new Date(now - 100 * 86_400_000 + index * 1_000),
     })),
   });
-  const keyIds = Array.from({ length: size.keys }, (_, index) => `key-${String(index).padStart(6, "0")}`);
+  const keyIds = Array.from(
+    { length: size.keys },
+    (_, index) => `key-${String(index).padStart(6, "0")}`,
+  );
   for (let start = 0; start < keyIds.length; start += 1_000) {
     await prisma.apiKey.createMany({
       data: keyIds.slice(start, start + 1_000).map((id, offset) => {
@@ -98,12 +118,21 @@ export async function seedDashboardData(database: Database, size: SeedSize, { no
         completionTokens,
         cachedTokens: 0,
         reasoningTokens: 0,
-        costNanoUsd: BigInt(promptTokens) * model.inputNanoPerToken + BigInt(completionTokens) * model.outputNanoPerToken,
+        costNanoUsd:
+          BigInt(promptTokens) * model.inputNanoPerToken +
+          BigInt(completionTokens) * model.outputNanoPerToken,
         usageEstimated: false,
         latencyMs,
         timeToFirstTokenMs: Math.floor(latencyMs / 4),
         stream: random() < 0.5,
-        attempts: [{ deployment: `${model.provider}/${model.name}`, provider: model.provider, status: failed ? "error" : "success", latencyMs }],
+        attempts: [
+          {
+            deployment: `${model.provider}/${model.name}`,
+            provider: model.provider,
+            status: failed ? "error" : "success",
+            latencyMs,
+          },
+        ],
       });
     }
     await repository.insertMany(entries);

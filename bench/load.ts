@@ -45,12 +45,21 @@ export interface LoadResult {
 }
 
 export function summarize(values: number[]): LatencySummary {
-  if (values.length === 0) return { count: 0, meanMs: NaN, p50Ms: NaN, p90Ms: NaN, p99Ms: NaN, maxMs: NaN };
+  if (values.length === 0)
+    return { count: 0, meanMs: NaN, p50Ms: NaN, p90Ms: NaN, p99Ms: NaN, maxMs: NaN };
   const sorted = Float64Array.from(values).sort();
-  const at = (quantile: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(quantile * sorted.length) - 1))];
+  const at = (quantile: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(quantile * sorted.length) - 1))];
   let sum = 0;
   for (const value of sorted) sum += value;
-  return { count: sorted.length, meanMs: sum / sorted.length, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] };
+  return {
+    count: sorted.length,
+    meanMs: sum / sorted.length,
+    p50Ms: at(0.5),
+    p90Ms: at(0.9),
+    p99Ms: at(0.99),
+    maxMs: sorted[sorted.length - 1],
+  };
 }
 
 /** Merges runs of one scenario: latencies pooled, throughput = all requests / all time. */
@@ -81,7 +90,12 @@ interface Sample {
 async function sendOnce(pool: Pool, spec: RequestSpec): Promise<Sample> {
   const started = process.hrtime.bigint();
   try {
-    const { statusCode, body } = await pool.request({ path: spec.path, method: "POST", headers: spec.headers, body: spec.body });
+    const { statusCode, body } = await pool.request({
+      path: spec.path,
+      method: "POST",
+      headers: spec.headers,
+      body: spec.body,
+    });
     body.setEncoding("utf8");
     let firstByte = 0n;
     let text = "";
@@ -91,7 +105,12 @@ async function sendOnce(pool: Pool, spec: RequestSpec): Promise<Sample> {
     }
     const ended = process.hrtime.bigint();
     const ok = spec.isValid(statusCode, text);
-    return { ok, totalMs: Number(ended - started) / 1e6, firstByteMs: Number((firstByte || ended) - started) / 1e6, error: ok ? undefined : `HTTP ${statusCode}: ${text.slice(0, 300)}` };
+    return {
+      ok,
+      totalMs: Number(ended - started) / 1e6,
+      firstByteMs: Number((firstByte || ended) - started) / 1e6,
+      error: ok ? undefined : `HTTP ${statusCode}: ${text.slice(0, 300)}`,
+    };
   } catch (error) {
     return { ok: false, totalMs: 0, firstByteMs: 0, error: String(error) };
   }
@@ -108,7 +127,10 @@ export interface LoadOptions {
 }
 
 /** Runs `connections` closed loops over `pool`; bounded by time and count. */
-async function runOnPool(pool: Pool, { connections, durationMs, maxRequests = Number.POSITIVE_INFINITY, specs }: LoadOptions): Promise<RawLoad> {
+async function runOnPool(
+  pool: Pool,
+  { connections, durationMs, maxRequests = Number.POSITIVE_INFINITY, specs }: LoadOptions,
+): Promise<RawLoad> {
   const totals: number[] = [];
   const firstBytes: number[] = [];
   let started = 0;
@@ -135,7 +157,14 @@ async function runOnPool(pool: Pool, { connections, durationMs, maxRequests = Nu
 
   await Promise.all(Array.from({ length: connections }, worker));
   const cpu = process.cpuUsage(cpuBefore);
-  return { totals, firstBytes, errors, firstError, elapsedMs: performance.now() - startedAt, cpuMicros: cpu.user + cpu.system };
+  return {
+    totals,
+    firstBytes,
+    errors,
+    firstError,
+    elapsedMs: performance.now() - startedAt,
+    cpuMicros: cpu.user + cpu.system,
+  };
 }
 
 export interface RunOptions extends LoadOptions {
@@ -150,11 +179,19 @@ export interface RunOptions extends LoadOptions {
  * of unmeasured load over them, calls `beforeMeasured`, runs the measured load, then closes them.
  */
 export async function runLoad(origin: string, options: RunOptions): Promise<RawLoad> {
-  const pool = new Pool(origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = new Pool(origin, {
+    connections: options.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
   try {
     const { warmupMs = 0, warmupRequests = 0 } = options;
     if (warmupMs > 0 || warmupRequests > 0) {
-      await runOnPool(pool, { ...options, durationMs: warmupMs || 60_000, maxRequests: warmupRequests || undefined });
+      await runOnPool(pool, {
+        ...options,
+        durationMs: warmupMs || 60_000,
+        maxRequests: warmupRequests || undefined,
+      });
     }
     await options.beforeMeasured?.();
     return await runOnPool(pool, options);

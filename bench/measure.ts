@@ -1,6 +1,13 @@
 import path from "node:path";
 import type { ProcessStats, ServerProcess } from "./child-process.ts";
-import { combine, runLoad, summarize, type LoadResult, type RawLoad, type RunOptions } from "./load.ts";
+import {
+  combine,
+  runLoad,
+  summarize,
+  type LoadResult,
+  type RawLoad,
+  type RunOptions,
+} from "./load.ts";
 import type { RequestSpec } from "./scenarios.ts";
 
 /** How hard and how long each scenario is driven. */
@@ -83,8 +90,17 @@ async function metered(server: ServerProcess, options: RunOptions, meter: Meter)
 }
 
 /** Sequential latency, then throughput at `connections`, for every scenario, round after round. */
-export async function measureScenarios(scenarios: Scenario[], settings: Settings, log: (line: string) => void): Promise<ScenarioResult[]> {
-  const progress: Progress[] = scenarios.map((scenario) => ({ scenario, sequential: [], throughput: [], cpu: { sequential: newMeter(), throughput: newMeter() } }));
+export async function measureScenarios(
+  scenarios: Scenario[],
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<ScenarioResult[]> {
+  const progress: Progress[] = scenarios.map((scenario) => ({
+    scenario,
+    sequential: [],
+    throughput: [],
+    cpu: { sequential: newMeter(), throughput: newMeter() },
+  }));
   const sequentialPerRound = Math.ceil(settings.sequentialRequests / settings.rounds);
   const durationPerRound = settings.durationMs / settings.rounds;
   for (let round = 0; round < settings.rounds; round += 1) {
@@ -93,15 +109,30 @@ export async function measureScenarios(scenarios: Scenario[], settings: Settings
     for (const entry of progress) {
       const { server, spec, name } = entry.scenario;
       if (isFirst) entry.before = await server.stats({ gc: true });
-      const profile = isLast && settings.profileDirectory ? path.join(settings.profileDirectory, `${name}.cpuprofile`) : undefined;
+      const profile =
+        isLast && settings.profileDirectory
+          ? path.join(settings.profileDirectory, `${name}.cpuprofile`)
+          : undefined;
       const sequential = await metered(
         server,
-        { connections: 1, durationMs: 120_000, maxRequests: sequentialPerRound, warmupRequests: isFirst ? settings.sequentialWarmup : 50, specs: [spec], beforeMeasured: async () => profile && (await server.profile()) },
+        {
+          connections: 1,
+          durationMs: 120_000,
+          maxRequests: sequentialPerRound,
+          warmupRequests: isFirst ? settings.sequentialWarmup : 50,
+          specs: [spec],
+          beforeMeasured: async () => profile && (await server.profile()),
+        },
         entry.cpu.sequential,
       );
       const throughput = await metered(
         server,
-        { connections: settings.connections, durationMs: durationPerRound, warmupMs: isFirst ? settings.warmupMs : settings.warmupMs / 4, specs: [spec] },
+        {
+          connections: settings.connections,
+          durationMs: durationPerRound,
+          warmupMs: isFirst ? settings.warmupMs : settings.warmupMs / 4,
+          specs: [spec],
+        },
         entry.cpu.throughput,
       );
       if (profile) await server.profile(profile);
@@ -113,7 +144,9 @@ export async function measureScenarios(scenarios: Scenario[], settings: Settings
       log(
         `round ${round + 1}/${settings.rounds} ${name.padEnd(13)} seq p50 ${summarize(sequential.totals).p50Ms.toFixed(3)} ms, ` +
           `${((throughput.totals.length * 1000) / throughput.elapsedMs).toFixed(0)} req/s` +
-          (failed > 0 ? `  ! ${failed} failed: ${sequential.firstError ?? throughput.firstError}` : ""),
+          (failed > 0
+            ? `  ! ${failed} failed: ${sequential.firstError ?? throughput.firstError}`
+            : ""),
       );
     }
   }
@@ -122,8 +155,14 @@ export async function measureScenarios(scenarios: Scenario[], settings: Settings
     description: scenario.description,
     sequential: combine(sequential),
     throughput: combine(throughput),
-    serverCpuMicrosPerRequest: { sequential: cpu.sequential.micros / cpu.sequential.requests, throughput: cpu.throughput.micros / cpu.throughput.requests },
-    serverEventLoopDelay: { p99Ms: cpu.throughput.loopDelayP99Ms, maxMs: cpu.throughput.loopDelayMaxMs },
+    serverCpuMicrosPerRequest: {
+      sequential: cpu.sequential.micros / cpu.sequential.requests,
+      throughput: cpu.throughput.micros / cpu.throughput.requests,
+    },
+    serverEventLoopDelay: {
+      p99Ms: cpu.throughput.loopDelayP99Ms,
+      maxMs: cpu.throughput.loopDelayMaxMs,
+    },
     serverMemory: { before: before!, after: after! },
     profile,
   }));
@@ -160,9 +199,19 @@ async function settledStats(server: ServerProcess): Promise<ProcessStats> {
  * Drives a mix of requests at the gateway until `memoryRequests` are done or `memoryMs` has
  * passed, in segments, sampling the process's memory (after a full GC) between them.
  */
-export async function measureMemory(server: ServerProcess, specs: RequestSpec[], description: string, settings: Settings): Promise<MemoryResult> {
+export async function measureMemory(
+  server: ServerProcess,
+  specs: RequestSpec[],
+  description: string,
+  settings: Settings,
+): Promise<MemoryResult> {
   // The baseline is a warm process (code compiled, lazy modules loaded), not a cold one.
-  await runLoad(server.url, { connections: settings.connections, durationMs: 10_000, maxRequests: 3_000, specs });
+  await runLoad(server.url, {
+    connections: settings.connections,
+    durationMs: 10_000,
+    maxRequests: 3_000,
+    specs,
+  });
   const samples = [{ afterRequests: 0, stats: await settledStats(server) }];
   const startedAt = performance.now();
   let loadMs = 0;
@@ -170,11 +219,18 @@ export async function measureMemory(server: ServerProcess, specs: RequestSpec[],
   let errors = 0;
   let firstError: string | undefined;
   // Each segment is bounded by its share of both the requests and the time, so the samples are evenly spaced.
-  for (let segment = 0; segment < settings.memorySegments && requests + errors < settings.memoryRequests; segment += 1) {
+  for (
+    let segment = 0;
+    segment < settings.memorySegments && requests + errors < settings.memoryRequests;
+    segment += 1
+  ) {
     const result = await runLoad(server.url, {
       connections: settings.connections,
       durationMs: settings.memoryMs / settings.memorySegments,
-      maxRequests: Math.min(Math.ceil(settings.memoryRequests / settings.memorySegments), settings.memoryRequests - requests - errors),
+      maxRequests: Math.min(
+        Math.ceil(settings.memoryRequests / settings.memorySegments),
+        settings.memoryRequests - requests - errors,
+      ),
       specs,
     });
     loadMs += result.elapsedMs;
@@ -183,5 +239,13 @@ export async function measureMemory(server: ServerProcess, specs: RequestSpec[],
     firstError ??= result.firstError;
     samples.push({ afterRequests: requests + errors, stats: await settledStats(server) });
   }
-  return { description, requests, errors, firstError, elapsedMs: performance.now() - startedAt, loadMs, samples };
+  return {
+    description,
+    requests,
+    errors,
+    firstError,
+    elapsedMs: performance.now() - startedAt,
+    loadMs,
+    samples,
+  };
 }

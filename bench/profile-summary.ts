@@ -26,7 +26,8 @@ function ownerOf(url: string, repositoryRoot: string): string {
   if (inModules) return inModules[1];
   if (url.startsWith("node:")) return url.split("/").slice(0, 2).join("/");
   const local = url.replace(/^file:\/\//, "");
-  if (local.startsWith(repositoryRoot)) return local.slice(repositoryRoot.length).split("/").slice(0, 2).join("/");
+  if (local.startsWith(repositoryRoot))
+    return local.slice(repositoryRoot.length).split("/").slice(0, 2).join("/");
   return url ? url : "(native / V8)";
 }
 
@@ -35,7 +36,8 @@ export function summarizeProfile(file: string, repositoryRoot: string, limit = 1
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parents.set(child, node.id);
 
   const selfByOwner = new Map<string, number>();
   const inclusiveByFunction = new Map<string, number>();
@@ -46,11 +48,17 @@ export function summarizeProfile(file: string, repositoryRoot: string, limit = 1
     const node = nodes.get(id)!;
     total += delta;
     if (node.callFrame.functionName === "(idle)") idle += delta;
-    const owner = node.callFrame.url ? ownerOf(node.callFrame.url, repositoryRoot) : node.callFrame.functionName;
+    const owner = node.callFrame.url
+      ? ownerOf(node.callFrame.url, repositoryRoot)
+      : node.callFrame.functionName;
     selfByOwner.set(owner, (selfByOwner.get(owner) ?? 0) + delta);
     // Each repository function once per sample, however deep the recursion.
     const seen = new Set<string>();
-    for (let current: number | undefined = id; current !== undefined; current = parents.get(current)) {
+    for (
+      let current: number | undefined = id;
+      current !== undefined;
+      current = parents.get(current)
+    ) {
       const frame = nodes.get(current)!.callFrame;
       if (!frame.url.includes(repositoryRoot) || frame.url.includes("node_modules")) continue;
       const name = `${frame.functionName || "(anonymous)"} ${frame.url.replace(/^file:\/\//, "").slice(repositoryRoot.length)}`;
@@ -61,8 +69,14 @@ export function summarizeProfile(file: string, repositoryRoot: string, limit = 1
   });
 
   const busy = total - idle;
-  const line = ([name, time]: [string, number]) => `    ${(time / 1000).toFixed(0).padStart(6)} ms ${((100 * time) / busy).toFixed(1).padStart(5)}%  ${name}`;
-  const top = (map: Map<string, number>) => [...map].filter(([name]) => name !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, limit).map(line);
+  const line = ([name, time]: [string, number]) =>
+    `    ${(time / 1000).toFixed(0).padStart(6)} ms ${((100 * time) / busy).toFixed(1).padStart(5)}%  ${name}`;
+  const top = (map: Map<string, number>) =>
+    [...map]
+      .filter(([name]) => name !== "(idle)")
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(line);
   return [
     `  ${file}: ${(busy / 1000).toFixed(0)} ms busy of ${(total / 1000).toFixed(0)} ms (percentages are of busy time)`,
     "  self time by package / folder:",

@@ -2,7 +2,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { spawnServer, type ServerProcess } from "./child-process.ts";
-import { measureMemory, measureScenarios, type MemoryResult, type Scenario, type ScenarioResult, type Settings } from "./measure.ts";
+import {
+  measureMemory,
+  measureScenarios,
+  type MemoryResult,
+  type Scenario,
+  type ScenarioResult,
+  type Settings,
+} from "./measure.ts";
 import { summarizeProfile } from "./profile-summary.ts";
 import { computeChecks, renderReport } from "./report.ts";
 import { graphqlRequest, restRequest, streamRequest } from "./scenarios.ts";
@@ -31,7 +38,8 @@ const quick = flags.quick === true;
 function number(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`expected a number ≥ 0, got '${value}'`);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new Error(`expected a number ≥ 0, got '${value}'`);
   return parsed;
 }
 const settings: Settings = {
@@ -51,7 +59,13 @@ const wanted = (name: string) => !selected || selected.includes(name);
 
 const masterKey = "sk-bench-master-key";
 const servers: ServerProcess[] = [];
-const stopAll = () => Promise.allSettled(servers.splice(0).reverse().map((server) => server.stop()));
+const stopAll = () =>
+  Promise.allSettled(
+    servers
+      .splice(0)
+      .reverse()
+      .map((server) => server.stop()),
+  );
 process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
 try {
@@ -66,20 +80,60 @@ try {
   if (settings.profileDirectory) mkdirSync(settings.profileDirectory, { recursive: true });
 
   const scenarios: Scenario[] = [
-    { name: "direct", description: "the upstream itself, no proxy (context: the network + upstream floor)", server: upstream, spec: restRequest() },
-    { name: "bare", description: "bare Node reverse proxy (node:http + undici pool), non-stream", server: bare, spec: restRequest(masterKey) },
-    { name: "rest", description: "Switchboard POST /v1/chat/completions, team key (limits + budget) + logging on", server: gateway, spec: restRequest(teamKey) },
-    { name: "graphql", description: "Switchboard createChatCompletion mutation over POST /graphql, team key", server: gateway, spec: graphqlRequest(teamKey) },
-    { name: "direct-stream", description: "the upstream itself, stream: true", server: upstream, spec: streamRequest() },
-    { name: "bare-stream", description: "bare proxy, stream: true (piped)", server: bare, spec: streamRequest(masterKey) },
-    { name: "rest-stream", description: "Switchboard POST /v1/chat/completions, stream: true, team key", server: gateway, spec: streamRequest(teamKey) },
+    {
+      name: "direct",
+      description: "the upstream itself, no proxy (context: the network + upstream floor)",
+      server: upstream,
+      spec: restRequest(),
+    },
+    {
+      name: "bare",
+      description: "bare Node reverse proxy (node:http + undici pool), non-stream",
+      server: bare,
+      spec: restRequest(masterKey),
+    },
+    {
+      name: "rest",
+      description: "Switchboard POST /v1/chat/completions, team key (limits + budget) + logging on",
+      server: gateway,
+      spec: restRequest(teamKey),
+    },
+    {
+      name: "graphql",
+      description: "Switchboard createChatCompletion mutation over POST /graphql, team key",
+      server: gateway,
+      spec: graphqlRequest(teamKey),
+    },
+    {
+      name: "direct-stream",
+      description: "the upstream itself, stream: true",
+      server: upstream,
+      spec: streamRequest(),
+    },
+    {
+      name: "bare-stream",
+      description: "bare proxy, stream: true (piped)",
+      server: bare,
+      spec: streamRequest(masterKey),
+    },
+    {
+      name: "rest-stream",
+      description: "Switchboard POST /v1/chat/completions, stream: true, team key",
+      server: gateway,
+      spec: streamRequest(teamKey),
+    },
   ].filter((scenario) => wanted(scenario.name));
 
-  console.log(`Switchboard bench: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
+  console.log(
+    `Switchboard bench: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`,
+  );
   console.log(`settings: ${JSON.stringify(settings)}`);
   const loadBefore = loadavg()[0];
   // The servers and the load generator share 2 cores: anything else running skews every number.
-  if (loadBefore > 0.5) console.log(`! load average is ${loadBefore.toFixed(2)} before starting: other processes are busy, expect noise`);
+  if (loadBefore > 0.5)
+    console.log(
+      `! load average is ${loadBefore.toFixed(2)} before starting: other processes are busy, expect noise`,
+    );
   for (const scenario of scenarios) console.log(`- ${scenario.name}: ${scenario.description}`);
   const measured = await measureScenarios(scenarios, settings, (line) => console.log(`  ${line}`));
   const results = new Map<string, ScenarioResult>(measured.map((result) => [result.name, result]));
@@ -88,7 +142,12 @@ try {
   if (wanted("memory") && settings.memoryRequests > 0) {
     const description = `gateway, REST / GraphQL / REST-stream in turn at ${settings.connections} connections, up to ${settings.memoryRequests} requests or ${settings.memoryMs / 1000} s`;
     process.stdout.write(`- memory: ${description} ... `);
-    memory = await measureMemory(gateway, [restRequest(teamKey), graphqlRequest(teamKey), streamRequest(teamKey)], description, settings);
+    memory = await measureMemory(
+      gateway,
+      [restRequest(teamKey), graphqlRequest(teamKey), streamRequest(teamKey)],
+      description,
+      settings,
+    );
     console.log(`${memory.requests} requests in ${(memory.loadMs / 1000).toFixed(1)} s under load`);
   }
 
@@ -96,14 +155,30 @@ try {
   console.log(`\n${renderReport([...results.values()], checks, memory, settings.connections)}`);
   const repositoryRoot = new URL("..", import.meta.url).pathname;
   for (const result of results.values()) {
-    if (result.profile) console.log(`\nCPU profile, ${result.name}:\n${summarizeProfile(result.profile, repositoryRoot).join("\n")}`);
+    if (result.profile)
+      console.log(
+        `\nCPU profile, ${result.name}:\n${summarizeProfile(result.profile, repositoryRoot).join("\n")}`,
+      );
   }
 
   const output = flags.output!;
   mkdirSync(output.replace(/[^/]*$/, "") || ".", { recursive: true });
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemoryBytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadBefore, loadAverageAtEnd: loadavg()[0] };
-  writeFileSync(output, `${JSON.stringify({ date: new Date().toISOString(), machine, settings, checks, scenarios: [...results.values()], memory }, null, 2)}\n`);
-  console.log(`\nwrote ${output}${settings.profileDirectory ? `; CPU profiles in ${settings.profileDirectory}/` : ""}`);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    totalMemoryBytes: totalmem(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverageAtStart: loadBefore,
+    loadAverageAtEnd: loadavg()[0],
+  };
+  writeFileSync(
+    output,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, settings, checks, scenarios: [...results.values()], memory }, null, 2)}\n`,
+  );
+  console.log(
+    `\nwrote ${output}${settings.profileDirectory ? `; CPU profiles in ${settings.profileDirectory}/` : ""}`,
+  );
 } finally {
   await stopAll();
 }
@@ -114,12 +189,20 @@ try {
  */
 async function createBenchTeamKey(gatewayUrl: string, adminKey: string): Promise<string> {
   const call = async (query: string) => {
-    const response = await fetch(`${gatewayUrl}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` }, body: JSON.stringify({ query }) });
+    const response = await fetch(`${gatewayUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ query }),
+    });
     const { data, errors } = (await response.json()) as { data?: any; errors?: unknown };
     if (!data) throw new Error(`bench setup failed: ${JSON.stringify(errors)}`);
     return data;
   };
-  const { createTeam } = await call(`mutation { createTeam(input: { name: "bench", budget: { limitUsd: "1000000", period: MONTHLY }, limits: { rpm: 100000000, tpm: 1000000000, maxParallel: 100000 } }) { id } }`);
-  const { createApiKey } = await call(`mutation { createApiKey(input: { teamId: "${createTeam.id}", name: "bench", budget: { limitUsd: "1000000", period: MONTHLY }, limits: { rpm: 100000000 } }) { secret } }`);
+  const { createTeam } = await call(
+    `mutation { createTeam(input: { name: "bench", budget: { limitUsd: "1000000", period: MONTHLY }, limits: { rpm: 100000000, tpm: 1000000000, maxParallel: 100000 } }) { id } }`,
+  );
+  const { createApiKey } = await call(
+    `mutation { createApiKey(input: { teamId: "${createTeam.id}", name: "bench", budget: { limitUsd: "1000000", period: MONTHLY }, limits: { rpm: 100000000 } }) { secret } }`,
+  );
   return createApiKey.secret;
 }

@@ -12,22 +12,40 @@ export interface RequestSpec {
 export const benchModel = "gpt-4o-mini";
 const messages = [{ role: "user", content: "Say hello" }];
 
-const okJson = (status: number, text: string) => status === 200 && text.includes('"chat.completion"');
-const okStream = (status: number, text: string) => status === 200 && text.endsWith("data: [DONE]\n\n") && !text.includes('"error"');
-const okGraphQL = (status: number, text: string) => status === 200 && text.includes('"__typename":"ChatCompletion"');
+const okJson = (status: number, text: string) =>
+  status === 200 && text.includes('"chat.completion"');
+const okStream = (status: number, text: string) =>
+  status === 200 && text.endsWith("data: [DONE]\n\n") && !text.includes('"error"');
+const okGraphQL = (status: number, text: string) =>
+  status === 200 && text.includes('"__typename":"ChatCompletion"');
 
 function headersFor(masterKey?: string): Record<string, string> {
-  return { "content-type": "application/json", ...(masterKey ? { authorization: `Bearer ${masterKey}` } : {}) };
+  return {
+    "content-type": "application/json",
+    ...(masterKey ? { authorization: `Bearer ${masterKey}` } : {}),
+  };
 }
 
 /** `POST /v1/chat/completions`, JSON answer. */
 export function restRequest(masterKey?: string): RequestSpec {
-  return { path: "/v1/chat/completions", headers: headersFor(masterKey), body: JSON.stringify({ model: benchModel, messages }), stream: false, isValid: okJson };
+  return {
+    path: "/v1/chat/completions",
+    headers: headersFor(masterKey),
+    body: JSON.stringify({ model: benchModel, messages }),
+    stream: false,
+    isValid: okJson,
+  };
 }
 
 /** `POST /v1/chat/completions` with `stream: true`. */
 export function streamRequest(masterKey?: string): RequestSpec {
-  return { path: "/v1/chat/completions", headers: headersFor(masterKey), body: JSON.stringify({ model: benchModel, messages, stream: true }), stream: true, isValid: okStream };
+  return {
+    path: "/v1/chat/completions",
+    headers: headersFor(masterKey),
+    body: JSON.stringify({ model: benchModel, messages, stream: true }),
+    stream: true,
+    isValid: okStream,
+  };
 }
 
 /**
@@ -39,14 +57,53 @@ const chatMutation = /* GraphQL */ `
     createChatCompletion(input: $input) {
       __typename
       ... on ChatCompletion {
-        id requestId model created provider deployment costUsd latencyMs
-        choices { index finishReason message { role content toolCalls { id type function { name arguments } } } }
-        usage { promptTokens completionTokens totalTokens cachedTokens reasoningTokens }
+        id
+        requestId
+        model
+        created
+        provider
+        deployment
+        costUsd
+        latencyMs
+        choices {
+          index
+          finishReason
+          message {
+            role
+            content
+            toolCalls {
+              id
+              type
+              function {
+                name
+                arguments
+              }
+            }
+          }
+        }
+        usage {
+          promptTokens
+          completionTokens
+          totalTokens
+          cachedTokens
+          reasoningTokens
+        }
       }
-      ... on Error { message code }
-      ... on InvalidRequestError { param }
-      ... on RateLimitedError { retryAfterMs }
-      ... on ProviderError { provider upstreamStatus retryable }
+      ... on Error {
+        message
+        code
+      }
+      ... on InvalidRequestError {
+        param
+      }
+      ... on RateLimitedError {
+        retryAfterMs
+      }
+      ... on ProviderError {
+        provider
+        upstreamStatus
+        retryable
+      }
     }
   }
 `;
@@ -54,10 +111,15 @@ const chatMutation = /* GraphQL */ `
 /** The `createChatCompletion` mutation over `POST /graphql`. */
 export function graphqlRequest(masterKey: string): RequestSpec {
   const query = chatMutation;
-  const variables = { input: { model: benchModel, messages: [{ role: "USER", content: messages[0].content }] } };
+  const variables = {
+    input: { model: benchModel, messages: [{ role: "USER", content: messages[0].content }] },
+  };
   return {
     path: "/graphql",
-    headers: { ...headersFor(masterKey), accept: "application/graphql-response+json, application/json" },
+    headers: {
+      ...headersFor(masterKey),
+      accept: "application/graphql-response+json, application/json",
+    },
     body: JSON.stringify({ query, variables, operationName: "CreateChatCompletion" }),
     stream: false,
     isValid: okGraphQL,

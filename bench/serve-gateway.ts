@@ -14,14 +14,23 @@ import { benchModel } from "./scenarios.ts";
  * `npx tsx bench/serve-gateway.ts <upstream origin> <master key>` prints `http://127.0.0.1:<port>`.
  */
 const [upstreamOrigin, masterKey] = process.argv.slice(2);
-if (!upstreamOrigin || !masterKey) throw new Error("usage: serve-gateway.ts <upstream origin> <master key>");
+if (!upstreamOrigin || !masterKey)
+  throw new Error("usage: serve-gateway.ts <upstream origin> <master key>");
 
 const directory = mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
 const config = configSchema.parse({
   server: { host: "127.0.0.1", port: 0 },
   database: { url: `file:${path.join(directory, "switchboard.db")}` },
   auth: { masterKey },
-  models: [{ name: benchModel, provider: "openai", model: benchModel, apiKey: "sk-bench-upstream", apiBase: `${upstreamOrigin}/v1` }],
+  models: [
+    {
+      name: benchModel,
+      provider: "openai",
+      model: benchModel,
+      apiKey: "sk-bench-upstream",
+      apiBase: `${upstreamOrigin}/v1`,
+    },
+  ],
 });
 const app = await createApp(config, { shutdownGraceMs: 500 });
 const { url } = await app.start();

@@ -27,7 +27,11 @@ async function recordAnswers(): Promise<RecordedAnswers> {
       const response = await fetch(`${mock.baseUrl}/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], ...body }),
+        body: JSON.stringify({
+          model: "gpt-4o-mini",
+          messages: [{ role: "user", content: "Say hello" }],
+          ...body,
+        }),
       });
       return response.text();
     };
@@ -58,18 +62,32 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   const text = await readBody(request);
   if (request.method !== "POST" || !request.url?.endsWith("/chat/completions")) {
     response.writeHead(404, { "content-type": "application/json" });
-    response.end(JSON.stringify({ error: { message: `Invalid URL (${request.method} ${request.url})`, type: "invalid_request_error" } }));
+    response.end(
+      JSON.stringify({
+        error: {
+          message: `Invalid URL (${request.method} ${request.url})`,
+          type: "invalid_request_error",
+        },
+      }),
+    );
     return;
   }
   // Parsing the request is the one piece of work a real upstream cannot skip; it costs every target the same.
-  const body = JSON.parse(text) as { stream?: boolean; stream_options?: { include_usage?: boolean } };
+  const body = JSON.parse(text) as {
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
+  };
   if (body.stream !== true) {
     response.writeHead(200, { "content-type": "application/json", "content-length": jsonLength });
     response.end(answers.json);
     return;
   }
-  response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  const frames = body.stream_options?.include_usage === true ? answers.streamWithUsage : answers.stream;
+  response.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+  });
+  const frames =
+    body.stream_options?.include_usage === true ? answers.streamWithUsage : answers.stream;
   for (let index = 0; index < frames.length - 1; index += 1) response.write(frames[index]);
   response.end(frames[frames.length - 1]);
 }

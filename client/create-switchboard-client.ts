@@ -1,5 +1,10 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { readStructuredOutput, responseFormatFor, type StructuredOutputOptions, type StructuredOutputSchema } from "./chat-object.ts";
+import {
+  readStructuredOutput,
+  responseFormatFor,
+  type StructuredOutputOptions,
+  type StructuredOutputSchema,
+} from "./chat-object.ts";
 import {
   ApiKeysDocument,
   AuditLogsDocument,
@@ -47,7 +52,11 @@ export type RequestLogEvent = RequestLoggedSubscription["requestLogged"];
 export type BudgetAlert = BudgetThresholdReachedSubscription["budgetThresholdReached"];
 
 /** `chatObject()`'s input: a chat whose answer must match `schema` (its response format is the schema's). */
-export type ChatObjectInput<Schema extends StructuredOutputSchema> = Omit<ChatInput, "responseFormat"> & StructuredOutputOptions & { schema: Schema };
+export type ChatObjectInput<Schema extends StructuredOutputSchema> = Omit<
+  ChatInput,
+  "responseFormat"
+> &
+  StructuredOutputOptions & { schema: Schema };
 
 /** `chatObject()`'s answer: the validated object, typed by the schema, and the completion it came in. */
 export interface ChatObjectResult<Output> {
@@ -75,10 +84,24 @@ export interface SwitchboardClientOptions {
  * embeddings, models, spend, live request and budget feeds, and the admin calls. Every call
  * takes `{ signal }`; every failure is a SwitchboardError.
  */
-export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch.bind(globalThis), webSocketImpl, transport = "ws", singleConnection }: SwitchboardClientOptions) {
+export function createSwitchboardClient({
+  url,
+  apiKey,
+  fetch = globalThis.fetch.bind(globalThis),
+  webSocketImpl,
+  transport = "ws",
+  singleConnection,
+}: SwitchboardClientOptions) {
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const request = createGraphQLOverHttp({ url, headers, fetch });
-  const subscriptions = createSubscriptions({ url, transport, headers, fetch, webSocketImpl, singleConnection });
+  const subscriptions = createSubscriptions({
+    url,
+    transport,
+    headers,
+    fetch,
+    webSocketImpl,
+    singleConnection,
+  });
   const { subscribe } = subscriptions;
 
   /** One completion; expected failures come back as typed members (BudgetExceededError, ...). */
@@ -94,10 +117,25 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch.
      * an answer that is not JSON or does not match rejects with SwitchboardError INVALID_OUTPUT
      * (its `text` is the raw answer); the gateway's expected failures reject with their code.
      */
-    async chatObject<Schema extends StructuredOutputSchema>(input: ChatObjectInput<Schema>, options?: CallOptions): Promise<ChatObjectResult<StandardSchemaV1.InferOutput<Schema>>> {
+    async chatObject<Schema extends StructuredOutputSchema>(
+      input: ChatObjectInput<Schema>,
+      options?: CallOptions,
+    ): Promise<ChatObjectResult<StandardSchemaV1.InferOutput<Schema>>> {
       const { schema, schemaName, schemaDescription, strict, ...chatInput } = input;
-      const result = await chat({ ...chatInput, responseFormat: responseFormatFor(schema, { schemaName, schemaDescription, strict }) }, options);
-      if (result.__typename !== "ChatCompletion") throw new SwitchboardError(result.message, result.code, { retryAfterMs: result.__typename === "RateLimitedError" ? (result.retryAfterMs ?? undefined) : undefined });
+      const result = await chat(
+        {
+          ...chatInput,
+          responseFormat: responseFormatFor(schema, { schemaName, schemaDescription, strict }),
+        },
+        options,
+      );
+      if (result.__typename !== "ChatCompletion")
+        throw new SwitchboardError(result.message, result.code, {
+          retryAfterMs:
+            result.__typename === "RateLimitedError"
+              ? (result.retryAfterMs ?? undefined)
+              : undefined,
+        });
       const object = await readStructuredOutput(schema, result.choices[0]?.message.content);
       return { object: object as StandardSchemaV1.InferOutput<Schema>, completion: result };
     },
@@ -106,7 +144,8 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch.
      * Breaking out of the loop or aborting `signal` cancels the upstream call.
      */
     async *stream(input: ChatInput, options?: CallOptions): AsyncGenerator<ChatChunk> {
-      for await (const data of subscribe(ChatCompletionStreamDocument, { input }, options)) yield data.chatCompletionStream;
+      for await (const data of subscribe(ChatCompletionStreamDocument, { input }, options))
+        yield data.chatCompletionStream;
     },
     /** Embeddings for one or more texts; expected failures come back as typed members. */
     async embed(input: EmbeddingInput, options?: CallOptions): Promise<EmbeddingResult> {
@@ -117,7 +156,11 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch.
       return (await request(ModelsDocument, {}, options)).models;
     },
     /** Spend and tokens grouped by TEAM, API_KEY, MODEL, PROVIDER or DAY over [from, to). */
-    async spend(groupBy: SpendGroupBy, range: { from?: string; to?: string; teamId?: string } = {}, options?: CallOptions) {
+    async spend(
+      groupBy: SpendGroupBy,
+      range: { from?: string; to?: string; teamId?: string } = {},
+      options?: CallOptions,
+    ) {
       return (await request(SpendDocument, { groupBy, ...range }, options)).spend;
     },
     /** Request logs, newest first, a page at a time (`first`, `after`, `filter`). */
@@ -125,12 +168,20 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch.
       return (await request(RequestLogsDocument, variables, options)).requestLogs;
     },
     /** Request logs as requests finish (a team key gets its own team's). */
-    async *watchRequests(filter: { teamId?: string } = {}, options?: CallOptions): AsyncGenerator<RequestLogEvent> {
-      for await (const data of subscribe(RequestLoggedDocument, filter, options)) yield data.requestLogged;
+    async *watchRequests(
+      filter: { teamId?: string } = {},
+      options?: CallOptions,
+    ): AsyncGenerator<RequestLogEvent> {
+      for await (const data of subscribe(RequestLoggedDocument, filter, options))
+        yield data.requestLogged;
     },
     /** Budgets passing 80% of their limit, once per period (a team key gets its own team's). */
-    async *watchBudgetAlerts(filter: { teamId?: string } = {}, options?: CallOptions): AsyncGenerator<BudgetAlert> {
-      for await (const data of subscribe(BudgetThresholdReachedDocument, filter, options)) yield data.budgetThresholdReached;
+    async *watchBudgetAlerts(
+      filter: { teamId?: string } = {},
+      options?: CallOptions,
+    ): AsyncGenerator<BudgetAlert> {
+      for await (const data of subscribe(BudgetThresholdReachedDocument, filter, options))
+        yield data.budgetThresholdReached;
     },
     /** Who the key is: the admin or a team key. */
     async me(options?: CallOptions) {
@@ -153,7 +204,11 @@ export function createSwitchboardClient({ url, apiKey, fetch = globalThis.fetch.
       return (await request(UpdateTeamDocument, { id, input }, options)).updateTeam;
     },
     /** Admin: keys newest first, of one team or all; `page` takes `first` and `after` (the last key id of the previous page). */
-    async apiKeys(teamId?: string, page: { first?: number; after?: string } = {}, options?: CallOptions) {
+    async apiKeys(
+      teamId?: string,
+      page: { first?: number; after?: string } = {},
+      options?: CallOptions,
+    ) {
       return (await request(ApiKeysDocument, { teamId, ...page }, options)).apiKeys;
     },
     /** Admin: a key for a team; `secret` is shown this once. */

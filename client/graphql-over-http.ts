@@ -20,19 +20,39 @@ export function queryText(document: TypedDocumentNode<any, any>): string {
  * Sends one query or mutation as a GraphQL-over-HTTP POST. GraphQL errors and answers without
  * a GraphQL body throw SwitchboardError; an aborted signal throws it with code CANCELLED.
  */
-export function createGraphQLOverHttp({ url, headers, fetch }: { url: string; headers: Record<string, string>; fetch: typeof globalThis.fetch }) {
-  return async function request<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables?: Variables, { signal }: CallOptions = {}): Promise<Result> {
+export function createGraphQLOverHttp({
+  url,
+  headers,
+  fetch,
+}: {
+  url: string;
+  headers: Record<string, string>;
+  fetch: typeof globalThis.fetch;
+}) {
+  return async function request<Result, Variables>(
+    document: TypedDocumentNode<Result, Variables>,
+    variables?: Variables,
+    { signal }: CallOptions = {},
+  ): Promise<Result> {
     let response: Response;
     try {
       response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...headers },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json, application/json",
+          ...headers,
+        },
         body: JSON.stringify({ query: queryText(document), variables }),
         signal,
       });
     } catch (error) {
       if (signal?.aborted) throw SwitchboardError.cancelled(signal);
-      throw new SwitchboardError(`Cannot reach the gateway at ${url}: ${(error as Error).message}`, "NETWORK_ERROR", { cause: error });
+      throw new SwitchboardError(
+        `Cannot reach the gateway at ${url}: ${(error as Error).message}`,
+        "NETWORK_ERROR",
+        { cause: error },
+      );
     }
     let body: { data?: Result | null; errors?: GraphQLFormattedError[] } | undefined;
     try {
@@ -42,7 +62,11 @@ export function createGraphQLOverHttp({ url, headers, fetch }: { url: string; he
       body = undefined;
     }
     if (body?.errors?.length) throw SwitchboardError.from(body.errors);
-    if (!body?.data) throw new SwitchboardError(`The gateway answered ${response.status} without a GraphQL result`, "NETWORK_ERROR");
+    if (!body?.data)
+      throw new SwitchboardError(
+        `The gateway answered ${response.status} without a GraphQL result`,
+        "NETWORK_ERROR",
+      );
     return body.data;
   };
 }

@@ -23,16 +23,23 @@ export interface ChatTool {
 }
 
 /** Whether and which tool the model must call. */
-export type ChatToolChoice = "none" | "auto" | "required" | { type: "function"; function: { name: string } };
+export type ChatToolChoice =
+  "none" | "auto" | "required" | { type: "function"; function: { name: string } };
 
 /** The shape of the answer: free text, any JSON object, or JSON matching a schema. */
 export type ResponseFormat =
   | { type: "text" }
   | { type: "json_object" }
-  | { type: "json_schema"; json_schema: { name: string; description?: string; schema?: JsonSchema; strict?: boolean } };
+  | {
+      type: "json_schema";
+      json_schema: { name: string; description?: string; schema?: JsonSchema; strict?: boolean };
+    };
 
 /** `ChatCompletionInput` with its JSON fields typed as OpenAI's. */
-export type ChatInput = Omit<ChatCompletionInput, "tools" | "toolChoice" | "responseFormat" | "metadata"> & {
+export type ChatInput = Omit<
+  ChatCompletionInput,
+  "tools" | "toolChoice" | "responseFormat" | "metadata"
+> & {
   tools?: ChatTool[] | null;
   toolChoice?: ChatToolChoice | null;
   responseFormat?: ResponseFormat | null;

@@ -7,7 +7,10 @@ export interface SwitchboardErrorDetails {
   /** INVALID_OUTPUT: the model's raw answer that did not parse or match the schema. */
   text?: string;
   /** INVALID_OUTPUT: what the schema found wrong with the answer (Standard Schema issues). */
-  issues?: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }>;
+  issues?: ReadonlyArray<{
+    message: string;
+    path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  }>;
   /** When the gateway asked to wait before trying again (RATE_LIMITED), in milliseconds. */
   retryAfterMs?: number;
   cause?: unknown;
@@ -25,7 +28,11 @@ export class SwitchboardError extends Error {
   readonly issues?: SwitchboardErrorDetails["issues"];
   readonly retryAfterMs?: number;
 
-  constructor(message: string, code: string | undefined, { errors = [], text, issues, retryAfterMs, cause }: SwitchboardErrorDetails = {}) {
+  constructor(
+    message: string,
+    code: string | undefined,
+    { errors = [], text, issues, retryAfterMs, cause }: SwitchboardErrorDetails = {},
+  ) {
     super(message, { cause });
     this.name = "SwitchboardError";
     this.code = code;
@@ -38,11 +45,17 @@ export class SwitchboardError extends Error {
   /** One error for a GraphQL `errors` list; its code is the first error's `extensions.code`. */
   static from(errors: readonly GraphQLFormattedError[]): SwitchboardError {
     const code = errors[0]?.extensions?.code;
-    return new SwitchboardError(errors.map((error) => error.message).join("; "), typeof code === "string" ? code : undefined, { errors });
+    return new SwitchboardError(
+      errors.map((error) => error.message).join("; "),
+      typeof code === "string" ? code : undefined,
+      { errors },
+    );
   }
 
   /** The error for a call the caller's signal aborted; `cause` is the signal's reason. */
   static cancelled(signal: AbortSignal): SwitchboardError {
-    return new SwitchboardError("The call was cancelled by its signal.", "CANCELLED", { cause: signal.reason });
+    return new SwitchboardError("The call was cancelled by its signal.", "CANCELLED", {
+      cause: signal.reason,
+    });
   }
 }

@@ -11,7 +11,11 @@ export default defineConfig({
     react(),
     // .br and .gz beside each text asset, made once at build time: the gateway hands out the one
     // the browser accepts (sirv) instead of compressing on every request.
-    compression({ algorithms: ["brotliCompress", "gzip"], include: /\.(js|css|html|svg)$/, threshold: 1024 }),
+    compression({
+      algorithms: ["brotliCompress", "gzip"],
+      include: /\.(js|css|html|svg)$/,
+      threshold: 1024,
+    }),
   ],
   build: {
     outDir: "dist",
@@ -21,10 +25,16 @@ export default defineConfig({
         // Libraries change less often than the app: their own chunks stay cached across releases.
         codeSplitting: {
           groups: [
-            { name: "react", test: /node_modules[\\/](react|react-dom|scheduler|react-router|@tanstack)[\\/]/ },
+            {
+              name: "react",
+              test: /node_modules[\\/](react|react-dom|scheduler|react-router|@tanstack)[\\/]/,
+            },
             { name: "graphql", test: /node_modules[\\/](graphql|graphql-ws|graphql-sse)[\\/]/ },
             // recharts and what it brings (d3 scales, its redux store): only the pages with charts load it.
-            { name: "charts", test: /node_modules[\\/](recharts|d3-[a-z-]+|internmap|victory-vendor|@reduxjs|react-redux|redux|immer|reselect|es-toolkit|decimal\.js-light|eventemitter3|tiny-invariant|use-sync-external-store)[\\/]/ },
+            {
+              name: "charts",
+              test: /node_modules[\\/](recharts|d3-[a-z-]+|internmap|victory-vendor|@reduxjs|react-redux|redux|immer|reselect|es-toolkit|decimal\.js-light|eventemitter3|tiny-invariant|use-sync-external-store)[\\/]/,
+            },
           ],
         },
       },

@@ -33,17 +33,31 @@ export interface MigrationPaths {
  * it is given the content that is about to be written.
  */
 async function readMigrationsList(migrationsDir: string): Promise<MigrationList> {
-  const entries = existsSync(migrationsDir) ? await readdir(migrationsDir, { withFileTypes: true }) : [];
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const entries = existsSync(migrationsDir)
+    ? await readdir(migrationsDir, { withFileTypes: true })
+    : [];
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const lockfilePath = path.join(migrationsDir, lockfileName);
   return {
     baseDir: migrationsDir,
-    lockfile: { path: lockfileName, content: existsSync(lockfilePath) ? await readFile(lockfilePath, "utf8") : lockfileContent },
+    lockfile: {
+      path: lockfileName,
+      content: existsSync(lockfilePath) ? await readFile(lockfilePath, "utf8") : lockfileContent,
+    },
     shadowDbInitScript: "",
     migrationDirectories: await Promise.all(
       names.map(async (name) => ({
         path: name,
-        migrationFile: { path: "migration.sql", content: { tag: "ok" as const, value: await readFile(path.join(migrationsDir, name, "migration.sql"), "utf8") } },
+        migrationFile: {
+          path: "migration.sql",
+          content: {
+            tag: "ok" as const,
+            value: await readFile(path.join(migrationsDir, name, "migration.sql"), "utf8"),
+          },
+        },
       })),
     ),
   };
@@ -54,12 +68,18 @@ async function readMigrationsList(migrationsDir: string): Promise<MigrationList>
  * schema in `schemaPath`; `emptyMigrationScript` when there is nothing to do. The engine
  * replays the migrations into an in-memory shadow database to find their end state.
  */
-export async function diffMigrationsToSchema({ schemaPath = defaultSchemaPath, migrationsDir = defaultMigrationsDir }: MigrationPaths = {}): Promise<string> {
+export async function diffMigrationsToSchema({
+  schemaPath = defaultSchemaPath,
+  migrationsDir = defaultMigrationsDir,
+}: MigrationPaths = {}): Promise<string> {
   const engine = await createSqliteSchemaEngine();
   try {
     const result = await engine.diff({
       from: { tag: "migrations", ...(await readMigrationsList(migrationsDir)) },
-      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: await readFile(schemaPath, "utf8") }] },
+      to: {
+        tag: "schemaDatamodel",
+        files: [{ path: schemaPath, content: await readFile(schemaPath, "utf8") }],
+      },
       script: true,
       exitCode: null,
       filters: { externalTables: [], externalEnums: [] },
@@ -82,8 +102,15 @@ function migrationTimestamp(date: Date): string {
 
 /** Folder-safe form of a migration name, as Prisma does it: `Add key index` → `add_key_index`. */
 function migrationSlug(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 200);
-  if (!slug) throw new Error(`"${name}" is not a usable migration name: use letters, digits and underscores`);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 200);
+  if (!slug)
+    throw new Error(
+      `"${name}" is not a usable migration name: use letters, digits and underscores`,
+    );
   return slug;
 }
 
@@ -92,7 +119,11 @@ function migrationSlug(name: string): string {
  * when the schema differs from the migrations. Returns the new folder, or undefined when
  * there was nothing to write.
  */
-export async function createMigration({ name, now = new Date(), ...paths }: MigrationPaths & { name: string; now?: Date }): Promise<string | undefined> {
+export async function createMigration({
+  name,
+  now = new Date(),
+  ...paths
+}: MigrationPaths & { name: string; now?: Date }): Promise<string | undefined> {
   const slug = migrationSlug(name);
   const migrationsDir = paths.migrationsDir ?? defaultMigrationsDir;
   const script = await diffMigrationsToSchema({ ...paths, migrationsDir });
@@ -115,7 +146,10 @@ async function main(): Promise<void> {
   const started = performance.now();
   const folder = await createMigration({ name });
   const elapsed = `${Math.round(performance.now() - started)} ms`;
-  if (folder) console.log(`wrote ${path.relative(process.cwd(), path.join(folder, "migration.sql"))} (${elapsed})`);
+  if (folder)
+    console.log(
+      `wrote ${path.relative(process.cwd(), path.join(folder, "migration.sql"))} (${elapsed})`,
+    );
   else console.log(`no changes: the migrations already match prisma/schema.prisma (${elapsed})`);
 }
 

@@ -8,7 +8,10 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type {
+  SqlDriverAdapter,
+  SqlMigrationAwareDriverAdapterFactory,
+} from "@prisma/driver-adapter-utils";
 import * as engineBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm/schema_engine_bg";
 
@@ -28,7 +31,9 @@ function loadEngineBindings(): Promise<typeof engineBindings> {
     const gluePath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const wasmBytes = await readFile(path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
     // The module imports every host function from the glue file under this exact name.
-    const { instance } = await WebAssembly.instantiate(wasmBytes, { "./schema_engine_bg.js": engineBindings });
+    const { instance } = await WebAssembly.instantiate(wasmBytes, {
+      "./schema_engine_bg.js": engineBindings,
+    });
     const exports = instance.exports as { __wbindgen_start(): void };
     engineBindings.__wbg_set_wasm(exports);
     exports.__wbindgen_start();
@@ -71,7 +76,9 @@ function createSqliteAdapterFactory(): SqlMigrationAwareDriverAdapterFactory {
  * Creates a SQLite schema engine. Call `free()` on it when done; engine log lines go to
  * `onLog` (ignored by default, they are debugging noise for a successful diff).
  */
-export async function createSqliteSchemaEngine({ onLog = () => {} }: { onLog?: (line: string) => void } = {}): Promise<SchemaEngine> {
+export async function createSqliteSchemaEngine({
+  onLog = () => {},
+}: { onLog?: (line: string) => void } = {}): Promise<SchemaEngine> {
   const bindings = await loadEngineBindings();
   const adapterFactory = bindMigrationAwareSqlAdapterFactory(createSqliteAdapterFactory());
   return bindings.SchemaEngine.new({ datamodels: undefined }, onLog, adapterFactory);

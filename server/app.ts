@@ -6,7 +6,11 @@ import { createGatewayCore } from "./gateway-core.ts";
 import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createGovernance } from "./governance.ts";
 import { schema } from "./graphql/schema.ts";
-import { createDashboardRoute, dashboardPath, redirectToDashboard } from "./http/dashboard-route.ts";
+import {
+  createDashboardRoute,
+  dashboardPath,
+  redirectToDashboard,
+} from "./http/dashboard-route.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
 import { sendJson } from "./http/openai-errors.ts";
@@ -37,16 +41,29 @@ export interface AppDependencies {
  * GraphQL (HTTP, SSE and graphql-ws on one port) and OpenAI-compatible REST.
  */
 export async function createApp(config: Config, dependencies: AppDependencies = {}) {
-  const { now = Date.now, random, shutdownGraceMs = 5_000, onProblem = (message, error) => console.error(`switchboard: ${message}`, error) } = dependencies;
+  const {
+    now = Date.now,
+    random,
+    shutdownGraceMs = 5_000,
+    onProblem = (message, error) => console.error(`switchboard: ${message}`, error),
+  } = dependencies;
   const database = dependencies.database ?? (await openDatabase({ url: config.database.url }));
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
   const requestLogs = createRequestLogRepository(database.prisma);
   const logWriter = createLogWriter({
     write: requestLogs.insertMany,
-    onWriteError: (error, pendingCount) => onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
+    onWriteError: (error, pendingCount) =>
+      onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
   const events = createGatewayEvents();
-  const governance = await createGovernance({ masterKey: config.auth.masterKey, prisma: database.prisma, requestLogs, events, now, onProblem });
+  const governance = await createGovernance({
+    masterKey: config.auth.masterKey,
+    prisma: database.prisma,
+    requestLogs,
+    events,
+    now,
+    onProblem,
+  });
   const { authenticate } = governance;
   const { router, health, completions } = createGatewayCore({
     config,
@@ -61,8 +78,19 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       events.publish("requestLogged", entry);
     },
   });
-  const metrics = createMetrics({ health, deployments: () => router.listGroups().flatMap((group) => group.deployments) });
-  const services = createServices({ router, completions, requestLogs, events, prisma: database.prisma, governance, health });
+  const metrics = createMetrics({
+    health,
+    deployments: () => router.listGroups().flatMap((group) => group.deployments),
+  });
+  const services = createServices({
+    router,
+    completions,
+    requestLogs,
+    events,
+    prisma: database.prisma,
+    governance,
+    health,
+  });
   const yoga = createGraphQLServer({ schema, services, authenticate });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });
   const dashboardRoute = createDashboardRoute({ directory: dependencies.dashboardDirectory });
@@ -73,17 +101,29 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       if (pathname.startsWith("/v1/")) return await openAIRoutes(request, response, pathname);
       if (pathname === "/health") return sendJson(response, 200, { status: "ok" });
       if (pathname === "/metrics") return await metrics.handle(response);
-      if (pathname === dashboardPath || pathname.startsWith(`${dashboardPath}/`)) return dashboardRoute(request, response, pathname);
-      if (pathname === "/" && (request.method === "GET" || request.method === "HEAD")) return redirectToDashboard(response);
+      if (pathname === dashboardPath || pathname.startsWith(`${dashboardPath}/`))
+        return dashboardRoute(request, response, pathname);
+      if (pathname === "/" && (request.method === "GET" || request.method === "HEAD"))
+        return redirectToDashboard(response);
       return await yoga(request, response);
     } catch (error) {
       onProblem(`unhandled error on ${request.method} ${pathname}`, error);
-      if (!response.headersSent) sendJson(response, 500, { error: { message: "Internal error in the gateway.", type: "server_error", code: "internal_error" } });
+      if (!response.headersSent)
+        sendJson(response, 500, {
+          error: {
+            message: "Internal error in the gateway.",
+            type: "server_error",
+            code: "internal_error",
+          },
+        });
       else response.destroy();
     }
   }
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => void handleRequest(request, response));
+  const server = createServer(
+    { keepAliveTimeout: 65_000 },
+    (request, response) => void handleRequest(request, response),
+  );
   const webSocket = attachGraphQLWebSocket({ server, yoga, authenticate, keys: services.keys });
   let stopping: Promise<void> | undefined;
 
@@ -94,7 +134,10 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     logWriter,
     database,
     /** Listens; port 0 picks a free port. Resolves with the address actually bound. */
-    async start(port = config.server.port, host = config.server.host): Promise<{ url: string; port: number; host: string }> {
+    async start(
+      port = config.server.port,
+      host = config.server.host,
+    ): Promise<{ url: string; port: number; host: string }> {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {
@@ -104,7 +147,11 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       });
       const address = server.address() as AddressInfo;
       const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      return { url: `http://${urlHost}:${address.port}`, port: address.port, host: address.address };
+      return {
+        url: `http://${urlHost}:${address.port}`,
+        port: address.port,
+        host: address.address,
+      };
     },
     /**
      * Stops accepting, lets in-flight requests finish (up to shutdownGraceMs), closes the
@@ -112,7 +159,9 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
      */
     stop(): Promise<void> {
       stopping ??= (async () => {
-        const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+        const closed = server.listening
+          ? new Promise<void>((resolve) => server.close(() => resolve()))
+          : Promise.resolve();
         server.closeIdleConnections();
         await webSocket.close();
         const grace = new Promise<void>((resolve) => setTimeout(resolve, shutdownGraceMs).unref());
@@ -122,7 +171,11 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
         // Closing connections cancels their upstream calls; let those cancellations be logged.
         await completions.whenAllRecorded(shutdownGraceMs);
         await logWriter.stop();
-        if (logWriter.pendingCount > 0) onProblem(`${logWriter.pendingCount} request logs could not be written before stopping`, undefined);
+        if (logWriter.pendingCount > 0)
+          onProblem(
+            `${logWriter.pendingCount} request logs could not be written before stopping`,
+            undefined,
+          );
         if (!dependencies.dispatcher) await dispatcher.close();
         if (!dependencies.database) await database.close();
       })();

@@ -46,9 +46,13 @@ export function parseCliArguments(argv: string[]): ConfigOverrides & { help: boo
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be a whole number from 0 to 65535, got '${values.port}'`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new CliUsageError(
+        `--port must be a whole number from 0 to 65535, got '${values.port}'`,
+      );
   }
-  if ((values["api-key"] || values["api-base"]) && !values.model) throw new CliUsageError("--api-key and --api-base go with --model");
+  if ((values["api-key"] || values["api-base"]) && !values.model)
+    throw new CliUsageError("--api-key and --api-base go with --model");
   return {
     help: values.help ?? false,
     configPath: values.config,

@@ -21,7 +21,8 @@ export const providerKeyVariables: Record<string, string> = {
  * in the environment (DESIGN §2), so `model: "anthropic/claude-sonnet-4"` works at once.
  */
 function environmentModels(environment: NodeJS.ProcessEnv): Array<Record<string, unknown>> {
-  const variable = (...names: string[]) => names.map((name) => environment[name]).find((value) => value !== undefined && value !== "");
+  const variable = (...names: string[]) =>
+    names.map((name) => environment[name]).find((value) => value !== undefined && value !== "");
   const wildcard = (provider: ProviderName, fields: Record<string, string | undefined>) => ({
     name: `${provider}/*`,
     provider,
@@ -29,23 +30,50 @@ function environmentModels(environment: NodeJS.ProcessEnv): Array<Record<string,
   });
   const models: Array<Record<string, unknown>> = [];
   const openAIKey = variable("OPENAI_API_KEY");
-  if (openAIKey) models.push(wildcard("openai", { apiKey: openAIKey, apiBase: variable("OPENAI_BASE_URL") }));
+  if (openAIKey)
+    models.push(wildcard("openai", { apiKey: openAIKey, apiBase: variable("OPENAI_BASE_URL") }));
   const anthropicKey = variable("ANTHROPIC_API_KEY");
-  if (anthropicKey) models.push(wildcard("anthropic", { apiKey: anthropicKey, apiBase: variable("ANTHROPIC_BASE_URL") }));
+  if (anthropicKey)
+    models.push(
+      wildcard("anthropic", { apiKey: anthropicKey, apiBase: variable("ANTHROPIC_BASE_URL") }),
+    );
   const geminiKey = variable("GEMINI_API_KEY", "GOOGLE_API_KEY");
   if (geminiKey) models.push(wildcard("gemini", { apiKey: geminiKey }));
   const deepseekKey = variable("DEEPSEEK_API_KEY");
-  if (deepseekKey) models.push(wildcard("deepseek", { apiKey: deepseekKey, apiBase: variable("DEEPSEEK_BASE_URL") }));
+  if (deepseekKey)
+    models.push(
+      wildcard("deepseek", { apiKey: deepseekKey, apiBase: variable("DEEPSEEK_BASE_URL") }),
+    );
   const azureKey = variable("AZURE_API_KEY", "AZURE_OPENAI_API_KEY");
   const azureBase = variable("AZURE_API_BASE", "AZURE_OPENAI_ENDPOINT");
-  if (azureKey && azureBase) models.push(wildcard("azure", { apiKey: azureKey, apiBase: azureBase, apiVersion: variable("AZURE_API_VERSION", "OPENAI_API_VERSION") }));
-  if (variable("AWS_ACCESS_KEY_ID") && variable("AWS_SECRET_ACCESS_KEY") && variable("AWS_REGION", "AWS_DEFAULT_REGION")) {
+  if (azureKey && azureBase)
+    models.push(
+      wildcard("azure", {
+        apiKey: azureKey,
+        apiBase: azureBase,
+        apiVersion: variable("AZURE_API_VERSION", "OPENAI_API_VERSION"),
+      }),
+    );
+  if (
+    variable("AWS_ACCESS_KEY_ID") &&
+    variable("AWS_SECRET_ACCESS_KEY") &&
+    variable("AWS_REGION", "AWS_DEFAULT_REGION")
+  ) {
     // Region and credentials are filled in from the environment like any bedrock entry's.
     models.push(wildcard("bedrock", {}), wildcard("sagemaker", {}));
   }
-  if (variable("GOOGLE_APPLICATION_CREDENTIALS") && variable("VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT")) models.push(wildcard("vertex", {}));
+  if (
+    variable("GOOGLE_APPLICATION_CREDENTIALS") &&
+    variable("VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT")
+  )
+    models.push(wildcard("vertex", {}));
   const ollamaHost = variable("OLLAMA_HOST");
-  if (ollamaHost) models.push(wildcard("ollama", { apiBase: /^https?:\/\//.test(ollamaHost) ? ollamaHost : `http://${ollamaHost}` }));
+  if (ollamaHost)
+    models.push(
+      wildcard("ollama", {
+        apiBase: /^https?:\/\//.test(ollamaHost) ? ollamaHost : `http://${ollamaHost}`,
+      }),
+    );
   return models;
 }
 
@@ -54,8 +82,12 @@ function environmentModels(environment: NodeJS.ProcessEnv): Array<Record<string,
  * credentials and region for bedrock and sagemaker, the service-account file, project and
  * location for vertex. Applied to config-file entries and environment wildcards alike.
  */
-export function completeFromEnvironment(entry: Record<string, unknown>, environment: NodeJS.ProcessEnv): Record<string, unknown> {
-  const variable = (...names: string[]) => names.map((name) => environment[name]).find((value) => value !== undefined && value !== "");
+export function completeFromEnvironment(
+  entry: Record<string, unknown>,
+  environment: NodeJS.ProcessEnv,
+): Record<string, unknown> {
+  const variable = (...names: string[]) =>
+    names.map((name) => environment[name]).find((value) => value !== undefined && value !== "");
   const defaults: Record<string, string | undefined> =
     entry.provider === "bedrock" || entry.provider === "sagemaker"
       ? {
@@ -67,13 +99,15 @@ export function completeFromEnvironment(entry: Record<string, unknown>, environm
         }
       : entry.provider === "vertex"
         ? {
-            credentials: entry.apiKey === undefined ? variable("GOOGLE_APPLICATION_CREDENTIALS") : undefined,
+            credentials:
+              entry.apiKey === undefined ? variable("GOOGLE_APPLICATION_CREDENTIALS") : undefined,
             project: variable("VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT"),
             location: variable("VERTEX_LOCATION", "GOOGLE_CLOUD_LOCATION"),
           }
         : {};
   const completed = { ...entry };
-  for (const [field, value] of Object.entries(defaults)) if (completed[field] === undefined && value !== undefined) completed[field] = value;
+  for (const [field, value] of Object.entries(defaults))
+    if (completed[field] === undefined && value !== undefined) completed[field] = value;
   return completed;
 }
 
@@ -86,20 +120,34 @@ export function defaultsFromEnvironment(environment: NodeJS.ProcessEnv): Record<
 const environmentReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string; reports unset names by field. */
-export function substituteEnvironment(value: unknown, environment: NodeJS.ProcessEnv, onMissing: (fieldPath: string, name: string) => void, fieldPath: PropertyKey[] = []): unknown {
+export function substituteEnvironment(
+  value: unknown,
+  environment: NodeJS.ProcessEnv,
+  onMissing: (fieldPath: string, name: string) => void,
+  fieldPath: PropertyKey[] = [],
+): unknown {
   if (typeof value === "string") {
-    return value.replace(environmentReference, (_match, name: string, fallback: string | undefined) => {
-      const found = environment[name];
-      if (found !== undefined && found !== "") return found;
-      if (fallback !== undefined) return fallback;
-      onMissing(formatPath(fieldPath), name);
-      return "";
-    });
+    return value.replace(
+      environmentReference,
+      (_match, name: string, fallback: string | undefined) => {
+        const found = environment[name];
+        if (found !== undefined && found !== "") return found;
+        if (fallback !== undefined) return fallback;
+        onMissing(formatPath(fieldPath), name);
+        return "";
+      },
+    );
   }
-  if (Array.isArray(value)) return value.map((item, index) => substituteEnvironment(item, environment, onMissing, [...fieldPath, index]));
+  if (Array.isArray(value))
+    return value.map((item, index) =>
+      substituteEnvironment(item, environment, onMissing, [...fieldPath, index]),
+    );
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substituteEnvironment(item, environment, onMissing, [...fieldPath, key])]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        substituteEnvironment(item, environment, onMissing, [...fieldPath, key]),
+      ]),
     );
   }
   return value;
@@ -107,5 +155,13 @@ export function substituteEnvironment(value: unknown, environment: NodeJS.Proces
 
 /** A field path as the problems name it: `models[0].apiKey`. */
 export function formatPath(fieldPath: readonly PropertyKey[]): string {
-  return fieldPath.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), "");
+  return fieldPath.reduce<string>(
+    (text, part) =>
+      typeof part === "number"
+        ? `${text}[${part}]`
+        : text
+          ? `${text}.${String(part)}`
+          : String(part),
+    "",
+  );
 }

@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { completeFromEnvironment, defaultsFromEnvironment, formatPath, providerKeyVariables, substituteEnvironment } from "./config-environment.ts";
+import {
+  completeFromEnvironment,
+  defaultsFromEnvironment,
+  formatPath,
+  providerKeyVariables,
+  substituteEnvironment,
+} from "./config-environment.ts";
 
 /**
  * The one place configuration is read (DESIGN §3, §10.6): the YAML file, `${ENV}` substitution,
@@ -48,7 +54,14 @@ const modelEntrySchema = z
     contextWindow: positiveInteger.optional(),
     maxOutputTokens: positiveInteger.optional(),
     /** Overrides what the model catalog says the model can do (GraphQL `models { capabilities }`). */
-    capabilities: z.strictObject({ tools: z.boolean().optional(), vision: z.boolean().optional(), jsonSchema: z.boolean().optional(), embeddings: z.boolean().optional() }).optional(),
+    capabilities: z
+      .strictObject({
+        tools: z.boolean().optional(),
+        vision: z.boolean().optional(),
+        jsonSchema: z.boolean().optional(),
+        embeddings: z.boolean().optional(),
+      })
+      .optional(),
     pricing: z
       .strictObject({
         inputPerMillion: z.number().nonnegative(),
@@ -59,11 +72,22 @@ const modelEntrySchema = z
       .optional(),
   })
   .superRefine((entry, context) => {
-    for (const [field, message] of missingProviderFields(entry)) context.addIssue({ code: "custom", path: [field], message });
+    for (const [field, message] of missingProviderFields(entry))
+      context.addIssue({ code: "custom", path: [field], message });
   });
 
 /** What each provider cannot work without: [field, problem] pairs for the ones missing. */
-function missingProviderFields(entry: { provider: string; apiKey?: string; apiBase?: string; azureAdToken?: string; region?: string; accessKeyId?: string; secretAccessKey?: string; project?: string; credentials?: string }): Array<[string, string]> {
+function missingProviderFields(entry: {
+  provider: string;
+  apiKey?: string;
+  apiBase?: string;
+  azureAdToken?: string;
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  project?: string;
+  credentials?: string;
+}): Array<[string, string]> {
   const problems: Array<[string, string]> = [];
   const keyVariable = providerKeyVariables[entry.provider];
   switch (entry.provider) {
@@ -71,24 +95,60 @@ function missingProviderFields(entry: { provider: string; apiKey?: string; apiBa
     case "anthropic":
     case "gemini":
     case "deepseek":
-      if (!entry.apiKey) problems.push(["apiKey", `the ${entry.provider} provider needs an apiKey (e.g. "\${${keyVariable}}")`]);
+      if (!entry.apiKey)
+        problems.push([
+          "apiKey",
+          `the ${entry.provider} provider needs an apiKey (e.g. "\${${keyVariable}}")`,
+        ]);
       break;
     case "openai-compatible":
-      if (!entry.apiBase) problems.push(["apiBase", "the openai-compatible provider needs an apiBase (the server's /v1 URL)"]);
+      if (!entry.apiBase)
+        problems.push([
+          "apiBase",
+          "the openai-compatible provider needs an apiBase (the server's /v1 URL)",
+        ]);
       break;
     case "azure":
-      if (!entry.apiBase) problems.push(["apiBase", "the azure provider needs an apiBase (https://<resource>.openai.azure.com)"]);
-      if (!entry.apiKey && !entry.azureAdToken) problems.push(["apiKey", 'the azure provider needs an apiKey (e.g. "${AZURE_API_KEY}") or an azureAdToken']);
+      if (!entry.apiBase)
+        problems.push([
+          "apiBase",
+          "the azure provider needs an apiBase (https://<resource>.openai.azure.com)",
+        ]);
+      if (!entry.apiKey && !entry.azureAdToken)
+        problems.push([
+          "apiKey",
+          'the azure provider needs an apiKey (e.g. "${AZURE_API_KEY}") or an azureAdToken',
+        ]);
       break;
     case "bedrock":
     case "sagemaker":
-      if (!entry.region) problems.push(["region", `the ${entry.provider} provider needs a region (or AWS_REGION in the environment)`]);
-      if (!entry.accessKeyId) problems.push(["accessKeyId", `the ${entry.provider} provider needs AWS credentials: accessKeyId (or AWS_ACCESS_KEY_ID in the environment)`]);
-      if (!entry.secretAccessKey) problems.push(["secretAccessKey", `the ${entry.provider} provider needs AWS credentials: secretAccessKey (or AWS_SECRET_ACCESS_KEY in the environment)`]);
+      if (!entry.region)
+        problems.push([
+          "region",
+          `the ${entry.provider} provider needs a region (or AWS_REGION in the environment)`,
+        ]);
+      if (!entry.accessKeyId)
+        problems.push([
+          "accessKeyId",
+          `the ${entry.provider} provider needs AWS credentials: accessKeyId (or AWS_ACCESS_KEY_ID in the environment)`,
+        ]);
+      if (!entry.secretAccessKey)
+        problems.push([
+          "secretAccessKey",
+          `the ${entry.provider} provider needs AWS credentials: secretAccessKey (or AWS_SECRET_ACCESS_KEY in the environment)`,
+        ]);
       break;
     case "vertex":
-      if (!entry.project) problems.push(["project", "the vertex provider needs a project (or GOOGLE_CLOUD_PROJECT in the environment)"]);
-      if (!entry.credentials && !entry.apiKey) problems.push(["credentials", "the vertex provider needs credentials: a service-account JSON path (or GOOGLE_APPLICATION_CREDENTIALS in the environment)"]);
+      if (!entry.project)
+        problems.push([
+          "project",
+          "the vertex provider needs a project (or GOOGLE_CLOUD_PROJECT in the environment)",
+        ]);
+      if (!entry.credentials && !entry.apiKey)
+        problems.push([
+          "credentials",
+          "the vertex provider needs credentials: a service-account JSON path (or GOOGLE_APPLICATION_CREDENTIALS in the environment)",
+        ]);
       break;
   }
   return problems;
@@ -96,59 +156,85 @@ function missingProviderFields(entry: { provider: string; apiKey?: string; apiBa
 
 const modelListSchema = z.record(z.string(), z.array(z.string().min(1)));
 
-export const configSchema = z.strictObject({
-  server: z
-    .strictObject({
-      host: z.string().min(1).default("127.0.0.1"),
-      port: z.int().min(0).max(65535).default(4000),
-    })
-    .prefault({}),
-  database: z.strictObject({ url: z.string().min(1).default("file:./.switchboard/switchboard.db") }).prefault({}),
-  redis: z.strictObject({ url: z.string().min(1) }).optional(),
-  auth: z
-    .strictObject({
-      // An empty value (e.g. "${SWITCHBOARD_MASTER_KEY:-}") means "no master key".
-      masterKey: z
-        .string()
-        .optional()
-        .transform((value) => (value === "" ? undefined : value))
-        .refine((value) => value === undefined || value.length >= 8, "the master key must be at least 8 characters"),
-    })
-    .prefault({}),
-  models: z.array(modelEntrySchema).default([]),
-  router: z
-    .strictObject({
-      strategy: z.enum(["simple-shuffle", "least-busy", "latency", "usage", "cost"]).default("simple-shuffle"),
-      retries: z.int().min(0).max(10).default(2),
-      timeoutMs: positiveInteger.default(600_000),
-      // A stream attempt with no first chunk within this fails over; after it, a gap this long ends the stream with an error.
-      firstTokenTimeoutMs: positiveInteger.default(120_000),
-      streamIdleTimeoutMs: positiveInteger.default(60_000),
-      fallbacks: modelListSchema.default({}),
-      contextWindowFallbacks: modelListSchema.default({}),
-      contentPolicyFallbacks: modelListSchema.default({}),
-      cooldown: z.strictObject({ failures: positiveInteger.default(3), seconds: z.number().nonnegative().default(30) }).prefault({}),
-    })
-    .prefault({}),
-}).superRefine((config, context) => {
-  const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = config.router;
-  for (const [field, chains] of [["fallbacks", fallbacks], ["contextWindowFallbacks", contextWindowFallbacks], ["contentPolicyFallbacks", contentPolicyFallbacks]] as const) {
-    for (const [path, problem] of fallbackProblems(chains, new Set(config.models.map((model) => model.name)))) {
-      context.addIssue({ code: "custom", path: ["router", field, ...path], message: problem });
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.int().min(0).max(65535).default(4000),
+      })
+      .prefault({}),
+    database: z
+      .strictObject({ url: z.string().min(1).default("file:./.switchboard/switchboard.db") })
+      .prefault({}),
+    redis: z.strictObject({ url: z.string().min(1) }).optional(),
+    auth: z
+      .strictObject({
+        // An empty value (e.g. "${SWITCHBOARD_MASTER_KEY:-}") means "no master key".
+        masterKey: z
+          .string()
+          .optional()
+          .transform((value) => (value === "" ? undefined : value))
+          .refine(
+            (value) => value === undefined || value.length >= 8,
+            "the master key must be at least 8 characters",
+          ),
+      })
+      .prefault({}),
+    models: z.array(modelEntrySchema).default([]),
+    router: z
+      .strictObject({
+        strategy: z
+          .enum(["simple-shuffle", "least-busy", "latency", "usage", "cost"])
+          .default("simple-shuffle"),
+        retries: z.int().min(0).max(10).default(2),
+        timeoutMs: positiveInteger.default(600_000),
+        // A stream attempt with no first chunk within this fails over; after it, a gap this long ends the stream with an error.
+        firstTokenTimeoutMs: positiveInteger.default(120_000),
+        streamIdleTimeoutMs: positiveInteger.default(60_000),
+        fallbacks: modelListSchema.default({}),
+        contextWindowFallbacks: modelListSchema.default({}),
+        contentPolicyFallbacks: modelListSchema.default({}),
+        cooldown: z
+          .strictObject({
+            failures: positiveInteger.default(3),
+            seconds: z.number().nonnegative().default(30),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, context) => {
+    const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = config.router;
+    for (const [field, chains] of [
+      ["fallbacks", fallbacks],
+      ["contextWindowFallbacks", contextWindowFallbacks],
+      ["contentPolicyFallbacks", contentPolicyFallbacks],
+    ] as const) {
+      for (const [path, problem] of fallbackProblems(
+        chains,
+        new Set(config.models.map((model) => model.name)),
+      )) {
+        context.addIssue({ code: "custom", path: ["router", field, ...path], message: problem });
+      }
     }
-  }
-});
+  });
 
 /**
  * What is wrong with a fallback map: a name that is no configured model, and chains that loop
  * (`a → b → a`), which would send a failing request round in circles.
  */
-function fallbackProblems(chains: Record<string, string[]>, modelNames: Set<string>): Array<[string[], string]> {
+function fallbackProblems(
+  chains: Record<string, string[]>,
+  modelNames: Set<string>,
+): Array<[string[], string]> {
   const problems: Array<[string[], string]> = [];
   for (const [model, targets] of Object.entries(chains)) {
-    if (!modelNames.has(model)) problems.push([[model], `'${model}' is not a model name in models[]`]);
+    if (!modelNames.has(model))
+      problems.push([[model], `'${model}' is not a model name in models[]`]);
     targets.forEach((target, index) => {
-      if (!modelNames.has(target)) problems.push([[model, String(index)], `'${target}' is not a model name in models[]`]);
+      if (!modelNames.has(target))
+        problems.push([[model, String(index)], `'${target}' is not a model name in models[]`]);
     });
   }
   const visiting: string[] = [];
@@ -219,12 +305,23 @@ export function isLoopbackHost(host: string): boolean {
  * Builds the configuration: `configPath` (or ./switchboard.yaml when present), then CLI overrides.
  * Throws ConfigError listing every problem at once.
  */
-export function loadConfig(overrides: ConfigOverrides = {}, environment: NodeJS.ProcessEnv = process.env, workingDirectory = process.cwd()): Config {
+export function loadConfig(
+  overrides: ConfigOverrides = {},
+  environment: NodeJS.ProcessEnv = process.env,
+  workingDirectory = process.cwd(),
+): Config {
   const defaultPath = path.join(workingDirectory, "switchboard.yaml");
-  const configPath = overrides.configPath ? path.resolve(workingDirectory, overrides.configPath) : existsSync(defaultPath) ? defaultPath : undefined;
+  const configPath = overrides.configPath
+    ? path.resolve(workingDirectory, overrides.configPath)
+    : existsSync(defaultPath)
+      ? defaultPath
+      : undefined;
   const source = configPath ?? "defaults";
   const problems: string[] = [];
-  const raw = resolveEnvironment(configPath ? readConfigFile(configPath, problems) : defaultsFromEnvironment(environment), { source, environment, problems, overrides });
+  const raw = resolveEnvironment(
+    configPath ? readConfigFile(configPath, problems) : defaultsFromEnvironment(environment),
+    { source, environment, problems, overrides },
+  );
   const parsed = validate(raw, source, problems);
   // Checked on the raw values too, so this problem is listed with the others.
   const server = (raw.server ?? {}) as { host?: unknown };
@@ -257,14 +354,28 @@ export interface LibraryConfig {
  * is read implicitly). The same `${ENV}` substitution, environment defaults and validation as
  * loadConfig, every problem in one ConfigError; no server checks, since nothing listens.
  */
-export function loadLibraryConfig(input?: string | ConfigObject, environment: NodeJS.ProcessEnv = process.env, workingDirectory = process.cwd()): LibraryConfig {
+export function loadLibraryConfig(
+  input?: string | ConfigObject,
+  environment: NodeJS.ProcessEnv = process.env,
+  workingDirectory = process.cwd(),
+): LibraryConfig {
   const problems: string[] = [];
   const configPath = typeof input === "string" ? path.resolve(workingDirectory, input) : undefined;
   const source = configPath ?? (input === undefined ? "defaults" : "config object");
-  if (input !== undefined && typeof input !== "string" && (typeof input !== "object" || input === null || Array.isArray(input))) {
-    throw new ConfigError([`${source}: the configuration must be a file path or an object (models, router, ...)`]);
+  if (
+    input !== undefined &&
+    typeof input !== "string" &&
+    (typeof input !== "object" || input === null || Array.isArray(input))
+  ) {
+    throw new ConfigError([
+      `${source}: the configuration must be a file path or an object (models, router, ...)`,
+    ]);
   }
-  const given = configPath ? readConfigFile(configPath, problems) : input === undefined ? defaultsFromEnvironment(environment) : (input as Record<string, unknown>);
+  const given = configPath
+    ? readConfigFile(configPath, problems)
+    : input === undefined
+      ? defaultsFromEnvironment(environment)
+      : (input as Record<string, unknown>);
   const raw = resolveEnvironment(given, { source, environment, problems });
   const config = validate(raw, source, problems);
   if (problems.length > 0 || !config) throw new ConfigError(problems);
@@ -275,18 +386,43 @@ export function loadLibraryConfig(input?: string | ConfigObject, environment: No
  * `${ENV}` substituted (a copy: the given object is not changed), the CLI's overrides applied,
  * and model entries completed from the environment. Unset variables are added to `problems`.
  */
-function resolveEnvironment(raw: Record<string, unknown>, { source, environment, problems, overrides = {} }: { source: string; environment: NodeJS.ProcessEnv; problems: string[]; overrides?: ConfigOverrides }): Record<string, unknown> {
-  const resolved = substituteEnvironment(raw, environment, (fieldPath, name) => problems.push(`${source}: ${fieldPath}: environment variable ${name} is not set`)) as Record<string, unknown>;
+function resolveEnvironment(
+  raw: Record<string, unknown>,
+  {
+    source,
+    environment,
+    problems,
+    overrides = {},
+  }: {
+    source: string;
+    environment: NodeJS.ProcessEnv;
+    problems: string[];
+    overrides?: ConfigOverrides;
+  },
+): Record<string, unknown> {
+  const resolved = substituteEnvironment(raw, environment, (fieldPath, name) =>
+    problems.push(`${source}: ${fieldPath}: environment variable ${name} is not set`),
+  ) as Record<string, unknown>;
   applyOverrides(resolved, overrides, environment);
-  if (Array.isArray(resolved.models)) resolved.models = resolved.models.map((entry) => (entry && typeof entry === "object" ? completeFromEnvironment(entry as Record<string, unknown>, environment) : entry));
+  if (Array.isArray(resolved.models))
+    resolved.models = resolved.models.map((entry) =>
+      entry && typeof entry === "object"
+        ? completeFromEnvironment(entry as Record<string, unknown>, environment)
+        : entry,
+    );
   return resolved;
 }
 
 /** The validated config, or undefined with every schema problem added to `problems`, each naming its field. */
-function validate(raw: Record<string, unknown>, source: string, problems: string[]): Config | undefined {
+function validate(
+  raw: Record<string, unknown>,
+  source: string,
+  problems: string[],
+): Config | undefined {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) problems.push(`${source}: ${formatPath(issue.path) || "(root)"}: ${issue.message}`);
+  for (const issue of parsed.error.issues)
+    problems.push(`${source}: ${formatPath(issue.path) || "(root)"}: ${issue.message}`);
   return undefined;
 }
 
@@ -309,7 +445,11 @@ function readConfigFile(configPath: string, problems: string[]): Record<string, 
   }
 }
 
-function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides, environment: NodeJS.ProcessEnv): void {
+function applyOverrides(
+  raw: Record<string, unknown>,
+  overrides: ConfigOverrides,
+  environment: NodeJS.ProcessEnv,
+): void {
   if (overrides.port !== undefined || overrides.host !== undefined) {
     const server = { ...(raw.server as Record<string, unknown> | undefined) };
     if (overrides.port !== undefined) server.port = overrides.port;
@@ -319,16 +459,36 @@ function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides
   if (overrides.model) {
     const separator = overrides.model.indexOf("/");
     const named = separator > 0 ? overrides.model.slice(0, separator) : undefined;
-    const provider = named && (providerNames as readonly string[]).includes(named) ? named : overrides.apiBase ? "openai-compatible" : "openai";
-    const upstreamModel = named === provider ? overrides.model.slice(separator + 1) : overrides.model;
+    const provider =
+      named && (providerNames as readonly string[]).includes(named)
+        ? named
+        : overrides.apiBase
+          ? "openai-compatible"
+          : "openai";
+    const upstreamModel =
+      named === provider ? overrides.model.slice(separator + 1) : overrides.model;
     const keyVariable = providerKeyVariables[provider];
     const apiKey = overrides.apiKey ?? (keyVariable ? environment[keyVariable] : undefined);
-    const entry = { name: upstreamModel, provider, model: upstreamModel, ...(apiKey ? { apiKey } : {}), ...(overrides.apiBase ? { apiBase: overrides.apiBase } : {}) };
-    raw.models = [...((raw.models as unknown[] | undefined) ?? []).filter((model) => !isWildcardEntry(model)), entry];
+    const entry = {
+      name: upstreamModel,
+      provider,
+      model: upstreamModel,
+      ...(apiKey ? { apiKey } : {}),
+      ...(overrides.apiBase ? { apiBase: overrides.apiBase } : {}),
+    };
+    raw.models = [
+      ...((raw.models as unknown[] | undefined) ?? []).filter((model) => !isWildcardEntry(model)),
+      entry,
+    ];
   }
-  if (overrides.demo) raw.models = [...((raw.models as unknown[] | undefined) ?? []), { ...demoModelEntry }];
+  if (overrides.demo)
+    raw.models = [...((raw.models as unknown[] | undefined) ?? []), { ...demoModelEntry }];
 }
 
 function isWildcardEntry(model: unknown): boolean {
-  return typeof model === "object" && model !== null && String((model as { name?: unknown }).name).endsWith("/*");
+  return (
+    typeof model === "object" &&
+    model !== null &&
+    String((model as { name?: unknown }).name).endsWith("/*")
+  );
 }

@@ -6,7 +6,11 @@ import { createPricing } from "./gateway/pricing.ts";
 import { createProviderAdapter } from "./gateway/providers/registry.ts";
 import { createInMemoryRateLimiter, type RateLimiter } from "./gateway/rate-limit.ts";
 import { createRouter } from "./gateway/router.ts";
-import { type Admit, createAdmission, deploymentScopeKey } from "./modules/completions/admission.ts";
+import {
+  type Admit,
+  createAdmission,
+  deploymentScopeKey,
+} from "./modules/completions/admission.ts";
 import { createAttemptWalker } from "./modules/completions/attempt-walk.ts";
 import { createCompletionsService } from "./modules/completions/completions.service.ts";
 import type { RequestLogEntry } from "./storage/log-writer.ts";
@@ -32,15 +36,28 @@ export interface GatewayCoreOptions {
  * service over them. The server (app.ts) wraps it in governance, storage and HTTP; the SDK
  * (sdk/create-gateway.ts) calls it in-process. Loads no GraphQL, HTTP-server or database code.
  */
-export function createGatewayCore({ config, dispatcher, recordRequest, now = Date.now, random, limiter = createInMemoryRateLimiter({ now }), admit = createAdmission({ limiter }) }: GatewayCoreOptions) {
+export function createGatewayCore({
+  config,
+  dispatcher,
+  recordRequest,
+  now = Date.now,
+  random,
+  limiter = createInMemoryRateLimiter({ now }),
+  admit = createAdmission({ limiter }),
+}: GatewayCoreOptions) {
   const pricing = createPricing();
   const router = createRouter({
     models: config.models,
     random,
     createAdapter: (entry) => createProviderAdapter(entry, { dispatcher }),
-    priceFor: (provider, model, entry) => pricing.priceFor({ provider, model, override: entry.pricing }),
+    priceFor: (provider, model, entry) =>
+      pricing.priceFor({ provider, model, override: entry.pricing }),
   });
-  const health = createDeploymentHealth({ failuresToCooldown: config.router.cooldown.failures, cooldownMs: config.router.cooldown.seconds * 1000, now });
+  const health = createDeploymentHealth({
+    failuresToCooldown: config.router.cooldown.failures,
+    cooldownMs: config.router.cooldown.seconds * 1000,
+    now,
+  });
   const describeModel = createModelCatalog();
   const completions = createCompletionsService({
     router,
@@ -52,7 +69,14 @@ export function createGatewayCore({ config, dispatcher, recordRequest, now = Dat
       fallbacks: config.router.fallbacks,
       contextWindowFallbacks: config.router.contextWindowFallbacks,
       contentPolicyFallbacks: config.router.contentPolicyFallbacks,
-      contextWindowOf: (deployment) => deployment.entry.contextWindow ?? deployment.price?.contextWindow ?? describeModel({ provider: deployment.provider, model: deployment.model, servesEmbeddings: false }).contextWindow,
+      contextWindowOf: (deployment) =>
+        deployment.entry.contextWindow ??
+        deployment.price?.contextWindow ??
+        describeModel({
+          provider: deployment.provider,
+          model: deployment.model,
+          servesEmbeddings: false,
+        }).contextWindow,
       health,
       strategy: config.router.strategy,
       usageOf: (deploymentId) => limiter.usage(deploymentScopeKey({ id: deploymentId })),

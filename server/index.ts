@@ -22,5 +22,19 @@ export type {
   StructuredOutputSchema,
 } from "./sdk/gateway-types.ts";
 export { ConfigError, type ConfigObject } from "./config.ts";
-export { GatewayError, UpstreamError, type FailedRequest, type GatewayErrorCode } from "./gateway/errors.ts";
-export type { ChatChunk, ChatMessage, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage } from "./gateway/spec.ts";
+export {
+  GatewayError,
+  UpstreamError,
+  type FailedRequest,
+  type GatewayErrorCode,
+} from "./gateway/errors.ts";
+export type {
+  ChatChunk,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  FinishReason,
+  Usage,
+} from "./gateway/spec.ts";

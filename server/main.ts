@@ -30,11 +30,15 @@ async function main(): Promise<void> {
   try {
     app = await createApp(config);
   } catch (error) {
-    console.error(`switchboard: ${error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`}`);
+    console.error(
+      `switchboard: ${error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`}`,
+    );
     process.exit(error instanceof ConfigError ? 78 : 1);
   }
   const { url, port } = await app.start().catch((error: Error) => {
-    console.error(`switchboard: cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`);
+    console.error(
+      `switchboard: cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`,
+    );
     process.exit(1);
   });
 
@@ -48,8 +52,14 @@ async function main(): Promise<void> {
       `  Metrics:   ${url}/metrics`,
       `  Database:  ${config.database.url}`,
       `  Models:    ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml, set OPENAI_API_KEY (or another provider's key), or try --demo"}`,
-      ...(demo ? [`  Demo:      'demo-echo' is a built-in echo model, not a real one. Add a real model: list it under models: in switchboard.yaml, or set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY and restart.`] : []),
-      config.auth.masterKey ? "  Auth:      master key required (Authorization: Bearer <key>)" : "  Auth:      off (no master key): serving on loopback only",
+      ...(demo
+        ? [
+            `  Demo:      'demo-echo' is a built-in echo model, not a real one. Add a real model: list it under models: in switchboard.yaml, or set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY and restart.`,
+          ]
+        : []),
+      config.auth.masterKey
+        ? "  Auth:      master key required (Authorization: Bearer <key>)"
+        : "  Auth:      off (no master key): serving on loopback only",
     ].join("\n"),
   );
 
@@ -57,7 +67,9 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`switchboard: ${signal} received, finishing in-flight requests and writing logs...`);
+    console.log(
+      `switchboard: ${signal} received, finishing in-flight requests and writing logs...`,
+    );
     app.stop().then(
       () => {
         console.log("switchboard: stopped.");

@@ -35,7 +35,9 @@ export function createGatewayEvents() {
   // Every open dashboard and live feed is one listener; Node's default warns past 10 of them.
   const eventTarget = new EventTarget();
   setMaxListeners(0, eventTarget);
-  return createPubSub<GatewayEventMap>({ eventTarget: eventTarget as PubSubEventTarget<GatewayEventMap> });
+  return createPubSub<GatewayEventMap>({
+    eventTarget: eventTarget as PubSubEventTarget<GatewayEventMap>,
+  });
 }
 
 export interface ServicesOptions {
@@ -44,12 +46,25 @@ export interface ServicesOptions {
   requestLogs: RequestLogRepository;
   events: GatewayEvents;
   prisma: PrismaClient;
-  governance: { directory: KeyDirectory; audit: AuditLogRepository; budgets: BudgetsService; clock: () => Date };
+  governance: {
+    directory: KeyDirectory;
+    audit: AuditLogRepository;
+    budgets: BudgetsService;
+    clock: () => Date;
+  };
   health?: DeploymentHealth;
 }
 
 /** Everything resolvers and REST handlers call; none of it imports GraphQL. */
-export function createServices({ router, completions, requestLogs, events, prisma, governance, health }: ServicesOptions) {
+export function createServices({
+  router,
+  completions,
+  requestLogs,
+  events,
+  prisma,
+  governance,
+  health,
+}: ServicesOptions) {
   const { directory, audit, budgets, clock: now } = governance;
   return {
     completions,

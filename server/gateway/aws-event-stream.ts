@@ -26,7 +26,10 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8);
  * invalid response. Stopping early returns the body's iterator.
  * Reference: https://docs.aws.amazon.com/transcribe/latest/dg/streaming-setting-up.html#streaming-event-stream
  */
-export async function* readAwsEventStream(body: AsyncIterable<Uint8Array>, { provider }: { provider: string }): AsyncGenerator<AwsEventMessage> {
+export async function* readAwsEventStream(
+  body: AsyncIterable<Uint8Array>,
+  { provider }: { provider: string },
+): AsyncGenerator<AwsEventMessage> {
   const pieces = (async function* () {
     try {
       yield* body;
@@ -34,7 +37,10 @@ export async function* readAwsEventStream(body: AsyncIterable<Uint8Array>, { pro
       throw connectionError(provider, error);
     }
   })();
-  const malformed = (detail: string, cause?: unknown) => invalidResponseError(provider, `the stream is not a valid AWS event stream (${detail})`, { cause });
+  const malformed = (detail: string, cause?: unknown) =>
+    invalidResponseError(provider, `the stream is not a valid AWS event stream (${detail})`, {
+      cause,
+    });
   let buffered: Buffer = Buffer.alloc(0);
   for await (const piece of pieces) {
     buffered = buffered.length === 0 ? Buffer.from(piece) : Buffer.concat([buffered, piece]);
@@ -53,11 +59,20 @@ export async function* readAwsEventStream(body: AsyncIterable<Uint8Array>, { pro
       yield toEventMessage(message);
     }
   }
-  if (buffered.length > 0) throw malformed(`it ended inside a frame, ${buffered.length} bytes left`);
+  if (buffered.length > 0)
+    throw malformed(`it ended inside a frame, ${buffered.length} bytes left`);
 }
 
 /** Encodes one message (tests' upstreams use this to speak the framing). */
-export function encodeAwsEvent({ messageType = "event", eventType, payload }: { messageType?: string; eventType: string; payload: unknown }): Uint8Array {
+export function encodeAwsEvent({
+  messageType = "event",
+  eventType,
+  payload,
+}: {
+  messageType?: string;
+  eventType: string;
+  payload: unknown;
+}): Uint8Array {
   const typeHeader = messageType === "exception" ? ":exception-type" : ":event-type";
   return codec.encode({
     headers: {
@@ -75,6 +90,15 @@ function toEventMessage(message: Message): AwsEventMessage {
     return typeof value === "string" ? value : "";
   };
   const messageType = header(":message-type");
-  const eventType = messageType === "event" ? header(":event-type") : header(":exception-type") || header(":error-code");
-  return { messageType, eventType, payload: toUtf8(message.body), body: message.body, headers: message.headers };
+  const eventType =
+    messageType === "event"
+      ? header(":event-type")
+      : header(":exception-type") || header(":error-code");
+  return {
+    messageType,
+    eventType,
+    payload: toUtf8(message.body),
+    body: message.body,
+    headers: message.headers,
+  };
 }

@@ -19,15 +19,31 @@ export interface AwsRequestSignerOptions {
 }
 
 /** Headers to send for one request: the caller's plus host, x-amz-date, x-amz-content-sha256, authorization (and x-amz-security-token). */
-export type SignRequest = (request: { url: URL; method: string; headers: Record<string, string>; body: string }) => Promise<Record<string, string>>;
+export type SignRequest = (request: {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}) => Promise<Record<string, string>>;
 
 /**
  * AWS Signature Version 4 for a JSON POST, with the Smithy signer the AWS SDK itself uses.
  * The body is hashed into `x-amz-content-sha256` so the upstream can verify it.
  * Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
-export function createAwsRequestSigner({ region, service, credentials, now = () => new Date() }: AwsRequestSignerOptions): SignRequest {
-  const signer = new SignatureV4({ region, service, credentials, sha256: Hash.bind(null, "sha256"), applyChecksum: true });
+export function createAwsRequestSigner({
+  region,
+  service,
+  credentials,
+  now = () => new Date(),
+}: AwsRequestSignerOptions): SignRequest {
+  const signer = new SignatureV4({
+    region,
+    service,
+    credentials,
+    sha256: Hash.bind(null, "sha256"),
+    applyChecksum: true,
+  });
   return async function signRequest({ url, method, headers, body }) {
     const query: Record<string, string> = {};
     for (const [name, value] of url.searchParams) query[name] = value;
@@ -66,11 +82,25 @@ export interface AwsProviderSettings {
  * The signer for an AWS provider's model entry, with the region and the credentials to mask in
  * errors. Throws naming what is missing, so startup says which field (or AWS_* variable) to set.
  */
-export function createAwsProviderSigner(provider: string, service: string, { region, accessKeyId, secretAccessKey, sessionToken, now }: AwsProviderSettings) {
-  if (!region) throw new Error(`The ${provider} provider needs a region: set region on the model entry, or AWS_REGION in the environment.`);
+export function createAwsProviderSigner(
+  provider: string,
+  service: string,
+  { region, accessKeyId, secretAccessKey, sessionToken, now }: AwsProviderSettings,
+) {
+  if (!region)
+    throw new Error(
+      `The ${provider} provider needs a region: set region on the model entry, or AWS_REGION in the environment.`,
+    );
   if (!accessKeyId || !secretAccessKey) {
-    throw new Error(`The ${provider} provider needs AWS credentials: set accessKeyId and secretAccessKey on the model entry, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.`);
+    throw new Error(
+      `The ${provider} provider needs AWS credentials: set accessKeyId and secretAccessKey on the model entry, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.`,
+    );
   }
-  const signRequest = createAwsRequestSigner({ region, service, credentials: { accessKeyId, secretAccessKey, sessionToken }, now });
+  const signRequest = createAwsRequestSigner({
+    region,
+    service,
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
+    now,
+  });
   return { region, signRequest, secrets: [secretAccessKey, sessionToken] };
 }

@@ -111,7 +111,12 @@ interface PeriodCounter {
 // The fraction becomes an integer number of millionths so the threshold test stays in BigInt.
 const fractionDenominator = 1_000_000n;
 
-const periodWords: Record<BudgetPeriod, string> = { DAILY: "per day", WEEKLY: "per week", MONTHLY: "per month", NONE: "in total" };
+const periodWords: Record<BudgetPeriod, string> = {
+  DAILY: "per day",
+  WEEKLY: "per week",
+  MONTHLY: "per month",
+  NONE: "in total",
+};
 
 /** Start of the period containing `at` (UTC): the day's start; the ISO week's (Monday 00:00 UTC); the month's first day; the epoch for NONE. */
 export function periodStart(period: BudgetPeriod, at: Date): Date {
@@ -159,8 +164,13 @@ export function periodEnd(period: BudgetPeriod, at: Date): Date | null {
  * their reservations are settled and the scope reserves in a newer period. Changing a budget's
  * period mid-period counts from zero in the new period's counter.
  */
-export function createBudgetLedger({ now = () => new Date(), thresholdFraction = 0.8, onThresholdCrossed }: BudgetLedgerOptions = {}): BudgetLedger {
-  if (!(thresholdFraction > 0 && thresholdFraction <= 1)) throw new RangeError(`thresholdFraction must be in (0, 1], got ${thresholdFraction}.`);
+export function createBudgetLedger({
+  now = () => new Date(),
+  thresholdFraction = 0.8,
+  onThresholdCrossed,
+}: BudgetLedgerOptions = {}): BudgetLedger {
+  if (!(thresholdFraction > 0 && thresholdFraction <= 1))
+    throw new RangeError(`thresholdFraction must be in (0, 1], got ${thresholdFraction}.`);
   const thresholdMillionths = BigInt(Math.round(thresholdFraction * Number(fractionDenominator)));
   /** scope key → period start (ms) → counters. */
   const countersByScope = new Map<string, Map<number, PeriodCounter>>();
@@ -202,7 +212,8 @@ export function createBudgetLedger({ now = () => new Date(), thresholdFraction =
   }
 
   function reserve(budgets: Budget[], maxCostNanoUsd: bigint): ReserveResult {
-    if (maxCostNanoUsd < 0n) throw new RangeError(`A reservation cannot be negative, got ${maxCostNanoUsd} nano-USD.`);
+    if (maxCostNanoUsd < 0n)
+      throw new RangeError(`A reservation cannot be negative, got ${maxCostNanoUsd} nano-USD.`);
     const at = clock();
     const entries: ReservedEntry[] = [];
     // Check every budget before reserving in any: a refused request must not hold another budget's money.
@@ -210,10 +221,13 @@ export function createBudgetLedger({ now = () => new Date(), thresholdFraction =
       const startMs = periodStart(budget.period, at).getTime();
       dropPastPeriods(budget.scope, budget.id, startMs);
       const counter = counterFor(budget.scope, budget.id, startMs);
-      const fits = maxCostNanoUsd === 0n || counter.spentNanoUsd + counter.reservedNanoUsd + maxCostNanoUsd <= budget.limitNanoUsd;
+      const fits =
+        maxCostNanoUsd === 0n ||
+        counter.spentNanoUsd + counter.reservedNanoUsd + maxCostNanoUsd <= budget.limitNanoUsd;
       if (!fits) return refuse(budget, counter, maxCostNanoUsd, at);
       // The same scope listed twice is checked against each limit but reserved in once.
-      if (!entries.some((entry) => entry.counter === counter)) entries.push({ budget, startMs, counter });
+      if (!entries.some((entry) => entry.counter === counter))
+        entries.push({ budget, startMs, counter });
     }
     for (const entry of entries) entry.counter.reservedNanoUsd += maxCostNanoUsd;
     return { ok: true, reservation: createReservation(entries, maxCostNanoUsd) };
@@ -222,10 +236,17 @@ export function createBudgetLedger({ now = () => new Date(), thresholdFraction =
   function createReservation(entries: ReservedEntry[], reservedNanoUsd: bigint): BudgetReservation {
     let finished = false;
     return {
-      spendCounters: entries.map(({ budget, startMs }) => ({ scope: budget.scope, scopeId: budget.id, periodStart: new Date(startMs) })),
+      spendCounters: entries.map(({ budget, startMs }) => ({
+        scope: budget.scope,
+        scopeId: budget.id,
+        periodStart: new Date(startMs),
+      })),
       settle(actualNanoUsd: bigint) {
         if (finished) return;
-        if (actualNanoUsd < 0n) throw new RangeError(`A request cannot cost a negative amount, got ${actualNanoUsd} nano-USD.`);
+        if (actualNanoUsd < 0n)
+          throw new RangeError(
+            `A request cannot cost a negative amount, got ${actualNanoUsd} nano-USD.`,
+          );
         finished = true;
         const crossings: ThresholdCrossing[] = [];
         for (const { budget, startMs, counter } of entries) {
@@ -233,11 +254,24 @@ export function createBudgetLedger({ now = () => new Date(), thresholdFraction =
           counter.reservedNanoUsd -= reservedNanoUsd;
           counter.spentNanoUsd += actualNanoUsd;
           // A forgotten scope's counter is detached: its threshold no longer concerns anyone.
-          if (counter.thresholdReported || findCounter(budget.scope, budget.id, startMs) !== counter) continue;
+          if (
+            counter.thresholdReported ||
+            findCounter(budget.scope, budget.id, startMs) !== counter
+          )
+            continue;
           const threshold = budget.limitNanoUsd * thresholdMillionths;
-          if (spentBefore * fractionDenominator < threshold && counter.spentNanoUsd * fractionDenominator >= threshold) {
+          if (
+            spentBefore * fractionDenominator < threshold &&
+            counter.spentNanoUsd * fractionDenominator >= threshold
+          ) {
             counter.thresholdReported = true;
-            crossings.push({ budget, periodStart: new Date(startMs), spentNanoUsd: counter.spentNanoUsd, limitNanoUsd: budget.limitNanoUsd, fraction: thresholdFraction });
+            crossings.push({
+              budget,
+              periodStart: new Date(startMs),
+              spentNanoUsd: counter.spentNanoUsd,
+              limitNanoUsd: budget.limitNanoUsd,
+              fraction: thresholdFraction,
+            });
           }
         }
         // Reported after every counter is updated, so a listener sees consistent state.
@@ -256,13 +290,25 @@ export function createBudgetLedger({ now = () => new Date(), thresholdFraction =
     const counter = findCounter(budget.scope, budget.id, start.getTime());
     const spentNanoUsd = counter?.spentNanoUsd ?? 0n;
     const reservedNanoUsd = counter?.reservedNanoUsd ?? 0n;
-    return { spentNanoUsd, reservedNanoUsd, remainingNanoUsd: remainingOf(budget, spentNanoUsd, reservedNanoUsd), periodStart: start, resetsAt: periodEnd(budget.period, at) };
+    return {
+      spentNanoUsd,
+      reservedNanoUsd,
+      remainingNanoUsd: remainingOf(budget, spentNanoUsd, reservedNanoUsd),
+      periodStart: start,
+      resetsAt: periodEnd(budget.period, at),
+    };
   }
 
   function record(row: SpendRow): void {
     const startMs = row.periodStart.getTime();
-    if (Number.isNaN(startMs)) throw new RangeError(`A spend row of ${row.scope} ${row.scopeId} has an invalid period start.`);
-    if (row.spentNanoUsd < 0n) throw new RangeError(`A spend row of ${row.scope} ${row.scopeId} has negative spend (${row.spentNanoUsd} nano-USD).`);
+    if (Number.isNaN(startMs))
+      throw new RangeError(
+        `A spend row of ${row.scope} ${row.scopeId} has an invalid period start.`,
+      );
+    if (row.spentNanoUsd < 0n)
+      throw new RangeError(
+        `A spend row of ${row.scope} ${row.scopeId} has negative spend (${row.spentNanoUsd} nano-USD).`,
+      );
     counterFor(row.scope, row.scopeId, startMs).spentNanoUsd += row.spentNanoUsd;
   }
 
@@ -292,7 +338,12 @@ function remainingOf(budget: Budget, spentNanoUsd: bigint, reservedNanoUsd: bigi
   return remaining > 0n ? remaining : 0n;
 }
 
-function refuse(budget: Budget, counter: PeriodCounter, maxCostNanoUsd: bigint, at: Date): Extract<ReserveResult, { ok: false }> {
+function refuse(
+  budget: Budget,
+  counter: PeriodCounter,
+  maxCostNanoUsd: bigint,
+  at: Date,
+): Extract<ReserveResult, { ok: false }> {
   const { spentNanoUsd, reservedNanoUsd } = counter;
   const remaining = remainingOf(budget, spentNanoUsd, reservedNanoUsd);
   const resetsAt = periodEnd(budget.period, at);

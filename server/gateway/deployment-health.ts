@@ -85,10 +85,16 @@ export function createDeploymentHealth({
   latencySmoothing = 0.3,
   maxRetryAfterCooldownMs = 300_000,
 }: DeploymentHealthOptions = {}): DeploymentHealth {
-  if (!Number.isInteger(failuresToCooldown) || failuresToCooldown < 1) throw new RangeError(`failuresToCooldown must be a positive integer, got ${failuresToCooldown}`);
-  if (!(failureWindowMs >= 0)) throw new RangeError(`failureWindowMs must be zero or more, got ${failureWindowMs}`);
-  if (!(cooldownMs >= 0)) throw new RangeError(`cooldownMs must be zero or more, got ${cooldownMs}`);
-  if (!(latencySmoothing > 0 && latencySmoothing <= 1)) throw new RangeError(`latencySmoothing must be in (0, 1], got ${latencySmoothing}`);
+  if (!Number.isInteger(failuresToCooldown) || failuresToCooldown < 1)
+    throw new RangeError(
+      `failuresToCooldown must be a positive integer, got ${failuresToCooldown}`,
+    );
+  if (!(failureWindowMs >= 0))
+    throw new RangeError(`failureWindowMs must be zero or more, got ${failureWindowMs}`);
+  if (!(cooldownMs >= 0))
+    throw new RangeError(`cooldownMs must be zero or more, got ${cooldownMs}`);
+  if (!(latencySmoothing > 0 && latencySmoothing <= 1))
+    throw new RangeError(`latencySmoothing must be in (0, 1], got ${latencySmoothing}`);
 
   const stateById = new Map<string, DeploymentState>();
   let latestMs = Number.NEGATIVE_INFINITY;
@@ -103,7 +109,13 @@ export function createDeploymentHealth({
   function stateFor(deploymentId: string): DeploymentState {
     let state = stateById.get(deploymentId);
     if (!state) {
-      state = { inFlight: 0, latencyMs: null, timeToFirstTokenMs: null, failureTimes: [], cooldownUntilMs: Number.NEGATIVE_INFINITY };
+      state = {
+        inFlight: 0,
+        latencyMs: null,
+        timeToFirstTokenMs: null,
+        failureTimes: [],
+        cooldownUntilMs: Number.NEGATIVE_INFINITY,
+      };
       stateById.set(deploymentId, state);
     }
     return state;
@@ -111,23 +123,33 @@ export function createDeploymentHealth({
 
   /** Drops failures that left the window; at most failuresToCooldown entries, so constant work. */
   function forgetOldFailures(state: DeploymentState, currentMs: number): void {
-    while (state.failureTimes.length > 0 && state.failureTimes[0] <= currentMs - failureWindowMs) state.failureTimes.shift();
+    while (state.failureTimes.length > 0 && state.failureTimes[0] <= currentMs - failureWindowMs)
+      state.failureTimes.shift();
   }
 
   function smooth(previous: number | null, sample: number): number {
-    return previous === null ? sample : latencySmoothing * sample + (1 - latencySmoothing) * previous;
+    return previous === null
+      ? sample
+      : latencySmoothing * sample + (1 - latencySmoothing) * previous;
   }
 
-  function recordSuccess(state: DeploymentState, { latencyMs, timeToFirstTokenMs }: { latencyMs: number; timeToFirstTokenMs?: number }): void {
+  function recordSuccess(
+    state: DeploymentState,
+    { latencyMs, timeToFirstTokenMs }: { latencyMs: number; timeToFirstTokenMs?: number },
+  ): void {
     // One bad measurement (NaN from a broken timer) would otherwise poison the average for good.
     if (isMeasurement(latencyMs)) state.latencyMs = smooth(state.latencyMs, latencyMs);
-    if (timeToFirstTokenMs !== undefined && isMeasurement(timeToFirstTokenMs)) state.timeToFirstTokenMs = smooth(state.timeToFirstTokenMs, timeToFirstTokenMs);
+    if (timeToFirstTokenMs !== undefined && isMeasurement(timeToFirstTokenMs))
+      state.timeToFirstTokenMs = smooth(state.timeToFirstTokenMs, timeToFirstTokenMs);
   }
 
   function recordFailure(state: DeploymentState, retryAfterMs: number | undefined): void {
     const currentMs = clock();
     if (retryAfterMs !== undefined && isMeasurement(retryAfterMs)) {
-      state.cooldownUntilMs = Math.max(state.cooldownUntilMs, currentMs + Math.min(retryAfterMs, maxRetryAfterCooldownMs));
+      state.cooldownUntilMs = Math.max(
+        state.cooldownUntilMs,
+        currentMs + Math.min(retryAfterMs, maxRetryAfterCooldownMs),
+      );
     }
     if (state.cooldownUntilMs > currentMs) return;
     forgetOldFailures(state, currentMs);
@@ -164,7 +186,15 @@ export function createDeploymentHealth({
 
   function snapshot(deploymentId: string): DeploymentSnapshot {
     const state = stateById.get(deploymentId);
-    if (!state) return { inFlight: 0, latencyMs: null, timeToFirstTokenMs: null, coolingDown: false, cooldownUntil: null, recentFailures: 0 };
+    if (!state)
+      return {
+        inFlight: 0,
+        latencyMs: null,
+        timeToFirstTokenMs: null,
+        coolingDown: false,
+        cooldownUntil: null,
+        recentFailures: 0,
+      };
     const currentMs = clock();
     forgetOldFailures(state, currentMs);
     const coolingDown = state.cooldownUntilMs > currentMs;

@@ -9,6 +9,13 @@ import type { EmbeddingResponse } from "./spec.ts";
 export function encodeEmbeddingsAsBase64(response: EmbeddingResponse): EmbeddingResponse {
   return {
     ...response,
-    data: response.data.map((entry) => (typeof entry.embedding === "string" ? entry : { ...entry, embedding: Buffer.from(new Float32Array(entry.embedding).buffer).toString("base64") })),
+    data: response.data.map((entry) =>
+      typeof entry.embedding === "string"
+        ? entry
+        : {
+            ...entry,
+            embedding: Buffer.from(new Float32Array(entry.embedding).buffer).toString("base64"),
+          },
+    ),
   };
 }

@@ -47,7 +47,11 @@ export class GatewayError extends Error {
    */
   request?: FailedRequest;
 
-  constructor(code: GatewayErrorCode, message: string, options: { status?: number; param?: string; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { status?: number; param?: string; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
@@ -99,7 +103,9 @@ export class UpstreamError extends GatewayError {
     cause?: unknown;
   }) {
     super("PROVIDER_ERROR", options.message, {
-      status: options.isContextLengthExceeded ? 400 : restStatusFor(options.kind, options.upstreamStatus),
+      status: options.isContextLengthExceeded
+        ? 400
+        : restStatusFor(options.kind, options.upstreamStatus),
       retryAfterMs: options.retryAfterMs,
       cause: options.cause,
     });
@@ -109,8 +115,12 @@ export class UpstreamError extends GatewayError {
     this.upstreamStatus = options.upstreamStatus;
     this.upstreamCode = options.upstreamCode;
     this.isContextLengthExceeded = options.isContextLengthExceeded ?? false;
-    this.isContentPolicyViolation = options.isContentPolicyViolation ?? (options.upstreamCode !== undefined && contentPolicyCodes.has(options.upstreamCode));
-    this.isRetryable = options.kind !== "invalid-response" && (options.kind !== "http" || isRetryableStatus(options.upstreamStatus));
+    this.isContentPolicyViolation =
+      options.isContentPolicyViolation ??
+      (options.upstreamCode !== undefined && contentPolicyCodes.has(options.upstreamCode));
+    this.isRetryable =
+      options.kind !== "invalid-response" &&
+      (options.kind !== "http" || isRetryableStatus(options.upstreamStatus));
   }
 }
 
@@ -121,11 +131,18 @@ export class UpstreamError extends GatewayError {
  * usage policy"). Other providers refuse with a normal answer (finish reason content_filter),
  * which is returned as it is.
  */
-const contentPolicyCodes = new Set(["content_filter", "ResponsibleAIPolicyViolation", "content_policy_violation", "invalid_prompt"]);
+const contentPolicyCodes = new Set([
+  "content_filter",
+  "ResponsibleAIPolicyViolation",
+  "content_policy_violation",
+  "invalid_prompt",
+]);
 
 /** 408, 409, 429 and every 5xx are worth another try (DESIGN §10.2). */
 export function isRetryableStatus(status: number | undefined): boolean {
-  return status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+  return (
+    status === undefined || status === 408 || status === 409 || status === 429 || status >= 500
+  );
 }
 
 /**
@@ -137,7 +154,12 @@ export function isRetryableStatus(status: number | undefined): boolean {
  */
 function restStatusFor(kind: UpstreamFailureKind, upstreamStatus: number | undefined): number {
   if (kind === "timeout") return 504;
-  if (kind === "http" && upstreamStatus !== undefined && upstreamStatus >= 400 && upstreamStatus < 500) {
+  if (
+    kind === "http" &&
+    upstreamStatus !== undefined &&
+    upstreamStatus >= 400 &&
+    upstreamStatus < 500
+  ) {
     return upstreamStatus === 401 || upstreamStatus === 403 ? 502 : upstreamStatus;
   }
   return 502;

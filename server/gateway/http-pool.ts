@@ -18,7 +18,11 @@ export interface UpstreamDispatcherOptions {
  * AbortSignal carries the gateway's configured timeout (`router.timeoutMs`, 10 minutes by
  * default), and a reasoning model can legitimately think longer than 300 s before its first byte.
  */
-export function createUpstreamDispatcher({ connections = 128, keepAliveTimeoutMs = 30_000, connectTimeoutMs = 10_000 }: UpstreamDispatcherOptions = {}): Agent {
+export function createUpstreamDispatcher({
+  connections = 128,
+  keepAliveTimeoutMs = 30_000,
+  connectTimeoutMs = 10_000,
+}: UpstreamDispatcherOptions = {}): Agent {
   return new Agent({
     connections,
     keepAliveTimeout: keepAliveTimeoutMs,

@@ -74,18 +74,37 @@ export function createModelCatalog() {
     provider: string;
     model: string;
     servesEmbeddings: boolean;
-    overrides?: { contextWindow?: number; maxOutputTokens?: number; capabilities?: Partial<Record<keyof ModelCapabilities, boolean>> };
+    overrides?: {
+      contextWindow?: number;
+      maxOutputTokens?: number;
+      capabilities?: Partial<Record<keyof ModelCapabilities, boolean>>;
+    };
   }): ModelFacts {
     const found = find(provider, model);
     // The config saying "embeddings: true" marks a model the name rule misses (Ollama's all-minilm).
     const isEmbeddingModel = overrides.capabilities?.embeddings ?? embeddingModelName.test(model);
     const familyDefaults = isEmbeddingModel ? undefined : providerChatDefaults[provider];
     const tools = isEmbeddingModel ? false : (found?.tool_call ?? familyDefaults?.tools ?? null);
-    const nativeJson = ["openai", "azure", "gemini", "vertex", "ollama", "openai-compatible"].includes(provider);
+    const nativeJson = [
+      "openai",
+      "azure",
+      "gemini",
+      "vertex",
+      "ollama",
+      "openai-compatible",
+    ].includes(provider);
     const capabilities: ModelCapabilities = {
       tools,
-      vision: isEmbeddingModel ? false : found?.modalities?.input ? found.modalities.input.includes("image") : (familyDefaults?.vision ?? null),
-      jsonSchema: isEmbeddingModel ? false : tools === true || (found !== undefined && nativeJson) ? true : tools,
+      vision: isEmbeddingModel
+        ? false
+        : found?.modalities?.input
+          ? found.modalities.input.includes("image")
+          : (familyDefaults?.vision ?? null),
+      jsonSchema: isEmbeddingModel
+        ? false
+        : tools === true || (found !== undefined && nativeJson)
+          ? true
+          : tools,
       embeddings: isEmbeddingModel ? servesEmbeddings : found || familyDefaults ? false : null,
       ...overrides.capabilities,
     };
@@ -102,7 +121,12 @@ export type DescribeModel = ReturnType<typeof createModelCatalog>;
 function lookUp(provider: string, model: string): CatalogModel | undefined {
   const id = model.replace(inferenceProfilePrefix, "");
   for (const catalogId of catalogIds[provider] ?? []) {
-    const models = (providersCatalog as unknown as Record<string, { models: Record<string, CatalogModel> } | undefined>)[catalogId]?.models;
+    const models = (
+      providersCatalog as unknown as Record<
+        string,
+        { models: Record<string, CatalogModel> } | undefined
+      >
+    )[catalogId]?.models;
     if (!models) continue;
     if (models[id]) return models[id];
     // "gpt-4o-2024-08-06" → "gpt-4o": the longest catalog id the model id extends.

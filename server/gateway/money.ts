@@ -18,7 +18,10 @@ export function formatUsd(nano: bigint): string {
   const sign = nano < 0n ? "-" : "";
   const magnitude = nano < 0n ? -nano : nano;
   const whole = magnitude / nanoUsdPerUsd;
-  const fraction = (magnitude % nanoUsdPerUsd).toString().padStart(decimalDigits, "0").replace(/0+$/, "");
+  const fraction = (magnitude % nanoUsdPerUsd)
+    .toString()
+    .padStart(decimalDigits, "0")
+    .replace(/0+$/, "");
   return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
 }
 
@@ -29,12 +32,18 @@ export function formatUsd(nano: bigint): string {
  */
 export function parseUsd(text: string): bigint {
   const trimmed = text.trim();
-  if (trimmed.startsWith("-")) throw new RangeError(`A USD amount cannot be negative, got "${text}".`);
+  if (trimmed.startsWith("-"))
+    throw new RangeError(`A USD amount cannot be negative, got "${text}".`);
   const match = plainDecimal.exec(trimmed);
-  if (!match) throw new TypeError(`A USD amount must be a plain decimal number such as "12.50", got "${text}".`);
+  if (!match)
+    throw new TypeError(
+      `A USD amount must be a plain decimal number such as "12.50", got "${text}".`,
+    );
   const [, whole, fraction = ""] = match;
   if (fraction.length > decimalDigits) {
-    throw new RangeError(`A USD amount has at most ${decimalDigits} decimal places (nano-USD precision), got "${text}".`);
+    throw new RangeError(
+      `A USD amount has at most ${decimalDigits} decimal places (nano-USD precision), got "${text}".`,
+    );
   }
   return BigInt(whole) * nanoUsdPerUsd + BigInt(fraction.padEnd(decimalDigits, "0"));
 }
@@ -45,9 +54,12 @@ export function parseUsd(text: string): bigint {
  * 74_999_999.99… — rounded half-up when it has more than 9 decimal places.
  */
 export function nanoUsdFromNumber(value: number): bigint {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`A USD amount must be a finite non-negative number, got ${value}.`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`A USD amount must be a finite non-negative number, got ${value}.`);
   const [whole, fraction = ""] = plainDecimalString(value).split(".");
-  const nano = BigInt(whole) * nanoUsdPerUsd + BigInt(fraction.slice(0, decimalDigits).padEnd(decimalDigits, "0"));
+  const nano =
+    BigInt(whole) * nanoUsdPerUsd +
+    BigInt(fraction.slice(0, decimalDigits).padEnd(decimalDigits, "0"));
   const roundsUp = fraction.length > decimalDigits && fraction[decimalDigits] >= "5";
   return roundsUp ? nano + 1n : nano;
 }

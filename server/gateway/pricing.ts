@@ -70,14 +70,28 @@ export function createPricing({ lookup = calcPrice }: PricingOptions = {}) {
    * has one (the package still supplies the context window), else the package's data, else
    * undefined — the caller then logs a cost of 0.
    */
-  function priceFor({ provider, model, override }: { provider: string; model: string; override?: PriceOverride }): ModelPrice | undefined {
+  function priceFor({
+    provider,
+    model,
+    override,
+  }: {
+    provider: string;
+    model: string;
+    override?: PriceOverride;
+  }): ModelPrice | undefined {
     const fromPackage = packagePriceFor(provider, model);
     if (!override) return fromPackage;
     const inputNanoUsdPerMillion = nanoUsdFromNumber(override.inputPerMillion);
     return {
       inputNanoUsdPerMillion,
-      cachedInputNanoUsdPerMillion: override.cachedInputPerMillion === undefined ? inputNanoUsdPerMillion : nanoUsdFromNumber(override.cachedInputPerMillion),
-      cacheWriteNanoUsdPerMillion: override.cacheWritePerMillion === undefined ? inputNanoUsdPerMillion : nanoUsdFromNumber(override.cacheWritePerMillion),
+      cachedInputNanoUsdPerMillion:
+        override.cachedInputPerMillion === undefined
+          ? inputNanoUsdPerMillion
+          : nanoUsdFromNumber(override.cachedInputPerMillion),
+      cacheWriteNanoUsdPerMillion:
+        override.cacheWritePerMillion === undefined
+          ? inputNanoUsdPerMillion
+          : nanoUsdFromNumber(override.cacheWritePerMillion),
       outputNanoUsdPerMillion: nanoUsdFromNumber(override.outputPerMillion),
       contextWindow: fromPackage?.contextWindow,
       source: "config",
@@ -89,7 +103,11 @@ export function createPricing({ lookup = calcPrice }: PricingOptions = {}) {
 
 export type Pricing = ReturnType<typeof createPricing>;
 
-function lookUpPackagePrice(lookup: typeof calcPrice, provider: string, model: string): ModelPrice | undefined {
+function lookUpPackagePrice(
+  lookup: typeof calcPrice,
+  provider: string,
+  model: string,
+): ModelPrice | undefined {
   const providerId = genaiPricesProviderIds[provider];
   let result: ReturnType<typeof calcPrice>;
   try {
@@ -127,10 +145,14 @@ function perMillion(value: PackageModelPrice[string]): bigint | undefined {
  * billed at their own rates. Everything is multiplied out exactly in nano-USD-per-million × tokens and
  * divided by one million once at the end, rounding half-up.
  */
-export function costNanoUsd(price: ModelPrice, { promptTokens, completionTokens, cachedTokens, cacheWriteTokens = 0 }: TokenCounts): bigint {
+export function costNanoUsd(
+  price: ModelPrice,
+  { promptTokens, completionTokens, cachedTokens, cacheWriteTokens = 0 }: TokenCounts,
+): bigint {
   const prompt = tokenCount(promptTokens);
   const cached = tokenCount(cachedTokens) > prompt ? prompt : tokenCount(cachedTokens);
-  const written = tokenCount(cacheWriteTokens) > prompt - cached ? prompt - cached : tokenCount(cacheWriteTokens);
+  const written =
+    tokenCount(cacheWriteTokens) > prompt - cached ? prompt - cached : tokenCount(cacheWriteTokens);
   const scaled =
     (prompt - cached - written) * price.inputNanoUsdPerMillion +
     cached * price.cachedInputNanoUsdPerMillion +

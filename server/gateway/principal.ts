@@ -13,7 +13,11 @@ export interface Principal {
   allowedModels?: readonly string[] | null;
 }
 
-export const anonymousAdmin: Principal = { kind: "admin", id: "admin", name: "admin (authentication off)" };
+export const anonymousAdmin: Principal = {
+  kind: "admin",
+  id: "admin",
+  name: "admin (authentication off)",
+};
 export const masterKeyAdmin: Principal = { kind: "admin", id: "admin", name: "master key" };
 /** The in-process SDK's one caller, the process itself: no key, no team, every model. */
 export const sdkCaller: Principal = { kind: "admin", id: "sdk", name: "in-process SDK" };

@@ -73,7 +73,10 @@ interface ScopeCounters {
   lastUsedMs: number;
 }
 
-const unlimited: AcquireResult = Object.freeze({ ok: true as const, lease: Object.freeze({ release() {} }) });
+const unlimited: AcquireResult = Object.freeze({
+  ok: true as const,
+  lease: Object.freeze({ release() {} }),
+});
 
 /**
  * Counts in process memory, for a single instance. The window is a sliding minute made of
@@ -82,7 +85,9 @@ const unlimited: AcquireResult = Object.freeze({ ok: true as const, lease: Objec
  * untouched for two minutes with nothing in flight are dropped by a sweep that `acquire` runs
  * at most once a minute, so churning keys do not leak.
  */
-export function createInMemoryRateLimiter({ now = Date.now }: { now?: () => number } = {}): InMemoryRateLimiter {
+export function createInMemoryRateLimiter({
+  now = Date.now,
+}: { now?: () => number } = {}): InMemoryRateLimiter {
   const countersByKey = new Map<string, ScopeCounters>();
   let latestMs = Number.NEGATIVE_INFINITY;
   let nextSweepMs = Number.NEGATIVE_INFINITY;
@@ -97,7 +102,15 @@ export function createInMemoryRateLimiter({ now = Date.now }: { now?: () => numb
   function countersFor(key: string, second: number, currentMs: number): ScopeCounters {
     let counters = countersByKey.get(key);
     if (!counters) {
-      counters = { requestsPerSecond: new Uint32Array(windowSeconds), tokensPerSecond: new Float64Array(windowSeconds), headSecond: second, requestsInWindow: 0, tokensInWindow: 0, inFlight: 0, lastUsedMs: currentMs };
+      counters = {
+        requestsPerSecond: new Uint32Array(windowSeconds),
+        tokensPerSecond: new Float64Array(windowSeconds),
+        headSecond: second,
+        requestsInWindow: 0,
+        tokensInWindow: 0,
+        inFlight: 0,
+        lastUsedMs: currentMs,
+      };
       countersByKey.set(key, counters);
     }
     return counters;
@@ -106,7 +119,8 @@ export function createInMemoryRateLimiter({ now = Date.now }: { now?: () => numb
   function sweep(currentMs: number): void {
     nextSweepMs = currentMs + sweepIntervalMs;
     for (const [key, counters] of countersByKey) {
-      if (counters.inFlight === 0 && currentMs - counters.lastUsedMs > idleScopeMs) countersByKey.delete(key);
+      if (counters.inFlight === 0 && currentMs - counters.lastUsedMs > idleScopeMs)
+        countersByKey.delete(key);
     }
   }
 
@@ -148,7 +162,11 @@ export function createInMemoryRateLimiter({ now = Date.now }: { now?: () => numb
     return { ok: true, lease: createLease(counted, second, tokens) };
   }
 
-  function createLease(counted: ScopeCounters[], countedSecond: number, estimatedTokens: number): LimitLease {
+  function createLease(
+    counted: ScopeCounters[],
+    countedSecond: number,
+    estimatedTokens: number,
+  ): LimitLease {
     let released = false;
     return {
       release(actualTokens?: number) {
@@ -156,7 +174,10 @@ export function createInMemoryRateLimiter({ now = Date.now }: { now?: () => numb
         released = true;
         const currentMs = clock();
         const second = Math.floor(currentMs / 1000);
-        const correction = actualTokens === undefined || !Number.isFinite(actualTokens) ? 0 : Math.max(0, actualTokens) - estimatedTokens;
+        const correction =
+          actualTokens === undefined || !Number.isFinite(actualTokens)
+            ? 0
+            : Math.max(0, actualTokens) - estimatedTokens;
         const slot = slotOf(countedSecond);
         for (const counters of counted) {
           counters.inFlight -= 1;
@@ -177,7 +198,11 @@ export function createInMemoryRateLimiter({ now = Date.now }: { now?: () => numb
     const counters = countersByKey.get(key);
     if (!counters) return { requestsLastMinute: 0, tokensLastMinute: 0, inFlight: 0 };
     advance(counters, Math.floor(clock() / 1000));
-    return { requestsLastMinute: counters.requestsInWindow, tokensLastMinute: counters.tokensInWindow, inFlight: counters.inFlight };
+    return {
+      requestsLastMinute: counters.requestsInWindow,
+      tokensLastMinute: counters.tokensInWindow,
+      inFlight: counters.inFlight,
+    };
   }
 
   function trackedScopeCount(): number {
@@ -223,39 +248,97 @@ type Refusal = Extract<AcquireResult, { ok: false }>;
 function refuseIfNeverFits(scope: LimitScope, estimatedTokens: number): Refusal | undefined {
   const { rpm, tpm } = scope.limits;
   if (tpm != null && tokensNeeded(estimatedTokens) > tpm) {
-    return refuse(scope, "tpm", windowMs, `This request needs about ${estimatedTokens} tokens, more than the ${tpm} tokens per minute allowed for ${scope.label}, so it can never be served; shorten the prompt or lower max_tokens.`);
+    return refuse(
+      scope,
+      "tpm",
+      windowMs,
+      `This request needs about ${estimatedTokens} tokens, more than the ${tpm} tokens per minute allowed for ${scope.label}, so it can never be served; shorten the prompt or lower max_tokens.`,
+    );
   }
-  if (rpm != null && rpm < 1) return refuse(scope, "rpm", windowMs, `No requests are allowed for ${scope.label} (rpm ${rpm}).`);
+  if (rpm != null && rpm < 1)
+    return refuse(
+      scope,
+      "rpm",
+      windowMs,
+      `No requests are allowed for ${scope.label} (rpm ${rpm}).`,
+    );
   return undefined;
 }
 
 /** Refuses a request that has to wait for the window to slide or for a parallel slot. */
-function check(scope: LimitScope, counters: ScopeCounters, estimatedTokens: number, currentMs: number): Refusal | undefined {
+function check(
+  scope: LimitScope,
+  counters: ScopeCounters,
+  estimatedTokens: number,
+  currentMs: number,
+): Refusal | undefined {
   const { rpm, tpm, maxParallel } = scope.limits;
   if (maxParallel != null && counters.inFlight >= maxParallel) {
-    return refuse(scope, "maxParallel", parallelRetryAfterMs, `Too many requests in flight for ${scope.label}: at most ${maxParallel} at once. Retry when one finishes.`);
+    return refuse(
+      scope,
+      "maxParallel",
+      parallelRetryAfterMs,
+      `Too many requests in flight for ${scope.label}: at most ${maxParallel} at once. Retry when one finishes.`,
+    );
   }
   if (rpm != null && counters.requestsInWindow + 1 > rpm) {
-    const retryAfterMs = waitUntilFits(counters.requestsPerSecond, counters.requestsInWindow, 1, rpm, counters.headSecond, currentMs);
-    return refuse(scope, "rpm", retryAfterMs, `Rate limit reached for ${scope.label}: ${rpm} requests per minute. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`);
+    const retryAfterMs = waitUntilFits(
+      counters.requestsPerSecond,
+      counters.requestsInWindow,
+      1,
+      rpm,
+      counters.headSecond,
+      currentMs,
+    );
+    return refuse(
+      scope,
+      "rpm",
+      retryAfterMs,
+      `Rate limit reached for ${scope.label}: ${rpm} requests per minute. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`,
+    );
   }
   if (tpm != null && counters.tokensInWindow + tokensNeeded(estimatedTokens) > tpm) {
-    const retryAfterMs = waitUntilFits(counters.tokensPerSecond, counters.tokensInWindow, tokensNeeded(estimatedTokens), tpm, counters.headSecond, currentMs);
-    return refuse(scope, "tpm", retryAfterMs, `Rate limit reached for ${scope.label}: ${tpm} tokens per minute, ${counters.tokensInWindow} used and this request needs about ${estimatedTokens}. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`);
+    const retryAfterMs = waitUntilFits(
+      counters.tokensPerSecond,
+      counters.tokensInWindow,
+      tokensNeeded(estimatedTokens),
+      tpm,
+      counters.headSecond,
+      currentMs,
+    );
+    return refuse(
+      scope,
+      "tpm",
+      retryAfterMs,
+      `Rate limit reached for ${scope.label}: ${tpm} tokens per minute, ${counters.tokensInWindow} used and this request needs about ${estimatedTokens}. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`,
+    );
   }
   return undefined;
 }
 
 /** Time until enough of the oldest buckets expire (bucket of second s leaves at (s + 60) s) for `needed` to fit under `limit`. */
-function waitUntilFits(buckets: Uint32Array | Float64Array, inWindow: number, needed: number, limit: number, headSecond: number, currentMs: number): number {
+function waitUntilFits(
+  buckets: Uint32Array | Float64Array,
+  inWindow: number,
+  needed: number,
+  limit: number,
+  headSecond: number,
+  currentMs: number,
+): number {
   let remaining = inWindow;
   for (let second = headSecond - windowSeconds + 1; second <= headSecond; second++) {
     remaining -= buckets[slotOf(second)];
-    if (remaining + needed <= limit) return Math.min(windowMs, Math.max(1, (second + windowSeconds) * 1000 - currentMs));
+    if (remaining + needed <= limit)
+      return Math.min(windowMs, Math.max(1, (second + windowSeconds) * 1000 - currentMs));
   }
   return windowMs;
 }
 
-function refuse(scope: LimitScope, limit: LimitName, retryAfterMs: number, message: string): Refusal {
+function refuse(
+  scope: LimitScope,
+  limit: LimitName,
+  retryAfterMs: number,
+  message: string,
+): Refusal {
   return { ok: false, scope, limit, retryAfterMs, message };
 }

@@ -33,21 +33,38 @@ const maximumRetriesOverride = 10;
  * same deployment it is waited exactly (not jittered) unless it exceeds `retryAfterCapMs`, and
  * then there is no retry.
  */
-export function decideRetry(error: unknown, attempt: number, options: { hasOtherDeployment: boolean } & RetryPolicyOptions): RetryDecision {
-  const { hasOtherDeployment, retries = 2, baseDelayMs = 250, maxDelayMs = 8_000, retryAfterCapMs = 30_000, random = Math.random } = options;
+export function decideRetry(
+  error: unknown,
+  attempt: number,
+  options: { hasOtherDeployment: boolean } & RetryPolicyOptions,
+): RetryDecision {
+  const {
+    hasOtherDeployment,
+    retries = 2,
+    baseDelayMs = 250,
+    maxDelayMs = 8_000,
+    retryAfterCapMs = 30_000,
+    random = Math.random,
+  } = options;
 
   if (!(error instanceof GatewayError)) return { retry: false, reason: "not a gateway error" };
   if (error.code === "CANCELLED") return { retry: false, reason: "the request was cancelled" };
-  if (!(error instanceof UpstreamError)) return { retry: false, reason: `${error.code} is not an upstream failure` };
-  if (error.isContextLengthExceeded) return { retry: false, reason: "the prompt exceeds the model's context window" };
+  if (!(error instanceof UpstreamError))
+    return { retry: false, reason: `${error.code} is not an upstream failure` };
+  if (error.isContextLengthExceeded)
+    return { retry: false, reason: "the prompt exceeds the model's context window" };
   if (!error.isRetryable) return { retry: false, reason: "the upstream error is not retryable" };
-  if (attempt > retries) return { retry: false, reason: `${retries} ${retries === 1 ? "retry" : "retries"} used` };
+  if (attempt > retries)
+    return { retry: false, reason: `${retries} ${retries === 1 ? "retry" : "retries"} used` };
 
   if (error.retryAfterMs !== undefined) {
     const retryAfterMs = Math.max(0, error.retryAfterMs);
     if (hasOtherDeployment) return { retry: true, delayMs: 0 };
     if (retryAfterMs <= retryAfterCapMs) return { retry: true, delayMs: retryAfterMs };
-    return { retry: false, reason: `retry-after ${retryAfterMs} ms exceeds the ${retryAfterCapMs} ms cap and no other deployment is left` };
+    return {
+      retry: false,
+      reason: `retry-after ${retryAfterMs} ms exceeds the ${retryAfterCapMs} ms cap and no other deployment is left`,
+    };
   }
 
   const ceilingMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
@@ -56,7 +73,8 @@ export function decideRetry(error: unknown, attempt: number, options: { hasOther
 
 /** Reads a per-request override of the retry count from the request's `metadata` (`{ retries: n }`, an integer 0–10), else undefined. */
 export function retriesOverride(metadata: unknown): number | undefined {
-  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) return undefined;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))
+    return undefined;
   const retries: unknown = (metadata as Record<string, unknown>).retries;
   if (typeof retries !== "number" || !Number.isInteger(retries)) return undefined;
   return retries >= 0 && retries <= maximumRetriesOverride ? retries : undefined;

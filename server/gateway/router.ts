@@ -39,7 +39,12 @@ export interface RouterOptions {
  * 2. a wildcard entry (`openai/*`) whose prefix matches,
  * 3. `provider/model` when that provider's credentials are configured on any entry.
  */
-export function createRouter({ models, createAdapter, priceFor, random = Math.random }: RouterOptions) {
+export function createRouter({
+  models,
+  createAdapter,
+  priceFor,
+  random = Math.random,
+}: RouterOptions) {
   const adapters = new Map<ModelEntry, ProviderAdapter>();
   const deploymentCache = new Map<string, Deployment>();
 
@@ -50,7 +55,15 @@ export function createRouter({ models, createAdapter, priceFor, random = Math.ra
     if (!deployment) {
       let adapter = adapters.get(entry);
       if (!adapter) adapters.set(entry, (adapter = createAdapter(entry)));
-      deployment = { id, group, provider: entry.provider, model: upstreamModel, entry, adapter, price: priceFor(entry.provider, upstreamModel, entry) };
+      deployment = {
+        id,
+        group,
+        provider: entry.provider,
+        model: upstreamModel,
+        entry,
+        adapter,
+        price: priceFor(entry.provider, upstreamModel, entry),
+      };
       deploymentCache.set(id, deployment);
     }
     return deployment;
@@ -65,7 +78,10 @@ export function createRouter({ models, createAdapter, priceFor, random = Math.ra
     while (remaining.length > 0) {
       const total = remaining.reduce((sum, entry) => sum + entry.weight, 0);
       let point = random() * total;
-      const index = Math.max(0, remaining.findIndex((entry) => (point -= entry.weight) < 0));
+      const index = Math.max(
+        0,
+        remaining.findIndex((entry) => (point -= entry.weight) < 0),
+      );
       ordered.push(...remaining.splice(index, 1));
     }
     return ordered;
@@ -74,7 +90,9 @@ export function createRouter({ models, createAdapter, priceFor, random = Math.ra
   /** The ordered deployments for `requestedModel`; throws MODEL_NOT_FOUND naming what is served. */
   function plan(requestedModel: string): Deployment[] {
     const { entries, upstreamModel } = match(requestedModel);
-    return weightedShuffle(entries).map((entry) => deploymentFor(entry, requestedModel, upstreamModel ?? entry.model ?? entry.name));
+    return weightedShuffle(entries).map((entry) =>
+      deploymentFor(entry, requestedModel, upstreamModel ?? entry.model ?? entry.name),
+    );
   }
 
   /**
@@ -96,18 +114,25 @@ export function createRouter({ models, createAdapter, priceFor, random = Math.ra
       const prefix = requestedModel.slice(0, separator);
       const upstreamModel = requestedModel.slice(separator + 1);
       const wildcard = groups.get(`${prefix}/*`);
-      const sameProvider = wildcard ?? models.filter((entry) => entry.provider === prefix).slice(0, 1);
+      const sameProvider =
+        wildcard ?? models.filter((entry) => entry.provider === prefix).slice(0, 1);
       if (sameProvider.length > 0) return { entries: sameProvider, upstreamModel };
     }
     throw notFound(requestedModel);
   }
 
   function notFound(requestedModel: string): GatewayError {
-    return new GatewayError("MODEL_NOT_FOUND", `The model '${requestedModel}' is not served by this gateway. Served: ${describeServed()}.`, { param: "model" });
+    return new GatewayError(
+      "MODEL_NOT_FOUND",
+      `The model '${requestedModel}' is not served by this gateway. Served: ${describeServed()}.`,
+      { param: "model" },
+    );
   }
 
   function describeServed(): string {
-    return groups.size === 0 ? "none (configure models or set a provider key such as OPENAI_API_KEY)" : [...groups.keys()].join(", ");
+    return groups.size === 0
+      ? "none (configure models or set a provider key such as OPENAI_API_KEY)"
+      : [...groups.keys()].join(", ");
   }
 
   /** Every configured model name with its deployments (wildcards show their configured id). */

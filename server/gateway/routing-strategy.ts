@@ -38,8 +38,12 @@ function compareMeasured(left: number | null, right: number | null): number {
 
 /** How close a candidate is to its own limits: 0 = idle or unlimited, 1 = at a limit. */
 function usageRatio(candidate: CandidateStats): number {
-  const ratio = (used: number, limit: number | null | undefined) => (limit === null || limit === undefined ? 0 : limit <= 0 ? Infinity : used / limit);
-  return Math.max(ratio(candidate.requestsLastMinute, candidate.rpm), ratio(candidate.tokensLastMinute, candidate.tpm));
+  const ratio = (used: number, limit: number | null | undefined) =>
+    limit === null || limit === undefined ? 0 : limit <= 0 ? Infinity : used / limit;
+  return Math.max(
+    ratio(candidate.requestsLastMinute, candidate.rpm),
+    ratio(candidate.tokensLastMinute, candidate.tpm),
+  );
 }
 
 function isOverLimit(candidate: CandidateStats): boolean {
@@ -54,7 +58,8 @@ function pricePerMillion(candidate: CandidateStats): bigint | undefined {
 
 /** Unknown prices last: a deployment of unknown cost is not assumed to be cheap. */
 function comparePrice(left: bigint | undefined, right: bigint | undefined): number {
-  if (left === undefined || right === undefined) return (left === undefined ? 1 : 0) - (right === undefined ? 1 : 0);
+  if (left === undefined || right === undefined)
+    return (left === undefined ? 1 : 0) - (right === undefined ? 1 : 0);
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
@@ -90,7 +95,10 @@ function weightedShuffle(weights: number[], random: () => number): number[] {
   while (remaining.length > 0) {
     const total = remaining.reduce((sum, candidate) => sum + candidate.weight, 0);
     let point = random() * total;
-    const picked = Math.max(0, remaining.findIndex((candidate) => (point -= candidate.weight) < 0));
+    const picked = Math.max(
+      0,
+      remaining.findIndex((candidate) => (point -= candidate.weight) < 0),
+    );
     ordered.push(remaining.splice(picked, 1)[0].index);
   }
   return ordered;
@@ -135,6 +143,8 @@ export function orderCandidates(
     .map((_, index) => index)
     .sort(
       (left, right) =>
-        tiers[left] - tiers[right] || compare(candidates[left], candidates[right]) || drawRank.get(left)! - drawRank.get(right)!,
+        tiers[left] - tiers[right] ||
+        compare(candidates[left], candidates[right]) ||
+        drawRank.get(left)! - drawRank.get(right)!,
     );
 }

@@ -15,7 +15,8 @@ export interface ImageContentPart {
   type: "image_url";
   image_url: { url: string; detail?: "auto" | "low" | "high" };
 }
-export type ContentPart = TextContentPart | ImageContentPart | { type: string; [field: string]: unknown };
+export type ContentPart =
+  TextContentPart | ImageContentPart | { type: string; [field: string]: unknown };
 
 export interface ToolCall {
   id: string;
@@ -60,7 +61,11 @@ export interface Usage {
    * `cache_write_tokens`: prompt tokens written to it (the gateway's field, for Anthropic's and
    * Bedrock's cache writes, which are billed differently). Both are part of `prompt_tokens`.
    */
-  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [field: string]: unknown } | null;
+  prompt_tokens_details?: {
+    cached_tokens?: number;
+    cache_write_tokens?: number;
+    [field: string]: unknown;
+  } | null;
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown } | null;
   [field: string]: unknown;
 }
@@ -74,7 +79,13 @@ export interface ChatResponse {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: "assistant"; content: string | null; tool_calls?: ToolCall[]; refusal?: string | null; [field: string]: unknown };
+    message: {
+      role: "assistant";
+      content: string | null;
+      tool_calls?: ToolCall[];
+      refusal?: string | null;
+      [field: string]: unknown;
+    };
     finish_reason: FinishReason | null;
     logprobs?: unknown;
     [field: string]: unknown;
@@ -97,7 +108,12 @@ export interface ChatChunk {
   model: string;
   choices: Array<{
     index: number;
-    delta: { role?: "assistant"; content?: string | null; tool_calls?: ToolCallDelta[]; [field: string]: unknown };
+    delta: {
+      role?: "assistant";
+      content?: string | null;
+      tool_calls?: ToolCallDelta[];
+      [field: string]: unknown;
+    };
     finish_reason: FinishReason | null;
     [field: string]: unknown;
   }>;

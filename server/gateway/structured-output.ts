@@ -25,21 +25,43 @@ export interface JsonResponseTool {
  */
 export function jsonResponseToolFor(responseFormat: unknown): JsonResponseTool | undefined {
   if (responseFormat === undefined || responseFormat === null) return undefined;
-  const format = responseFormat as { type?: unknown; json_schema?: { name?: unknown; description?: unknown; schema?: unknown } };
+  const format = responseFormat as {
+    type?: unknown;
+    json_schema?: { name?: unknown; description?: unknown; schema?: unknown };
+  };
   switch (format.type) {
     case "text":
       return undefined;
     case "json_object":
-      return { name: jsonResponseToolName, description: "Respond with a JSON object.", parameters: { type: "object" } };
+      return {
+        name: jsonResponseToolName,
+        description: "Respond with a JSON object.",
+        parameters: { type: "object" },
+      };
     case "json_schema": {
       const schema = format.json_schema?.schema;
       if (!schema || typeof schema !== "object") {
-        throw new GatewayError("BAD_REQUEST", "response_format.json_schema.schema must be a JSON schema object", { param: "response_format" });
+        throw new GatewayError(
+          "BAD_REQUEST",
+          "response_format.json_schema.schema must be a JSON schema object",
+          { param: "response_format" },
+        );
       }
-      const description = typeof format.json_schema?.description === "string" ? format.json_schema.description : "Respond with JSON that matches the schema.";
-      return { name: jsonResponseToolName, description, parameters: schema as Record<string, unknown> };
+      const description =
+        typeof format.json_schema?.description === "string"
+          ? format.json_schema.description
+          : "Respond with JSON that matches the schema.";
+      return {
+        name: jsonResponseToolName,
+        description,
+        parameters: schema as Record<string, unknown>,
+      };
     }
     default:
-      throw new GatewayError("BAD_REQUEST", `response_format.type must be text, json_object or json_schema (got ${JSON.stringify(format.type)})`, { param: "response_format" });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `response_format.type must be text, json_object or json_schema (got ${JSON.stringify(format.type)})`,
+        { param: "response_format" },
+      );
   }
 }

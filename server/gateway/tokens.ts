@@ -40,7 +40,9 @@ export function estimatePromptTokens(messages: ChatMessage[]): number {
     total += tokensPerMessage + contentTokens(message.content);
     if (message.name) total += estimateTokens(message.name);
     // Defensive: this runs while logging a failed or cancelled request, where a throw would lose the log.
-    for (const call of message.tool_calls ?? []) total += estimateTokens(call.function?.name ?? "") + estimateTokens(call.function?.arguments ?? "");
+    for (const call of message.tool_calls ?? [])
+      total +=
+        estimateTokens(call.function?.name ?? "") + estimateTokens(call.function?.arguments ?? "");
   }
   return total;
 }
@@ -58,5 +60,8 @@ function partTokens(part: ContentPart): number {
 
 /** Estimated tokens of an embeddings input: its texts' (token-array inputs are counted by the provider). */
 export function estimateInputTokens(input: string | unknown[]): number {
-  return (Array.isArray(input) ? input : [input]).reduce<number>((sum, item) => sum + (typeof item === "string" ? estimateTokens(item) : 0), 0);
+  return (Array.isArray(input) ? input : [input]).reduce<number>(
+    (sum, item) => sum + (typeof item === "string" ? estimateTokens(item) : 0),
+    0,
+  );
 }

@@ -39,7 +39,10 @@ export interface ReportedFailure {
  * with the secrets masked, `retryAfterMs` from retry-after-ms / retry-after, and the
  * context-length verdict. Every provider's `<name>HttpError` reads its body and calls this.
  */
-export function upstreamHttpError({ provider, status, headers, now = Date.now(), secrets = [] }: HttpFailure, reported: ReportedFailure): UpstreamError {
+export function upstreamHttpError(
+  { provider, status, headers, now = Date.now(), secrets = [] }: HttpFailure,
+  reported: ReportedFailure,
+): UpstreamError {
   const { detail, upstreamCode } = reported;
   return new UpstreamError({
     provider,
@@ -48,7 +51,9 @@ export function upstreamHttpError({ provider, status, headers, now = Date.now(),
     message: redactSecrets(`${provider} answered HTTP ${status}: ${detail}`, secrets),
     retryAfterMs: parseRetryAfterMs(headers, now) ?? reported.retryAfterMs,
     upstreamCode,
-    isContextLengthExceeded: reported.isContextLengthExceeded ?? isContextLengthError({ status, code: upstreamCode, message: detail }),
+    isContextLengthExceeded:
+      reported.isContextLengthExceeded ??
+      isContextLengthError({ status, code: upstreamCode, message: detail }),
   });
 }
 
@@ -67,14 +72,25 @@ export function connectionError(provider: string, cause: unknown): UpstreamError
   return new UpstreamError({
     provider,
     kind: isTimeout ? "timeout" : "connection",
-    message: `${provider} connection ${isTimeout ? "timed out" : "failed"}: ${typeof code === "string" ? `${code} ` : ""}${reason}`.trim(),
+    message:
+      `${provider} connection ${isTimeout ? "timed out" : "failed"}: ${typeof code === "string" ? `${code} ` : ""}${reason}`.trim(),
     cause,
   });
 }
 
 /** A 2xx answer that is not OpenAI's wire format: not JSON, wrong shape, wrong content type. */
-export function invalidResponseError(provider: string, detail: string, options: { status?: number; cause?: unknown } = {}): UpstreamError {
-  return new UpstreamError({ provider, kind: "invalid-response", upstreamStatus: options.status, message: `${provider} sent an invalid response: ${detail}`, cause: options.cause });
+export function invalidResponseError(
+  provider: string,
+  detail: string,
+  options: { status?: number; cause?: unknown } = {},
+): UpstreamError {
+  return new UpstreamError({
+    provider,
+    kind: "invalid-response",
+    upstreamStatus: options.status,
+    message: `${provider} sent an invalid response: ${detail}`,
+    cause: options.cause,
+  });
 }
 
 /**
@@ -83,7 +99,8 @@ export function invalidResponseError(provider: string, detail: string, options: 
  */
 export function parseRetryAfterMs(headers: ResponseHeaders, now = Date.now()): number | undefined {
   const milliseconds = Number(firstHeader(headers["retry-after-ms"]));
-  if (firstHeader(headers["retry-after-ms"]) && Number.isFinite(milliseconds) && milliseconds >= 0) return Math.round(milliseconds);
+  if (firstHeader(headers["retry-after-ms"]) && Number.isFinite(milliseconds) && milliseconds >= 0)
+    return Math.round(milliseconds);
   const retryAfter = firstHeader(headers["retry-after"])?.trim();
   if (!retryAfter) return undefined;
   if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
@@ -93,14 +110,25 @@ export function parseRetryAfterMs(headers: ResponseHeaders, now = Date.now()): n
 
 // OpenAI's code, llama.cpp's server's type; vLLM, Groq, OpenRouter, Mistral and LM Studio only say it in the message.
 const contextLengthTypes = new Set(["context_length_exceeded", "exceed_context_size_error"]);
-const contextLengthMessage = /context[ _-]?(length|window|size)|maximum context|prompt is too long|input is too long|too many (input |prompt )?tokens|exceeds the maximum number of tokens/i;
+const contextLengthMessage =
+  /context[ _-]?(length|window|size)|maximum context|prompt is too long|input is too long|too many (input |prompt )?tokens|exceeds the maximum number of tokens/i;
 
 /**
  * Does this error say the prompt does not fit the model? OpenAI says so with
  * `code: "context_length_exceeded"`; many compatible servers only in the message. The message
  * is only trusted on statuses that mean "bad request" — a 429's "tokens per minute" is not it.
  */
-export function isContextLengthError({ status, code, type, message }: { status?: number; code?: string; type?: string | null; message?: string }): boolean {
+export function isContextLengthError({
+  status,
+  code,
+  type,
+  message,
+}: {
+  status?: number;
+  code?: string;
+  type?: string | null;
+  message?: string;
+}): boolean {
   if ((code && contextLengthTypes.has(code)) || (type && contextLengthTypes.has(type))) return true;
   const isBadRequest = status === undefined || status === 400 || status === 413 || status === 422;
   return isBadRequest && !!message && contextLengthMessage.test(message);
@@ -119,5 +147,9 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 
 /** `text` with every secret (8+ characters) replaced by "[redacted]". */
 export function redactSecrets(text: string, secrets: Array<string | undefined>): string {
-  return secrets.reduce<string>((result, secret) => (secret && secret.length >= 8 ? result.replaceAll(secret, "[redacted]") : result), text);
+  return secrets.reduce<string>(
+    (result, secret) =>
+      secret && secret.length >= 8 ? result.replaceAll(secret, "[redacted]") : result,
+    text,
+  );
 }

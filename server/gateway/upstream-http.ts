@@ -1,7 +1,12 @@
 import { ParseError } from "eventsource-parser";
 import { request as sendRequest, type Dispatcher } from "undici";
 import type { UpstreamError } from "./errors.ts";
-import { connectionError, excerptOf, invalidResponseError, type ResponseHeaders } from "./upstream-errors.ts";
+import {
+  connectionError,
+  excerptOf,
+  invalidResponseError,
+  type ResponseHeaders,
+} from "./upstream-errors.ts";
 
 /*
  * The HTTP plumbing every provider adapter shares: one POST through the keep-alive pool, the
@@ -29,7 +34,14 @@ export interface UpstreamPost {
 }
 
 /** POSTs `body`; a failure to connect becomes a `connection` UpstreamError, an abort rethrows the signal's reason. */
-export async function postUpstream({ provider, url, headers, body, signal, dispatcher }: UpstreamPost): Promise<UpstreamResponse> {
+export async function postUpstream({
+  provider,
+  url,
+  headers,
+  body,
+  signal,
+  dispatcher,
+}: UpstreamPost): Promise<UpstreamResponse> {
   signal.throwIfAborted();
   try {
     return await sendRequest(url, { method: "POST", dispatcher, signal, headers, body });
@@ -45,14 +57,23 @@ export async function postUpstream({ provider, url, headers, body, signal, dispa
  */
 export function asUpstreamFailure(error: unknown, signal: AbortSignal, provider: string): unknown {
   if (signal.aborted) return signal.reason;
-  if (error instanceof ParseError) return invalidResponseError(provider, `the stream is not server-sent events (${error.message})`, { cause: error });
+  if (error instanceof ParseError)
+    return invalidResponseError(
+      provider,
+      `the stream is not server-sent events (${error.message})`,
+      { cause: error },
+    );
   return connectionError(provider, error);
 }
 
 /** Throws the provider's error (built by `toError` from the status, headers and body text) unless the status is 2xx. */
 export async function rejectUnlessSuccessful(
   response: UpstreamResponse,
-  toError: (failure: { status: number; headers: ResponseHeaders; bodyText: string }) => UpstreamError,
+  toError: (failure: {
+    status: number;
+    headers: ResponseHeaders;
+    bodyText: string;
+  }) => UpstreamError,
 ): Promise<void> {
   if (response.statusCode >= 200 && response.statusCode < 300) return;
   const bodyText = await response.body.text();
@@ -70,7 +91,10 @@ export function contentTypeOf(response: UpstreamResponse): string {
  * error) is destroyed, which closes the socket — the upstream sees the client go away and
  * stops generating.
  */
-export async function releaseBody(body: UpstreamResponse["body"], { drain }: { drain: boolean }): Promise<void> {
+export async function releaseBody(
+  body: UpstreamResponse["body"],
+  { drain }: { drain: boolean },
+): Promise<void> {
   if (body.destroyed || body.readableEnded) return;
   if (!drain) {
     // undici reports destroying an unfinished body as an 'error' (AbortError); nobody reads it
@@ -79,7 +103,9 @@ export async function releaseBody(body: UpstreamResponse["body"], { drain }: { d
     body.destroy();
     return;
   }
-  await body.dump({ limit: Number.MAX_SAFE_INTEGER, signal: AbortSignal.timeout(drainAfterDoneMs) }).catch(() => {});
+  await body
+    .dump({ limit: Number.MAX_SAFE_INTEGER, signal: AbortSignal.timeout(drainAfterDoneMs) })
+    .catch(() => {});
 }
 
 /** JSON when the text is JSON, else the text itself (to quote or inspect in an error). */
@@ -110,12 +136,19 @@ export interface UpstreamJsonReading {
  * body in its place is that error; anything else — not JSON, the wrong shape — is an invalid
  * response quoting the start of what came instead.
  */
-export function readUpstreamJson<Answer>(text: string, schema: AnswerSchema, what: string, reading: UpstreamJsonReading): Answer {
+export function readUpstreamJson<Answer>(
+  text: string,
+  schema: AnswerSchema,
+  what: string,
+  reading: UpstreamJsonReading,
+): Answer {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw invalidResponseError(reading.provider, `${what} is not JSON: ${quotedExcerpt(text)}`, { cause: error });
+    throw invalidResponseError(reading.provider, `${what} is not JSON: ${quotedExcerpt(text)}`, {
+      cause: error,
+    });
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return (parsed.data ?? json) as Answer;
@@ -123,8 +156,16 @@ export function readUpstreamJson<Answer>(text: string, schema: AnswerSchema, wha
 }
 
 /** The error for a 2xx body that is not an answer: the provider's reported error, or an invalid response. */
-export function unexpectedAnswer(json: unknown, text: string, what: string, { provider, format, reportedError }: UpstreamJsonReading): UpstreamError {
-  return reportedError?.(json) ?? invalidResponseError(provider, `${what} is not in ${format} format: ${quotedExcerpt(text)}`);
+export function unexpectedAnswer(
+  json: unknown,
+  text: string,
+  what: string,
+  { provider, format, reportedError }: UpstreamJsonReading,
+): UpstreamError {
+  return (
+    reportedError?.(json) ??
+    invalidResponseError(provider, `${what} is not in ${format} format: ${quotedExcerpt(text)}`)
+  );
 }
 
 /** What the upstream sent instead, quoted, for an error message. */

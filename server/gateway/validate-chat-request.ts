@@ -13,17 +13,30 @@ const messageSchema = z.looseObject({
   content: z.union([z.string(), z.array(contentPartSchema), z.null()]).optional(),
   name: z.string().optional(),
   tool_call_id: z.string().optional(),
-  tool_calls: z.array(z.looseObject({ id: z.string(), type: z.string(), function: z.looseObject({ name: z.string(), arguments: z.string() }) })).optional(),
+  tool_calls: z
+    .array(
+      z.looseObject({
+        id: z.string(),
+        type: z.string(),
+        function: z.looseObject({ name: z.string(), arguments: z.string() }),
+      }),
+    )
+    .optional(),
 });
 
 const chatRequestSchema = z.looseObject({
   model: z.string({ error: "model is required" }).min(1, "model must not be empty"),
-  messages: z.array(messageSchema, { error: "messages must be an array of messages" }).min(1, "messages must contain at least one message"),
+  messages: z
+    .array(messageSchema, { error: "messages must be an array of messages" })
+    .min(1, "messages must contain at least one message"),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
   max_tokens: z.int().positive().optional(),
   max_completion_tokens: z.int().positive().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
   tools: z.array(z.looseObject({ type: z.string() })).optional(),
   seed: z.int().optional(),
   user: z.string().optional(),
@@ -36,13 +49,20 @@ const chatRequestSchema = z.looseObject({
 /** Returns the request typed, or throws GatewayError("BAD_REQUEST") naming the first bad field. */
 export function validateChatRequest(body: unknown): ChatRequest {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new GatewayError("BAD_REQUEST", "The request body must be a JSON object with model and messages.");
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "The request body must be a JSON object with model and messages.",
+    );
   }
   const result = chatRequestSchema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
     const param = issue.path.map(String).join(".") || undefined;
-    throw new GatewayError("BAD_REQUEST", param ? `Invalid ${param}: ${issue.message}` : issue.message, { param });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      param ? `Invalid ${param}: ${issue.message}` : issue.message,
+      { param },
+    );
   }
   return result.data as ChatRequest;
 }

@@ -13,7 +13,10 @@ const embeddingRequestSchema = z.looseObject({
   input: z.union(
     [
       z.string().min(1, "input must not be empty"),
-      z.array(z.string().min(1, "input must not contain empty strings")).min(1, "input must contain at least one item").max(2048, "input may hold at most 2048 items"),
+      z
+        .array(z.string().min(1, "input must not contain empty strings"))
+        .min(1, "input must contain at least one item")
+        .max(2048, "input may hold at most 2048 items"),
       z.array(z.int()).min(1),
       z.array(z.array(z.int()).min(1)).min(1).max(2048),
     ],
@@ -28,13 +31,20 @@ const embeddingRequestSchema = z.looseObject({
 /** Returns the request typed, or throws GatewayError("BAD_REQUEST") naming the first bad field. */
 export function validateEmbeddingRequest(body: unknown): EmbeddingRequest {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new GatewayError("BAD_REQUEST", "The request body must be a JSON object with model and input.");
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "The request body must be a JSON object with model and input.",
+    );
   }
   const result = embeddingRequestSchema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
     const param = issue.path.map(String).join(".") || undefined;
-    throw new GatewayError("BAD_REQUEST", param ? `Invalid ${param}: ${issue.message}` : issue.message, { param });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      param ? `Invalid ${param}: ${issue.message}` : issue.message,
+      { param },
+    );
   }
   return result.data as EmbeddingRequest;
 }

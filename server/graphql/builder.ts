@@ -34,8 +34,11 @@ export const builder = new SchemaBuilder<{
       team: (teamId) => principal.kind === "admin" || principal.teamId === teamId,
     }),
     unauthorizedError: (_parent, context, info) =>
-      new GraphQLError(`Not allowed: ${info.parentType.name}.${info.fieldName} is not available to ${context.principal.kind === "admin" ? "the admin" : "a team key"}.`, {
-        extensions: { code: "FORBIDDEN", http: { status: 403 } },
-      }),
+      new GraphQLError(
+        `Not allowed: ${info.parentType.name}.${info.fieldName} is not available to ${context.principal.kind === "admin" ? "the admin" : "a team key"}.`,
+        {
+          extensions: { code: "FORBIDDEN", http: { status: 403 } },
+        },
+      ),
   },
 });

@@ -15,7 +15,11 @@ export interface GraphQLContext {
  * The request's DataLoader called `name`, created by `create` on first use: nested fields batch
  * their reads within one request and never share a cache across requests.
  */
-export function loaderOf<Loader>(context: GraphQLContext, name: string, create: () => Loader): Loader {
+export function loaderOf<Loader>(
+  context: GraphQLContext,
+  name: string,
+  create: () => Loader,
+): Loader {
   context.loaders ??= new Map();
   let loader = context.loaders.get(name) as Loader | undefined;
   if (!loader) context.loaders.set(name, (loader = create()));

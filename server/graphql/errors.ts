@@ -48,26 +48,77 @@ function errorType(name: ErrorTypeName, description: string) {
   });
 }
 
-const BudgetExceededError = errorType("BudgetExceededError", "A budget that applies to the caller has no room for this request.");
-const RateLimitedError = errorType("RateLimitedError", "A rate limit was hit; retry after retryAfterMs.");
+const BudgetExceededError = errorType(
+  "BudgetExceededError",
+  "A budget that applies to the caller has no room for this request.",
+);
+const RateLimitedError = errorType(
+  "RateLimitedError",
+  "A rate limit was hit; retry after retryAfterMs.",
+);
 const ModelNotFoundError = errorType("ModelNotFoundError", "No configured model has this name.");
-const ModelNotAllowedError = errorType("ModelNotAllowedError", "The caller's key or team may not use this model.");
-const InvalidRequestError = errorType("InvalidRequestError", "The request is malformed; param names the field.");
+const ModelNotAllowedError = errorType(
+  "ModelNotAllowedError",
+  "The caller's key or team may not use this model.",
+);
+const InvalidRequestError = errorType(
+  "InvalidRequestError",
+  "The request is malformed; param names the field.",
+);
 const ProviderError = errorType("ProviderError", "The provider failed or answered with an error.");
 
-builder.objectField(RateLimitedError, "retryAfterMs", (t) => t.int({ nullable: true, resolve: (error) => error.retryAfterMs ?? null }));
-builder.objectField(InvalidRequestError, "param", (t) => t.string({ nullable: true, resolve: (error) => error.param ?? null }));
+builder.objectField(RateLimitedError, "retryAfterMs", (t) =>
+  t.int({ nullable: true, resolve: (error) => error.retryAfterMs ?? null }),
+);
+builder.objectField(InvalidRequestError, "param", (t) =>
+  t.string({ nullable: true, resolve: (error) => error.param ?? null }),
+);
 builder.objectFields(ProviderError, (t) => ({
-  provider: t.string({ description: "The provider that failed.", resolve: (error) => error.provider ?? "unknown" }),
-  upstreamStatus: t.int({ nullable: true, description: "The provider's HTTP status, when it answered.", resolve: (error) => error.upstreamStatus ?? null }),
-  retryable: t.boolean({ nullable: true, description: "Whether trying again may succeed (429, 5xx, connection failures).", resolve: (error) => error.retryable ?? null }),
-  upstreamCode: t.string({ nullable: true, description: "The provider's own error code or type (rate_limit_error, ThrottlingException, RESOURCE_EXHAUSTED, content_filter, …).", resolve: (error) => error.upstreamCode ?? null }),
-  contextLengthExceeded: t.boolean({ description: "The prompt does not fit the model's context window (REST: code context_length_exceeded).", resolve: (error) => error.contextLengthExceeded ?? false }),
-  attempts: t.int({ description: "Upstream attempts made before giving up (retries and fallbacks included; each is in the request log).", resolve: (error) => error.attempts ?? 0 }),
-  lastDeployment: t.string({ nullable: true, description: "The last deployment tried.", resolve: (error) => error.lastDeployment ?? null }),
+  provider: t.string({
+    description: "The provider that failed.",
+    resolve: (error) => error.provider ?? "unknown",
+  }),
+  upstreamStatus: t.int({
+    nullable: true,
+    description: "The provider's HTTP status, when it answered.",
+    resolve: (error) => error.upstreamStatus ?? null,
+  }),
+  retryable: t.boolean({
+    nullable: true,
+    description: "Whether trying again may succeed (429, 5xx, connection failures).",
+    resolve: (error) => error.retryable ?? null,
+  }),
+  upstreamCode: t.string({
+    nullable: true,
+    description:
+      "The provider's own error code or type (rate_limit_error, ThrottlingException, RESOURCE_EXHAUSTED, content_filter, …).",
+    resolve: (error) => error.upstreamCode ?? null,
+  }),
+  contextLengthExceeded: t.boolean({
+    description:
+      "The prompt does not fit the model's context window (REST: code context_length_exceeded).",
+    resolve: (error) => error.contextLengthExceeded ?? false,
+  }),
+  attempts: t.int({
+    description:
+      "Upstream attempts made before giving up (retries and fallbacks included; each is in the request log).",
+    resolve: (error) => error.attempts ?? 0,
+  }),
+  lastDeployment: t.string({
+    nullable: true,
+    description: "The last deployment tried.",
+    resolve: (error) => error.lastDeployment ?? null,
+  }),
 }));
 
-export const errorTypes = [BudgetExceededError, RateLimitedError, ModelNotFoundError, ModelNotAllowedError, InvalidRequestError, ProviderError];
+export const errorTypes = [
+  BudgetExceededError,
+  RateLimitedError,
+  ModelNotFoundError,
+  ModelNotAllowedError,
+  InvalidRequestError,
+  ProviderError,
+];
 
 /** The union member for an expected failure; unexpected errors are rethrown (and masked). */
 export function toErrorResult(error: unknown): ErrorResult {
@@ -96,6 +147,10 @@ export function toGraphQLError(error: unknown): unknown {
   // No originalError: Yoga masks GraphQLErrors that wrap a non-GraphQL error.
   const upstream = error instanceof UpstreamError ? error : undefined;
   return new GraphQLError(error.message, {
-    extensions: { code: error.code, ...(error.param ? { param: error.param } : {}), ...(upstream?.isContextLengthExceeded ? { contextLengthExceeded: true } : {}) },
+    extensions: {
+      code: error.code,
+      ...(error.param ? { param: error.param } : {}),
+      ...(upstream?.isContextLengthExceeded ? { contextLengthExceeded: true } : {}),
+    },
   });
 }

@@ -7,10 +7,12 @@ function badInput(message: string): GraphQLError {
 }
 
 builder.scalarType("Usd", {
-  description: 'US dollars as an exact decimal string, e.g. "0.000125" (stored as integer nano-USD).',
+  description:
+    'US dollars as an exact decimal string, e.g. "0.000125" (stored as integer nano-USD).',
   serialize: (value) => formatUsd(value),
   parseValue: (value) => {
-    if (typeof value !== "string" && typeof value !== "number") throw badInput("Usd must be a decimal string such as \"12.50\"");
+    if (typeof value !== "string" && typeof value !== "number")
+      throw badInput('Usd must be a decimal string such as "12.50"');
     try {
       return parseUsd(String(value));
     } catch (error) {
@@ -24,13 +26,15 @@ builder.scalarType("DateTime", {
   serialize: (value) => value.toISOString(),
   parseValue: (value) => {
     const date = typeof value === "string" ? new Date(value) : undefined;
-    if (!date || Number.isNaN(date.getTime())) throw badInput(`DateTime must be an ISO 8601 string, got ${JSON.stringify(value)}`);
+    if (!date || Number.isNaN(date.getTime()))
+      throw badInput(`DateTime must be an ISO 8601 string, got ${JSON.stringify(value)}`);
     return date;
   },
 });
 
 builder.scalarType("JSON", {
-  description: "Any JSON value, in the provider's (OpenAI's) own shape where it mirrors a request field.",
+  description:
+    "Any JSON value, in the provider's (OpenAI's) own shape where it mirrors a request field.",
   serialize: (value) => value,
   parseValue: (value) => value,
   parseLiteral: function parseLiteral(node): unknown {
@@ -46,9 +50,13 @@ builder.scalarType("JSON", {
       case Kind.LIST:
         return node.values.map((item) => parseLiteral(item));
       case Kind.OBJECT:
-        return Object.fromEntries(node.fields.map((field) => [field.name.value, parseLiteral(field.value)]));
+        return Object.fromEntries(
+          node.fields.map((field) => [field.name.value, parseLiteral(field.value)]),
+        );
       default:
-        throw badInput("JSON literals cannot contain variables; pass the whole value as a variable instead");
+        throw badInput(
+          "JSON literals cannot contain variables; pass the whole value as a variable instead",
+        );
     }
   },
 });

@@ -39,20 +39,40 @@ export function createAuthenticator({
     throw new GatewayError("UNAUTHENTICATED", message);
   }
 
-  return function authenticate(authorization: string | null | undefined, source: AuthenticationSource = "graphql"): Principal {
+  return function authenticate(
+    authorization: string | null | undefined,
+    source: AuthenticationSource = "graphql",
+  ): Principal {
     if (!masterKeyDigest) return anonymousAdmin;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!match) fail({ source, reason: "missing" }, "Missing API key: send 'Authorization: Bearer <key>'.");
+    if (!match)
+      fail({ source, reason: "missing" }, "Missing API key: send 'Authorization: Bearer <key>'.");
     const secret = match[1];
     // Comparing digests keeps the comparison constant-time whatever the length of the key sent;
     // the same digest, in hex, is how team keys are stored (hashSecret), so it is computed once.
     const digest = createHash("sha256").update(secret).digest();
     if (timingSafeEqual(digest, masterKeyDigest)) return masterKeyAdmin;
     const key = keys?.findKeyByHash(digest.toString("hex"));
-    if (!key) fail({ source, reason: "unknown", keyPrefix: visiblePrefixOf(secret) }, "Invalid API key.");
-    if (key.revokedAt) fail({ source, reason: "revoked", keyPrefix: key.prefix, apiKeyId: key.id }, "This API key has been revoked.");
-    if (key.expiresAt && key.expiresAt.getTime() <= now().getTime()) fail({ source, reason: "expired", keyPrefix: key.prefix, apiKeyId: key.id }, "This API key has expired.");
-    return { kind: "apiKey", id: key.id, name: key.name, apiKeyId: key.id, teamId: key.teamId, allowedModels: allowedModelsOf(key, keys?.team(key.teamId)) };
+    if (!key)
+      fail({ source, reason: "unknown", keyPrefix: visiblePrefixOf(secret) }, "Invalid API key.");
+    if (key.revokedAt)
+      fail(
+        { source, reason: "revoked", keyPrefix: key.prefix, apiKeyId: key.id },
+        "This API key has been revoked.",
+      );
+    if (key.expiresAt && key.expiresAt.getTime() <= now().getTime())
+      fail(
+        { source, reason: "expired", keyPrefix: key.prefix, apiKeyId: key.id },
+        "This API key has expired.",
+      );
+    return {
+      kind: "apiKey",
+      id: key.id,
+      name: key.name,
+      apiKeyId: key.id,
+      teamId: key.teamId,
+      allowedModels: allowedModelsOf(key, keys?.team(key.teamId)),
+    };
   };
 }
 

@@ -21,9 +21,24 @@ export function createMetrics({ health, deployments }: MetricsOptions) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "switchboard_process_" });
   const labelNames = ["model", "provider", "status", "source"] as const;
-  const requests = new Counter({ name: "switchboard_requests_total", help: "Completion requests by outcome.", labelNames, registers: [registry] });
-  const tokens = new Counter({ name: "switchboard_tokens_total", help: "Tokens by kind.", labelNames: ["model", "provider", "kind"] as const, registers: [registry] });
-  const costUsd = new Counter({ name: "switchboard_cost_usd_total", help: "Spend in USD (exact values are in the request log).", labelNames: ["model", "provider"] as const, registers: [registry] });
+  const requests = new Counter({
+    name: "switchboard_requests_total",
+    help: "Completion requests by outcome.",
+    labelNames,
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: "switchboard_tokens_total",
+    help: "Tokens by kind.",
+    labelNames: ["model", "provider", "kind"] as const,
+    registers: [registry],
+  });
+  const costUsd = new Counter({
+    name: "switchboard_cost_usd_total",
+    help: "Spend in USD (exact values are in the request log).",
+    labelNames: ["model", "provider"] as const,
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: "switchboard_request_duration_seconds",
     help: "Request latency including the provider.",
@@ -39,7 +54,11 @@ export function createMetrics({ health, deployments }: MetricsOptions) {
   });
 
   /** A gauge with one sample per deployment, computed from its health snapshot at scrape time; null leaves the sample out. */
-  function deploymentGauge(name: string, help: string, valueOf: (snapshot: DeploymentSnapshot) => number | null): void {
+  function deploymentGauge(
+    name: string,
+    help: string,
+    valueOf: (snapshot: DeploymentSnapshot) => number | null,
+  ): void {
     new Gauge({
       name,
       help,
@@ -49,27 +68,65 @@ export function createMetrics({ health, deployments }: MetricsOptions) {
         this.reset();
         for (const deployment of deployments()) {
           const value = valueOf(health.snapshot(deployment.id));
-          if (value !== null) this.set({ deployment: deployment.id, model: deployment.group, provider: deployment.provider }, value);
+          if (value !== null)
+            this.set(
+              { deployment: deployment.id, model: deployment.group, provider: deployment.provider },
+              value,
+            );
         }
       },
     });
   }
-  deploymentGauge("switchboard_deployment_healthy", "1 when the deployment takes requests, 0 while it cools down.", (snapshot) => (snapshot.coolingDown ? 0 : 1));
-  deploymentGauge("switchboard_deployment_cooldown_until_seconds", "Unix time the cooldown ends; 0 when not cooling down.", (snapshot) => (snapshot.cooldownUntil ? snapshot.cooldownUntil.getTime() / 1000 : 0));
-  deploymentGauge("switchboard_deployment_in_flight", "Requests in flight on the deployment.", (snapshot) => snapshot.inFlight);
-  deploymentGauge("switchboard_deployment_recent_failures", "Failures in the failure window that have not (yet) caused a cooldown.", (snapshot) => snapshot.recentFailures);
-  deploymentGauge("switchboard_deployment_latency_seconds", "Smoothed latency of successful attempts.", (snapshot) => secondsOrNull(snapshot.latencyMs));
-  deploymentGauge("switchboard_deployment_time_to_first_token_seconds", "Smoothed time to first token of successful streamed attempts.", (snapshot) => secondsOrNull(snapshot.timeToFirstTokenMs));
+  deploymentGauge(
+    "switchboard_deployment_healthy",
+    "1 when the deployment takes requests, 0 while it cools down.",
+    (snapshot) => (snapshot.coolingDown ? 0 : 1),
+  );
+  deploymentGauge(
+    "switchboard_deployment_cooldown_until_seconds",
+    "Unix time the cooldown ends; 0 when not cooling down.",
+    (snapshot) => (snapshot.cooldownUntil ? snapshot.cooldownUntil.getTime() / 1000 : 0),
+  );
+  deploymentGauge(
+    "switchboard_deployment_in_flight",
+    "Requests in flight on the deployment.",
+    (snapshot) => snapshot.inFlight,
+  );
+  deploymentGauge(
+    "switchboard_deployment_recent_failures",
+    "Failures in the failure window that have not (yet) caused a cooldown.",
+    (snapshot) => snapshot.recentFailures,
+  );
+  deploymentGauge(
+    "switchboard_deployment_latency_seconds",
+    "Smoothed latency of successful attempts.",
+    (snapshot) => secondsOrNull(snapshot.latencyMs),
+  );
+  deploymentGauge(
+    "switchboard_deployment_time_to_first_token_seconds",
+    "Smoothed time to first token of successful streamed attempts.",
+    (snapshot) => secondsOrNull(snapshot.timeToFirstTokenMs),
+  );
 
   function observe(entry: RequestLogEntry): void {
-    const labels = { model: entry.requestedModel, provider: entry.provider ?? "none", status: entry.status, source: entry.source };
+    const labels = {
+      model: entry.requestedModel,
+      provider: entry.provider ?? "none",
+      status: entry.status,
+      source: entry.source,
+    };
     requests.inc(labels);
     latency.observe(labels, entry.latencyMs / 1000);
     const modelLabels = { model: entry.requestedModel, provider: entry.provider ?? "none" };
     tokens.inc({ ...modelLabels, kind: "prompt" }, entry.promptTokens);
     tokens.inc({ ...modelLabels, kind: "completion" }, entry.completionTokens);
     costUsd.inc(modelLabels, Number(entry.costNanoUsd) / 1e9);
-    for (const attempt of entry.attempts) attempts.inc({ deployment: attempt.deployment, provider: attempt.provider, outcome: outcomeOf(attempt) });
+    for (const attempt of entry.attempts)
+      attempts.inc({
+        deployment: attempt.deployment,
+        provider: attempt.provider,
+        outcome: outcomeOf(attempt),
+      });
   }
 
   async function handle(response: ServerResponse): Promise<void> {

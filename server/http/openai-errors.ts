@@ -16,26 +16,66 @@ const typeByCode: Record<string, string> = {
 /** The body OpenAI sends on errors: `{ error: { message, type, param, code } }`. */
 export function openAIErrorBody(error: unknown) {
   if (!(error instanceof GatewayError)) {
-    return { status: 500, body: { error: { message: "Internal error in the gateway.", type: "server_error", param: null, code: "internal_error" } } };
+    return {
+      status: 500,
+      body: {
+        error: {
+          message: "Internal error in the gateway.",
+          type: "server_error",
+          param: null,
+          code: "internal_error",
+        },
+      },
+    };
   }
   const upstream = error instanceof UpstreamError ? error : undefined;
-  const code = upstream?.isContextLengthExceeded ? "context_length_exceeded" : upstream?.kind === "timeout" ? "timeout" : (upstream?.upstreamCode ?? error.code.toLowerCase());
+  const code = upstream?.isContextLengthExceeded
+    ? "context_length_exceeded"
+    : upstream?.kind === "timeout"
+      ? "timeout"
+      : (upstream?.upstreamCode ?? error.code.toLowerCase());
   return {
     status: error.status,
     retryAfterMs: error.retryAfterMs,
-    body: { error: { message: error.message, type: typeByCode[error.code] ?? "api_error", param: error.param ?? null, code } },
+    body: {
+      error: {
+        message: error.message,
+        type: typeByCode[error.code] ?? "api_error",
+        param: error.param ?? null,
+        code,
+      },
+    },
   };
 }
 
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   response.end(text);
 }
 
-export function sendOpenAIError(response: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
+export function sendOpenAIError(
+  response: ServerResponse,
+  error: unknown,
+  headers: Record<string, string> = {},
+): void {
   const { status, body, retryAfterMs } = openAIErrorBody(error);
-  sendJson(response, status, body, { ...headers, ...failedRequestHeaders(error), ...(retryAfterMs !== undefined ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } : {}) });
+  sendJson(response, status, body, {
+    ...headers,
+    ...failedRequestHeaders(error),
+    ...(retryAfterMs !== undefined
+      ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) }
+      : {}),
+  });
 }
 
 /** A failed request's id, the upstream attempts it made and the last deployment tried, as on successful answers. */

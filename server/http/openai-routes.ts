@@ -11,21 +11,45 @@ import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
 
 /** Which request this was and where it was served (DESIGN §5), on JSON and stream answers alike. */
-function servedByHeaders({ requestId, deployment, attempts }: { requestId: string; deployment: Deployment; attempts: number }): Record<string, string> {
-  return { "x-request-id": requestId, "x-switchboard-provider": deployment.provider, "x-switchboard-deployment": deployment.id, "x-switchboard-attempts": String(attempts) };
+function servedByHeaders({
+  requestId,
+  deployment,
+  attempts,
+}: {
+  requestId: string;
+  deployment: Deployment;
+  attempts: number;
+}): Record<string, string> {
+  return {
+    "x-request-id": requestId,
+    "x-switchboard-provider": deployment.provider,
+    "x-switchboard-deployment": deployment.id,
+    "x-switchboard-attempts": String(attempts),
+  };
 }
 
 /**
  * OpenAI-compatible REST (DESIGN §5) on plain node:http, so the hot path pays for no framework:
  * POST /v1/chat/completions (JSON or SSE), POST /v1/embeddings, GET /v1/models. Same service as GraphQL.
  */
-export function createOpenAIRoutes({ services, authenticate }: { services: AppServices; authenticate: Authenticate }) {
+export function createOpenAIRoutes({
+  services,
+  authenticate,
+}: {
+  services: AppServices;
+  authenticate: Authenticate;
+}) {
   /** The request's context (aborted when the caller goes away) and its JSON body; undefined once an error was answered. */
-  async function receive(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<{ context: CompletionContext; body: unknown } | undefined> {
+  async function receive(
+    request: IncomingMessage,
+    response: ServerResponse,
+    principal: Principal,
+  ): Promise<{ context: CompletionContext; body: unknown } | undefined> {
     const controller = new AbortController();
     // The caller going away (socket closed before we finished) cancels the upstream call.
     response.once("close", () => {
-      if (!response.writableFinished) controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
+      if (!response.writableFinished)
+        controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
     });
     const context: CompletionContext = { principal, source: "rest", signal: controller.signal };
     try {
@@ -37,18 +61,29 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
     }
   }
 
-  async function embeddings(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+  async function embeddings(
+    request: IncomingMessage,
+    response: ServerResponse,
+    principal: Principal,
+  ): Promise<void> {
     const received = await receive(request, response, principal);
     if (!received) return;
     try {
       const result = await services.completions.embed(received.body, received.context);
-      sendJson(response, 200, result.response, { ...servedByHeaders(result), "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd) });
+      sendJson(response, 200, result.response, {
+        ...servedByHeaders(result),
+        "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
+      });
     } catch (error) {
       sendOpenAIError(response, error);
     }
   }
 
-  async function chatCompletions(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+  async function chatCompletions(
+    request: IncomingMessage,
+    response: ServerResponse,
+    principal: Principal,
+  ): Promise<void> {
     const received = await receive(request, response, principal);
     if (!received) return;
     const { context, body } = received;
@@ -67,14 +102,20 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
     await streamChatCompletion(response, body, context);
   }
 
-  async function streamChatCompletion(response: ServerResponse, body: unknown, context: CompletionContext): Promise<void> {
+  async function streamChatCompletion(
+    response: ServerResponse,
+    body: unknown,
+    context: CompletionContext,
+  ): Promise<void> {
     let stream;
     try {
       stream = await services.completions.chatStream(body, context);
     } catch (error) {
       return sendOpenAIError(response, error);
     }
-    const includeUsage = (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage === true;
+    const includeUsage =
+      (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage ===
+      true;
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
@@ -95,28 +136,44 @@ export function createOpenAIRoutes({ services, authenticate }: { services: AppSe
       if (!response.destroyed) response.end("data: [DONE]\n\n");
     } catch (error) {
       // Tokens may already be with the caller: end with an error event (OpenAI SDKs raise it), never a retry.
-      if (!response.destroyed) response.end(`data: ${JSON.stringify(openAIErrorBody(error).body)}\n\n`);
+      if (!response.destroyed)
+        response.end(`data: ${JSON.stringify(openAIErrorBody(error).body)}\n\n`);
     }
   }
 
   function listModels(response: ServerResponse, principal: Principal): void {
     const created = Math.floor(Date.now() / 1000);
     const allowed = principal.allowedModels;
-    const data = services.models.list().filter((model) => !allowed || allowed.includes(model.name)).map((model) => ({ id: model.name, object: "model", created, owned_by: model.provider }));
+    const data = services.models
+      .list()
+      .filter((model) => !allowed || allowed.includes(model.name))
+      .map((model) => ({ id: model.name, object: "model", created, owned_by: model.provider }));
     sendJson(response, 200, { object: "list", data });
   }
 
   /** Handles /v1/* requests; answers 404 in OpenAI's shape for unknown paths. */
-  return async function handle(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
+  return async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    pathname: string,
+  ): Promise<void> {
     let principal: Principal;
     try {
       principal = authenticate(request.headers.authorization, "rest");
     } catch (error) {
       return sendOpenAIError(response, error);
     }
-    if (pathname === "/v1/chat/completions" && request.method === "POST") return chatCompletions(request, response, principal);
-    if (pathname === "/v1/embeddings" && request.method === "POST") return embeddings(request, response, principal);
-    if (pathname === "/v1/models" && request.method === "GET") return listModels(response, principal);
-    sendOpenAIError(response, new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, { status: 404 }));
+    if (pathname === "/v1/chat/completions" && request.method === "POST")
+      return chatCompletions(request, response, principal);
+    if (pathname === "/v1/embeddings" && request.method === "POST")
+      return embeddings(request, response, principal);
+    if (pathname === "/v1/models" && request.method === "GET")
+      return listModels(response, principal);
+    sendOpenAIError(
+      response,
+      new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, {
+        status: 404,
+      }),
+    );
   };
 }

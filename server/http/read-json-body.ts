@@ -10,14 +10,23 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new GatewayError("BAD_REQUEST", `The request body is larger than ${maxBodyBytes} bytes.`, { status: 413 });
+    if (size > maxBodyBytes)
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `The request body is larger than ${maxBodyBytes} bytes.`,
+        { status: 413 },
+      );
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString("utf8");
-  if (text.trim() === "") throw new GatewayError("BAD_REQUEST", "The request body is empty; send a JSON object.");
+  if (text.trim() === "")
+    throw new GatewayError("BAD_REQUEST", "The request body is empty; send a JSON object.");
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new GatewayError("BAD_REQUEST", `The request body is not valid JSON: ${(error as Error).message}`);
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `The request body is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }

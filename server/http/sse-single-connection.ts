@@ -17,7 +17,13 @@ const streamTokenHeader = "x-graphql-event-stream-token";
  * The caller's key is checked on every request of the protocol, reservation included, before
  * the plugin sees it; operations are authenticated again by the GraphQL context like any other.
  */
-export function useSseSingleConnection({ endpoint, authenticate }: { endpoint: string; authenticate: Authenticate }): Plugin {
+export function useSseSingleConnection({
+  endpoint,
+  authenticate,
+}: {
+  endpoint: string;
+  authenticate: Authenticate;
+}): Plugin {
   const plugin = useGraphQLSSE({
     endpoint,
     authenticate(request) {
@@ -25,10 +31,23 @@ export function useSseSingleConnection({ endpoint, authenticate }: { endpoint: s
         authenticate(request.headers.get("authorization"), "graphql");
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
-        const body = JSON.stringify({ errors: [{ message: error.message, extensions: { code: error.code } }] });
-        return [body, { status: error.status, statusText: "Unauthorized", headers: { "content-type": "application/json; charset=utf-8" } }];
+        const body = JSON.stringify({
+          errors: [{ message: error.message, extensions: { code: error.code } }],
+        });
+        return [
+          body,
+          {
+            status: error.status,
+            statusText: "Unauthorized",
+            headers: { "content-type": "application/json; charset=utf-8" },
+          },
+        ];
       }
-      return request.headers.get(streamTokenHeader) ?? new URL(request.url ?? "", "http://localhost/").searchParams.get("token") ?? randomUUID();
+      return (
+        request.headers.get(streamTokenHeader) ??
+        new URL(request.url ?? "", "http://localhost/").searchParams.get("token") ??
+        randomUUID()
+      );
     },
   }) as Plugin;
   const handle = plugin.onRequest!;
@@ -41,5 +60,10 @@ export function useSseSingleConnection({ endpoint, authenticate }: { endpoint: s
 }
 
 function isSingleConnectionRequest(request: Request): boolean {
-  return request.method === "PUT" || request.method === "DELETE" || request.headers.has(streamTokenHeader) || /[?&]token=/.test(request.url);
+  return (
+    request.method === "PUT" ||
+    request.method === "DELETE" ||
+    request.headers.has(streamTokenHeader) ||
+    /[?&]token=/.test(request.url)
+  );
 }

@@ -24,11 +24,22 @@ const revokedCloseCode = 4403;
  * each subscription). Sockets opened with a key that is later revoked are closed at once,
  * which ends their subscriptions and so aborts their upstream calls.
  */
-export function attachGraphQLWebSocket({ server, yoga, authenticate, keys }: { server: Server; yoga: GraphQLServer; authenticate: Authenticate; keys: KeysService }) {
+export function attachGraphQLWebSocket({
+  server,
+  yoga,
+  authenticate,
+  keys,
+}: {
+  server: Server;
+  yoga: GraphQLServer;
+  authenticate: Authenticate;
+  keys: KeysService;
+}) {
   const webSocketServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const stopListening = keys.onRevoked((key) => {
-    for (const socket of socketsByKey.get(key.id) ?? []) socket.close(revokedCloseCode, "API key revoked");
+    for (const socket of socketsByKey.get(key.id) ?? [])
+      socket.close(revokedCloseCode, "API key revoked");
     socketsByKey.delete(key.id);
   });
   const disposable = useServer(
@@ -39,7 +50,10 @@ export function attachGraphQLWebSocket({ server, yoga, authenticate, keys }: { s
       onConnect: (context) => {
         const authorization = context.connectionParams?.authorization;
         try {
-          const principal = authenticate(typeof authorization === "string" ? authorization : undefined, "graphql-ws");
+          const principal = authenticate(
+            typeof authorization === "string" ? authorization : undefined,
+            "graphql-ws",
+          );
           if (principal.apiKeyId) {
             const socket = context.extra.socket;
             const sockets = socketsByKey.get(principal.apiKeyId) ?? new Set();

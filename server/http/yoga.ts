@@ -7,13 +7,28 @@ import type { Authenticate } from "./authenticate.ts";
 import { useSseSingleConnection } from "./sse-single-connection.ts";
 
 /** The caller's credentials: the HTTP header, or graphql-ws `connectionParams.authorization`. */
-function authorizationFrom(initial: { request?: Request; connectionParams?: Record<string, unknown> }): string | undefined {
-  const fromParams = initial.connectionParams?.authorization ?? initial.connectionParams?.Authorization;
-  return initial.request?.headers.get("authorization") ?? (typeof fromParams === "string" ? fromParams : undefined);
+function authorizationFrom(initial: {
+  request?: Request;
+  connectionParams?: Record<string, unknown>;
+}): string | undefined {
+  const fromParams =
+    initial.connectionParams?.authorization ?? initial.connectionParams?.Authorization;
+  return (
+    initial.request?.headers.get("authorization") ??
+    (typeof fromParams === "string" ? fromParams : undefined)
+  );
 }
 
 /** GraphQL over HTTP (queries, mutations, SSE subscriptions in both graphql-sse modes) at /graphql. */
-export function createGraphQLServer({ schema, services, authenticate }: { schema: GraphQLSchema; services: AppServices; authenticate: Authenticate }) {
+export function createGraphQLServer({
+  schema,
+  services,
+  authenticate,
+}: {
+  schema: GraphQLSchema;
+  services: AppServices;
+  authenticate: Authenticate;
+}) {
   const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -25,12 +40,21 @@ export function createGraphQLServer({ schema, services, authenticate }: { schema
     maskedErrors: true,
     context: (initial) => {
       try {
-        const source = (initial as { connectionParams?: unknown }).connectionParams ? "graphql-ws" : "graphql";
-        const principal = authenticate(authorizationFrom(initial as { request?: Request; connectionParams?: Record<string, unknown> }), source);
+        const source = (initial as { connectionParams?: unknown }).connectionParams
+          ? "graphql-ws"
+          : "graphql";
+        const principal = authenticate(
+          authorizationFrom(
+            initial as { request?: Request; connectionParams?: Record<string, unknown> },
+          ),
+          source,
+        );
         return { principal, services, signal: (initial as { request?: Request }).request?.signal };
       } catch (error) {
         if (error instanceof GatewayError) {
-          throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } });
+          throw new GraphQLError(error.message, {
+            extensions: { code: error.code, http: { status: error.status } },
+          });
         }
         throw error;
       }

@@ -6,9 +6,21 @@ import { formatUsd } from "../gateway/money.ts";
 import { sdkCaller } from "../gateway/principal.ts";
 import type { Deployment } from "../gateway/router.ts";
 import type { ChatChunk } from "../gateway/spec.ts";
-import type { CompletionContext, CompletionResult, EmbeddingResult } from "../modules/completions/completions.service.ts";
+import type {
+  CompletionContext,
+  CompletionResult,
+  EmbeddingResult,
+} from "../modules/completions/completions.service.ts";
 import { readObject, responseFormatFor } from "./completion-object.ts";
-import type { CompletionFacts, CompletionRequest, Gateway, GatewayOptions, GatewayStream, ModelChoice, StreamFacts } from "./gateway-types.ts";
+import type {
+  CompletionFacts,
+  CompletionRequest,
+  Gateway,
+  GatewayOptions,
+  GatewayStream,
+  ModelChoice,
+  StreamFacts,
+} from "./gateway-types.ts";
 import { createDatabaseRequestLog, discardRequestLogs } from "./request-log-sink.ts";
 
 /** How long close() lets requests in flight finish before it cancels them. */
@@ -32,21 +44,46 @@ const cancelledLogWaitMs = 1_000;
  * console.log(answer.choices[0].message.content, answer.switchboard.costUsd);
  * await gateway.close();
  */
-export function createGateway(config?: string | ConfigObject, options: GatewayOptions = {}): Gateway {
-  const { environment, onProblem = (message, error) => console.error(`switchboard: ${message}`, error ?? "") } = options;
+export function createGateway(
+  config?: string | ConfigObject,
+  options: GatewayOptions = {},
+): Gateway {
+  const {
+    environment,
+    onProblem = (message, error) => console.error(`switchboard: ${message}`, error ?? ""),
+  } = options;
   const { config: resolved, databaseConfigured } = loadLibraryConfig(config, environment);
   const dispatcher = options.dispatcher ?? createUpstreamDispatcher();
-  const requestLog = databaseConfigured ? createDatabaseRequestLog({ url: resolved.database.url, onProblem }) : discardRequestLogs;
-  const { completions } = createGatewayCore({ config: resolved, dispatcher, recordRequest: requestLog.record });
+  const requestLog = databaseConfigured
+    ? createDatabaseRequestLog({ url: resolved.database.url, onProblem })
+    : discardRequestLogs;
+  const { completions } = createGatewayCore({
+    config: resolved,
+    dispatcher,
+    recordRequest: requestLog.record,
+  });
   let closing: Promise<void> | undefined;
 
   /** The service's body and context for an SDK request: a model list's first name is the request's model, the rest its fallbacks. */
-  async function serviceCall<Fields extends { model: ModelChoice; signal?: AbortSignal }>({ model, signal, ...fields }: Fields) {
-    if (closing) throw new GatewayError("BAD_REQUEST", "This gateway is closed; create another with createGateway().");
+  async function serviceCall<Fields extends { model: ModelChoice; signal?: AbortSignal }>({
+    model,
+    signal,
+    ...fields
+  }: Fields) {
+    if (closing)
+      throw new GatewayError(
+        "BAD_REQUEST",
+        "This gateway is closed; create another with createGateway().",
+      );
     await requestLog.ready;
     // Anything but a list is the request's model as it is: the service's validation names what is wrong with it.
     const [first, ...rest] = Array.isArray(model) ? model : [model];
-    const context: CompletionContext = { principal: sdkCaller, source: "sdk", signal, fallbacks: Array.isArray(model) ? rest : undefined };
+    const context: CompletionContext = {
+      principal: sdkCaller,
+      source: "sdk",
+      signal,
+      fallbacks: Array.isArray(model) ? rest : undefined,
+    };
     return { body: { ...fields, model: first }, context };
   }
 
@@ -67,7 +104,14 @@ export function createGateway(config?: string | ConfigObject, options: GatewayOp
         yield* started;
       } finally {
         const summary = started.summary;
-        if (summary) facts = { ...facts, usage: summary.usage, finishReason: summary.finishReason, costUsd: formatUsd(summary.charge.costNanoUsd), latencyMs: summary.latencyMs };
+        if (summary)
+          facts = {
+            ...facts,
+            usage: summary.usage,
+            finishReason: summary.finishReason,
+            costUsd: formatUsd(summary.charge.costNanoUsd),
+            latencyMs: summary.latencyMs,
+          };
       }
     }
     const iterator = chunks();
@@ -85,8 +129,15 @@ export function createGateway(config?: string | ConfigObject, options: GatewayOp
     return { ...result.response, switchboard: factsOf(result) };
   };
 
-  const completionObject: Gateway["completionObject"] = async ({ schema, schemaName, ...request }) => {
-    const answer = await completion({ ...request, response_format: responseFormatFor(schema, schemaName) });
+  const completionObject: Gateway["completionObject"] = async ({
+    schema,
+    schemaName,
+    ...request
+  }) => {
+    const answer = await completion({
+      ...request,
+      response_format: responseFormatFor(schema, schemaName),
+    });
     return { object: await readObject(schema, answer), completion: answer };
   };
 
@@ -105,10 +156,28 @@ export function createGateway(config?: string | ConfigObject, options: GatewayOp
 }
 
 /** Which request it was and where it was served: known once the provider answered (a stream: its first chunk). */
-function servedBy({ requestId, deployment, attempts }: { requestId: string; deployment: Deployment; attempts: number }): Omit<CompletionFacts, "costUsd" | "latencyMs"> {
-  return { requestId, model: deployment.group, provider: deployment.provider, deployment: deployment.id, attempts };
+function servedBy({
+  requestId,
+  deployment,
+  attempts,
+}: {
+  requestId: string;
+  deployment: Deployment;
+  attempts: number;
+}): Omit<CompletionFacts, "costUsd" | "latencyMs"> {
+  return {
+    requestId,
+    model: deployment.group,
+    provider: deployment.provider,
+    deployment: deployment.id,
+    attempts,
+  };
 }
 
 function factsOf(result: CompletionResult | EmbeddingResult): CompletionFacts {
-  return { ...servedBy(result), costUsd: formatUsd(result.charge.costNanoUsd), latencyMs: result.latencyMs };
+  return {
+    ...servedBy(result),
+    costUsd: formatUsd(result.charge.costNanoUsd),
+    latencyMs: result.latencyMs,
+  };
 }

@@ -1,6 +1,14 @@
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from "@standard-schema/spec";
 import type { Dispatcher } from "undici";
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage } from "../gateway/spec.ts";
+import type {
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  FinishReason,
+  Usage,
+} from "../gateway/spec.ts";
 
 /*
  * The SDK's public types. Requests are OpenAI's (snake_case, as the REST body), with `model`
@@ -9,12 +17,17 @@ import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingR
  */
 
 /** A type's named fields without its index signature, so `Omit` keeps them. */
-type NamedFields<Type> = { [Key in keyof Type as string extends Key ? never : number extends Key ? never : Key]: Type[Key] };
+type NamedFields<Type> = {
+  [Key in keyof Type as string extends Key ? never : number extends Key ? never : Key]: Type[Key];
+};
 
 /** A model name (`gpt-4o`, `anthropic/claude-sonnet-4`), or a list tried in order: each with its own retries, then the next. */
 export type ModelChoice = string | readonly string[];
 
-type ChatFields = Omit<NamedFields<ChatRequest>, "model" | "stream" | "stream_options" | "response_format">;
+type ChatFields = Omit<
+  NamedFields<ChatRequest>,
+  "model" | "stream" | "stream_options" | "response_format"
+>;
 
 /** OpenAI's chat request. Fields the gateway does not know are passed to the provider as they are. */
 export interface CompletionRequest extends ChatFields {
@@ -72,7 +85,8 @@ export interface GatewayStream extends AsyncIterable<ChatChunk> {
 }
 
 /** A schema the answer must match: any Standard Schema that also converts to JSON Schema (zod ≥ 4.2, ArkType, Valibot with its JSON Schema package). */
-export type StructuredOutputSchema<Output = unknown> = StandardSchemaV1<unknown, Output> & StandardJSONSchemaV1<unknown, Output>;
+export type StructuredOutputSchema<Output = unknown> = StandardSchemaV1<unknown, Output> &
+  StandardJSONSchemaV1<unknown, Output>;
 
 /** A chat request whose answer is a JSON object matching `schema` (sent as response_format json_schema). */
 export interface CompletionObjectRequest<Schema extends StructuredOutputSchema> extends ChatFields {
@@ -98,7 +112,9 @@ export interface Gateway {
   stream(request: CompletionRequest): GatewayStream;
   embed(request: EmbedRequest): Promise<Embedding>;
   /** A chat completion parsed as JSON and validated; an answer that is not JSON or does not match throws InvalidOutputError (code INVALID_OUTPUT). */
-  completionObject<Schema extends StructuredOutputSchema>(request: CompletionObjectRequest<Schema>): Promise<CompletionObject<StandardSchemaV1.InferOutput<Schema>>>;
+  completionObject<Schema extends StructuredOutputSchema>(
+    request: CompletionObjectRequest<Schema>,
+  ): Promise<CompletionObject<StandardSchemaV1.InferOutput<Schema>>>;
   /**
    * Lets requests in flight finish (up to 5 s, then cancels them), closes the upstream pool and,
    * when a database is configured, writes the queued request logs and closes it.

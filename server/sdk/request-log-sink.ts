@@ -10,7 +10,11 @@ export interface RequestLogSink {
 }
 
 /** No database configured: nothing is stored and nothing of storage is loaded. */
-export const discardRequestLogs: RequestLogSink = { ready: Promise.resolve(), record: () => {}, close: async () => {} };
+export const discardRequestLogs: RequestLogSink = {
+  ready: Promise.resolve(),
+  record: () => {},
+  close: async () => {},
+};
 
 /**
  * The request log in the configured database, written in batches as the server writes it (the
@@ -18,9 +22,18 @@ export const discardRequestLogs: RequestLogSink = { ready: Promise.resolve(), re
  * driver are imported only here, when a database is asked for, so a gateway without one loads
  * neither — and neither needs to be installed.
  */
-export function createDatabaseRequestLog({ url, onProblem }: { url: string; onProblem: (message: string, error: unknown) => void }): RequestLogSink {
+export function createDatabaseRequestLog({
+  url,
+  onProblem,
+}: {
+  url: string;
+  onProblem: (message: string, error: unknown) => void;
+}): RequestLogSink {
   const opening = (async () => {
-    const [{ openDatabase }, { createRequestLogRepository }] = await Promise.all([import("../storage/db.ts"), import("../storage/request-log-repository.ts")]);
+    const [{ openDatabase }, { createRequestLogRepository }] = await Promise.all([
+      import("../storage/db.ts"),
+      import("../storage/request-log-repository.ts"),
+    ]);
     const database = await openDatabase({ url });
     return { database, requestLogs: createRequestLogRepository(database.prisma) };
   })();
@@ -29,7 +42,8 @@ export function createDatabaseRequestLog({ url, onProblem }: { url: string; onPr
   ready.catch(() => {});
   const logWriter = createLogWriter({
     write: async (entries) => (await opening).requestLogs.insertMany(entries),
-    onWriteError: (error, pendingCount) => onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
+    onWriteError: (error, pendingCount) =>
+      onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
 
   return {
@@ -37,7 +51,11 @@ export function createDatabaseRequestLog({ url, onProblem }: { url: string; onPr
     record: logWriter.enqueue,
     async close() {
       await logWriter.stop();
-      if (logWriter.pendingCount > 0) onProblem(`${logWriter.pendingCount} request logs could not be written before closing`, undefined);
+      if (logWriter.pendingCount > 0)
+        onProblem(
+          `${logWriter.pendingCount} request logs could not be written before closing`,
+          undefined,
+        );
       const opened = await opening.catch(() => undefined);
       await opened?.database.close();
     },

@@ -38,17 +38,38 @@ export interface AuditLogRecord {
  */
 export function createAuditLogRepository(prisma: PrismaClient) {
   /** Writes one entry with `client` (the change's transaction, or the plain client for events such as auth failures). */
-  async function record(client: PrismaTransaction | PrismaClient, entry: AuditEntry, at: Date): Promise<void> {
-    await client.auditLog.create({ data: { ...entry, at, before: toJson(entry.before), after: toJson(entry.after) } });
+  async function record(
+    client: PrismaTransaction | PrismaClient,
+    entry: AuditEntry,
+    at: Date,
+  ): Promise<void> {
+    await client.auditLog.create({
+      data: { ...entry, at, before: toJson(entry.before), after: toJson(entry.after) },
+    });
   }
 
-  async function list({ first, after, filter = {} }: { first: number; after?: string; filter?: AuditLogFilter }): Promise<{ records: AuditLogRecord[]; hasNextPage: boolean }> {
+  async function list({
+    first,
+    after,
+    filter = {},
+  }: {
+    first: number;
+    after?: string;
+    filter?: AuditLogFilter;
+  }): Promise<{ records: AuditLogRecord[]; hasNextPage: boolean }> {
     const where = {
       ...(filter.actor ? { actor: filter.actor } : {}),
       ...(filter.action ? { action: filter.action } : {}),
       ...(filter.targetType ? { targetType: filter.targetType } : {}),
       ...(filter.targetId ? { targetId: filter.targetId } : {}),
-      ...(filter.from || filter.to ? { at: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+      ...(filter.from || filter.to
+        ? {
+            at: {
+              ...(filter.from ? { gte: filter.from } : {}),
+              ...(filter.to ? { lt: filter.to } : {}),
+            },
+          }
+        : {}),
     };
     const rows = await prisma.auditLog.findMany({
       where,
@@ -67,5 +88,7 @@ export type AuditLogRepository = ReturnType<typeof createAuditLogRepository>;
 /** JSON for a snapshot: BigInt money becomes its decimal string, Dates ISO strings; undefined stays absent. */
 function toJson(value: unknown): never {
   if (value === undefined) return undefined as never;
-  return JSON.parse(JSON.stringify(value, (_key, item) => (typeof item === "bigint" ? item.toString() : item))) as never;
+  return JSON.parse(
+    JSON.stringify(value, (_key, item) => (typeof item === "bigint" ? item.toString() : item)),
+  ) as never;
 }

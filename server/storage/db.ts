@@ -40,7 +40,10 @@ export async function openDatabase({ url }: { url: string }): Promise<Database> 
   // Statistics go stale as logs pile up in a long-running process; SQLite advises running
   // optimize every few hours on long-lived connections (it does nothing when nothing changed).
   await prisma.$queryRawUnsafe("PRAGMA analysis_limit = 1000");
-  const refreshStatistics = setInterval(() => void prisma.$queryRawUnsafe("PRAGMA optimize").catch(() => {}), statisticsRefreshMs).unref();
+  const refreshStatistics = setInterval(
+    () => void prisma.$queryRawUnsafe("PRAGMA optimize").catch(() => {}),
+    statisticsRefreshMs,
+  ).unref();
   return {
     prisma,
     url,

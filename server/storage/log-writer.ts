@@ -30,7 +30,15 @@ export interface RequestLogEntry {
   latencyMs: number;
   timeToFirstTokenMs?: number;
   stream: boolean;
-  attempts: Array<{ deployment: string; provider: string; status: "success" | "error" | "cancelled"; errorCode?: string; httpStatus?: number; upstreamStatus?: number; latencyMs: number }>;
+  attempts: Array<{
+    deployment: string;
+    provider: string;
+    status: "success" | "error" | "cancelled";
+    errorCode?: string;
+    httpStatus?: number;
+    upstreamStatus?: number;
+    latencyMs: number;
+  }>;
   /** The caller's tags from the request's `metadata`. */
   metadata?: Record<string, unknown>;
 }
@@ -43,7 +51,12 @@ export interface LogWriterOptions {
   onWriteError?(error: unknown, pendingCount: number): void;
 }
 
-export function createLogWriter({ write, maxBatchSize = 500, flushIntervalMs = 200, onWriteError = () => {} }: LogWriterOptions) {
+export function createLogWriter({
+  write,
+  maxBatchSize = 500,
+  flushIntervalMs = 200,
+  onWriteError = () => {},
+}: LogWriterOptions) {
   let queue: RequestLogEntry[] = [];
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
@@ -64,7 +77,8 @@ export function createLogWriter({ write, maxBatchSize = 500, flushIntervalMs = 2
     queue = [];
     flushing = (async () => {
       try {
-        for (let start = 0; start < batch.length; start += maxBatchSize) await write(batch.slice(start, start + maxBatchSize));
+        for (let start = 0; start < batch.length; start += maxBatchSize)
+          await write(batch.slice(start, start + maxBatchSize));
       } catch (error) {
         // Keep the entries (ahead of newer ones) so spend is not lost; the next flush retries.
         queue = [...batch, ...queue];

@@ -14,7 +14,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 
 /** This repository's SQLite migrations; independent of the working directory. */
-export const defaultMigrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations/sqlite");
+export const defaultMigrationsDir = path.resolve(
+  import.meta.dirname,
+  "../../prisma/migrations/sqlite",
+);
 
 /** How long a connection waits for another one's write lock (another instance migrating). */
 export const busyTimeoutMs = 5_000;
@@ -50,11 +53,15 @@ interface MigrationRow {
 export function databaseFilePath(url: string): string {
   if (!url.startsWith("file:")) {
     const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(no scheme)";
-    throw new Error(`Unsupported database URL with scheme ${scheme}: only SQLite file: URLs are supported so far (PostgreSQL comes later)`);
+    throw new Error(
+      `Unsupported database URL with scheme ${scheme}: only SQLite file: URLs are supported so far (PostgreSQL comes later)`,
+    );
   }
   // Prisma-style options after "?" (e.g. ?connection_limit=1) are not part of the path.
   const withoutOptions = url.split("?")[0];
-  const filePath = withoutOptions.startsWith("file://") ? fileURLToPath(withoutOptions) : withoutOptions.slice("file:".length);
+  const filePath = withoutOptions.startsWith("file://")
+    ? fileURLToPath(withoutOptions)
+    : withoutOptions.slice("file:".length);
   if (!filePath) throw new Error(`Database URL "${url}" names no file`);
   return path.resolve(process.cwd(), filePath);
 }
@@ -63,14 +70,21 @@ export function databaseFilePath(url: string): string {
 async function readMigrations(migrationsDir: string): Promise<MigrationFile[]> {
   if (!existsSync(migrationsDir)) throw new Error(`Migrations folder not found: ${migrationsDir}`);
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const file = path.join(migrationsDir, name, "migration.sql");
       if (!existsSync(file)) throw new Error(`Migration ${name} has no migration.sql (${file})`);
       const content = await readFile(file);
       // Prisma's checksum: SHA-256 of the file's bytes, hex; it detects edited migrations.
-      return { name, sql: content.toString("utf8"), checksum: createHash("sha256").update(content).digest("hex") };
+      return {
+        name,
+        sql: content.toString("utf8"),
+        checksum: createHash("sha256").update(content).digest("hex"),
+      };
     }),
   );
 }
@@ -78,7 +92,9 @@ async function readMigrations(migrationsDir: string): Promise<MigrationFile[]> {
 /** Throws unless a recorded migration is finished and still has the committed content. */
 function checkRecorded(migration: MigrationFile, row: MigrationRow): void {
   if (row.finished_at === null) {
-    throw new Error(`Migration ${migration.name} is recorded as started but not finished in _prisma_migrations; repair the database by hand`);
+    throw new Error(
+      `Migration ${migration.name} is recorded as started but not finished in _prisma_migrations; repair the database by hand`,
+    );
   }
   if (row.checksum !== migration.checksum) {
     throw new Error(
@@ -97,7 +113,13 @@ function prismaTimestamp(date: Date): string {
  * migration not yet recorded in `_prisma_migrations`, in name order, each in its own
  * transaction. Returns the names applied (empty when the database was up to date).
  */
-export async function migrateDatabase({ url, migrationsDir = defaultMigrationsDir }: { url: string; migrationsDir?: string }): Promise<{ applied: string[] }> {
+export async function migrateDatabase({
+  url,
+  migrationsDir = defaultMigrationsDir,
+}: {
+  url: string;
+  migrationsDir?: string;
+}): Promise<{ applied: string[] }> {
   const filePath = databaseFilePath(url);
   const migrations = await readMigrations(migrationsDir);
   await mkdir(path.dirname(filePath), { recursive: true });
@@ -134,11 +156,23 @@ export async function migrateDatabase({ url, migrationsDir = defaultMigrationsDi
           try {
             database.exec(migration.sql);
           } catch (error) {
-            throw new Error(`Migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, { cause: error });
+            throw new Error(
+              `Migration ${migration.name} failed and was rolled back: ${(error as Error).message}`,
+              { cause: error },
+            );
           }
           const violations = database.pragma("foreign_key_check") as unknown[];
-          if (violations.length > 0) throw new Error(`Migration ${migration.name} leaves foreign key violations: ${JSON.stringify(violations.slice(0, 5))}`);
-          insertRow.run(randomUUID(), migration.checksum, prismaTimestamp(new Date()), migration.name, startedAt);
+          if (violations.length > 0)
+            throw new Error(
+              `Migration ${migration.name} leaves foreign key violations: ${JSON.stringify(violations.slice(0, 5))}`,
+            );
+          insertRow.run(
+            randomUUID(),
+            migration.checksum,
+            prismaTimestamp(new Date()),
+            migration.name,
+            startedAt,
+          );
           applied.push(migration.name);
         })
         .immediate();

@@ -33,9 +33,31 @@ const groupColumn = {
 } as const;
 
 const insertColumns = [
-  "id", "createdAt", "day", "apiKeyId", "teamId", "source", "requestedModel", "model", "provider", "deployment",
-  "status", "errorCode", "errorMessage", "httpStatus", "promptTokens", "completionTokens", "cachedTokens",
-  "reasoningTokens", "costNanoUsd", "usageEstimated", "latencyMs", "timeToFirstTokenMs", "stream", "attempts", "metadata",
+  "id",
+  "createdAt",
+  "day",
+  "apiKeyId",
+  "teamId",
+  "source",
+  "requestedModel",
+  "model",
+  "provider",
+  "deployment",
+  "status",
+  "errorCode",
+  "errorMessage",
+  "httpStatus",
+  "promptTokens",
+  "completionTokens",
+  "cachedTokens",
+  "reasoningTokens",
+  "costNanoUsd",
+  "usageEstimated",
+  "latencyMs",
+  "timeToFirstTokenMs",
+  "stream",
+  "attempts",
+  "metadata",
 ] as const;
 const insertPrefix = `INSERT INTO "RequestLog" (${insertColumns.map((column) => `"${column}"`).join(", ")}) VALUES`;
 const rowPlaceholders = `(${insertColumns.map(() => "?").join(", ")})`;
@@ -69,7 +91,13 @@ function counterRows(entries: RequestLogEntry[], updatedAt: Date): unknown[][] {
     add("team", entry.teamId, entry);
     add("apiKey", entry.apiKeyId, entry);
   }
-  return [...totals.values()].map(({ scope, scopeId, day, spent }) => [scope, scopeId, day, spent, updatedAt]);
+  return [...totals.values()].map(({ scope, scopeId, day, spent }) => [
+    scope,
+    scopeId,
+    day,
+    spent,
+    updatedAt,
+  ]);
 }
 
 function toRow(entry: RequestLogEntry): unknown[] {
@@ -104,7 +132,10 @@ export function createRequestLogRepository(prisma: PrismaClient) {
   async function insertMany(entries: RequestLogEntry[]): Promise<void> {
     for (let start = 0; start < entries.length; start += rowsPerInsert) {
       const chunk = entries.slice(start, start + rowsPerInsert);
-      const insertLogs = prisma.$executeRawUnsafe(`${insertPrefix} ${chunk.map(() => rowPlaceholders).join(", ")}`, ...chunk.flatMap(toRow));
+      const insertLogs = prisma.$executeRawUnsafe(
+        `${insertPrefix} ${chunk.map(() => rowPlaceholders).join(", ")}`,
+        ...chunk.flatMap(toRow),
+      );
       const counters = counterRows(chunk, new Date());
       if (counters.length === 0) {
         await insertLogs;
@@ -112,15 +143,25 @@ export function createRequestLogRepository(prisma: PrismaClient) {
       }
       // The logs and what they add to the spend counters commit together: a budget restored
       // from the counters on start always matches the logs.
-      const addSpend = prisma.$executeRawUnsafe(`${counterUpsertPrefix} ${counters.map(() => "(?, ?, ?, ?, ?)").join(", ")} ${counterUpsertSuffix}`, ...counters.flat());
+      const addSpend = prisma.$executeRawUnsafe(
+        `${counterUpsertPrefix} ${counters.map(() => "(?, ?, ?, ?, ?)").join(", ")} ${counterUpsertSuffix}`,
+        ...counters.flat(),
+      );
       await prisma.$transaction([insertLogs, addSpend]);
     }
   }
 
   /** Spend per scope and UTC day since `from` (the counters budgets are rebuilt from on start). */
-  async function spendCountersSince(from: Date): Promise<Array<{ scope: string; scopeId: string; day: Date; spentNanoUsd: bigint }>> {
+  async function spendCountersSince(
+    from: Date,
+  ): Promise<Array<{ scope: string; scopeId: string; day: Date; spentNanoUsd: bigint }>> {
     const rows = await prisma.spendCounter.findMany({ where: { periodStart: { gte: from } } });
-    return rows.map((row) => ({ scope: row.scope, scopeId: row.scopeId, day: row.periodStart, spentNanoUsd: row.spentNanoUsd }));
+    return rows.map((row) => ({
+      scope: row.scope,
+      scopeId: row.scopeId,
+      day: row.periodStart,
+      spentNanoUsd: row.spentNanoUsd,
+    }));
   }
 
   /**
@@ -129,15 +170,35 @@ export function createRequestLogRepository(prisma: PrismaClient) {
    * Keyset pagination: the cursor row's time bounds an index range. (Prisma's own `cursor`
    * option took 1.7 s half-way through a million logs; this takes milliseconds anywhere.)
    */
-  async function list({ filter, limit, after, before, inverted = false }: { filter?: RequestLogFilter; limit: number; after?: string; before?: string; inverted?: boolean }) {
+  async function list({
+    filter,
+    limit,
+    after,
+    before,
+    inverted = false,
+  }: {
+    filter?: RequestLogFilter;
+    limit: number;
+    after?: string;
+    before?: string;
+    inverted?: boolean;
+  }) {
     const direction = inverted ? "asc" : "desc";
     const cursorId = inverted ? before : after;
-    const cursor = cursorId ? await prisma.requestLog.findUnique({ where: { id: cursorId }, select: { createdAt: true } }) : undefined;
+    const cursor = cursorId
+      ? await prisma.requestLog.findUnique({ where: { id: cursorId }, select: { createdAt: true } })
+      : undefined;
     if (cursorId && !cursor) return [];
     const beyondCursor = cursor
       ? inverted
-        ? { createdAt: { gte: cursor.createdAt }, NOT: { createdAt: cursor.createdAt, id: { lte: cursorId } } }
-        : { createdAt: { lte: cursor.createdAt }, NOT: { createdAt: cursor.createdAt, id: { gte: cursorId } } }
+        ? {
+            createdAt: { gte: cursor.createdAt },
+            NOT: { createdAt: cursor.createdAt, id: { lte: cursorId } },
+          }
+        : {
+            createdAt: { lte: cursor.createdAt },
+            NOT: { createdAt: cursor.createdAt, id: { gte: cursorId } },
+          }
       : {};
     return prisma.requestLog.findMany({
       where: { AND: [whereFor(filter), beyondCursor] },
@@ -153,8 +214,19 @@ export function createRequestLogRepository(prisma: PrismaClient) {
     const by = [column] as ["requestedModel"];
     const keyOf = (group: object) => (group as Record<string, unknown>)[column] as string | null;
     const [groups, errorGroups] = await Promise.all([
-      prisma.requestLog.groupBy({ by, where, _sum: { costNanoUsd: true, promptTokens: true, completionTokens: true }, _count: { _all: true } }),
-      filter?.status && filter.status !== "error" ? [] : prisma.requestLog.groupBy({ by, where: { ...where, status: "error" }, _count: { _all: true } }),
+      prisma.requestLog.groupBy({
+        by,
+        where,
+        _sum: { costNanoUsd: true, promptTokens: true, completionTokens: true },
+        _count: { _all: true },
+      }),
+      filter?.status && filter.status !== "error"
+        ? []
+        : prisma.requestLog.groupBy({
+            by,
+            where: { ...where, status: "error" },
+            _count: { _all: true },
+          }),
     ]);
     const errorsByKey = new Map(errorGroups.map((group) => [keyOf(group), group._count._all]));
     return groups

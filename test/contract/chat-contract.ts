@@ -22,7 +22,11 @@ export interface ChatContractContext {
 /** The text the answers spell out, in the pieces a stream sends. */
 export const helloPieces = ["Hello", " from", " the", " test", " upstream."];
 const plainUsage: WireUsage = { input: 12, output: 7 };
-const weather = { id: "toolu_weather_1", name: "get_weather", argumentPieces: ['{"city":', ' "Oslo",', ' "unit": "celsius"}'] };
+const weather = {
+  id: "toolu_weather_1",
+  name: "get_weather",
+  argumentPieces: ['{"city":', ' "Oslo",', ' "unit": "celsius"}'],
+};
 
 /**
  * The shared provider contract (DESIGN §10.8), run once per provider against the scripted
@@ -57,13 +61,26 @@ export function runChatContract(wire: ProviderWire): void {
         const { upstream, adapter, request } = context;
         upstream.enqueue(wire.text({ pieces: helloPieces, usage: plainUsage, stream: false }));
         const response = await adapter.chat(request, idle());
-        expect(response).toMatchObject({ object: "chat.completion", id: expect.any(String), model: expect.any(String), created: expect.any(Number) });
+        expect(response).toMatchObject({
+          object: "chat.completion",
+          id: expect.any(String),
+          model: expect.any(String),
+          created: expect.any(Number),
+        });
         expect(response.id.length).toBeGreaterThan(0);
         expect(Number.isInteger(response.created)).toBe(true);
         expect(response.choices).toHaveLength(1);
-        expect(response.choices[0]).toMatchObject({ index: 0, message: { role: "assistant", content: helloPieces.join("") }, finish_reason: "stop" });
+        expect(response.choices[0]).toMatchObject({
+          index: 0,
+          message: { role: "assistant", content: helloPieces.join("") },
+          finish_reason: "stop",
+        });
         expect(response.choices[0].message.tool_calls ?? []).toEqual([]);
-        expect(response.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 });
+        expect(response.usage).toMatchObject({
+          prompt_tokens: 12,
+          completion_tokens: 7,
+          total_tokens: 19,
+        });
         wire.expectChatRequest(upstream.requests[0], { stream: false });
       });
 
@@ -75,9 +92,15 @@ export function runChatContract(wire: ProviderWire): void {
         expectWellFormedStream(chunks);
         expect(chunks[0].choices[0].delta).toMatchObject({ role: "assistant" });
         expect(textOf(chunks)).toBe(helloPieces.join(""));
-        expect(chunks.filter((chunk) => chunk.choices[0]?.delta.content).length).toBeGreaterThanOrEqual(helloPieces.length - 1);
+        expect(
+          chunks.filter((chunk) => chunk.choices[0]?.delta.content).length,
+        ).toBeGreaterThanOrEqual(helloPieces.length - 1);
         expect(finishReasonOf(chunks)).toBe("stop");
-        expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 });
+        expect(chunks.at(-1)!.usage).toMatchObject({
+          prompt_tokens: 12,
+          completion_tokens: 7,
+          total_tokens: 19,
+        });
         wire.expectChatRequest(upstream.requests[0], { stream: true });
       });
     });
@@ -92,7 +115,11 @@ export function runChatContract(wire: ProviderWire): void {
         expect(choice.message.content || null).toBeNull();
         expect(choice.message.tool_calls).toHaveLength(1);
         const [call] = choice.message.tool_calls!;
-        expect(call).toMatchObject({ id: expect.any(String), type: "function", function: { name: "get_weather" } });
+        expect(call).toMatchObject({
+          id: expect.any(String),
+          type: "function",
+          function: { name: "get_weather" },
+        });
         expect(call.id.length).toBeGreaterThan(0);
         expect(JSON.parse(call.function.arguments)).toEqual({ city: "Oslo", unit: "celsius" });
       });
@@ -104,41 +131,84 @@ export function runChatContract(wire: ProviderWire): void {
         expect(error).toBeUndefined();
         expectWellFormedStream(chunks);
         const deltas = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
-        expect(deltas[0]).toMatchObject({ index: 0, id: expect.any(String), type: "function", function: { name: "get_weather" } });
+        expect(deltas[0]).toMatchObject({
+          index: 0,
+          id: expect.any(String),
+          type: "function",
+          function: { name: "get_weather" },
+        });
         expect(deltas.every((delta) => delta.index === 0)).toBe(true);
-        expect(deltas.slice(1).every((delta) => delta.id === undefined && delta.function?.name === undefined)).toBe(true);
-        expect(JSON.parse(deltas.map((delta) => delta.function?.arguments ?? "").join(""))).toEqual({ city: "Oslo", unit: "celsius" });
+        expect(
+          deltas
+            .slice(1)
+            .every((delta) => delta.id === undefined && delta.function?.name === undefined),
+        ).toBe(true);
+        expect(JSON.parse(deltas.map((delta) => delta.function?.arguments ?? "").join(""))).toEqual(
+          { city: "Oslo", unit: "celsius" },
+        );
         expect(finishReasonOf(chunks)).toBe("tool_calls");
         expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7 });
       });
     });
 
     describe("usage details", () => {
-      const cases: Array<{ reported: boolean; title: string; usage: WireUsage; expected: Record<string, unknown> }> = [
+      const cases: Array<{
+        reported: boolean;
+        title: string;
+        usage: WireUsage;
+        expected: Record<string, unknown>;
+      }> = [
         {
           reported: wire.reports.cachedTokens,
-          title: "cached prompt tokens are part of prompt_tokens and in prompt_tokens_details.cached_tokens",
+          title:
+            "cached prompt tokens are part of prompt_tokens and in prompt_tokens_details.cached_tokens",
           usage: { input: 2048, output: 300, cached: 1536 },
-          expected: { prompt_tokens: 2048, completion_tokens: 300, total_tokens: 2348, prompt_tokens_details: expect.objectContaining({ cached_tokens: 1536 }) },
+          expected: {
+            prompt_tokens: 2048,
+            completion_tokens: 300,
+            total_tokens: 2348,
+            prompt_tokens_details: expect.objectContaining({ cached_tokens: 1536 }),
+          },
         },
         {
           reported: wire.reports.cacheWriteTokens,
-          title: "cache writes are part of prompt_tokens and in prompt_tokens_details.cache_write_tokens",
+          title:
+            "cache writes are part of prompt_tokens and in prompt_tokens_details.cache_write_tokens",
           usage: { input: 3000, output: 10, cached: 1000, cacheWrite: 500 },
-          expected: { prompt_tokens: 3000, completion_tokens: 10, total_tokens: 3010, prompt_tokens_details: expect.objectContaining({ cached_tokens: 1000, cache_write_tokens: 500 }) },
+          expected: {
+            prompt_tokens: 3000,
+            completion_tokens: 10,
+            total_tokens: 3010,
+            prompt_tokens_details: expect.objectContaining({
+              cached_tokens: 1000,
+              cache_write_tokens: 500,
+            }),
+          },
         },
         {
           reported: wire.reports.reasoningTokens,
-          title: "reasoning tokens are part of completion_tokens and in completion_tokens_details.reasoning_tokens",
+          title:
+            "reasoning tokens are part of completion_tokens and in completion_tokens_details.reasoning_tokens",
           usage: { input: 10, output: 50, reasoning: 30 },
-          expected: { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60, completion_tokens_details: expect.objectContaining({ reasoning_tokens: 30 }) },
+          expected: {
+            prompt_tokens: 10,
+            completion_tokens: 50,
+            total_tokens: 60,
+            completion_tokens_details: expect.objectContaining({ reasoning_tokens: 30 }),
+          },
         },
       ];
       it("reports the basic counts as given, and no details the provider does not report", async () => {
         const { upstream, adapter, request } = context;
-        upstream.enqueue(wire.text({ pieces: helloPieces, usage: { input: 100, output: 20 }, stream: false }));
+        upstream.enqueue(
+          wire.text({ pieces: helloPieces, usage: { input: 100, output: 20 }, stream: false }),
+        );
         const { usage } = await adapter.chat(request, idle());
-        expect(usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 });
+        expect(usage).toMatchObject({
+          prompt_tokens: 100,
+          completion_tokens: 20,
+          total_tokens: 120,
+        });
         expect(usage?.prompt_tokens_details?.cached_tokens ?? 0).toBe(0);
         expect(usage?.prompt_tokens_details?.cache_write_tokens ?? 0).toBe(0);
         expect(usage?.completion_tokens_details?.reasoning_tokens ?? 0).toBe(0);
@@ -149,21 +219,30 @@ export function runChatContract(wire: ProviderWire): void {
           upstream.enqueue(wire.text({ pieces: helloPieces, usage, stream: false }));
           expect((await adapter.chat(request, idle())).usage).toMatchObject(expected);
           upstream.enqueue(wire.text({ pieces: helloPieces, usage, stream: true }));
-          expect((await drain(adapter.chatStream(request, idle()))).chunks.at(-1)!.usage).toMatchObject(expected);
+          expect(
+            (await drain(adapter.chatStream(request, idle()))).chunks.at(-1)!.usage,
+          ).toMatchObject(expected);
         });
       }
     });
 
     describe("finish reasons", () => {
-      it.each(Object.entries(wire.finishReasons))("maps %s to %s (JSON and stream)", async (raw, expected) => {
-        const { upstream, adapter, request } = context;
-        upstream.enqueue(wire.text({ pieces: helloPieces, usage: plainUsage, finishReason: raw, stream: false }));
-        expect((await adapter.chat(request, idle())).choices[0].finish_reason).toBe(expected);
-        upstream.enqueue(wire.text({ pieces: helloPieces, usage: plainUsage, finishReason: raw, stream: true }));
-        const { chunks, error } = await drain(adapter.chatStream(request, idle()));
-        expect(error).toBeUndefined();
-        expect(finishReasonOf(chunks)).toBe(expected);
-      });
+      it.each(Object.entries(wire.finishReasons))(
+        "maps %s to %s (JSON and stream)",
+        async (raw, expected) => {
+          const { upstream, adapter, request } = context;
+          upstream.enqueue(
+            wire.text({ pieces: helloPieces, usage: plainUsage, finishReason: raw, stream: false }),
+          );
+          expect((await adapter.chat(request, idle())).choices[0].finish_reason).toBe(expected);
+          upstream.enqueue(
+            wire.text({ pieces: helloPieces, usage: plainUsage, finishReason: raw, stream: true }),
+          );
+          const { chunks, error } = await drain(adapter.chatStream(request, idle()));
+          expect(error).toBeUndefined();
+          expect(finishReasonOf(chunks)).toBe(expected);
+        },
+      );
     });
 
     if (wire.embeddings) registerEmbeddingCases(wire, context);
@@ -176,7 +255,8 @@ export function runChatContract(wire: ProviderWire): void {
 function expectWellFormedStream(chunks: ChatChunk[]): void {
   expect(chunks.length).toBeGreaterThanOrEqual(3);
   const [{ id, model, created }] = chunks;
-  for (const chunk of chunks) expect(chunk).toMatchObject({ id, model, created, object: "chat.completion.chunk" });
+  for (const chunk of chunks)
+    expect(chunk).toMatchObject({ id, model, created, object: "chat.completion.chunk" });
   const usageChunk = chunks.at(-1)!;
   expect(usageChunk.choices).toEqual([]);
   expect(usageChunk.usage).toBeTruthy();
@@ -198,16 +278,26 @@ function registerEmbeddingCases(wire: ProviderWire, context: ChatContractContext
       const inputs = ["first text", "second text", "third text"];
       upstream.setDefault((sent) => embeddings.reply(sent));
       try {
-        const response = await adapter.embed!({ model: embeddings.model, input: inputs, metadata: { trace: "x" } }, idle());
+        const response = await adapter.embed!(
+          { model: embeddings.model, input: inputs, metadata: { trace: "x" } },
+          idle(),
+        );
         expect(response.object).toBe("list");
-        expect(response.data.map((entry) => [entry.index, entry.embedding])).toEqual(inputs.map((_, index) => [index, [index + 0.5, index + 0.25, -(index + 0.125)]]));
+        expect(response.data.map((entry) => [entry.index, entry.embedding])).toEqual(
+          inputs.map((_, index) => [index, [index + 0.5, index + 0.25, -(index + 0.125)]]),
+        );
         const reported = embeddings.promptTokens(inputs);
         if (reported === undefined) expect(response.usage).toBeUndefined();
-        else expect(response.usage).toMatchObject({ prompt_tokens: reported, total_tokens: reported });
-        expect(upstream.requests.every((sent) => !JSON.stringify(sent.body).includes("trace"))).toBe(true);
+        else
+          expect(response.usage).toMatchObject({ prompt_tokens: reported, total_tokens: reported });
+        expect(
+          upstream.requests.every((sent) => !JSON.stringify(sent.body).includes("trace")),
+        ).toBe(true);
 
         const single = await adapter.embed!({ model: embeddings.model, input: "only one" }, idle());
-        expect(single.data).toEqual([expect.objectContaining({ index: 0, embedding: [0.5, 0.25, -0.125] })]);
+        expect(single.data).toEqual([
+          expect.objectContaining({ index: 0, embedding: [0.5, 0.25, -0.125] }),
+        ]);
       } finally {
         upstream.setDefault({ status: 599, frames: ["no reply scripted"] });
       }
@@ -217,7 +307,9 @@ function registerEmbeddingCases(wire: ProviderWire, context: ChatContractContext
       const { upstream, adapter } = context;
       upstream.setDefault(wire.error("server"));
       try {
-        const error = await failureOf(adapter.embed!({ model: embeddings.model, input: ["a"] }, idle()));
+        const error = await failureOf(
+          adapter.embed!({ model: embeddings.model, input: ["a"] }, idle()),
+        );
         expect(error).toBeInstanceOf(UpstreamError);
         expect(error).toMatchObject({ provider: wire.provider, isRetryable: true });
       } finally {
@@ -228,7 +320,14 @@ function registerEmbeddingCases(wire: ProviderWire, context: ChatContractContext
 }
 
 function registerCancellationAndPoolCases(wire: ProviderWire, context: ChatContractContext): void {
-  const slowStream = () => ({ ...wire.text({ pieces: Array.from({ length: 300 }, (_, index) => `tick ${index} `), usage: plainUsage, stream: true }), frameDelayMs: 20 });
+  const slowStream = () => ({
+    ...wire.text({
+      pieces: Array.from({ length: 300 }, (_, index) => `tick ${index} `),
+      usage: plainUsage,
+      stream: true,
+    }),
+    frameDelayMs: 20,
+  });
 
   describe("cancellation", () => {
     it("a consumer that stops early closes the upstream request", async () => {
@@ -276,8 +375,12 @@ function registerCancellationAndPoolCases(wire: ProviderWire, context: ChatContr
     it("an already aborted signal sends nothing and rethrows the reason", async () => {
       const { upstream, adapter, request } = context;
       const reason = new Error("cancelled before start");
-      expect(await failureOf(adapter.chat(request, { signal: AbortSignal.abort(reason) }))).toBe(reason);
-      expect((await drain(adapter.chatStream(request, { signal: AbortSignal.abort(reason) }))).error).toBe(reason);
+      expect(await failureOf(adapter.chat(request, { signal: AbortSignal.abort(reason) }))).toBe(
+        reason,
+      );
+      expect(
+        (await drain(adapter.chatStream(request, { signal: AbortSignal.abort(reason) }))).error,
+      ).toBe(reason);
       expect(upstream.requests).toHaveLength(0);
     });
   });
@@ -288,7 +391,8 @@ function registerCancellationAndPoolCases(wire: ProviderWire, context: ChatContr
       // A pool of its own: right after a cancelled request undici may serve new ones on fresh sockets.
       const dispatcher = createUpstreamDispatcher();
       const adapter = wire.createAdapter(upstream, { dispatcher });
-      const answer = (stream: boolean) => upstream.enqueue(wire.text({ pieces: helloPieces, usage: plainUsage, stream }));
+      const answer = (stream: boolean) =>
+        upstream.enqueue(wire.text({ pieces: helloPieces, usage: plainUsage, stream }));
       try {
         answer(false);
         answer(false);
@@ -313,9 +417,17 @@ function registerCancellationAndPoolCases(wire: ProviderWire, context: ChatContr
           server.close(() => resolve(port));
         });
       });
-      const unreachable = wire.createAdapter({ origin: `http://127.0.0.1:${closedPort}` }, { dispatcher: context.dispatcher });
+      const unreachable = wire.createAdapter(
+        { origin: `http://127.0.0.1:${closedPort}` },
+        { dispatcher: context.dispatcher },
+      );
       const error = await failureOf(unreachable.chat(context.request, idle()));
-      expect(error).toMatchObject({ provider: wire.provider, kind: "connection", isRetryable: true, status: 502 });
+      expect(error).toMatchObject({
+        provider: wire.provider,
+        kind: "connection",
+        isRetryable: true,
+        status: 502,
+      });
       expect(error.message).toContain("ECONNREFUSED");
     });
   });

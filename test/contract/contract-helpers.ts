@@ -1,5 +1,10 @@
 import type { Dispatcher } from "undici";
-import type { ChatChunk, ChatRequest, FinishReason, ProviderAdapter } from "../../server/gateway/spec.ts";
+import type {
+  ChatChunk,
+  ChatRequest,
+  FinishReason,
+  ProviderAdapter,
+} from "../../server/gateway/spec.ts";
 import { readOpenAIFixtureText, type MockUpstream } from "../support/mock-openai-upstream.ts";
 
 // What the contract suites share; the cases are split over files by concern (answers, failures, cancellation, wire).
@@ -11,7 +16,10 @@ export interface ProviderContractOptions {
   /** The provider name the adapter reports (and puts in its errors). */
   provider: string;
   /** An adapter pointed at the mock upstream, sending through the shared pool. */
-  createAdapter(upstream: { baseUrl: string }, context: { dispatcher: Dispatcher }): ProviderAdapter;
+  createAdapter(
+    upstream: { baseUrl: string },
+    context: { dispatcher: Dispatcher },
+  ): ProviderAdapter;
   /** The Authorization header the upstream must receive; undefined means none at all. */
   expectedAuthorization: string | undefined;
   /** Raw upstream finish reasons and what the adapter must turn them into, besides OpenAI's own. */
@@ -19,9 +27,16 @@ export interface ProviderContractOptions {
 }
 
 /** The plain request most cases send. */
-export const hello: ChatRequest = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] };
+export const hello: ChatRequest = {
+  model: "gpt-4o-mini",
+  messages: [{ role: "user", content: "Say hello" }],
+};
 /** The tool call the mock answers with in the tool cases. */
-export const weatherCall = { id: "call_9", type: "function" as const, function: { name: "get_weather", arguments: '{"city":"Oslo","unit":"celsius"}' } };
+export const weatherCall = {
+  id: "call_9",
+  type: "function" as const,
+  function: { name: "get_weather", arguments: '{"city":"Oslo","unit":"celsius"}' },
+};
 
 /** A signal that never fires, for calls that are not about cancellation. */
 export function idle(): { signal: AbortSignal } {
@@ -39,7 +54,9 @@ export async function failureOf(call: Promise<unknown> | (() => Promise<unknown>
 }
 
 /** Every chunk a stream yields, and the error it ended with (if any). */
-export async function drain(stream: AsyncIterable<ChatChunk>): Promise<{ chunks: ChatChunk[]; error: any }> {
+export async function drain(
+  stream: AsyncIterable<ChatChunk>,
+): Promise<{ chunks: ChatChunk[]; error: any }> {
   const chunks: ChatChunk[] = [];
   try {
     for await (const chunk of stream) chunks.push(chunk);
@@ -56,11 +73,18 @@ export function textOf(chunks: ChatChunk[]): string {
 
 /** The `data:` payloads of an SSE fixture, parsed, without [DONE]. */
 export function fixturePayloads(name: string): unknown[] {
-  return [...readOpenAIFixtureText(name).matchAll(/^data: (.*)$/gm)].map((match) => match[1]).filter((data) => data !== "[DONE]").map((data) => JSON.parse(data));
+  return [...readOpenAIFixtureText(name).matchAll(/^data: (.*)$/gm)]
+    .map((match) => match[1])
+    .filter((data) => data !== "[DONE]")
+    .map((data) => JSON.parse(data));
 }
 
 /** The suite's live upstream, pool and adapter (created in its beforeAll). */
-export type ContractContext = () => { upstream: MockUpstream; adapter: ProviderAdapter; dispatcher: Dispatcher };
+export type ContractContext = () => {
+  upstream: MockUpstream;
+  adapter: ProviderAdapter;
+  dispatcher: Dispatcher;
+};
 
 /**
  * A request that uses every translated feature at once: developer message, text + image parts,
@@ -76,21 +100,49 @@ export const richRequest: ChatRequest = {
       role: "user",
       content: [
         { type: "text", text: "What is the weather where this photo was taken?" },
-        { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } },
+        {
+          type: "image_url",
+          image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" },
+        },
       ],
     },
-    { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [
+        {
+          id: "call_1",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+        },
+      ],
+    },
     { role: "tool", tool_call_id: "call_1", content: "sunny, 21°C" },
   ],
   tools: [
     {
       type: "function",
-      function: { name: "get_weather", description: "Current weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true },
+      function: {
+        name: "get_weather",
+        description: "Current weather for a city",
+        parameters: {
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+        },
+        strict: true,
+      },
     },
   ],
   tool_choice: "auto",
   parallel_tool_calls: false,
-  response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object", properties: { summary: { type: "string" } } } } },
+  response_format: {
+    type: "json_schema",
+    json_schema: {
+      name: "answer",
+      schema: { type: "object", properties: { summary: { type: "string" } } },
+    },
+  },
   temperature: 0.2,
   top_p: 0.9,
   max_completion_tokens: 200,

@@ -8,16 +8,29 @@ import { openAIWire } from "./wires/openai-wire.ts";
 runProviderContract({
   name: "openai-compatible",
   provider: "openai-compatible",
-  createAdapter: (upstream, { dispatcher }) => createOpenAICompatibleAdapter({ apiBase: upstream.baseUrl, dispatcher }),
+  createAdapter: (upstream, { dispatcher }) =>
+    createOpenAICompatibleAdapter({ apiBase: upstream.baseUrl, dispatcher }),
   expectedAuthorization: undefined,
-  finishReasons: { eos: "stop", eos_token: "stop", end_turn: "stop", max_tokens: "length", model_length: "length", tool_use: "tool_calls" },
+  finishReasons: {
+    eos: "stop",
+    eos_token: "stop",
+    end_turn: "stop",
+    max_tokens: "length",
+    model_length: "length",
+    tool_use: "tool_calls",
+  },
 });
 
 // With a key (OpenRouter, Groq, Together) it is sent as a bearer token, and a trailing slash on apiBase is harmless.
 runProviderContract({
   name: "openai-compatible with an API key",
   provider: "openai-compatible",
-  createAdapter: (upstream, { dispatcher }) => createOpenAICompatibleAdapter({ apiBase: `${upstream.baseUrl}/`, apiKey: "gsk-test-compatible-key", dispatcher }),
+  createAdapter: (upstream, { dispatcher }) =>
+    createOpenAICompatibleAdapter({
+      apiBase: `${upstream.baseUrl}/`,
+      apiKey: "gsk-test-compatible-key",
+      dispatcher,
+    }),
   expectedAuthorization: "Bearer gsk-test-compatible-key",
 });
 
@@ -26,8 +39,14 @@ runChatContract({
   ...openAIWire,
   name: "openai-compatible (shared chat contract)",
   provider: "openai-compatible",
-  createAdapter: ({ origin }, { dispatcher }) => createOpenAICompatibleAdapter({ apiBase: `${origin}/v1`, dispatcher }),
-  finishReasons: { ...openAIWire.finishReasons, eos_token: "stop", model_length: "length", tool_use: "tool_calls" },
+  createAdapter: ({ origin }, { dispatcher }) =>
+    createOpenAICompatibleAdapter({ apiBase: `${origin}/v1`, dispatcher }),
+  finishReasons: {
+    ...openAIWire.finishReasons,
+    eos_token: "stop",
+    model_length: "length",
+    tool_use: "tool_calls",
+  },
   expectChatRequest(sent, { stream }) {
     expect(sent.headers.authorization).toBeUndefined();
     expect(sent).toMatchObject({ method: "POST", path: "/v1/chat/completions" });

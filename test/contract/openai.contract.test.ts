@@ -6,7 +6,12 @@ import { openAIWire } from "./wires/openai-wire.ts";
 runProviderContract({
   name: "openai",
   provider: "openai",
-  createAdapter: (upstream, { dispatcher }) => createOpenAIAdapter({ apiKey: "sk-test-openai-0123456789", apiBase: upstream.baseUrl, dispatcher }),
+  createAdapter: (upstream, { dispatcher }) =>
+    createOpenAIAdapter({
+      apiKey: "sk-test-openai-0123456789",
+      apiBase: upstream.baseUrl,
+      dispatcher,
+    }),
   expectedAuthorization: "Bearer sk-test-openai-0123456789",
 });
 

@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { createUpstreamDispatcher } from "../../server/gateway/http-pool.ts";
-import { type ContractContext, drain, hello, idle, type ProviderContractOptions, richRequest } from "./contract-helpers.ts";
+import {
+  type ContractContext,
+  drain,
+  hello,
+  idle,
+  type ProviderContractOptions,
+  richRequest,
+} from "./contract-helpers.ts";
 
 /** What reaches the upstream: URL, headers, body, keep-alive. */
-export function registerWireCases(options: ProviderContractOptions, context: ContractContext): void {
+export function registerWireCases(
+  options: ProviderContractOptions,
+  context: ContractContext,
+): void {
   const { expectedAuthorization } = options;
   describe("what is sent upstream", () => {
     it("POSTs JSON to {apiBase}/chat/completions with the expected Authorization", async () => {
@@ -119,14 +129,31 @@ export function registerWireCases(options: ProviderContractOptions, context: Con
 
     it("asks a stream for usage, merged into the caller's stream_options", async () => {
       const { upstream, adapter } = context();
-      await drain(adapter.chatStream({ ...hello, stream: true, stream_options: { include_obfuscation: false }, metadata: { tag: "x" } }, idle()));
-      expect(upstream.requests[0].body).toEqual({ ...hello, stream: true, stream_options: { include_obfuscation: false, include_usage: true } });
+      await drain(
+        adapter.chatStream(
+          {
+            ...hello,
+            stream: true,
+            stream_options: { include_obfuscation: false },
+            metadata: { tag: "x" },
+          },
+          idle(),
+        ),
+      );
+      expect(upstream.requests[0].body).toEqual({
+        ...hello,
+        stream: true,
+        stream_options: { include_obfuscation: false, include_usage: true },
+      });
       expect(upstream.requests[0].headers.accept).toBe("text/event-stream");
     });
 
     it("drops stream and stream_options from a non-stream call", async () => {
       const { upstream, adapter } = context();
-      await adapter.chat({ ...hello, stream: true, stream_options: { include_usage: true } }, idle());
+      await adapter.chat(
+        { ...hello, stream: true, stream_options: { include_usage: true } },
+        idle(),
+      );
       expect(upstream.requests[0].body).toEqual(hello);
     });
 

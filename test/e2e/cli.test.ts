@@ -21,8 +21,14 @@ interface RunningCli {
 }
 
 /** Spawns the real CLI and waits for the banner that prints its URLs. */
-async function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunningCli> {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env } });
+async function startCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+  });
   let output = "";
   child.stdout.on("data", (data) => (output += data));
   child.stderr.on("data", (data) => (output += data));
@@ -44,9 +50,15 @@ async function startCli(args: string[], options: { cwd: string; env?: Record<str
 }
 
 /** Runs the CLI to completion (for commands that should fail at start). */
-function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | null; output: string }> {
+function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? "", ...options.env } });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? "", ...options.env },
+    });
     let output = "";
     child.stdout.on("data", (data) => (output += data));
     child.stderr.on("data", (data) => (output += data));
@@ -77,22 +89,40 @@ describe("the switchboard CLI, as a user runs it", () => {
   it("starts from switchboard.yaml, creates its SQLite database, serves the typed client and the openai SDK, and writes every log on SIGTERM", async () => {
     writeFileSync(
       path.join(workingDirectory, "switchboard.yaml"),
-      ["models:", "  - name: gpt-4o-mini", "    provider: openai", '    apiKey: "${UPSTREAM_KEY}"', `    apiBase: ${upstream.baseUrl}`].join("\n"),
+      [
+        "models:",
+        "  - name: gpt-4o-mini",
+        "    provider: openai",
+        '    apiKey: "${UPSTREAM_KEY}"',
+        `    apiBase: ${upstream.baseUrl}`,
+      ].join("\n"),
     );
-    const running = await startCli(["--port", "0"], { cwd: workingDirectory, env: { UPSTREAM_KEY: "sk-from-env" } });
+    const running = await startCli(["--port", "0"], {
+      cwd: workingDirectory,
+      env: { UPSTREAM_KEY: "sk-from-env" },
+    });
     expect(running.output()).toContain(`REST:      ${running.url}/v1`);
     expect(running.output()).toMatch(/Models:\s+gpt-4o-mini \(openai\)/);
     expect(running.output()).toContain("Auth:      off");
 
-    const client = createSwitchboardClient({ url: `${running.url}/graphql`, webSocketImpl: WebSocket });
-    const chat = await client.chat({ model: "gpt-4o-mini", messages: [{ role: "USER", content: "Hello" }] });
+    const client = createSwitchboardClient({
+      url: `${running.url}/graphql`,
+      webSocketImpl: WebSocket,
+    });
+    const chat = await client.chat({
+      model: "gpt-4o-mini",
+      messages: [{ role: "USER", content: "Hello" }],
+    });
     expect(chat.__typename).toBe("ChatCompletion");
     if (chat.__typename !== "ChatCompletion") throw new Error("unreachable");
     expect(chat.choices[0].message.content).toBe("Hello from the mock upstream.");
 
     let streamed = "";
     let lastCost: string | null | undefined;
-    for await (const chunk of client.stream({ model: "gpt-4o-mini", messages: [{ role: "USER", content: "Hello" }] })) {
+    for await (const chunk of client.stream({
+      model: "gpt-4o-mini",
+      messages: [{ role: "USER", content: "Hello" }],
+    })) {
       streamed += chunk.choices[0]?.delta.content ?? "";
       lastCost = chunk.costUsd;
     }
@@ -103,10 +133,17 @@ describe("the switchboard CLI, as a user runs it", () => {
     await client.close();
 
     const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
-    const completion = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    const completion = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+    });
     expect(completion.choices[0].message.content).toBe("Hello from the mock upstream.");
     let sdkText = "";
-    for await (const chunk of await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true })) {
+    for await (const chunk of await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+      stream: true,
+    })) {
       sdkText += chunk.choices[0]?.delta.content ?? "";
     }
     expect(sdkText).toBe("Hello from the mock upstream.");
@@ -114,8 +151,12 @@ describe("the switchboard CLI, as a user runs it", () => {
 
     // Stop right away: the batched log writer must flush on SIGTERM, so nothing is lost.
     expect(await stopCli(running)).toBe(0);
-    const database = new Database(path.join(workingDirectory, ".switchboard/switchboard.db"), { readonly: true });
-    const rows = database.prepare("SELECT status, stream, source, costNanoUsd FROM RequestLog ORDER BY createdAt").all() as Array<{ status: string; stream: number; source: string; costNanoUsd: number }>;
+    const database = new Database(path.join(workingDirectory, ".switchboard/switchboard.db"), {
+      readonly: true,
+    });
+    const rows = database
+      .prepare("SELECT status, stream, source, costNanoUsd FROM RequestLog ORDER BY createdAt")
+      .all() as Array<{ status: string; stream: number; source: string; costNanoUsd: number }>;
     database.close();
     expect(rows).toHaveLength(4);
     expect(rows.map((row) => [row.source, row.stream])).toEqual([
@@ -124,14 +165,31 @@ describe("the switchboard CLI, as a user runs it", () => {
       ["rest", 0],
       ["rest", 1],
     ]);
-    expect(rows.every((row) => row.status === "success" && Number(row.costNanoUsd) === 6000)).toBe(true);
+    expect(rows.every((row) => row.status === "success" && Number(row.costNanoUsd) === 6000)).toBe(
+      true,
+    );
   });
 
   it("serves one model from --model/--api-key/--api-base without a config file", async () => {
     const empty = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-model-"));
-    const running = await startCli(["--model", "openai/gpt-4o-mini", "--api-key", "sk-cli", "--api-base", upstream.baseUrl, "--port", "0"], { cwd: empty });
+    const running = await startCli(
+      [
+        "--model",
+        "openai/gpt-4o-mini",
+        "--api-key",
+        "sk-cli",
+        "--api-base",
+        upstream.baseUrl,
+        "--port",
+        "0",
+      ],
+      { cwd: empty },
+    );
     const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
-    const completion = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    const completion = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+    });
     expect(completion.choices[0].message.content).toBe("Hello from the mock upstream.");
     expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-cli");
     expect(await stopCli(running, "SIGINT")).toBe(0);
@@ -147,14 +205,27 @@ describe("the switchboard CLI, as a user runs it", () => {
 
     const running = await startCli(["--demo", "--port", "0"], { cwd: fresh });
     expect(running.output()).toMatch(/Models:\s+demo-echo \(demo\)/);
-    expect(running.output()).toMatch(/Demo:\s+'demo-echo' is a built-in echo model, not a real one\. Add a real model:/);
+    expect(running.output()).toMatch(
+      /Demo:\s+'demo-echo' is a built-in echo model, not a real one\. Add a real model:/,
+    );
     expect(running.output()).toContain(`Dashboard: ${running.url}/dashboard`);
     const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
-    const completion = await openai.chat.completions.create({ model: "demo-echo", messages: [{ role: "user", content: "Where is my invoice?" }] });
+    const completion = await openai.chat.completions.create({
+      model: "demo-echo",
+      messages: [{ role: "user", content: "Where is my invoice?" }],
+    });
     expect(completion.choices[0].message.content).toMatch(/^You said: "Where is my invoice\?"/);
-    expect(completion.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: expect.any(Number) });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 11,
+      completion_tokens: expect.any(Number),
+    });
     expect(completion.usage!.completion_tokens).toBeGreaterThan(20);
-    const stream = await openai.chat.completions.create({ model: "demo-echo", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "stream me" }] });
+    const stream = await openai.chat.completions.create({
+      model: "demo-echo",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "stream me" }],
+    });
     const pieces: string[] = [];
     for await (const chunk of stream) pieces.push(chunk.choices[0]?.delta.content ?? "");
     expect(pieces.filter(Boolean).length).toBeGreaterThan(10);
@@ -162,14 +233,27 @@ describe("the switchboard CLI, as a user runs it", () => {
 
     const client = createSwitchboardClient({ url: `${running.url}/graphql` });
     const [model] = await client.models();
-    expect(model).toMatchObject({ name: "demo-echo", provider: "demo", inputPricePerMillion: "0.5", outputPricePerMillion: "1.5", contextWindow: 128000 });
+    expect(model).toMatchObject({
+      name: "demo-echo",
+      provider: "demo",
+      inputPricePerMillion: "0.5",
+      outputPricePerMillion: "1.5",
+      contextWindow: 128000,
+    });
     const landing = await fetch(running.url, { redirect: "manual" });
     expect([landing.status, landing.headers.get("location")]).toEqual([302, "/dashboard/"]);
     expect(await stopCli(running)).toBe(0);
-    const database = new Database(path.join(fresh, ".switchboard/switchboard.db"), { readonly: true });
-    const logged = database.prepare(`SELECT "requestedModel", "status", "costNanoUsd" FROM "RequestLog"`).all() as Array<{ requestedModel: string; status: string; costNanoUsd: number | bigint }>;
+    const database = new Database(path.join(fresh, ".switchboard/switchboard.db"), {
+      readonly: true,
+    });
+    const logged = database
+      .prepare(`SELECT "requestedModel", "status", "costNanoUsd" FROM "RequestLog"`)
+      .all() as Array<{ requestedModel: string; status: string; costNanoUsd: number | bigint }>;
     database.close();
-    expect(logged.map((row) => [row.requestedModel, row.status])).toEqual([["demo-echo", "success"], ["demo-echo", "success"]]);
+    expect(logged.map((row) => [row.requestedModel, row.status])).toEqual([
+      ["demo-echo", "success"],
+      ["demo-echo", "success"],
+    ]);
     expect(logged.every((row) => Number(row.costNanoUsd) > 0)).toBe(true);
     rmSync(fresh, { recursive: true, force: true });
   });
@@ -180,15 +264,34 @@ describe("the switchboard CLI, as a user runs it", () => {
     try {
       const running = await startCli(["--port", "0"], {
         cwd: empty,
-        env: { ANTHROPIC_API_KEY: anthropicTestKey, ANTHROPIC_BASE_URL: scripted.origin, AWS_ACCESS_KEY_ID: "AKIDE2ETEST", AWS_SECRET_ACCESS_KEY: "e2e-secret-access-key", AWS_REGION: "eu-central-1" },
+        env: {
+          ANTHROPIC_API_KEY: anthropicTestKey,
+          ANTHROPIC_BASE_URL: scripted.origin,
+          AWS_ACCESS_KEY_ID: "AKIDE2ETEST",
+          AWS_SECRET_ACCESS_KEY: "e2e-secret-access-key",
+          AWS_REGION: "eu-central-1",
+        },
       });
       expect(running.output()).toMatch(/anthropic\/\*/);
       expect(running.output()).toMatch(/bedrock\/\*/);
       const openai = new OpenAI({ apiKey: "unused", baseURL: `${running.url}/v1`, maxRetries: 0 });
-      scripted.enqueue(anthropicWire.text({ pieces: ["Hello", " from", " Claude."], usage: { input: 9, output: 4 }, stream: false }));
-      const completion = await openai.chat.completions.create({ model: "anthropic/claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }] });
+      scripted.enqueue(
+        anthropicWire.text({
+          pieces: ["Hello", " from", " Claude."],
+          usage: { input: 9, output: 4 },
+          stream: false,
+        }),
+      );
+      const completion = await openai.chat.completions.create({
+        model: "anthropic/claude-sonnet-4-5",
+        messages: [{ role: "user", content: "Hi" }],
+      });
       expect(completion.choices[0].message.content).toBe("Hello from Claude.");
-      expect(scripted.requests.at(-1)).toMatchObject({ path: "/v1/messages", headers: { "x-api-key": anthropicTestKey }, body: { model: "claude-sonnet-4-5" } });
+      expect(scripted.requests.at(-1)).toMatchObject({
+        path: "/v1/messages",
+        headers: { "x-api-key": anthropicTestKey },
+        body: { model: "claude-sonnet-4-5" },
+      });
       expect(await stopCli(running, "SIGINT")).toBe(0);
     } finally {
       await scripted.stop();
@@ -198,7 +301,12 @@ describe("the switchboard CLI, as a user runs it", () => {
 
   it("prints every config problem at once and exits non-zero", async () => {
     const directory = mkdtempSync(path.join(tmpdir(), "switchboard-e2e-bad-"));
-    writeFileSync(path.join(directory, "bad.yaml"), ["models:", "  - name: x", "    provider: nope", "  - name: y", "    provider: openai"].join("\n"));
+    writeFileSync(
+      path.join(directory, "bad.yaml"),
+      ["models:", "  - name: x", "    provider: nope", "  - name: y", "    provider: openai"].join(
+        "\n",
+      ),
+    );
     const { code, output } = await runCli(["--config", "bad.yaml"], { cwd: directory });
     expect(code).toBe(78);
     expect(output).toContain("bad.yaml: models[0].provider");
@@ -207,7 +315,9 @@ describe("the switchboard CLI, as a user runs it", () => {
   });
 
   it("refuses to bind beyond loopback without a master key", async () => {
-    const { code, output } = await runCli(["--host", "0.0.0.0", "--port", "0"], { cwd: workingDirectory });
+    const { code, output } = await runCli(["--host", "0.0.0.0", "--port", "0"], {
+      cwd: workingDirectory,
+    });
     expect(code).toBe(78);
     expect(output).toMatch(/refusing to listen on 0\.0\.0\.0 without a master key/);
   });

@@ -26,7 +26,8 @@ describe("the dashboard in Chromium", () => {
   let secret = "";
 
   /** Waits for a value the page shows after a round trip (a query refetch, a live event). */
-  const eventually = <Value,>(read: () => Value | Promise<Value>) => expect.poll(read, { timeout: 15_000, interval: 100 });
+  const eventually = <Value>(read: () => Value | Promise<Value>) =>
+    expect.poll(read, { timeout: 15_000, interval: 100 });
 
   const dashboard = (route = "") => `${gateway.url}/dashboard/${route}`;
 
@@ -34,7 +35,11 @@ describe("the dashboard in Chromium", () => {
     return fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], max_tokens: 10 }),
+      body: JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 10,
+      }),
     });
   }
 
@@ -50,9 +55,16 @@ describe("the dashboard in Chromium", () => {
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    gateway = await startTestApp({ models: [mockModel(upstream.baseUrl, "gpt-4o-mini", { pricing })], auth: { masterKey } });
+    gateway = await startTestApp({
+      models: [mockModel(upstream.baseUrl, "gpt-4o-mini", { pricing })],
+      auth: { masterKey },
+    });
     // Another team, made outside the UI, that a team key must never see.
-    const billing = await gateway.graphql(`mutation { createTeam(input: { name: "billing" }) { id } }`, {}, { authorization: `Bearer ${masterKey}` });
+    const billing = await gateway.graphql(
+      `mutation { createTeam(input: { name: "billing" }) { id } }`,
+      {},
+      { authorization: `Bearer ${masterKey}` },
+    );
     expect(billing.errors).toBeUndefined();
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
@@ -78,7 +90,9 @@ describe("the dashboard in Chromium", () => {
     expect(response?.url()).toBe(`${gateway.url}/dashboard/`);
     await page.waitForURL(/\/dashboard\/sign-in$/);
     await signIn("sk-sb-not-a-real-key");
-    await eventually(() => page.getByTestId("sign-in-error").textContent()).toMatch(/not accepted/i);
+    await eventually(() => page.getByTestId("sign-in-error").textContent()).toMatch(
+      /not accepted/i,
+    );
     await saveScreenshot(page, "01-sign-in-refused");
   });
 
@@ -90,7 +104,9 @@ describe("the dashboard in Chromium", () => {
     // A name that exists: the gateway refuses it, and the message sits next to the Name field.
     await page.getByLabel("Name").fill("billing");
     await page.getByRole("button", { name: "Create team" }).click();
-    await eventually(() => page.getByTestId("field-error-name").textContent()).toContain("A team named 'billing' already exists.");
+    await eventually(() => page.getByTestId("field-error-name").textContent()).toContain(
+      "A team named 'billing' already exists.",
+    );
     await page.getByLabel("Name").fill("search");
     await page.getByLabel("Budget (USD)").fill("0.1");
     await page.getByLabel("Budget period").selectOption({ label: "Monthly" });
@@ -127,9 +143,15 @@ describe("the dashboard in Chromium", () => {
     for (let index = 0; index < 5; index += 1) expect((await completion(secret)).status).toBe(200);
     await eventually(() => page.getByTestId("live-log-row").count()).toBe(5);
     // Each row names its team and key (the gateway resolves them; no id soup).
-    expect(await page.getByTestId("live-log-row").first().textContent()).toMatch(/search.*search backend/);
-    await eventually(() => page.getByTestId("budget-alert").textContent()).toMatch(/search.*80%.*\$0\.095 of \$0\.10/);
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.getByTestId("live-log-row").first().textContent()).toMatch(
+      /search.*search backend/,
+    );
+    await eventually(() => page.getByTestId("budget-alert").textContent()).toMatch(
+      /search.*80%.*\$0\.095 of \$0\.10/,
+    );
+    expect(
+      await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
     await saveScreenshot(page, "04-logs-live");
 
     await page.reload();
@@ -152,9 +174,17 @@ describe("the dashboard in Chromium", () => {
     await saveScreenshot(page, "06-overview");
 
     await navigate("Teams");
-    await page.getByTestId("team-row").filter({ hasText: "search" }).getByRole("link", { name: "search" }).click();
+    await page
+      .getByTestId("team-row")
+      .filter({ hasText: "search" })
+      .getByRole("link", { name: "search" })
+      .click();
     await eventually(() => page.getByTestId("team-spent").textContent()).toContain("$0.095");
-    await page.getByTestId("chart-team-spend-per-day").locator(".recharts-surface").first().waitFor();
+    await page
+      .getByTestId("chart-team-spend-per-day")
+      .locator(".recharts-surface")
+      .first()
+      .waitFor();
     await page.getByTestId("chart-team-spend-per-model").getByText("gpt-4o-mini").first().waitFor();
     await saveScreenshot(page, "07-team");
   });
@@ -163,15 +193,35 @@ describe("the dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Edit team" }).click();
     await page.getByLabel("Requests per minute").fill("0");
     await page.getByRole("button", { name: "Save changes" }).click();
-    await eventually(() => page.getByTestId("field-error-limits.rpm").textContent()).toMatch(/whole number above zero/);
+    await eventually(() => page.getByTestId("field-error-limits.rpm").textContent()).toMatch(
+      /whole number above zero/,
+    );
     await page.getByLabel("Requests per minute").fill("1200");
     await page.getByLabel("Budget (USD)").fill("0.2");
     await page.getByLabel("Budget period").selectOption({ label: "Weekly" });
     await page.getByLabel("Models").fill("gpt-4o-mini");
     await page.getByRole("button", { name: "Save changes" }).click();
-    await eventually(() => page.getByTestId("team-spent").textContent()).toContain("of $0.20 / week");
-    const saved = await gateway.graphql<{ teams: Array<{ name: string; models: string[]; limits: { rpm: number }; budget: { limitUsd: string; period: string } }> }>(`{ teams { name models limits { rpm } budget { limitUsd period } } }`, {}, { authorization: `Bearer ${masterKey}` });
-    expect(saved.data?.teams.find((team) => team.name === "search")).toEqual({ name: "search", models: ["gpt-4o-mini"], limits: { rpm: 1200 }, budget: { limitUsd: "0.2", period: "WEEKLY" } });
+    await eventually(() => page.getByTestId("team-spent").textContent()).toContain(
+      "of $0.20 / week",
+    );
+    const saved = await gateway.graphql<{
+      teams: Array<{
+        name: string;
+        models: string[];
+        limits: { rpm: number };
+        budget: { limitUsd: string; period: string };
+      }>;
+    }>(
+      `{ teams { name models limits { rpm } budget { limitUsd period } } }`,
+      {},
+      { authorization: `Bearer ${masterKey}` },
+    );
+    expect(saved.data?.teams.find((team) => team.name === "search")).toEqual({
+      name: "search",
+      models: ["gpt-4o-mini"],
+      limits: { rpm: 1200 },
+      budget: { limitUsd: "0.2", period: "WEEKLY" },
+    });
   });
 
   it("filters the log history by status, kept in the URL", async () => {
@@ -190,7 +240,9 @@ describe("the dashboard in Chromium", () => {
     await navigate("Models");
     const row = page.getByTestId("model-row").filter({ hasText: "gpt-4o-mini" });
     await row.waitFor();
-    await eventually(() => page.getByTestId("deployment-health").first().getAttribute("data-health")).toBe("healthy");
+    await eventually(() =>
+      page.getByTestId("deployment-health").first().getAttribute("data-health"),
+    ).toBe("healthy");
     await saveScreenshot(page, "08-models");
   });
 
@@ -202,8 +254,12 @@ describe("the dashboard in Chromium", () => {
     await page.getByTestId("signed-in-as").waitFor();
     await navigate("Teams");
     await page.getByTestId("team-row").first().waitFor();
-    expect(await page.getByTestId("team-row").allTextContents()).toEqual([expect.stringContaining("search")]);
-    expect(await page.getByRole("navigation").getByRole("link", { name: "Audit", exact: true }).count()).toBe(0);
+    expect(await page.getByTestId("team-row").allTextContents()).toEqual([
+      expect.stringContaining("search"),
+    ]);
+    expect(
+      await page.getByRole("navigation").getByRole("link", { name: "Audit", exact: true }).count(),
+    ).toBe(0);
     await navigate("Overview");
     await eventually(() => page.getByTestId("stat-spend-today").textContent()).toContain("$0.095");
     await saveScreenshot(page, "09-team-key-teams");
@@ -224,20 +280,36 @@ describe("the dashboard in Chromium", () => {
 
     await navigate("Audit");
     await page.getByTestId("audit-row").first().waitFor();
-    const actions = await page.getByTestId("audit-row").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action")));
-    expect(actions).toEqual(expect.arrayContaining(["apiKey.revoke", "team.update", "apiKey.create", "team.create"]));
+    const actions = await page
+      .getByTestId("audit-row")
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action")));
+    expect(actions).toEqual(
+      expect.arrayContaining(["apiKey.revoke", "team.update", "apiKey.create", "team.create"]),
+    );
     expect(actions.indexOf("apiKey.revoke")).toBeLessThan(actions.indexOf("apiKey.create"));
     await saveScreenshot(page, "11-audit");
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await signIn(secret);
-    await eventually(() => page.getByTestId("sign-in-error").textContent()).toMatch(/not accepted/i);
+    await eventually(() => page.getByTestId("sign-in-error").textContent()).toMatch(
+      /not accepted/i,
+    );
   });
 
   it("pages through keys 25 at a time, newest first, and back", async () => {
-    const billing = (await gateway.graphql<{ teams: Array<{ id: string; name: string }> }>(`{ teams { id name } }`, {}, { authorization: `Bearer ${masterKey}` })).data!.teams.find((team) => team.name === "billing")!;
+    const billing = (
+      await gateway.graphql<{ teams: Array<{ id: string; name: string }> }>(
+        `{ teams { id name } }`,
+        {},
+        { authorization: `Bearer ${masterKey}` },
+      )
+    ).data!.teams.find((team) => team.name === "billing")!;
     for (let index = 1; index <= 26; index += 1) {
-      const created = await gateway.graphql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id } } }`, { input: { teamId: billing.id, name: `billing worker ${index}` } }, { authorization: `Bearer ${masterKey}` });
+      const created = await gateway.graphql(
+        `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id } } }`,
+        { input: { teamId: billing.id, name: `billing worker ${index}` } },
+        { authorization: `Bearer ${masterKey}` },
+      );
       expect(created.errors).toBeUndefined();
     }
     await signIn(masterKey);
@@ -245,7 +317,10 @@ describe("the dashboard in Chromium", () => {
     await eventually(() => page.getByTestId("key-row").count()).toBe(25);
     expect(await page.getByTestId("key-row").first().textContent()).toContain("billing worker 26");
     await page.getByRole("button", { name: "Next" }).click();
-    await eventually(() => page.getByTestId("key-row").allTextContents()).toEqual([expect.stringContaining("billing worker 1"), expect.stringContaining("search backend")]);
+    await eventually(() => page.getByTestId("key-row").allTextContents()).toEqual([
+      expect.stringContaining("billing worker 1"),
+      expect.stringContaining("search backend"),
+    ]);
     await page.getByRole("button", { name: "Previous" }).click();
     await eventually(() => page.getByTestId("key-row").count()).toBe(25);
   });

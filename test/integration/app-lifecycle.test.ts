@@ -6,7 +6,8 @@ import { databaseFilePath } from "../../server/storage/migrate.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
 import { mockModel, startTestApp } from "../support/start-app.ts";
 
-const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], ...extra });
+const chatBody = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], ...extra });
 
 describe("app lifecycle", () => {
   let upstream: MockUpstream;
@@ -20,41 +21,74 @@ describe("app lifecycle", () => {
 
   it("publishes every finished request on the requestLogged subscription", async () => {
     const gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)] });
-    const client = createClient({ url: gateway.graphqlUrl.replace("http", "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
-    const feed = client.iterate({ query: "subscription { requestLogged { requestedModel status costUsd source } }" });
+    const client = createClient({
+      url: gateway.graphqlUrl.replace("http", "ws"),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    const feed = client.iterate({
+      query: "subscription { requestLogged { requestedModel status costUsd source } }",
+    });
     // The subscription has no "ready" signal: send requests until the feed delivers one (bounded).
     const first = feed.next();
     let delivered = false;
     void first.then(() => (delivered = true));
     for (let attempt = 0; attempt < 40 && !delivered; attempt += 1) {
-      await (await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: chatBody() })).json();
+      await (
+        await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: chatBody() })
+      ).json();
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     const event = await first;
-    expect(event.value?.data).toEqual({ requestLogged: { requestedModel: "gpt-4o-mini", status: "SUCCESS", costUsd: "0.000006", source: "rest" } });
+    expect(event.value?.data).toEqual({
+      requestLogged: {
+        requestedModel: "gpt-4o-mini",
+        status: "SUCCESS",
+        costUsd: "0.000006",
+        source: "rest",
+      },
+    });
     await feed.return?.();
     await client.dispose();
     await gateway.stop();
   });
 
   it("answers 504 when the provider does not answer within router.timeoutMs, and logs it", async () => {
-    const gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)], router: { timeoutMs: 300 } });
+    const gateway = await startTestApp({
+      models: [mockModel(upstream.baseUrl)],
+      router: { timeoutMs: 300 },
+    });
     upstream.enqueue({ type: "hang" });
-    const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: chatBody() });
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: chatBody(),
+    });
     expect(response.status).toBe(504);
     expect((await response.json()).error).toMatchObject({ type: "api_error", code: "timeout" });
     await gateway.app.logWriter.flush();
-    const { data } = await gateway.graphql<{ requestLogs: { edges: Array<{ node: Record<string, unknown> }> } }>(`{ requestLogs(first: 1) { edges { node { status errorCode httpStatus } } } }`);
-    expect(data!.requestLogs.edges[0].node).toEqual({ status: "ERROR", errorCode: "PROVIDER_ERROR", httpStatus: 504 });
+    const { data } = await gateway.graphql<{
+      requestLogs: { edges: Array<{ node: Record<string, unknown> }> };
+    }>(`{ requestLogs(first: 1) { edges { node { status errorCode httpStatus } } } }`);
+    expect(data!.requestLogs.edges[0].node).toEqual({
+      status: "ERROR",
+      errorCode: "PROVIDER_ERROR",
+      httpStatus: 504,
+    });
     await gateway.stop();
   });
 
   it("stop() closes open streams (cancelling their upstream calls) and writes every log before it resolves", async () => {
     const gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)] });
     const closedBefore = upstream.closedRequests;
-    for (let index = 0; index < 3; index += 1) await (await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: chatBody() })).json();
+    for (let index = 0; index < 3; index += 1)
+      await (
+        await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: chatBody() })
+      ).json();
     upstream.enqueue({ type: "slow-stream", chunkDelayMs: 50, chunks: 1000 });
-    const streaming = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: chatBody({ stream: true }) });
+    const streaming = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: chatBody({ stream: true }),
+    });
     const reader = streaming.body!.getReader();
     await reader.read();
 

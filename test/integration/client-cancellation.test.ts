@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { createSwitchboardClient, SwitchboardError, type SwitchboardClientOptions } from "../../client/index.ts";
+import {
+  createSwitchboardClient,
+  SwitchboardError,
+  type SwitchboardClientOptions,
+} from "../../client/index.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
@@ -44,7 +48,12 @@ describe("@switchboard/client cancellation: aborting a call cancels the upstream
     expect(error).toMatchObject({ code: "CANCELLED" });
     await upstream.waitForClosedRequest();
     expect(upstream.closedRequests).toBe(closedBefore + 1);
-    expect(await gateway.latestLog()).toMatchObject({ status: "CANCELLED", stream: false, source: "graphql", errorCode: "CANCELLED" });
+    expect(await gateway.latestLog()).toMatchObject({
+      status: "CANCELLED",
+      stream: false,
+      source: "graphql",
+      errorCode: "CANCELLED",
+    });
     expect(await gateway.inFlight()).toBe(0);
   });
 
@@ -52,7 +61,9 @@ describe("@switchboard/client cancellation: aborting a call cancels the upstream
     upstream.enqueue({ type: "hang" });
     const client = createSwitchboardClient({ url: gateway.graphqlUrl });
     const closedBefore = upstream.closedRequests;
-    const error = await client.chat(hello, { signal: AbortSignal.timeout(300) }).catch((failure: unknown) => failure);
+    const error = await client
+      .chat(hello, { signal: AbortSignal.timeout(300) })
+      .catch((failure: unknown) => failure);
     expect(error).toMatchObject({ code: "CANCELLED" });
     expect((error as SwitchboardError).cause).toMatchObject({ name: "TimeoutError" });
     await upstream.waitForClosedRequest();
@@ -64,7 +75,12 @@ describe("@switchboard/client cancellation: aborting a call cancels the upstream
     const client = createSwitchboardClient({ url: gateway.graphqlUrl });
     const requestsBefore = upstream.requests.length;
     const { z } = await import("zod");
-    const error = await client.chatObject({ ...hello, schema: z.object({ answer: z.string() }) }, { signal: AbortSignal.abort() }).catch((failure: unknown) => failure);
+    const error = await client
+      .chatObject(
+        { ...hello, schema: z.object({ answer: z.string() }) },
+        { signal: AbortSignal.abort() },
+      )
+      .catch((failure: unknown) => failure);
     expect(error).toMatchObject({ code: "CANCELLED" });
     expect(upstream.requests.length).toBe(requestsBefore);
   });
@@ -88,7 +104,11 @@ describe("@switchboard/client cancellation: aborting a call cancels the upstream
       await upstream.waitForClosedRequest();
       expect(upstream.closedRequests).toBe(closedBefore + 1);
       const log = await gateway.latestLog();
-      expect(log).toMatchObject({ status: "CANCELLED", stream: true, source: "graphql-subscription" });
+      expect(log).toMatchObject({
+        status: "CANCELLED",
+        stream: true,
+        source: "graphql-subscription",
+      });
       expect(log.completionTokens).toBeGreaterThan(0);
       expect(await gateway.inFlight()).toBe(0);
       await client.close();

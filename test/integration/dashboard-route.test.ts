@@ -22,7 +22,10 @@ describe("the dashboard route", () => {
     mkdirSync(path.join(build, "assets"));
     writeFileSync(path.join(build, "index.html"), page);
     writeFileSync(path.join(build, "assets/index-Ab12Cd34.js"), "console.log('dashboard');");
-    writeFileSync(path.join(build, "assets/index-Ab12Cd34.js.br"), brotliCompressSync("console.log('dashboard');"));
+    writeFileSync(
+      path.join(build, "assets/index-Ab12Cd34.js.br"),
+      brotliCompressSync("console.log('dashboard');"),
+    );
     gateway = await startTestApp({}, { dashboardDirectory: build });
   });
   afterAll(async () => {
@@ -36,7 +39,12 @@ describe("the dashboard route", () => {
   });
 
   it("serves the page at /dashboard, /dashboard/ and every route of the app, revalidated on each load and locked to its own origin", async () => {
-    for (const route of ["/dashboard", "/dashboard/", "/dashboard/teams/team-1", "/dashboard/logs?status=ERROR"]) {
+    for (const route of [
+      "/dashboard",
+      "/dashboard/",
+      "/dashboard/teams/team-1",
+      "/dashboard/logs?status=ERROR",
+    ]) {
       const response = await fetch(`${gateway.url}${route}`);
       expect([route, response.status, await response.text()]).toEqual([route, 200, page]);
       expect(response.headers.get("content-type")).toMatch(/^text\/html/);
@@ -53,7 +61,9 @@ describe("the dashboard route", () => {
     expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     const etag = response.headers.get("etag");
     expect(etag).toBeTruthy();
-    const again = await fetch(`${gateway.url}/dashboard/assets/index-Ab12Cd34.js`, { headers: { "if-none-match": etag! } });
+    const again = await fetch(`${gateway.url}/dashboard/assets/index-Ab12Cd34.js`, {
+      headers: { "if-none-match": etag! },
+    });
     expect(again.status).toBe(304);
   });
 
@@ -61,14 +71,23 @@ describe("the dashboard route", () => {
     const headersFor = (acceptEncoding: string) =>
       new Promise<Record<string, unknown>>((resolve, reject) => {
         // node:http, not fetch: fetch decodes the body and asks for every encoding itself.
-        request(`${gateway.url}/dashboard/assets/index-Ab12Cd34.js`, { headers: { "accept-encoding": acceptEncoding } }, (response) => {
-          response.resume();
-          resolve(response.headers);
-        })
+        request(
+          `${gateway.url}/dashboard/assets/index-Ab12Cd34.js`,
+          { headers: { "accept-encoding": acceptEncoding } },
+          (response) => {
+            response.resume();
+            resolve(response.headers);
+          },
+        )
           .on("error", reject)
           .end();
       });
-    expect(await headersFor("gzip, deflate, br")).toMatchObject({ "content-encoding": "br", "content-type": expect.stringMatching(/javascript/), vary: "Accept-Encoding", "cache-control": "public, max-age=31536000, immutable" });
+    expect(await headersFor("gzip, deflate, br")).toMatchObject({
+      "content-encoding": "br",
+      "content-type": expect.stringMatching(/javascript/),
+      vary: "Accept-Encoding",
+      "cache-control": "public, max-age=31536000, immutable",
+    });
     expect((await headersFor("identity"))["content-encoding"]).toBeUndefined();
   });
 

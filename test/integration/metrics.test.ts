@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readOpenAIFixture, startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
+import {
+  readOpenAIFixture,
+  startMockOpenAIUpstream,
+  type MockUpstream,
+} from "../support/mock-openai-upstream.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
 /*
@@ -34,7 +38,9 @@ describe("deployment health in /metrics", () => {
     const samples = parseSamples(await response.text());
     return {
       value(name: string, labels: Record<string, string>): number | undefined {
-        const matches = samples.filter((sample) => sample.name === name && sameLabels(sample.labels, labels));
+        const matches = samples.filter(
+          (sample) => sample.name === name && sameLabels(sample.labels, labels),
+        );
         expect(matches.length).toBeLessThanOrEqual(1);
         return matches[0]?.value;
       },
@@ -46,7 +52,10 @@ describe("deployment health in /metrics", () => {
     healthy = await startMockOpenAIUpstream();
     broken.setDefault({ type: "error", status: 500, body: readOpenAIFixture("error-500.json") });
     gateway = await startTestApp(
-      { models: [mockModel(broken.baseUrl, "group"), mockModel(healthy.baseUrl, "group")], router: { retries: 1, cooldown: { failures: 2, seconds: 30 } } },
+      {
+        models: [mockModel(broken.baseUrl, "group"), mockModel(healthy.baseUrl, "group")],
+        router: { retries: 1, cooldown: { failures: 2, seconds: 30 } },
+      },
       // random 0 keeps the config order, so the broken deployment is tried first while it is healthy.
       { now: () => clockMs, random: () => 0 },
     );
@@ -70,7 +79,9 @@ describe("deployment health in /metrics", () => {
     const metrics = await scrape();
 
     expect(metrics.value("switchboard_deployment_healthy", brokenLabels)).toBe(0);
-    expect(metrics.value("switchboard_deployment_cooldown_until_seconds", brokenLabels)).toBe(startMs / 1000 + 30);
+    expect(metrics.value("switchboard_deployment_cooldown_until_seconds", brokenLabels)).toBe(
+      startMs / 1000 + 30,
+    );
     expect(metrics.value("switchboard_deployment_recent_failures", brokenLabels)).toBe(0);
     expect(metrics.value("switchboard_deployment_in_flight", brokenLabels)).toBe(0);
     // No success yet: no latency to report, so no sample rather than a made-up 0.
@@ -78,14 +89,23 @@ describe("deployment health in /metrics", () => {
 
     expect(metrics.value("switchboard_deployment_healthy", healthyLabels)).toBe(1);
     expect(metrics.value("switchboard_deployment_cooldown_until_seconds", healthyLabels)).toBe(0);
-    expect(metrics.value("switchboard_deployment_latency_seconds", healthyLabels)).toBeGreaterThanOrEqual(0);
+    expect(
+      metrics.value("switchboard_deployment_latency_seconds", healthyLabels),
+    ).toBeGreaterThanOrEqual(0);
     // Not streamed: no time to first token.
-    expect(metrics.value("switchboard_deployment_time_to_first_token_seconds", healthyLabels)).toBeUndefined();
+    expect(
+      metrics.value("switchboard_deployment_time_to_first_token_seconds", healthyLabels),
+    ).toBeUndefined();
 
     // The cooldown stopped the broken upstream's traffic after the 2 failures that caused it.
     expect(broken.requests.length).toBe(2);
     // The outcome label carries the provider's own status (the attempt log keeps it as upstreamStatus).
-    const attempt = (deployment: string, outcome: string) => metrics.value("switchboard_deployment_attempts_total", { deployment, provider: "openai", outcome });
+    const attempt = (deployment: string, outcome: string) =>
+      metrics.value("switchboard_deployment_attempts_total", {
+        deployment,
+        provider: "openai",
+        outcome,
+      });
     expect(attempt(brokenLabels.deployment, "error_500")).toBe(broken.requests.length);
     expect(attempt(brokenLabels.deployment, "success")).toBeUndefined();
     expect(attempt(healthyLabels.deployment, "success")).toBe(requestCount);
@@ -113,7 +133,12 @@ function parseSamples(text: string): Sample[] {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match) continue;
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value.replace(/\\(.)/g, (_, escaped: string) => (escaped === "n" ? "\n" : escaped));
+    for (const [, key, value] of (match[2] ?? "").matchAll(
+      /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g,
+    ))
+      labels[key] = value.replace(/\\(.)/g, (_, escaped: string) =>
+        escaped === "n" ? "\n" : escaped,
+      );
     samples.push({ name: match[1], labels, value: Number(match[3]) });
   }
   return samples;
@@ -121,5 +146,7 @@ function parseSamples(text: string): Sample[] {
 
 function sameLabels(actual: Record<string, string>, expected: Record<string, string>): boolean {
   const keys = Object.keys(expected);
-  return Object.keys(actual).length === keys.length && keys.every((key) => actual[key] === expected[key]);
+  return (
+    Object.keys(actual).length === keys.length && keys.every((key) => actual[key] === expected[key])
+  );
 }

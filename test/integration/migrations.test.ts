@@ -5,9 +5,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Sqlite from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { createMigration, diffMigrationsToSchema, emptyMigrationScript } from "../../scripts/create-migration.ts";
+import {
+  createMigration,
+  diffMigrationsToSchema,
+  emptyMigrationScript,
+} from "../../scripts/create-migration.ts";
 import { openDatabase } from "../../server/storage/db.ts";
-import { databaseFilePath, defaultMigrationsDir, migrateDatabase } from "../../server/storage/migrate.ts";
+import {
+  databaseFilePath,
+  defaultMigrationsDir,
+  migrateDatabase,
+} from "../../server/storage/migrate.ts";
 
 const repositoryRoot = path.resolve(import.meta.dirname, "../..");
 const migrationNames = readdirSync(defaultMigrationsDir, { withFileTypes: true })
@@ -17,7 +25,9 @@ const migrationNames = readdirSync(defaultMigrationsDir, { withFileTypes: true }
 
 const directories: string[] = [];
 afterEach(async () => {
-  await Promise.all(directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
+  await Promise.all(
+    directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })),
+  );
 });
 
 /** A `file:` URL in a fresh temp dir; the nested folder proves the parent gets created. */
@@ -45,10 +55,25 @@ describe("migrateDatabase", () => {
     const { applied } = await migrateDatabase({ url });
 
     expect(applied).toEqual(migrationNames);
-    const tables = inspect(url, (database) => database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all());
-    expect(tables).toEqual(expect.arrayContaining(["_prisma_migrations", "Team", "ApiKey", "RequestLog", "SpendCounter", "AuditLog"]));
-    const rows = inspect(url, (database) => database.prepare(`SELECT * FROM "_prisma_migrations" ORDER BY migration_name`).all()) as Array<Record<string, unknown>>;
-    const initSql = readFileSync(path.join(defaultMigrationsDir, migrationNames[0], "migration.sql"));
+    const tables = inspect(url, (database) =>
+      database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all(),
+    );
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        "_prisma_migrations",
+        "Team",
+        "ApiKey",
+        "RequestLog",
+        "SpendCounter",
+        "AuditLog",
+      ]),
+    );
+    const rows = inspect(url, (database) =>
+      database.prepare(`SELECT * FROM "_prisma_migrations" ORDER BY migration_name`).all(),
+    ) as Array<Record<string, unknown>>;
+    const initSql = readFileSync(
+      path.join(defaultMigrationsDir, migrationNames[0], "migration.sql"),
+    );
     expect(rows[0]).toMatchObject({
       migration_name: migrationNames[0],
       checksum: createHash("sha256").update(initSql).digest("hex"),
@@ -56,7 +81,9 @@ describe("migrateDatabase", () => {
       rolled_back_at: null,
       applied_steps_count: 1,
     });
-    expect(inspect(url, (database) => database.pragma("journal_mode", { simple: true }))).toBe("wal");
+    expect(inspect(url, (database) => database.pragma("journal_mode", { simple: true }))).toBe(
+      "wal",
+    );
   });
 
   it("applies nothing the second time", async () => {
@@ -68,35 +95,56 @@ describe("migrateDatabase", () => {
   it("refuses a database whose recorded migration no longer matches its file", async () => {
     const url = await temporaryDatabaseUrl();
     await migrateDatabase({ url });
-    inspect(url, (database) => database.prepare(`UPDATE "_prisma_migrations" SET checksum = 'edited' WHERE migration_name = ?`).run(migrationNames[0]));
+    inspect(url, (database) =>
+      database
+        .prepare(`UPDATE "_prisma_migrations" SET checksum = 'edited' WHERE migration_name = ?`)
+        .run(migrationNames[0]),
+    );
 
-    await expect(migrateDatabase({ url })).rejects.toThrow(`Migration ${migrationNames[0]} was modified after it was applied`);
+    await expect(migrateDatabase({ url })).rejects.toThrow(
+      `Migration ${migrationNames[0]} was modified after it was applied`,
+    );
   });
 
   it("keeps ON DELETE CASCADE children when a migration rebuilds their parent table", async () => {
     const url = await temporaryDatabaseUrl();
     const migrationsDir = path.join(path.dirname(databaseFilePath(url)), "migrations");
-    const write = (name: string, sql: string) => mkdir(path.join(migrationsDir, name), { recursive: true }).then(() => writeFile(path.join(migrationsDir, name, "migration.sql"), sql));
-    await write("1_parent_child", `CREATE TABLE "Parent" ("id" TEXT PRIMARY KEY, "size" INTEGER);
+    const write = (name: string, sql: string) =>
+      mkdir(path.join(migrationsDir, name), { recursive: true }).then(() =>
+        writeFile(path.join(migrationsDir, name, "migration.sql"), sql),
+      );
+    await write(
+      "1_parent_child",
+      `CREATE TABLE "Parent" ("id" TEXT PRIMARY KEY, "size" INTEGER);
 CREATE TABLE "Child" ("id" TEXT PRIMARY KEY, "parentId" TEXT NOT NULL REFERENCES "Parent" ("id") ON DELETE CASCADE);
-INSERT INTO "Parent" VALUES ('parent', NULL); INSERT INTO "Child" VALUES ('child', 'parent');`);
+INSERT INTO "Parent" VALUES ('parent', NULL); INSERT INTO "Child" VALUES ('child', 'parent');`,
+    );
     // The shape Prisma writes for a table rebuild; its PRAGMAs are no-ops inside a transaction.
-    await write("2_rebuild_parent", `PRAGMA defer_foreign_keys=ON;
+    await write(
+      "2_rebuild_parent",
+      `PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
 CREATE TABLE "new_Parent" ("id" TEXT PRIMARY KEY, "size" INTEGER NOT NULL DEFAULT 0);
 INSERT INTO "new_Parent" SELECT "id", coalesce("size", 0) FROM "Parent";
 DROP TABLE "Parent";
 ALTER TABLE "new_Parent" RENAME TO "Parent";
 PRAGMA foreign_keys=ON;
-PRAGMA defer_foreign_keys=OFF;`);
+PRAGMA defer_foreign_keys=OFF;`,
+    );
 
-    expect(await migrateDatabase({ url, migrationsDir })).toEqual({ applied: ["1_parent_child", "2_rebuild_parent"] });
-    expect(inspect(url, (database) => database.prepare(`SELECT count(*) FROM "Child"`).pluck().get())).toBe(1);
+    expect(await migrateDatabase({ url, migrationsDir })).toEqual({
+      applied: ["1_parent_child", "2_rebuild_parent"],
+    });
+    expect(
+      inspect(url, (database) => database.prepare(`SELECT count(*) FROM "Child"`).pluck().get()),
+    ).toBe(1);
   });
 
   it("accepts only SQLite file: URLs, without echoing credentials", async () => {
     const attempt = migrateDatabase({ url: "postgresql://admin:secret@localhost/switchboard" });
-    await expect(attempt).rejects.toThrow("only SQLite file: URLs are supported so far (PostgreSQL comes later)");
+    await expect(attempt).rejects.toThrow(
+      "only SQLite file: URLs are supported so far (PostgreSQL comes later)",
+    );
     await expect(attempt).rejects.not.toThrow("secret");
   });
 
@@ -110,7 +158,10 @@ PRAGMA defer_foreign_keys=OFF;`);
 describe("committed migrations", () => {
   // Fails when prisma/schema.prisma changes without `npm run migration:create -- <name>`.
   it("produce exactly prisma/schema.prisma (no drift)", async () => {
-    const script = await diffMigrationsToSchema({ schemaPath: path.join(repositoryRoot, "prisma/schema.prisma"), migrationsDir: defaultMigrationsDir });
+    const script = await diffMigrationsToSchema({
+      schemaPath: path.join(repositoryRoot, "prisma/schema.prisma"),
+      migrationsDir: defaultMigrationsDir,
+    });
     expect(script.trim()).toBe(emptyMigrationScript);
   });
 });
@@ -124,19 +175,40 @@ describe("scripts/create-migration.ts", () => {
     await cp(defaultMigrationsDir, migrationsDir, { recursive: true });
     await migrateDatabase({ url, migrationsDir });
     inspect(url, (database) => {
-      database.prepare(`INSERT INTO "Team" (id, name, updatedAt) VALUES ('team-1', 'research', 0)`).run();
-      database.prepare(`INSERT INTO "ApiKey" (id, teamId, name, prefix, hash, updatedAt) VALUES ('key-1', 'team-1', 'ci', 'sk-sb-1', 'hash-1', 0)`).run();
+      database
+        .prepare(`INSERT INTO "Team" (id, name, updatedAt) VALUES ('team-1', 'research', 0)`)
+        .run();
+      database
+        .prepare(
+          `INSERT INTO "ApiKey" (id, teamId, name, prefix, hash, updatedAt) VALUES ('key-1', 'team-1', 'ci', 'sk-sb-1', 'hash-1', 0)`,
+        )
+        .run();
     });
     // Nullable -> required makes SQLite rebuild "Team" (DROP + RENAME) while ApiKey points at it.
-    const schema = (await readFile(path.join(repositoryRoot, "prisma/schema.prisma"), "utf8")).replace("rpmLimit            Int?", "rpmLimit            Int       @default(60)");
+    const schema = (
+      await readFile(path.join(repositoryRoot, "prisma/schema.prisma"), "utf8")
+    ).replace("rpmLimit            Int?", "rpmLimit            Int       @default(60)");
     await writeFile(schemaPath, schema);
 
-    const folder = await createMigration({ name: "Require RPM limit", schemaPath, migrationsDir, now: new Date("2030-01-02T03:04:05Z") });
+    const folder = await createMigration({
+      name: "Require RPM limit",
+      schemaPath,
+      migrationsDir,
+      now: new Date("2030-01-02T03:04:05Z"),
+    });
 
     expect(path.basename(folder ?? "")).toBe("20300102030405_require_rpm_limit");
-    expect(await readFile(path.join(folder ?? "", "migration.sql"), "utf8")).toContain('CREATE TABLE "new_Team"');
-    expect(await migrateDatabase({ url, migrationsDir })).toEqual({ applied: ["20300102030405_require_rpm_limit"] });
-    expect(inspect(url, (database) => database.prepare(`SELECT rpmLimit FROM "Team" WHERE id = 'team-1'`).pluck().get())).toBe(60);
+    expect(await readFile(path.join(folder ?? "", "migration.sql"), "utf8")).toContain(
+      'CREATE TABLE "new_Team"',
+    );
+    expect(await migrateDatabase({ url, migrationsDir })).toEqual({
+      applied: ["20300102030405_require_rpm_limit"],
+    });
+    expect(
+      inspect(url, (database) =>
+        database.prepare(`SELECT rpmLimit FROM "Team" WHERE id = 'team-1'`).pluck().get(),
+      ),
+    ).toBe(60);
     expect(await createMigration({ name: "again", schemaPath, migrationsDir })).toBeUndefined();
   });
 });
@@ -148,15 +220,33 @@ describe("openDatabase", () => {
     try {
       const costNanoUsd = 2n ** 53n + 12_345n;
       const attempts = [
-        { deployment: "openai/gpt-4o", provider: "openai", status: "error", errorCode: "rate_limited", latencyMs: 12 },
+        {
+          deployment: "openai/gpt-4o",
+          provider: "openai",
+          status: "error",
+          errorCode: "rate_limited",
+          latencyMs: 12,
+        },
         { deployment: "azure/gpt-4o", provider: "azure", status: "success", latencyMs: 340 },
       ];
       const createdAt = new Date("2026-01-02T03:04:05.678Z");
       await database.prisma.requestLog.create({
-        data: { id: "request-1", createdAt, day: "2026-01-02", source: "rest", requestedModel: "gpt-4o", status: "success", latencyMs: 352, costNanoUsd, attempts },
+        data: {
+          id: "request-1",
+          createdAt,
+          day: "2026-01-02",
+          source: "rest",
+          requestedModel: "gpt-4o",
+          status: "success",
+          latencyMs: 352,
+          costNanoUsd,
+          attempts,
+        },
       });
 
-      const row = await database.prisma.requestLog.findUniqueOrThrow({ where: { id: "request-1" } });
+      const row = await database.prisma.requestLog.findUniqueOrThrow({
+        where: { id: "request-1" },
+      });
 
       expect(row.costNanoUsd).toBe(costNanoUsd);
       expect(row.attempts).toEqual(attempts);

@@ -11,7 +11,11 @@ import { geminiTestApiKey, geminiWire } from "../contract/wires/gemini-wire.ts";
 import { ollamaWire } from "../contract/wires/ollama-wire.ts";
 import { vertexModelPath, vertexWire } from "../contract/wires/vertex-wire.ts";
 import { openAIWire } from "../contract/wires/openai-wire.ts";
-import { sageMakerCredentials, sageMakerRegion, sageMakerWire } from "../contract/wires/sagemaker-wire.ts";
+import {
+  sageMakerCredentials,
+  sageMakerRegion,
+  sageMakerWire,
+} from "../contract/wires/sagemaker-wire.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../support/scripted-upstream.ts";
 import { startTestApp, type TestApp } from "../support/start-app.ts";
 
@@ -38,19 +42,43 @@ interface RoundTrip {
 const roundTrips: RoundTrip[] = [
   {
     wire: openAIWire,
-    entry: (origin) => ({ name: "chat-model", provider: "openai", model: openAIWire.model, apiKey: "sk-test-openai-0123456789", apiBase: `${origin}/v1` }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "openai",
+      model: openAIWire.model,
+      apiKey: "sk-test-openai-0123456789",
+      apiBase: `${origin}/v1`,
+    }),
   },
   {
     wire: anthropicWire,
-    entry: (origin) => ({ name: "chat-model", provider: "anthropic", model: anthropicWire.model, apiKey: anthropicTestKey, apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "anthropic",
+      model: anthropicWire.model,
+      apiKey: anthropicTestKey,
+      apiBase: origin,
+    }),
   },
   {
     wire: bedrockWire,
-    entry: (origin) => ({ name: "chat-model", provider: "bedrock", model: bedrockWire.model, ...bedrockTestCredentials, apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "bedrock",
+      model: bedrockWire.model,
+      ...bedrockTestCredentials,
+      apiBase: origin,
+    }),
   },
   {
     wire: geminiWire,
-    entry: (origin) => ({ name: "chat-model", provider: "gemini", model: geminiWire.model, apiKey: geminiTestApiKey, apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "gemini",
+      model: geminiWire.model,
+      apiKey: geminiTestApiKey,
+      apiBase: origin,
+    }),
   },
   {
     // Through the config Vertex's OAuth token would come from Google's token endpoint (the
@@ -58,28 +86,62 @@ const roundTrips: RoundTrip[] = [
     wire: {
       ...vertexWire,
       expectChatRequest(sent, { stream }) {
-        expect(sent.path).toBe(`${vertexModelPath}/${vertexWire.model}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`);
+        expect(sent.path).toBe(
+          `${vertexModelPath}/${vertexWire.model}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+        );
         expect(sent.headers["x-goog-api-key"]).toBe("vertex-test-api-key-0123456789");
         expect(sent.headers.authorization).toBeUndefined();
       },
     },
-    entry: (origin) => ({ name: "chat-model", provider: "vertex", model: vertexWire.model, project: "test-project", location: "us-central1", apiKey: "vertex-test-api-key-0123456789", apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "vertex",
+      model: vertexWire.model,
+      project: "test-project",
+      location: "us-central1",
+      apiKey: "vertex-test-api-key-0123456789",
+      apiBase: origin,
+    }),
   },
   {
     wire: azureWire,
-    entry: (origin) => ({ name: "chat-model", provider: "azure", model: azureWire.model, apiKey: azureApiKey, apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "azure",
+      model: azureWire.model,
+      apiKey: azureApiKey,
+      apiBase: origin,
+    }),
   },
   {
     wire: deepSeekWire,
-    entry: (origin) => ({ name: "chat-model", provider: "deepseek", model: deepSeekWire.model, apiKey: deepSeekApiKey, apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "deepseek",
+      model: deepSeekWire.model,
+      apiKey: deepSeekApiKey,
+      apiBase: origin,
+    }),
   },
   {
     wire: sageMakerWire,
-    entry: (origin) => ({ name: "chat-model", provider: "sagemaker", model: sageMakerWire.model, region: sageMakerRegion, ...sageMakerCredentials, apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "sagemaker",
+      model: sageMakerWire.model,
+      region: sageMakerRegion,
+      ...sageMakerCredentials,
+      apiBase: origin,
+    }),
   },
   {
     wire: ollamaWire,
-    entry: (origin) => ({ name: "chat-model", provider: "ollama", model: ollamaWire.model, apiBase: origin }),
+    entry: (origin) => ({
+      name: "chat-model",
+      provider: "ollama",
+      model: ollamaWire.model,
+      apiBase: origin,
+    }),
     // A local model the catalog cannot know: the config says what it does.
     embeddingEntry: { capabilities: { embeddings: true } },
   },
@@ -95,11 +157,21 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
     beforeAll(async () => {
       upstream = await startScriptedUpstream();
       const models = [entry(upstream.origin)];
-      if (wire.embeddings) models.push({ ...entry(upstream.origin), name: "embedding-model", model: wire.embeddings.model, ...embeddingEntry });
+      if (wire.embeddings)
+        models.push({
+          ...entry(upstream.origin),
+          name: "embedding-model",
+          model: wire.embeddings.model,
+          ...embeddingEntry,
+        });
       // No retries: these cases check how each provider's own errors reach the caller.
       gateway = await startTestApp({ models, auth: { masterKey }, router: { retries: 0 } });
       openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-      client = createSwitchboardClient({ url: gateway.graphqlUrl, apiKey: masterKey, webSocketImpl: WebSocket });
+      client = createSwitchboardClient({
+        url: gateway.graphqlUrl,
+        apiKey: masterKey,
+        webSocketImpl: WebSocket,
+      });
     });
     afterAll(async () => {
       await client?.close();
@@ -109,42 +181,96 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
 
     it("GraphQL mutation: text, usage, provider and a logged request", async () => {
       upstream.enqueue(wire.text({ pieces, usage, stream: false }));
-      const result = await client.chat({ model: "chat-model", messages: [{ role: "USER", content: "Say hello" }] });
-      if (result.__typename !== "ChatCompletion") throw new Error(`expected a ChatCompletion, got ${JSON.stringify(result)}`);
-      expect(result.choices[0]).toMatchObject({ finishReason: "STOP", message: { role: "ASSISTANT", content: pieces.join("") } });
-      expect(result.usage).toMatchObject({ promptTokens: 12, completionTokens: 7, totalTokens: 19 });
+      const result = await client.chat({
+        model: "chat-model",
+        messages: [{ role: "USER", content: "Say hello" }],
+      });
+      if (result.__typename !== "ChatCompletion")
+        throw new Error(`expected a ChatCompletion, got ${JSON.stringify(result)}`);
+      expect(result.choices[0]).toMatchObject({
+        finishReason: "STOP",
+        message: { role: "ASSISTANT", content: pieces.join("") },
+      });
+      expect(result.usage).toMatchObject({
+        promptTokens: 12,
+        completionTokens: 7,
+        totalTokens: 19,
+      });
       expect(result.provider).toBe(wire.provider);
       wire.expectChatRequest(upstream.requests.at(-1)!, { stream: false });
-      expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "graphql", promptTokens: 12, completionTokens: 7, stream: false });
+      expect(await gateway.latestLog()).toMatchObject({
+        status: "SUCCESS",
+        source: "graphql",
+        promptTokens: 12,
+        completionTokens: 7,
+        stream: false,
+      });
     });
 
     it("GraphQL subscription: the text in pieces, then finishReason and usage", async () => {
       upstream.enqueue(wire.text({ pieces, usage, stream: true }));
       const chunks = [];
-      for await (const chunk of client.stream({ model: "chat-model", messages: [{ role: "USER", content: "Say hello" }] })) chunks.push(chunk);
-      expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe(pieces.join(""));
-      expect(chunks.at(-1)).toMatchObject({ choices: [{ finishReason: "STOP" }], usage: { promptTokens: 12, completionTokens: 7 } });
+      for await (const chunk of client.stream({
+        model: "chat-model",
+        messages: [{ role: "USER", content: "Say hello" }],
+      }))
+        chunks.push(chunk);
+      expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe(
+        pieces.join(""),
+      );
+      expect(chunks.at(-1)).toMatchObject({
+        choices: [{ finishReason: "STOP" }],
+        usage: { promptTokens: 12, completionTokens: 7 },
+      });
       wire.expectChatRequest(upstream.requests.at(-1)!, { stream: true });
-      expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "graphql-subscription", stream: true, promptTokens: 12 });
+      expect(await gateway.latestLog()).toMatchObject({
+        status: "SUCCESS",
+        source: "graphql-subscription",
+        stream: true,
+        promptTokens: 12,
+      });
     });
 
     it("openai SDK: a tool call comes back in OpenAI's shape", async () => {
-      upstream.enqueue(wire.toolCall({ id: "call_round_trip", name: "get_weather", argumentPieces: ['{"city":', ' "Oslo"}'], usage, stream: false }));
+      upstream.enqueue(
+        wire.toolCall({
+          id: "call_round_trip",
+          name: "get_weather",
+          argumentPieces: ['{"city":', ' "Oslo"}'],
+          usage,
+          stream: false,
+        }),
+      );
       const completion = await openai.chat.completions.create({
         model: "chat-model",
         messages: [{ role: "user", content: "Weather in Oslo?" }],
-        tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+        tools: [
+          {
+            type: "function",
+            function: {
+              name: "get_weather",
+              parameters: { type: "object", properties: { city: { type: "string" } } },
+            },
+          },
+        ],
       });
       const [choice] = completion.choices;
       expect(choice.finish_reason).toBe("tool_calls");
       const [call] = choice.message.tool_calls ?? [];
       expect(call?.type === "function" && call.function.name).toBe("get_weather");
-      expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual({ city: "Oslo" });
+      expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual({
+        city: "Oslo",
+      });
     });
 
     it("openai SDK: a stream with include_usage ends with the usage chunk", async () => {
       upstream.enqueue(wire.text({ pieces, usage, stream: true }));
-      const stream = await openai.chat.completions.create({ model: "chat-model", messages: [{ role: "user", content: "Say hello" }], stream: true, stream_options: { include_usage: true } });
+      const stream = await openai.chat.completions.create({
+        model: "chat-model",
+        messages: [{ role: "user", content: "Say hello" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let text = "";
       let finishReason: string | null = null;
       let reportedUsage: OpenAI.CompletionUsage | null | undefined;
@@ -155,23 +281,45 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
       }
       expect(text).toBe(pieces.join(""));
       expect(finishReason).toBe("stop");
-      expect(reportedUsage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 });
+      expect(reportedUsage).toMatchObject({
+        prompt_tokens: 12,
+        completion_tokens: 7,
+        total_tokens: 19,
+      });
     });
 
     it("openai SDK: a provider's rate limit is a 429 RateLimitError", async () => {
       upstream.enqueue(wire.error("rate-limit", { retryAfterSeconds: 3 }));
-      const failure = await openai.chat.completions.create({ model: "chat-model", messages: [{ role: "user", content: "Say hello" }] }).catch((error: unknown) => error);
+      const failure = await openai.chat.completions
+        .create({ model: "chat-model", messages: [{ role: "user", content: "Say hello" }] })
+        .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
     });
 
     it("a prompt too long for the model is its own code: contextLengthExceeded on GraphQL, context_length_exceeded on REST", async () => {
       upstream.enqueue(wire.error("context-length"));
-      const result = await client.chat({ model: "chat-model", messages: [{ role: "USER", content: "A very long prompt" }] });
-      expect(result).toMatchObject({ __typename: "ProviderError", code: "PROVIDER_ERROR", provider: wire.provider, retryable: false, contextLengthExceeded: true });
+      const result = await client.chat({
+        model: "chat-model",
+        messages: [{ role: "USER", content: "A very long prompt" }],
+      });
+      expect(result).toMatchObject({
+        __typename: "ProviderError",
+        code: "PROVIDER_ERROR",
+        provider: wire.provider,
+        retryable: false,
+        contextLengthExceeded: true,
+      });
       upstream.enqueue(wire.error("context-length"));
-      const failure = await openai.chat.completions.create({ model: "chat-model", messages: [{ role: "user", content: "A very long prompt" }] }).catch((error: unknown) => error);
+      const failure = await openai.chat.completions
+        .create({
+          model: "chat-model",
+          messages: [{ role: "user", content: "A very long prompt" }],
+        })
+        .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((failure as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("context_length_exceeded");
+      expect((failure as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
+        "context_length_exceeded",
+      );
     });
 
     it("models lists the configured models with provider, limits and capabilities", async () => {
@@ -179,7 +327,11 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
       const chat = models.find((model) => model.name === "chat-model");
       expect(chat).toMatchObject({ provider: wire.provider });
       expect(chat?.capabilities.embeddings).not.toBe(true);
-      if (wire.embeddings) expect(models.find((model) => model.name === "embedding-model")).toMatchObject({ provider: wire.provider, capabilities: { embeddings: true, tools: false } });
+      if (wire.embeddings)
+        expect(models.find((model) => model.name === "embedding-model")).toMatchObject({
+          provider: wire.provider,
+          capabilities: { embeddings: true, tools: false },
+        });
     });
 
     if (wire.embeddings) {
@@ -198,12 +350,24 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
         expect(viaSdk.usage.prompt_tokens).toBe(expectedTokens);
         // The SDK asks for base64; the gateway encodes it itself, so no provider is asked for it.
         expect(upstream.requests.every((sent) => !sent.rawBody.includes("base64"))).toBe(true);
-        expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "rest", promptTokens: expectedTokens, completionTokens: 0 });
+        expect(await gateway.latestLog()).toMatchObject({
+          status: "SUCCESS",
+          source: "rest",
+          promptTokens: expectedTokens,
+          completionTokens: 0,
+        });
 
         const viaGraphQL = await client.embed({ model: "embedding-model", input: inputs });
-        if (viaGraphQL.__typename !== "Embeddings") throw new Error(`expected Embeddings, got ${JSON.stringify(viaGraphQL)}`);
-        expect(viaGraphQL.data.map((item) => item.vector)).toEqual(viaSdk.data.map((item) => item.embedding));
-        expect(viaGraphQL).toMatchObject({ provider: wire.provider, attempts: 1, usage: { promptTokens: expectedTokens, estimated } });
+        if (viaGraphQL.__typename !== "Embeddings")
+          throw new Error(`expected Embeddings, got ${JSON.stringify(viaGraphQL)}`);
+        expect(viaGraphQL.data.map((item) => item.vector)).toEqual(
+          viaSdk.data.map((item) => item.embedding),
+        );
+        expect(viaGraphQL).toMatchObject({
+          provider: wire.provider,
+          attempts: 1,
+          usage: { promptTokens: expectedTokens, estimated },
+        });
       });
     }
   });
@@ -215,8 +379,24 @@ describe("cost: cache reads and writes at their own prices", () => {
 
   beforeAll(async () => {
     upstream = await startScriptedUpstream();
-    const pricing = { inputPerMillion: 3, outputPerMillion: 15, cachedInputPerMillion: 0.3, cacheWritePerMillion: 3.75 };
-    gateway = await startTestApp({ models: [{ name: "claude", provider: "anthropic", model: anthropicWire.model, apiKey: anthropicTestKey, apiBase: upstream.origin, pricing }] });
+    const pricing = {
+      inputPerMillion: 3,
+      outputPerMillion: 15,
+      cachedInputPerMillion: 0.3,
+      cacheWritePerMillion: 3.75,
+    };
+    gateway = await startTestApp({
+      models: [
+        {
+          name: "claude",
+          provider: "anthropic",
+          model: anthropicWire.model,
+          apiKey: anthropicTestKey,
+          apiBase: upstream.origin,
+          pricing,
+        },
+      ],
+    });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -225,12 +405,29 @@ describe("cost: cache reads and writes at their own prices", () => {
 
   it("bills 1000 prompt tokens (300 read from the cache, 200 written to it) and 100 output at 0.00384 USD", async () => {
     // 500×3 + 300×0.3 + 200×3.75 + 100×15 = 3840 USD per million tokens → 0.00384 USD.
-    upstream.enqueue(anthropicWire.text({ pieces: ["cached"], usage: { input: 1000, output: 100, cached: 300, cacheWrite: 200 }, stream: false }));
-    const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude", messages: [{ role: "user", content: "hi" }] }) });
+    upstream.enqueue(
+      anthropicWire.text({
+        pieces: ["cached"],
+        usage: { input: 1000, output: 100, cached: 300, cacheWrite: 200 },
+        stream: false,
+      }),
+    );
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude", messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(response.status).toBe(200);
-    expect((await response.json()).usage).toMatchObject({ prompt_tokens: 1000, prompt_tokens_details: { cached_tokens: 300, cache_write_tokens: 200 } });
+    expect((await response.json()).usage).toMatchObject({
+      prompt_tokens: 1000,
+      prompt_tokens_details: { cached_tokens: 300, cache_write_tokens: 200 },
+    });
     expect(response.headers.get("x-switchboard-cost-usd")).toBe("0.00384");
-    expect(await gateway.latestLog()).toMatchObject({ promptTokens: 1000, completionTokens: 100, costUsd: "0.00384" });
+    expect(await gateway.latestLog()).toMatchObject({
+      promptTokens: 1000,
+      completionTokens: 100,
+      costUsd: "0.00384",
+    });
   });
 });
 
@@ -240,7 +437,16 @@ describe("embeddings: a provider without them", () => {
 
   beforeAll(async () => {
     upstream = await startScriptedUpstream();
-    gateway = await startTestApp({ models: [{ name: "claude", provider: "anthropic", apiKey: anthropicTestKey, apiBase: upstream.origin }] });
+    gateway = await startTestApp({
+      models: [
+        {
+          name: "claude",
+          provider: "anthropic",
+          apiKey: anthropicTestKey,
+          apiBase: upstream.origin,
+        },
+      ],
+    });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -248,10 +454,19 @@ describe("embeddings: a provider without them", () => {
   });
 
   it("answers 400 naming the model and provider on REST, InvalidRequestError on GraphQL, and sends nothing", async () => {
-    const response = await fetch(`${gateway.url}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude", input: "hi" }) });
+    const response = await fetch(`${gateway.url}/v1/embeddings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude", input: "hi" }),
+    });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatchObject({ message: "The model 'claude' (provider anthropic) does not serve embeddings.", param: "model" });
-    const { data } = await gateway.graphql<{ createEmbedding: { __typename: string } }>(`mutation { createEmbedding(input: { model: "claude", input: ["a"] }) { __typename } }`);
+    expect((await response.json()).error).toMatchObject({
+      message: "The model 'claude' (provider anthropic) does not serve embeddings.",
+      param: "model",
+    });
+    const { data } = await gateway.graphql<{ createEmbedding: { __typename: string } }>(
+      `mutation { createEmbedding(input: { model: "claude", input: ["a"] }) { __typename } }`,
+    );
     expect(data?.createEmbedding.__typename).toBe("InvalidRequestError");
     expect(upstream.requests).toHaveLength(0);
   });
@@ -264,7 +479,11 @@ describe("embeddings: bad input", () => {
 
   beforeAll(async () => {
     upstream = await startScriptedUpstream();
-    gateway = await startTestApp({ models: [{ name: "chat-model", provider: "openai-compatible", apiBase: `${upstream.origin}/v1` }] });
+    gateway = await startTestApp({
+      models: [
+        { name: "chat-model", provider: "openai-compatible", apiBase: `${upstream.origin}/v1` },
+      ],
+    });
     openai = new OpenAI({ apiKey: "unused", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -273,17 +492,28 @@ describe("embeddings: bad input", () => {
   });
 
   it("an empty input is a 400 naming input, and nothing is sent upstream", async () => {
-    const failure = await openai.embeddings.create({ model: "chat-model", input: [] }).catch((error: unknown) => error);
+    const failure = await openai.embeddings
+      .create({ model: "chat-model", input: [] })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/input/);
     expect(upstream.requests).toHaveLength(0);
-    expect(await gateway.latestLog()).toMatchObject({ status: "ERROR", errorCode: "BAD_REQUEST", httpStatus: 400 });
+    expect(await gateway.latestLog()).toMatchObject({
+      status: "ERROR",
+      errorCode: "BAD_REQUEST",
+      httpStatus: 400,
+    });
   });
 
   it("an unknown model is MODEL_NOT_FOUND on GraphQL", async () => {
-    const { data } = await gateway.graphql<{ createEmbedding: { __typename: string; code: string } }>(
+    const { data } = await gateway.graphql<{
+      createEmbedding: { __typename: string; code: string };
+    }>(
       `mutation { createEmbedding(input: { model: "nope", input: ["a"] }) { __typename ... on Error { code } } }`,
     );
-    expect(data?.createEmbedding).toEqual({ __typename: "ModelNotFoundError", code: "MODEL_NOT_FOUND" });
+    expect(data?.createEmbedding).toEqual({
+      __typename: "ModelNotFoundError",
+      code: "MODEL_NOT_FOUND",
+    });
   });
 });

@@ -15,18 +15,34 @@ describe("rate limits", () => {
   let clock = Date.parse("2026-05-04T09:00:00Z");
 
   async function admin<Data = any>(query: string, variables: Record<string, unknown> = {}) {
-    const { data, errors } = await gateway.graphql<Data>(query, variables, { authorization: `Bearer ${masterKey}` });
+    const { data, errors } = await gateway.graphql<Data>(query, variables, {
+      authorization: `Bearer ${masterKey}`,
+    });
     if (!data) throw new Error(JSON.stringify(errors));
     return data;
   }
 
-  async function keyFor(team: Record<string, unknown>, key: Record<string, unknown> = {}): Promise<string> {
-    const { createTeam } = await admin(`mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }`, { input: team });
-    const { createApiKey } = await admin(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { teamId: createTeam.id, name: "service", ...key } });
+  async function keyFor(
+    team: Record<string, unknown>,
+    key: Record<string, unknown> = {},
+  ): Promise<string> {
+    const { createTeam } = await admin(
+      `mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }`,
+      { input: team },
+    );
+    const { createApiKey } = await admin(
+      `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`,
+      { input: { teamId: createTeam.id, name: "service", ...key } },
+    );
     return createApiKey.secret;
   }
 
-  function chat(secret: string, extra: Record<string, unknown> = {}, model = "gpt-4o-mini", signal?: AbortSignal) {
+  function chat(
+    secret: string,
+    extra: Record<string, unknown> = {},
+    model = "gpt-4o-mini",
+    signal?: AbortSignal,
+  ) {
     return fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       signal,
@@ -37,7 +53,16 @@ describe("rate limits", () => {
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    gateway = await startTestApp({ models: [mockModel(upstream.baseUrl), mockModel(upstream.baseUrl, "limited-model", { model: "gpt-4o-mini", rpm: 2 })], auth: { masterKey } }, { now: () => clock });
+    gateway = await startTestApp(
+      {
+        models: [
+          mockModel(upstream.baseUrl),
+          mockModel(upstream.baseUrl, "limited-model", { model: "gpt-4o-mini", rpm: 2 }),
+        ],
+        auth: { masterKey },
+      },
+      { now: () => clock },
+    );
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -54,11 +79,22 @@ describe("rate limits", () => {
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(49);
     expect(retryAfter).toBeLessThanOrEqual(51);
-    expect((await refused.json()).error).toMatchObject({ type: "rate_limit_error", code: "rate_limited", message: expect.stringMatching(/team 'rpm-team'.*rpm|requests per minute/i) });
+    expect((await refused.json()).error).toMatchObject({
+      type: "rate_limit_error",
+      code: "rate_limited",
+      message: expect.stringMatching(/team 'rpm-team'.*rpm|requests per minute/i),
+    });
     expect(upstream.requests.length).toBe(sentBefore);
 
-    const { data } = await gateway.graphql<any>(`mutation { createChatCompletion(input: { model: "gpt-4o-mini", messages: [{ role: USER, content: "hi" }] }) { __typename ... on RateLimitedError { code retryAfterMs } } }`, {}, { authorization: `Bearer ${secret}` });
-    expect(data.createChatCompletion).toMatchObject({ __typename: "RateLimitedError", code: "RATE_LIMITED" });
+    const { data } = await gateway.graphql<any>(
+      `mutation { createChatCompletion(input: { model: "gpt-4o-mini", messages: [{ role: USER, content: "hi" }] }) { __typename ... on RateLimitedError { code retryAfterMs } } }`,
+      {},
+      { authorization: `Bearer ${secret}` },
+    );
+    expect(data.createChatCompletion).toMatchObject({
+      __typename: "RateLimitedError",
+      code: "RATE_LIMITED",
+    });
     expect(data.createChatCompletion.retryAfterMs).toBeGreaterThan(49_000);
 
     clock += 51_000;
@@ -103,12 +139,21 @@ describe("rate limits", () => {
   });
 
   it("a caller that disconnects mid-stream frees its parallel slot, its budget reservation and the deployment's in-flight count at once", async () => {
-    const { createTeam } = await admin(`mutation { createTeam(input: { name: "disconnect-team", budget: { limitUsd: "10", period: DAILY } }) { id } }`);
-    const { createApiKey } = await admin(`mutation($teamId: ID!) { createApiKey(input: { teamId: $teamId, name: "one at a time", limits: { maxParallel: 1 } }) { secret } }`, { teamId: createTeam.id });
+    const { createTeam } = await admin(
+      `mutation { createTeam(input: { name: "disconnect-team", budget: { limitUsd: "10", period: DAILY } }) { id } }`,
+    );
+    const { createApiKey } = await admin(
+      `mutation($teamId: ID!) { createApiKey(input: { teamId: $teamId, name: "one at a time", limits: { maxParallel: 1 } }) { secret } }`,
+      { teamId: createTeam.id },
+    );
     const secret: string = createApiKey.secret;
     const state = async () => {
-      const data = await admin(`query($id: ID!) { team(id: $id) { budget { reservedUsd spentUsd } } models { name deployments { id inFlight } } }`, { id: createTeam.id });
-      const deployment = data.models.find((model: { name: string }) => model.name === "gpt-4o-mini").deployments[0];
+      const data = await admin(
+        `query($id: ID!) { team(id: $id) { budget { reservedUsd spentUsd } } models { name deployments { id inFlight } } }`,
+        { id: createTeam.id },
+      );
+      const deployment = data.models.find((model: { name: string }) => model.name === "gpt-4o-mini")
+        .deployments[0];
       return { ...data.team.budget, inFlight: deployment.inFlight };
     };
 

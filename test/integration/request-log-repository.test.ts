@@ -4,9 +4,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../server/storage/db.ts";
 import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
-import { createRequestLogRepository, type RequestLogRepository } from "../../server/storage/request-log-repository.ts";
+import {
+  createRequestLogRepository,
+  type RequestLogRepository,
+} from "../../server/storage/request-log-repository.ts";
 
-function entry(overrides: Partial<RequestLogEntry> & Pick<RequestLogEntry, "id" | "createdAt">): RequestLogEntry {
+function entry(
+  overrides: Partial<RequestLogEntry> & Pick<RequestLogEntry, "id" | "createdAt">,
+): RequestLogEntry {
   return {
     source: "rest",
     requestedModel: "gpt-4o-mini",
@@ -38,7 +43,13 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
     repository = createRequestLogRepository(database.prisma);
     await repository.insertMany([
-      entry({ id: "a", createdAt: new Date("2026-11-24T23:59:59.999Z"), teamId: "team-1", apiKeyId: "key-1", costNanoUsd: 9_007_199_254_740_993n }),
+      entry({
+        id: "a",
+        createdAt: new Date("2026-11-24T23:59:59.999Z"),
+        teamId: "team-1",
+        apiKeyId: "key-1",
+        costNanoUsd: 9_007_199_254_740_993n,
+      }),
       entry({
         id: "b",
         createdAt: new Date("2026-11-25T00:00:00.000Z"),
@@ -49,11 +60,26 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
         httpStatus: 502,
         stream: true,
         timeToFirstTokenMs: 40,
-        attempts: [{ deployment: "openai:gpt-4o-mini#0", provider: "openai", status: "error", errorCode: "PROVIDER_ERROR", httpStatus: 502, latencyMs: 3 }],
+        attempts: [
+          {
+            deployment: "openai:gpt-4o-mini#0",
+            provider: "openai",
+            status: "error",
+            errorCode: "PROVIDER_ERROR",
+            httpStatus: 502,
+            latencyMs: 3,
+          },
+        ],
         usageEstimated: true,
         metadata: { team: "search", feature: "autocomplete" },
       }),
-      entry({ id: "c", createdAt: new Date("2026-11-25T10:00:00.000Z"), requestedModel: "cheap", provider: "openai-compatible", costNanoUsd: 7n }),
+      entry({
+        id: "c",
+        createdAt: new Date("2026-11-25T10:00:00.000Z"),
+        requestedModel: "cheap",
+        provider: "openai-compatible",
+        costNanoUsd: 7n,
+      }),
     ]);
   });
   afterAll(async () => {
@@ -67,43 +93,124 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     const [, failed, first] = rows;
     expect(first.createdAt).toEqual(new Date("2026-11-24T23:59:59.999Z"));
     expect(first.costNanoUsd).toBe(9_007_199_254_740_993n);
-    expect(first).toMatchObject({ day: "2026-11-24", teamId: "team-1", apiKeyId: "key-1", stream: false, usageEstimated: false, errorCode: null, metadata: null, attempts: [] });
-    expect(failed).toMatchObject({ day: "2026-11-25", stream: true, status: "error", httpStatus: 502, timeToFirstTokenMs: 40, usageEstimated: true, metadata: { team: "search", feature: "autocomplete" } });
-    expect(failed.attempts).toEqual([{ deployment: "openai:gpt-4o-mini#0", provider: "openai", status: "error", errorCode: "PROVIDER_ERROR", httpStatus: 502, latencyMs: 3 }]);
+    expect(first).toMatchObject({
+      day: "2026-11-24",
+      teamId: "team-1",
+      apiKeyId: "key-1",
+      stream: false,
+      usageEstimated: false,
+      errorCode: null,
+      metadata: null,
+      attempts: [],
+    });
+    expect(failed).toMatchObject({
+      day: "2026-11-25",
+      stream: true,
+      status: "error",
+      httpStatus: 502,
+      timeToFirstTokenMs: 40,
+      usageEstimated: true,
+      metadata: { team: "search", feature: "autocomplete" },
+    });
+    expect(failed.attempts).toEqual([
+      {
+        deployment: "openai:gpt-4o-mini#0",
+        provider: "openai",
+        status: "error",
+        errorCode: "PROVIDER_ERROR",
+        httpStatus: 502,
+        latencyMs: 3,
+      },
+    ]);
   });
 
   it("filters by time range, model, status and team, and pages with cursors", async () => {
-    const ids = async (filter: Parameters<RequestLogRepository["list"]>[0]["filter"]) => (await repository.list({ limit: 10, filter })).map((row) => row.id);
+    const ids = async (filter: Parameters<RequestLogRepository["list"]>[0]["filter"]) =>
+      (await repository.list({ limit: 10, filter })).map((row) => row.id);
     expect(await ids({ from: new Date("2026-11-25T00:00:00.000Z") })).toEqual(["c", "b"]);
     expect(await ids({ to: new Date("2026-11-25T00:00:00.000Z") })).toEqual(["a"]);
     expect(await ids({ model: "cheap" })).toEqual(["c"]);
     expect(await ids({ status: "error" })).toEqual(["b"]);
     expect(await ids({ teamId: "team-1" })).toEqual(["b", "a"]);
-    expect((await repository.list({ limit: 10, after: "c" })).map((row) => row.id)).toEqual(["b", "a"]);
-    expect((await repository.list({ limit: 1, before: "a", inverted: true })).map((row) => row.id)).toEqual(["b"]);
+    expect((await repository.list({ limit: 10, after: "c" })).map((row) => row.id)).toEqual([
+      "b",
+      "a",
+    ]);
+    expect(
+      (await repository.list({ limit: 1, before: "a", inverted: true })).map((row) => row.id),
+    ).toEqual(["b"]);
   });
 
   it("runs SQLite in WAL mode with synchronous=NORMAL (no fsync per log batch)", async () => {
-    expect(await database.prisma.$queryRawUnsafe("PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }]);
-    expect(await database.prisma.$queryRawUnsafe("PRAGMA synchronous")).toEqual([{ synchronous: 1n }]);
+    expect(await database.prisma.$queryRawUnsafe("PRAGMA journal_mode")).toEqual([
+      { journal_mode: "wal" },
+    ]);
+    expect(await database.prisma.$queryRawUnsafe("PRAGMA synchronous")).toEqual([
+      { synchronous: 1n },
+    ]);
   });
 
   it("sums spend exactly per group", async () => {
     expect(await repository.spend("DAY")).toEqual([
-      { key: "2026-11-24", requests: 1, errors: 0, promptTokens: 10, completionTokens: 5, costNanoUsd: 9_007_199_254_740_993n },
-      { key: "2026-11-25", requests: 2, errors: 1, promptTokens: 20, completionTokens: 10, costNanoUsd: 1_007n },
+      {
+        key: "2026-11-24",
+        requests: 1,
+        errors: 0,
+        promptTokens: 10,
+        completionTokens: 5,
+        costNanoUsd: 9_007_199_254_740_993n,
+      },
+      {
+        key: "2026-11-25",
+        requests: 2,
+        errors: 1,
+        promptTokens: 20,
+        completionTokens: 10,
+        costNanoUsd: 1_007n,
+      },
     ]);
-    expect((await repository.spend("DAY", { status: "success" })).map((row) => [row.key, row.requests, row.errors])).toEqual([["2026-11-24", 1, 0], ["2026-11-25", 1, 0]]);
-    expect((await repository.spend("MODEL")).map((row) => [row.key, row.requests])).toEqual([["cheap", 1], ["gpt-4o-mini", 2]]);
-    expect((await repository.spend("PROVIDER")).map((row) => row.key)).toEqual(["openai", "openai-compatible"]);
-    expect((await repository.spend("TEAM")).map((row) => [row.key, row.requests])).toEqual([[null, 1], ["team-1", 2]]);
-    expect((await repository.spend("API_KEY", { teamId: "team-1" })).map((row) => [row.key, row.requests])).toEqual([[null, 1], ["key-1", 1]]);
+    expect(
+      (await repository.spend("DAY", { status: "success" })).map((row) => [
+        row.key,
+        row.requests,
+        row.errors,
+      ]),
+    ).toEqual([
+      ["2026-11-24", 1, 0],
+      ["2026-11-25", 1, 0],
+    ]);
+    expect((await repository.spend("MODEL")).map((row) => [row.key, row.requests])).toEqual([
+      ["cheap", 1],
+      ["gpt-4o-mini", 2],
+    ]);
+    expect((await repository.spend("PROVIDER")).map((row) => row.key)).toEqual([
+      "openai",
+      "openai-compatible",
+    ]);
+    expect((await repository.spend("TEAM")).map((row) => [row.key, row.requests])).toEqual([
+      [null, 1],
+      ["team-1", 2],
+    ]);
+    expect(
+      (await repository.spend("API_KEY", { teamId: "team-1" })).map((row) => [
+        row.key,
+        row.requests,
+      ]),
+    ).toEqual([
+      [null, 1],
+      ["key-1", 1],
+    ]);
   });
 
   it("adds each batch's spend to per-day counters per team and key, in the same write", async () => {
     const counters = async () =>
       (await repository.spendCountersSince(new Date("2026-11-01T00:00:00Z")))
-        .map((row) => [row.scope, row.scopeId, row.day.toISOString().slice(0, 10), row.spentNanoUsd])
+        .map((row) => [
+          row.scope,
+          row.scopeId,
+          row.day.toISOString().slice(0, 10),
+          row.spentNanoUsd,
+        ])
         .sort((left, right) => String(left).localeCompare(String(right)));
     expect(await counters()).toEqual([
       ["apiKey", "key-1", "2026-11-24", 9_007_199_254_740_993n],
@@ -111,8 +218,19 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
       ["team", "team-1", "2026-11-25", 1_000n],
     ]);
     await repository.insertMany([
-      entry({ id: "d", createdAt: new Date("2026-11-25T11:00:00.000Z"), teamId: "team-1", apiKeyId: "key-1", costNanoUsd: 500n }),
-      entry({ id: "e", createdAt: new Date("2026-11-25T12:00:00.000Z"), teamId: "team-2", costNanoUsd: 0n }),
+      entry({
+        id: "d",
+        createdAt: new Date("2026-11-25T11:00:00.000Z"),
+        teamId: "team-1",
+        apiKeyId: "key-1",
+        costNanoUsd: 500n,
+      }),
+      entry({
+        id: "e",
+        createdAt: new Date("2026-11-25T12:00:00.000Z"),
+        teamId: "team-2",
+        costNanoUsd: 0n,
+      }),
     ]);
     expect(await counters()).toEqual([
       ["apiKey", "key-1", "2026-11-24", 9_007_199_254_740_993n],
@@ -125,8 +243,13 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
 
   it("pages through rows written at the same millisecond without skipping or repeating one (ties broken by id)", async () => {
     const at = new Date("2026-11-20T08:00:00.000Z");
-    await repository.insertMany(["t-1", "t-2", "t-3", "t-4", "t-5"].map((id) => entry({ id, createdAt: at, teamId: "ties" })));
-    const page = async (options: { after?: string; before?: string; inverted?: boolean }) => (await repository.list({ limit: 2, filter: { teamId: "ties" }, ...options })).map((row) => row.id);
+    await repository.insertMany(
+      ["t-1", "t-2", "t-3", "t-4", "t-5"].map((id) => entry({ id, createdAt: at, teamId: "ties" })),
+    );
+    const page = async (options: { after?: string; before?: string; inverted?: boolean }) =>
+      (await repository.list({ limit: 2, filter: { teamId: "ties" }, ...options })).map(
+        (row) => row.id,
+      );
     expect(await page({})).toEqual(["t-5", "t-4"]);
     expect(await page({ after: "t-4" })).toEqual(["t-3", "t-2"]);
     expect(await page({ after: "t-2" })).toEqual(["t-1"]);

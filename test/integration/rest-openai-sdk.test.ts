@@ -13,7 +13,11 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
     // No retries: these cases check how a provider's errors reach the SDK.
-    gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)], auth: { masterKey }, router: { retries: 0 } });
+    gateway = await startTestApp({
+      models: [mockModel(upstream.baseUrl)],
+      auth: { masterKey },
+      router: { retries: 0 },
+    });
     openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -21,16 +25,25 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     await upstream?.stop();
   });
 
-
   it("creates a completion and returns the gateway's headers", async () => {
-    const { data: completion, response } = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] }).withResponse();
+    const { data: completion, response } = await openai.chat.completions
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] })
+      .withResponse();
     expect(completion.choices[0].message.content).toBe("Hello from the mock upstream.");
-    expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 12,
+      completion_tokens: 7,
+      total_tokens: 19,
+    });
     expect(response.headers.get("x-switchboard-provider")).toBe("openai");
     expect(response.headers.get("x-switchboard-cost-usd")).toBe("0.000006");
     expect(response.headers.get("x-request-id")).toMatch(/^req_/);
     expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-upstream-test");
-    expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", source: "rest", costUsd: "0.000006" });
+    expect(await gateway.latestLog()).toMatchObject({
+      status: "SUCCESS",
+      source: "rest",
+      costUsd: "0.000006",
+    });
   });
 
   it("streams chunk by chunk and ends with usage when include_usage is asked", async () => {
@@ -51,14 +64,23 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     expect(text).toBe("Hello from the mock upstream.");
     expect(finishReason).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 7 });
-    expect(await gateway.latestLog()).toMatchObject({ status: "SUCCESS", stream: true, source: "rest", completionTokens: 7 });
+    expect(await gateway.latestLog()).toMatchObject({
+      status: "SUCCESS",
+      stream: true,
+      source: "rest",
+      completionTokens: 7,
+    });
   });
 
   it("does not send a usage chunk the caller did not ask for (but still logs usage)", async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
-      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true }),
+      body: JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+      }),
     });
     const text = await response.text();
     expect(response.headers.get("content-type")).toContain("text/event-stream");
@@ -74,21 +96,49 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
   });
 
   it("maps errors to OpenAI's error body and status, and the SDK raises the matching class", async () => {
-    await expect(openai.chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+    await expect(
+      openai.chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({
       status: 404,
       error: { type: "invalid_request_error", code: "model_not_found", param: "model" },
     });
-    await expect(openai.chat.completions.create({ model: "gpt-4o-mini", messages: [] })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(
+      openai.chat.completions.create({ model: "gpt-4o-mini", messages: [] }),
+    ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
 
-    upstream.enqueue({ type: "error", status: 429, body: { error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }, headers: { "retry-after": "7" } });
-    const limited = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }).catch((error: unknown) => error);
+    upstream.enqueue({
+      type: "error",
+      status: 429,
+      body: {
+        error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" },
+      },
+      headers: { "retry-after": "7" },
+    });
+    const limited = await openai.chat.completions
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })
+      .catch((error: unknown) => error);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((limited as InstanceType<typeof OpenAI.RateLimitError>).headers.get("retry-after")).toBe("7");
+    expect((limited as InstanceType<typeof OpenAI.RateLimitError>).headers.get("retry-after")).toBe(
+      "7",
+    );
 
-    upstream.enqueue({ type: "error", status: 500, body: { error: { message: "boom", type: "server_error" } } });
-    await expect(openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 502 });
+    upstream.enqueue({
+      type: "error",
+      status: 500,
+      body: { error: { message: "boom", type: "server_error" } },
+    });
+    await expect(
+      openai.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "x" }],
+      }),
+    ).rejects.toMatchObject({ status: 502 });
 
-    const unauthenticated = new OpenAI({ apiKey: "sk-wrong", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const unauthenticated = new OpenAI({
+      apiKey: "sk-wrong",
+      baseURL: `${gateway.url}/v1`,
+      maxRetries: 0,
+    });
     await expect(unauthenticated.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
@@ -102,14 +152,25 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     const body = await response.json();
     expect(body.error).toMatchObject({ type: "invalid_request_error", code: "bad_request" });
     expect(body.error.message).toMatch(/not valid JSON/);
-    expect(await gateway.latestLog()).toMatchObject({ status: "ERROR", errorCode: "BAD_REQUEST", httpStatus: 400 });
-    const after = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "still there?" }] });
+    expect(await gateway.latestLog()).toMatchObject({
+      status: "ERROR",
+      errorCode: "BAD_REQUEST",
+      httpStatus: 400,
+    });
+    const after = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "still there?" }],
+    });
     expect(after.choices[0].message.content).toBeTruthy();
   });
 
   it("ends a stream with an error event when the upstream drops mid-stream", async () => {
     upstream.enqueue({ type: "drop-mid-stream", afterChunks: 2 });
-    const stream = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    });
     let received = 0;
     const failure = await (async () => {
       try {
@@ -121,14 +182,21 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     })();
     expect(received).toBeGreaterThan(0);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
-    expect(await gateway.latestLog()).toMatchObject({ status: "ERROR", errorCode: "PROVIDER_ERROR", stream: true });
+    expect(await gateway.latestLog()).toMatchObject({
+      status: "ERROR",
+      errorCode: "PROVIDER_ERROR",
+      stream: true,
+    });
   });
 
   it("aborts the upstream request when the REST caller disconnects", async () => {
     upstream.enqueue({ type: "slow-stream", chunkDelayMs: 30, chunks: 500 });
     const closedBefore = upstream.closedRequests;
     const controller = new AbortController();
-    const stream = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }], stream: true }, { signal: controller.signal });
+    const stream = await openai.chat.completions.create(
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }], stream: true },
+      { signal: controller.signal },
+    );
     let received = 0;
     try {
       for await (const _chunk of stream) {

@@ -21,23 +21,50 @@ describe("routing strategies", () => {
     await second?.stop();
   });
 
-  async function gatewayWith(strategy: string, extraFirst: Record<string, unknown> = {}, extraSecond: Record<string, unknown> = {}) {
-    const gateway = await startTestApp({ models: [mockModel(first.baseUrl, "group", extraFirst), mockModel(second.baseUrl, "group", extraSecond)], router: { strategy } }, { random: () => 0 });
+  async function gatewayWith(
+    strategy: string,
+    extraFirst: Record<string, unknown> = {},
+    extraSecond: Record<string, unknown> = {},
+  ) {
+    const gateway = await startTestApp(
+      {
+        models: [
+          mockModel(first.baseUrl, "group", extraFirst),
+          mockModel(second.baseUrl, "group", extraSecond),
+        ],
+        router: { strategy },
+      },
+      { random: () => 0 },
+    );
     gateways.push(gateway);
     return async (extra: Record<string, unknown> = {}) => {
-      const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "group", messages: [{ role: "user", content: "hi" }], ...extra }) });
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "group",
+          messages: [{ role: "user", content: "hi" }],
+          ...extra,
+        }),
+      });
       return { response, deployment: response.headers.get("x-switchboard-deployment") };
     };
   }
 
   it("simple-shuffle follows the (fixed) random source: the first entry", async () => {
     const chat = await gatewayWith("simple-shuffle");
-    for (let index = 0; index < 3; index += 1) expect((await chat()).deployment).toBe("openai:group#0");
+    for (let index = 0; index < 3; index += 1)
+      expect((await chat()).deployment).toBe("openai:group#0");
   });
 
   it("cost picks the cheaper deployment", async () => {
-    const chat = await gatewayWith("cost", { pricing: { inputPerMillion: 5, outputPerMillion: 15 } }, { pricing: { inputPerMillion: 0.15, outputPerMillion: 0.6 } });
-    for (let index = 0; index < 3; index += 1) expect((await chat()).deployment).toBe("openai:group#1");
+    const chat = await gatewayWith(
+      "cost",
+      { pricing: { inputPerMillion: 5, outputPerMillion: 15 } },
+      { pricing: { inputPerMillion: 0.15, outputPerMillion: 0.6 } },
+    );
+    for (let index = 0; index < 3; index += 1)
+      expect((await chat()).deployment).toBe("openai:group#1");
   });
 
   it("least-busy picks the deployment with fewer requests in flight", async () => {
@@ -55,12 +82,14 @@ describe("routing strategies", () => {
     first.enqueue({ type: "slow-stream", chunkDelayMs: 10, chunks: 10 });
     expect((await chat()).deployment).toBe("openai:group#0");
     expect((await chat()).deployment).toBe("openai:group#1");
-    for (let index = 0; index < 3; index += 1) expect((await chat()).deployment).toBe("openai:group#1");
+    for (let index = 0; index < 3; index += 1)
+      expect((await chat()).deployment).toBe("openai:group#1");
   });
 
   it("usage skips a deployment at its own rpm", async () => {
     const chat = await gatewayWith("usage", { rpm: 1 });
     expect((await chat()).deployment).toBe("openai:group#0");
-    for (let index = 0; index < 3; index += 1) expect((await chat()).deployment).toBe("openai:group#1");
+    for (let index = 0; index < 3; index += 1)
+      expect((await chat()).deployment).toBe("openai:group#1");
   });
 });

@@ -3,7 +3,11 @@ import path from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
-import { createStrangerProject, tarballFiles, type StrangerProject } from "../support/package-project.ts";
+import {
+  createStrangerProject,
+  tarballFiles,
+  type StrangerProject,
+} from "../support/package-project.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
 const masterKey = "sk-master-packaging";
@@ -84,69 +88,107 @@ const client = createSwitchboardClient({ url: "http://127.0.0.1:4000/graphql" })
 export const answer = client.chat({ modle: "gpt-4o", messages: [{ role: "USER", content: "Hi" }] });
 `;
 
-describe("@switchboard/client packed and installed into an empty project", { timeout: 240_000 }, () => {
-  let project: StrangerProject;
-  let upstream: MockUpstream;
-  let gateway: TestApp;
+describe(
+  "@switchboard/client packed and installed into an empty project",
+  { timeout: 240_000 },
+  () => {
+    let project: StrangerProject;
+    let upstream: MockUpstream;
+    let gateway: TestApp;
 
-  beforeAll(async () => {
-    project = await createStrangerProject("client", { alsoInstall: ["ws@^8.18.0", "zod@^4.2.0"] });
-    upstream = await startMockOpenAIUpstream();
-    gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)], auth: { masterKey } });
-  }, 240_000);
-  afterAll(async () => {
-    await gateway?.stop();
-    await upstream?.stop();
-    project?.remove();
-  });
-
-  it("ships ESM JavaScript, declarations, source maps, the schema and the README, and nothing else", () => {
-    const files = tarballFiles(project.tarball);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "schema.graphql", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/generated/graphql.js", "dist/generated/graphql.d.ts"]));
-    expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((file) => !/^(package\.json|README\.md|schema\.graphql|dist\/.+)$/.test(file))).toEqual([]);
-    expect(statSync(project.tarball).size).toBeLessThan(100_000);
-  });
-
-  it("works from plain Node 20 .mjs against a running gateway: chat, streams over graphql-ws and SSE, chatObject, models", async () => {
-    upstream.enqueue({ type: "completion" });
-    upstream.enqueue({ type: "completion" });
-    upstream.enqueue({ type: "completion" });
-    upstream.enqueue({ type: "completion", content: JSON.stringify({ city: "Paris" }) });
-    upstream.enqueue({ type: "completion", content: "not JSON" });
-    project.write("use-client.mjs", script);
-    const run = await project.node("use-client.mjs", [gateway.graphqlUrl, masterKey]);
-    expect(run.code, run.output).toBe(0);
-    expect(JSON.parse(run.output)).toEqual({
-      completion: "Hello from the mock upstream.",
-      costUsd: "0.000006",
-      streamed: ["Hello from the mock upstream.", "Hello from the mock upstream."],
-      object: { city: "Paris" },
-      invalid: { isSwitchboardError: true, code: "INVALID_OUTPUT", text: "not JSON" },
-      models: ["gpt-4o-mini"],
+    beforeAll(async () => {
+      project = await createStrangerProject("client", {
+        alsoInstall: ["ws@^8.18.0", "zod@^4.2.0"],
+      });
+      upstream = await startMockOpenAIUpstream();
+      gateway = await startTestApp({ models: [mockModel(upstream.baseUrl)], auth: { masterKey } });
+    }, 240_000);
+    afterAll(async () => {
+      await gateway?.stop();
+      await upstream?.stop();
+      project?.remove();
     });
-  });
 
-  it("type-checks under TypeScript module nodenext + strict, and a wrong field name does not compile", async () => {
-    project.write("typed-usage.ts", typedUsage);
-    const clean = await project.typecheck();
-    expect(clean, clean.output).toMatchObject({ code: 0 });
+    it("ships ESM JavaScript, declarations, source maps, the schema and the README, and nothing else", () => {
+      const files = tarballFiles(project.tarball);
+      expect(files).toEqual(
+        expect.arrayContaining([
+          "package.json",
+          "README.md",
+          "schema.graphql",
+          "dist/index.js",
+          "dist/index.d.ts",
+          "dist/index.js.map",
+          "dist/generated/graphql.js",
+          "dist/generated/graphql.d.ts",
+        ]),
+      );
+      expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
+      expect(
+        files.filter((file) => !/^(package\.json|README\.md|schema\.graphql|dist\/.+)$/.test(file)),
+      ).toEqual([]);
+      expect(statSync(project.tarball).size).toBeLessThan(100_000);
+    });
 
-    project.write("wrong-field-name.ts", wrongFieldName);
-    const broken = await project.typecheck();
-    expect(broken.code).not.toBe(0);
-    expect(broken.output).toMatch(/wrong-field-name\.ts\(5,\d+\): error TS2561: Object literal may only specify known properties, but 'modle' does not exist in type 'ChatInput'/);
-    // Only the deliberate mistake: the rest of the project still compiles.
-    expect(broken.output.trim().split("\n").filter((line) => line.includes("error TS"))).toHaveLength(1);
-  });
+    it("works from plain Node 20 .mjs against a running gateway: chat, streams over graphql-ws and SSE, chatObject, models", async () => {
+      upstream.enqueue({ type: "completion" });
+      upstream.enqueue({ type: "completion" });
+      upstream.enqueue({ type: "completion" });
+      upstream.enqueue({ type: "completion", content: JSON.stringify({ city: "Paris" }) });
+      upstream.enqueue({ type: "completion", content: "not JSON" });
+      project.write("use-client.mjs", script);
+      const run = await project.node("use-client.mjs", [gateway.graphqlUrl, masterKey]);
+      expect(run.code, run.output).toBe(0);
+      expect(JSON.parse(run.output)).toEqual({
+        completion: "Hello from the mock upstream.",
+        costUsd: "0.000006",
+        streamed: ["Hello from the mock upstream.", "Hello from the mock upstream."],
+        object: { city: "Paris" },
+        invalid: { isSwitchboardError: true, code: "INVALID_OUTPUT", text: "not JSON" },
+        models: ["gpt-4o-mini"],
+      });
+    });
 
-  it("bundles for the browser (no Node built-ins in the client or its dependencies)", async () => {
-    project.write("browser-entry.mjs", `import { createSwitchboardClient } from "@switchboard/client";\nexport const client = createSwitchboardClient({ url: "/graphql", transport: "sse" });\n`);
-    const bundle = await build({ entryPoints: [path.join(project.directory, "browser-entry.mjs")], absWorkingDir: project.directory, bundle: true, platform: "browser", format: "esm", minify: true, write: false, logLevel: "silent" });
-    expect(bundle.errors).toEqual([]);
-    const bytes = bundle.outputFiles[0].contents.byteLength;
-    // graphql's printer, graphql-ws and graphql-sse clients, and the client itself.
-    expect(bytes).toBeGreaterThan(10_000);
-    expect(bytes).toBeLessThan(200_000);
-  });
-});
+    it("type-checks under TypeScript module nodenext + strict, and a wrong field name does not compile", async () => {
+      project.write("typed-usage.ts", typedUsage);
+      const clean = await project.typecheck();
+      expect(clean, clean.output).toMatchObject({ code: 0 });
+
+      project.write("wrong-field-name.ts", wrongFieldName);
+      const broken = await project.typecheck();
+      expect(broken.code).not.toBe(0);
+      expect(broken.output).toMatch(
+        /wrong-field-name\.ts\(5,\d+\): error TS2561: Object literal may only specify known properties, but 'modle' does not exist in type 'ChatInput'/,
+      );
+      // Only the deliberate mistake: the rest of the project still compiles.
+      expect(
+        broken.output
+          .trim()
+          .split("\n")
+          .filter((line) => line.includes("error TS")),
+      ).toHaveLength(1);
+    });
+
+    it("bundles for the browser (no Node built-ins in the client or its dependencies)", async () => {
+      project.write(
+        "browser-entry.mjs",
+        `import { createSwitchboardClient } from "@switchboard/client";\nexport const client = createSwitchboardClient({ url: "/graphql", transport: "sse" });\n`,
+      );
+      const bundle = await build({
+        entryPoints: [path.join(project.directory, "browser-entry.mjs")],
+        absWorkingDir: project.directory,
+        bundle: true,
+        platform: "browser",
+        format: "esm",
+        minify: true,
+        write: false,
+        logLevel: "silent",
+      });
+      expect(bundle.errors).toEqual([]);
+      const bytes = bundle.outputFiles[0].contents.byteLength;
+      // graphql's printer, graphql-ws and graphql-sse clients, and the client itself.
+      expect(bytes).toBeGreaterThan(10_000);
+      expect(bytes).toBeLessThan(200_000);
+    });
+  },
+);

@@ -1,8 +1,16 @@
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readOpenAIFixture, startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
-import { createStrangerProject, type StrangerProject, tarballFiles } from "../support/package-project.ts";
+import {
+  readOpenAIFixture,
+  startMockOpenAIUpstream,
+  type MockUpstream,
+} from "../support/mock-openai-upstream.ts";
+import {
+  createStrangerProject,
+  type StrangerProject,
+  tarballFiles,
+} from "../support/package-project.ts";
 
 /** What a stranger's plain-JavaScript project does with the installed SDK: a model list, a stream, an object. */
 const script = `
@@ -68,74 +76,147 @@ export const cost: string = completion.switchboard.costUSD;
 `;
 
 /** Server-side packages the SDK must not load: removed from the project before the script runs. */
-const serverOnlyPackages = ["graphql", "graphql-yoga", "graphql-ws", "@graphql-yoga", "@pothos", "@prisma", "better-sqlite3", "prom-client", "ws", "dataloader"];
+const serverOnlyPackages = [
+  "graphql",
+  "graphql-yoga",
+  "graphql-ws",
+  "@graphql-yoga",
+  "@pothos",
+  "@prisma",
+  "better-sqlite3",
+  "prom-client",
+  "ws",
+  "dataloader",
+];
 
-describe("switchboard packed and installed into an empty project, used as a library", { timeout: 180_000 }, () => {
-  let project: StrangerProject;
-  let upstream: MockUpstream;
+describe(
+  "switchboard packed and installed into an empty project, used as a library",
+  { timeout: 180_000 },
+  () => {
+    let project: StrangerProject;
+    let upstream: MockUpstream;
 
-  beforeAll(async () => {
-    // Install scripts skipped: better-sqlite3 is not compiled, which the SDK must not need.
-    project = await createStrangerProject(".", { ignoreScripts: true });
-    upstream = await startMockOpenAIUpstream();
-  }, 180_000);
-  afterAll(async () => {
-    await upstream?.stop();
-    project?.remove();
-  });
-
-  it("ships the compiled server, its declarations, the CLI, the built dashboard and the migrations, and no TypeScript sources or tests", () => {
-    const files = tarballFiles(project.tarball);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "bin/switchboard.mjs", "dist/index.js", "dist/index.d.ts", "dist/main.js", "dist/sdk/create-gateway.js", "dashboard/dist/index.html", "prisma/migrations/sqlite/migration_lock.toml"]));
-    expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((file) => !/^(package\.json|README\.md|bin\/switchboard\.mjs|dist\/.+|dashboard\/dist\/.+|prisma\/migrations\/.+)$/.test(file))).toEqual([]);
-    expect(files.filter((file) => file.startsWith("dashboard/dist/assets/") && file.endsWith(".js")).length).toBeGreaterThan(3);
-    expect(files).not.toContain("dist/.tsbuildinfo");
-    // 0.64 MB when written (the generated Prisma client is most of it), ~1 MB with the dashboard.
-    expect(statSync(project.tarball).size).toBeLessThan(1_500_000);
-  });
-
-  it("runs from plain Node 20 .mjs with the server's packages removed: a model list failing over, a stream, an object", async () => {
-    for (const name of serverOnlyPackages) rmSync(path.join(project.directory, "node_modules", name), { recursive: true, force: true });
-    upstream.enqueue({ type: "error", status: 503, body: readOpenAIFixture("error-500.json") });
-    upstream.enqueue({ type: "completion" });
-    upstream.enqueue({ type: "completion" });
-    upstream.enqueue({ type: "completion", content: JSON.stringify({ city: "Paris" }) });
-    upstream.enqueue({ type: "completion", content: "not JSON" });
-    const before = upstream.requests.length;
-    project.write("use-sdk.mjs", script);
-    const run = await project.node("use-sdk.mjs", [upstream.baseUrl]);
-    expect(run.code, run.output).toBe(0);
-    expect(JSON.parse(run.output)).toEqual({
-      content: "Hello from the mock upstream.",
-      switchboard: { requestId: "string", model: "second", provider: "openai", deployment: "openai:gpt-4o-mini#1", attempts: 2, costUsd: "0.0001", latencyMs: "number" },
-      streamed: "Hello from the mock upstream.",
-      streamCost: "0.0001",
-      object: { city: "Paris" },
-      invalid: { isGatewayError: true, isInvalidOutput: true, code: "INVALID_OUTPUT", text: "not JSON" },
+    beforeAll(async () => {
+      // Install scripts skipped: better-sqlite3 is not compiled, which the SDK must not need.
+      project = await createStrangerProject(".", { ignoreScripts: true });
+      upstream = await startMockOpenAIUpstream();
+    }, 180_000);
+    afterAll(async () => {
+      await upstream?.stop();
+      project?.remove();
     });
-    expect(upstream.requests.slice(before).map((request) => [request.body.model, request.headers.authorization])).toEqual([
-      ["gpt-4o", "Bearer sk-stranger"],
-      ["gpt-4o-mini", "Bearer sk-stranger"],
-      ["gpt-4o-mini", "Bearer sk-stranger"],
-      ["gpt-4o-mini", "Bearer sk-stranger"],
-      ["gpt-4o-mini", "Bearer sk-stranger"],
-    ]);
-    // No database configured: nothing written beside the project.
-    expect(existsSync(path.join(project.directory, ".switchboard"))).toBe(false);
-    expect(readdirSync(project.directory).sort()).toEqual([path.basename(project.tarball), "node_modules", "package.json", "tsconfig.json", "use-sdk.mjs"].sort());
-  });
 
-  it("type-checks under TypeScript module nodenext + strict, and a wrong field name does not compile", async () => {
-    project.write("typed-usage.ts", typedUsage);
-    const clean = await project.typecheck();
-    expect(clean, clean.output).toMatchObject({ code: 0 });
+    it("ships the compiled server, its declarations, the CLI, the built dashboard and the migrations, and no TypeScript sources or tests", () => {
+      const files = tarballFiles(project.tarball);
+      expect(files).toEqual(
+        expect.arrayContaining([
+          "package.json",
+          "README.md",
+          "bin/switchboard.mjs",
+          "dist/index.js",
+          "dist/index.d.ts",
+          "dist/main.js",
+          "dist/sdk/create-gateway.js",
+          "dashboard/dist/index.html",
+          "prisma/migrations/sqlite/migration_lock.toml",
+        ]),
+      );
+      expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
+      expect(
+        files.filter(
+          (file) =>
+            !/^(package\.json|README\.md|bin\/switchboard\.mjs|dist\/.+|dashboard\/dist\/.+|prisma\/migrations\/.+)$/.test(
+              file,
+            ),
+        ),
+      ).toEqual([]);
+      expect(
+        files.filter((file) => file.startsWith("dashboard/dist/assets/") && file.endsWith(".js"))
+          .length,
+      ).toBeGreaterThan(3);
+      expect(files).not.toContain("dist/.tsbuildinfo");
+      // 0.64 MB when written (the generated Prisma client is most of it), ~1 MB with the dashboard.
+      expect(statSync(project.tarball).size).toBeLessThan(1_500_000);
+    });
 
-    project.write("wrong-field-name.ts", wrongFieldName);
-    const broken = await project.typecheck();
-    expect(broken.code).not.toBe(0);
-    expect(broken.output).toMatch(/wrong-field-name\.ts\(6,\d+\): error TS2551: Property 'costUSD' does not exist on type 'CompletionFacts'\. Did you mean 'costUsd'\?/);
-    // Only the deliberate mistake: the rest of the project still compiles.
-    expect(broken.output.trim().split("\n").filter((line) => line.includes("error TS"))).toHaveLength(1);
-  });
-});
+    it("runs from plain Node 20 .mjs with the server's packages removed: a model list failing over, a stream, an object", async () => {
+      for (const name of serverOnlyPackages)
+        rmSync(path.join(project.directory, "node_modules", name), {
+          recursive: true,
+          force: true,
+        });
+      upstream.enqueue({ type: "error", status: 503, body: readOpenAIFixture("error-500.json") });
+      upstream.enqueue({ type: "completion" });
+      upstream.enqueue({ type: "completion" });
+      upstream.enqueue({ type: "completion", content: JSON.stringify({ city: "Paris" }) });
+      upstream.enqueue({ type: "completion", content: "not JSON" });
+      const before = upstream.requests.length;
+      project.write("use-sdk.mjs", script);
+      const run = await project.node("use-sdk.mjs", [upstream.baseUrl]);
+      expect(run.code, run.output).toBe(0);
+      expect(JSON.parse(run.output)).toEqual({
+        content: "Hello from the mock upstream.",
+        switchboard: {
+          requestId: "string",
+          model: "second",
+          provider: "openai",
+          deployment: "openai:gpt-4o-mini#1",
+          attempts: 2,
+          costUsd: "0.0001",
+          latencyMs: "number",
+        },
+        streamed: "Hello from the mock upstream.",
+        streamCost: "0.0001",
+        object: { city: "Paris" },
+        invalid: {
+          isGatewayError: true,
+          isInvalidOutput: true,
+          code: "INVALID_OUTPUT",
+          text: "not JSON",
+        },
+      });
+      expect(
+        upstream.requests
+          .slice(before)
+          .map((request) => [request.body.model, request.headers.authorization]),
+      ).toEqual([
+        ["gpt-4o", "Bearer sk-stranger"],
+        ["gpt-4o-mini", "Bearer sk-stranger"],
+        ["gpt-4o-mini", "Bearer sk-stranger"],
+        ["gpt-4o-mini", "Bearer sk-stranger"],
+        ["gpt-4o-mini", "Bearer sk-stranger"],
+      ]);
+      // No database configured: nothing written beside the project.
+      expect(existsSync(path.join(project.directory, ".switchboard"))).toBe(false);
+      expect(readdirSync(project.directory).sort()).toEqual(
+        [
+          path.basename(project.tarball),
+          "node_modules",
+          "package.json",
+          "tsconfig.json",
+          "use-sdk.mjs",
+        ].sort(),
+      );
+    });
+
+    it("type-checks under TypeScript module nodenext + strict, and a wrong field name does not compile", async () => {
+      project.write("typed-usage.ts", typedUsage);
+      const clean = await project.typecheck();
+      expect(clean, clean.output).toMatchObject({ code: 0 });
+
+      project.write("wrong-field-name.ts", wrongFieldName);
+      const broken = await project.typecheck();
+      expect(broken.code).not.toBe(0);
+      expect(broken.output).toMatch(
+        /wrong-field-name\.ts\(6,\d+\): error TS2551: Property 'costUSD' does not exist on type 'CompletionFacts'\. Did you mean 'costUsd'\?/,
+      );
+      // Only the deliberate mistake: the rest of the project still compiles.
+      expect(
+        broken.output
+          .trim()
+          .split("\n")
+          .filter((line) => line.includes("error TS")),
+      ).toHaveLength(1);
+    });
+  },
+);

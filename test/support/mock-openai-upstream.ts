@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FinishReason, ToolCall, Usage } from "../../server/gateway/spec.ts";
 
@@ -21,7 +26,13 @@ export type MockBehaviour =
       usage?: Partial<Usage> | null;
     }
   /** An error status and body, after `delayMs` when given (a provider that takes its time to fail). */
-  | { type: "error"; status: number; body: object | string; headers?: Record<string, string>; delayMs?: number }
+  | {
+      type: "error";
+      status: number;
+      body: object | string;
+      headers?: Record<string, string>;
+      delayMs?: number;
+    }
   /** 200 with something that is not OpenAI's format (content type: JSON for objects, HTML for text, unless given). */
   | { type: "garbage"; body: object | string; contentType?: string }
   /** Exactly these bytes with status 200: replays a fixture such as stream.sse. */
@@ -91,7 +102,13 @@ export async function startMockOpenAIUpstream(): Promise<MockUpstream> {
 
   const server = createServer(async (request, response) => {
     const body = parseJson(await readBody(request)) as any;
-    requests.push({ method: request.method ?? "", path: request.url ?? "", headers: request.headers, body, remotePort: request.socket.remotePort });
+    requests.push({
+      method: request.method ?? "",
+      path: request.url ?? "",
+      headers: request.headers,
+      body,
+      remotePort: request.socket.remotePort,
+    });
     closedWhenLatestArrived = closedRequests;
     const state = { droppedByServer: false };
     response.on("close", () => {
@@ -100,9 +117,23 @@ export async function startMockOpenAIUpstream(): Promise<MockUpstream> {
       for (const wake of closeWaiters.splice(0)) wake();
     });
     if (request.method !== "POST" || !request.url?.endsWith("/chat/completions")) {
-      return sendJson(response, 404, { error: { message: `Invalid URL (${request.method} ${request.url})`, type: "invalid_request_error", param: null, code: null } });
+      return sendJson(response, 404, {
+        error: {
+          message: `Invalid URL (${request.method} ${request.url})`,
+          type: "invalid_request_error",
+          param: null,
+          code: null,
+        },
+      });
     }
-    answer(queue.shift() ?? fallback, { response, state, stream: body?.stream === true, includeUsage: body?.stream_options?.include_usage === true, model: body?.model ?? "gpt-4o-mini", id: `chatcmpl-mock${requests.length}` });
+    answer(queue.shift() ?? fallback, {
+      response,
+      state,
+      stream: body?.stream === true,
+      includeUsage: body?.stream_options?.include_usage === true,
+      model: body?.model ?? "gpt-4o-mini",
+      id: `chatcmpl-mock${requests.length}`,
+    });
   });
   let connectionCount = 0;
   server.on("connection", () => void (connectionCount += 1));
@@ -122,7 +153,8 @@ export async function startMockOpenAIUpstream(): Promise<MockUpstream> {
     setDefault: (behaviour) => void (fallback = behaviour),
     waitForClosedRequest() {
       return new Promise<void>((resolve) => {
-        const check = () => (closedRequests > closedWhenLatestArrived ? resolve() : closeWaiters.push(check));
+        const check = () =>
+          closedRequests > closedWhenLatestArrived ? resolve() : closeWaiters.push(check);
         check();
       });
     },
@@ -148,14 +180,21 @@ function answer(behaviour: MockBehaviour, exchange: Exchange): void {
     case "completion":
       if (!stream) return sendJson(response, 200, completionBody(id, model, behaviour));
       startEventStream(response);
-      for (const payload of streamPayloads(id, model, behaviour, includeUsage)) response.write(sseFrame(payload));
+      for (const payload of streamPayloads(id, model, behaviour, includeUsage))
+        response.write(sseFrame(payload));
       response.end(sseFrame("[DONE]"));
       return;
     case "error": {
       const send = () => {
         if (response.destroyed) return;
-        response.writeHead(behaviour.status, { "content-type": typeof behaviour.body === "string" ? "text/plain; charset=utf-8" : "application/json", ...behaviour.headers });
-        response.end(typeof behaviour.body === "string" ? behaviour.body : JSON.stringify(behaviour.body));
+        response.writeHead(behaviour.status, {
+          "content-type":
+            typeof behaviour.body === "string" ? "text/plain; charset=utf-8" : "application/json",
+          ...behaviour.headers,
+        });
+        response.end(
+          typeof behaviour.body === "string" ? behaviour.body : JSON.stringify(behaviour.body),
+        );
       };
       if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
       else send();
@@ -164,7 +203,10 @@ function answer(behaviour: MockBehaviour, exchange: Exchange): void {
     case "garbage":
     case "raw": {
       const isText = typeof behaviour.body === "string";
-      response.writeHead(200, { "content-type": behaviour.contentType ?? (isText ? "text/html; charset=utf-8" : "application/json") });
+      response.writeHead(200, {
+        "content-type":
+          behaviour.contentType ?? (isText ? "text/html; charset=utf-8" : "application/json"),
+      });
       response.end(isText ? behaviour.body : JSON.stringify(behaviour.body));
       return;
     }
@@ -175,12 +217,18 @@ function answer(behaviour: MockBehaviour, exchange: Exchange): void {
       };
       if (!stream) {
         const json = JSON.stringify(completionBody(id, model, {}));
-        response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+        response.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(json),
+        });
         response.write(json.slice(0, json.length / 2), drop);
         return;
       }
       startEventStream(response);
-      const frames = streamPayloads(id, model, {}, includeUsage).slice(0, behaviour.afterChunks).map(sseFrame).join("");
+      const frames = streamPayloads(id, model, {}, includeUsage)
+        .slice(0, behaviour.afterChunks)
+        .map(sseFrame)
+        .join("");
       response.write(frames, drop);
       return;
     }
@@ -188,18 +236,29 @@ function answer(behaviour: MockBehaviour, exchange: Exchange): void {
       return slowStream(behaviour, exchange);
     case "stall-mid-stream":
       startEventStream(response);
-      response.write(streamPayloads(id, model, {}, includeUsage).slice(0, behaviour.afterChunks).map(sseFrame).join(""));
+      response.write(
+        streamPayloads(id, model, {}, includeUsage)
+          .slice(0, behaviour.afterChunks)
+          .map(sseFrame)
+          .join(""),
+      );
       return;
     case "hang":
       return;
   }
 }
 
-function slowStream({ chunkDelayMs, chunks }: { chunkDelayMs: number; chunks: number }, { response, stream, includeUsage, model, id }: Exchange): void {
+function slowStream(
+  { chunkDelayMs, chunks }: { chunkDelayMs: number; chunks: number },
+  { response, stream, includeUsage, model, id }: Exchange,
+): void {
   const pieces = Array.from({ length: chunks }, (_, index) => `tick ${index + 1} `);
   const final = { content: pieces.join("").trim(), usage: { completion_tokens: chunks * 3 } };
   if (!stream) {
-    const timer = setTimeout(() => sendJson(response, 200, completionBody(id, model, final)), chunkDelayMs * chunks);
+    const timer = setTimeout(
+      () => sendJson(response, 200, completionBody(id, model, final)),
+      chunkDelayMs * chunks,
+    );
     response.on("close", () => clearTimeout(timer));
     return;
   }
@@ -220,9 +279,19 @@ function slowStream({ chunkDelayMs, chunks }: { chunkDelayMs: number; chunks: nu
 }
 
 /** A non-streaming `chat.completion` object, shaped like OpenAI's documented example. */
-function completionBody(id: string, model: string, answer: Omit<Answer, "type">): Record<string, unknown> {
+function completionBody(
+  id: string,
+  model: string,
+  answer: Omit<Answer, "type">,
+): Record<string, unknown> {
   const usage = usageFor(answer.usage);
-  const message = { role: "assistant", content: contentOf(answer), ...(answer.toolCalls ? { tool_calls: answer.toolCalls } : {}), refusal: null, annotations: [] };
+  const message = {
+    role: "assistant",
+    content: contentOf(answer),
+    ...(answer.toolCalls ? { tool_calls: answer.toolCalls } : {}),
+    refusal: null,
+    annotations: [],
+  };
   const { usage: _templateUsage, ...template } = completionTemplate;
   return {
     ...template,
@@ -239,19 +308,44 @@ function completionBody(id: string, model: string, answer: Omit<Answer, "type">)
  * chunks, each tool call's header then its arguments in pieces, a chunk with the finish reason,
  * and — when the request asked for include_usage — a usage chunk with empty choices.
  */
-function streamPayloads(id: string, model: string, answer: Omit<Answer, "type">, includeUsage: boolean): Array<Record<string, unknown>> {
-  const base = { id, object: "chat.completion.chunk", created, model, system_fingerprint: completionTemplate.system_fingerprint };
+function streamPayloads(
+  id: string,
+  model: string,
+  answer: Omit<Answer, "type">,
+  includeUsage: boolean,
+): Array<Record<string, unknown>> {
+  const base = {
+    id,
+    object: "chat.completion.chunk",
+    created,
+    model,
+    system_fingerprint: completionTemplate.system_fingerprint,
+  };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
     ...base,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     ...(includeUsage ? { usage: null } : {}),
   });
   const content = contentOf(answer);
-  const payloads: Array<Record<string, unknown>> = [chunk({ role: "assistant", content: content === null ? null : "", refusal: null })];
+  const payloads: Array<Record<string, unknown>> = [
+    chunk({ role: "assistant", content: content === null ? null : "", refusal: null }),
+  ];
   for (const piece of content?.match(/\s*\S+/g) ?? []) payloads.push(chunk({ content: piece }));
   answer.toolCalls?.forEach((call, index) => {
-    payloads.push(chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] }));
-    for (const piece of call.function.arguments.match(/[\s\S]{1,8}/g) ?? []) payloads.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    payloads.push(
+      chunk({
+        tool_calls: [
+          {
+            index,
+            id: call.id,
+            type: "function",
+            function: { name: call.function.name, arguments: "" },
+          },
+        ],
+      }),
+    );
+    for (const piece of call.function.arguments.match(/[\s\S]{1,8}/g) ?? [])
+      payloads.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
   payloads.push(chunk({}, finishReasonOf(answer)));
   const usage = usageFor(answer.usage);
@@ -260,7 +354,11 @@ function streamPayloads(id: string, model: string, answer: Omit<Answer, "type">,
 }
 
 function contentOf(answer: Omit<Answer, "type">): string | null {
-  return answer.content === undefined ? (answer.toolCalls ? null : defaultMockContent) : answer.content;
+  return answer.content === undefined
+    ? answer.toolCalls
+      ? null
+      : defaultMockContent
+    : answer.content;
 }
 
 function finishReasonOf(answer: Omit<Answer, "type">): FinishReason {
@@ -277,12 +375,19 @@ function usageFor(usage: Answer["usage"]): Usage | undefined {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: usage?.total_tokens ?? promptTokens + completionTokens,
-    prompt_tokens_details: { ...completionTemplate.usage.prompt_tokens_details, cached_tokens: 0, ...usage?.prompt_tokens_details },
+    prompt_tokens_details: {
+      ...completionTemplate.usage.prompt_tokens_details,
+      cached_tokens: 0,
+      ...usage?.prompt_tokens_details,
+    },
   };
 }
 
 function startEventStream(response: ServerResponse): void {
-  response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  response.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+  });
 }
 
 /** One SSE frame as OpenAI writes it. */

@@ -14,7 +14,9 @@ const typescriptCompiler = path.join(repositoryRoot, "node_modules/typescript/bi
  * install in the new project resolve against this one.
  */
 function strangersEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_")));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_")),
+  );
 }
 
 /** What a command printed and how it ended (never throws on a non-zero exit). */
@@ -23,19 +25,35 @@ export interface CommandResult {
   output: string;
 }
 
-async function command(file: string, args: string[], cwd: string, timeoutMs = 180_000): Promise<CommandResult> {
+async function command(
+  file: string,
+  args: string[],
+  cwd: string,
+  timeoutMs = 180_000,
+): Promise<CommandResult> {
   try {
-    const { stdout, stderr } = await run(file, args, { cwd, env: strangersEnvironment(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run(file, args, {
+      cwd,
+      env: strangersEnvironment(),
+      timeout: timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string; message: string };
-    return { code: typeof failed.code === "number" ? failed.code : 1, output: `${failed.stdout ?? ""}${failed.stderr ?? failed.message}` };
+    return {
+      code: typeof failed.code === "number" ? failed.code : 1,
+      output: `${failed.stdout ?? ""}${failed.stderr ?? failed.message}`,
+    };
   }
 }
 
 async function mustSucceed(file: string, args: string[], cwd: string): Promise<string> {
   const result = await command(file, args, cwd);
-  if (result.code !== 0) throw new Error(`${path.basename(file)} ${args.join(" ")} failed (exit ${result.code}):\n${result.output}`);
+  if (result.code !== 0)
+    throw new Error(
+      `${path.basename(file)} ${args.join(" ")} failed (exit ${result.code}):\n${result.output}`,
+    );
   return result.output;
 }
 
@@ -46,15 +64,24 @@ async function mustSucceed(file: string, args: string[], cwd: string): Promise<s
  */
 async function packPackage(packageFolder: string, destination: string): Promise<string> {
   const before = new Set(readdirSync(destination));
-  await mustSucceed("npm", ["pack", "--ignore-scripts", "--pack-destination", destination], path.join(repositoryRoot, packageFolder));
-  const tarball = readdirSync(destination).find((name) => name.endsWith(".tgz") && !before.has(name));
+  await mustSucceed(
+    "npm",
+    ["pack", "--ignore-scripts", "--pack-destination", destination],
+    path.join(repositoryRoot, packageFolder),
+  );
+  const tarball = readdirSync(destination).find(
+    (name) => name.endsWith(".tgz") && !before.has(name),
+  );
   if (!tarball) throw new Error(`npm pack of ${packageFolder} wrote no tarball`);
   return path.join(destination, tarball);
 }
 
 /** The paths a tarball holds, without npm's `package/` prefix. */
 export function tarballFiles(tarball: string): string[] {
-  return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").map((file) => file.replace(/^package\//, ""));
+  return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((file) => file.replace(/^package\//, ""));
 }
 
 /** A new project in a temp folder outside this repository, as a stranger would make one. */
@@ -77,27 +104,65 @@ export interface StrangerProject {
  * from the registry, preferring npm's cache. Nothing of this repository's node_modules is visible
  * from there (the folder is under the OS temp dir); `remove()` deletes the folder, tarball included.
  */
-export async function createStrangerProject(packageFolder: string, { alsoInstall = [], ignoreScripts = false }: { alsoInstall?: string[]; ignoreScripts?: boolean } = {}): Promise<StrangerProject> {
+export async function createStrangerProject(
+  packageFolder: string,
+  {
+    alsoInstall = [],
+    ignoreScripts = false,
+  }: { alsoInstall?: string[]; ignoreScripts?: boolean } = {},
+): Promise<StrangerProject> {
   const directory = mkdtempSync(path.join(tmpdir(), "switchboard-stranger-"));
   const tarball = await packPackage(packageFolder, directory);
-  const write = (name: string, contents: string) => writeFileSync(path.join(directory, name), contents);
-  write("package.json", JSON.stringify({ name: "stranger-project", version: "1.0.0", private: true, type: "module" }, null, 2));
+  const write = (name: string, contents: string) =>
+    writeFileSync(path.join(directory, name), contents);
   write(
-    "tsconfig.json",
+    "package.json",
     JSON.stringify(
-      { compilerOptions: { target: "ES2022", lib: ["ES2022", "DOM", "DOM.Iterable"], types: [], module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, skipLibCheck: true }, include: ["*.ts"] },
+      { name: "stranger-project", version: "1.0.0", private: true, type: "module" },
       null,
       2,
     ),
   );
-  const flags = ["--no-audit", "--no-fund", "--prefer-offline", "--no-package-lock", ...(ignoreScripts ? ["--ignore-scripts"] : [])];
+  write(
+    "tsconfig.json",
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: "ES2022",
+          lib: ["ES2022", "DOM", "DOM.Iterable"],
+          types: [],
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        include: ["*.ts"],
+      },
+      null,
+      2,
+    ),
+  );
+  const flags = [
+    "--no-audit",
+    "--no-fund",
+    "--prefer-offline",
+    "--no-package-lock",
+    ...(ignoreScripts ? ["--ignore-scripts"] : []),
+  ];
   await mustSucceed("npm", ["install", ...flags, tarball, ...alsoInstall], directory);
   return {
     directory,
     tarball,
     write,
     node: (file, args = []) => command(process.execPath, [file, ...args], directory, 60_000),
-    typecheck: () => command(process.execPath, [typescriptCompiler, "-p", path.join(directory, "tsconfig.json")], directory, 120_000),
+    typecheck: () =>
+      command(
+        process.execPath,
+        [typescriptCompiler, "-p", path.join(directory, "tsconfig.json")],
+        directory,
+        120_000,
+      ),
     remove: () => rmSync(directory, { recursive: true, force: true }),
   };
 }

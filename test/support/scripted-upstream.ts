@@ -56,10 +56,16 @@ export interface ScriptedUpstream {
   stop(): Promise<void>;
 }
 
-const notScripted: ScriptedReply = { status: 599, headers: { "content-type": "text/plain" }, frames: ["the test upstream has no reply scripted for this request"] };
+const notScripted: ScriptedReply = {
+  status: 599,
+  headers: { "content-type": "text/plain" },
+  frames: ["the test upstream has no reply scripted for this request"],
+};
 
 /** Starts a scripted upstream on 127.0.0.1, port 0. */
-export async function startScriptedUpstream({ defaultAnswer = notScripted }: { defaultAnswer?: ScriptedAnswer } = {}): Promise<ScriptedUpstream> {
+export async function startScriptedUpstream({
+  defaultAnswer = notScripted,
+}: { defaultAnswer?: ScriptedAnswer } = {}): Promise<ScriptedUpstream> {
   const requests: RecordedRequest[] = [];
   const queue: ScriptedAnswer[] = [];
   let fallback = defaultAnswer;
@@ -69,7 +75,14 @@ export async function startScriptedUpstream({ defaultAnswer = notScripted }: { d
 
   const server = createServer(async (request, response) => {
     const rawBody = await readBody(request);
-    const recorded: RecordedRequest = { method: request.method ?? "", path: request.url ?? "", headers: request.headers, body: parseJson(rawBody), rawBody, remotePort: request.socket.remotePort };
+    const recorded: RecordedRequest = {
+      method: request.method ?? "",
+      path: request.url ?? "",
+      headers: request.headers,
+      body: parseJson(rawBody),
+      rawBody,
+      remotePort: request.socket.remotePort,
+    };
     requests.push(recorded);
     closedWhenLatestArrived = closedRequests;
     let droppedByServer = false;
@@ -90,12 +103,14 @@ export async function startScriptedUpstream({ defaultAnswer = notScripted }: { d
     };
     for (let index = 0; index < frames.length; index += 1) {
       if (reply.dropAfterFrames !== undefined && index >= reply.dropAfterFrames) return drop();
-      if (index > 0 && reply.frameDelayMs) await new Promise((resolve) => setTimeout(resolve, reply.frameDelayMs));
+      if (index > 0 && reply.frameDelayMs)
+        await new Promise((resolve) => setTimeout(resolve, reply.frameDelayMs));
       if (response.destroyed) return;
       // Each frame is flushed on its own so the client sees the framing the provider would produce.
       await new Promise<void>((resolve) => response.write(frames[index], () => resolve()));
     }
-    if (reply.dropAfterFrames !== undefined && reply.dropAfterFrames <= frames.length) return drop();
+    if (reply.dropAfterFrames !== undefined && reply.dropAfterFrames <= frames.length)
+      return drop();
     response.end();
   });
   let connectionCount = 0;
@@ -116,7 +131,8 @@ export async function startScriptedUpstream({ defaultAnswer = notScripted }: { d
     setDefault: (answer) => void (fallback = answer),
     waitForClosedRequest() {
       return new Promise<void>((resolve) => {
-        const check = () => (closedRequests > closedWhenLatestArrived ? resolve() : closeWaiters.push(check));
+        const check = () =>
+          closedRequests > closedWhenLatestArrived ? resolve() : closeWaiters.push(check);
         check();
       });
     },
@@ -128,19 +144,45 @@ export async function startScriptedUpstream({ defaultAnswer = notScripted }: { d
 }
 
 /** A JSON reply with the given status. */
-export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): ScriptedReply {
-  return { status, headers: { "content-type": "application/json", ...headers }, frames: [JSON.stringify(body)] };
+export function jsonReply(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ScriptedReply {
+  return {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+    frames: [JSON.stringify(body)],
+  };
 }
 
 /** Server-sent events, one frame per event: `data:` lines, with an `event:` line when a name is given. */
-export function sseReply(events: Array<{ event?: string; data: unknown }>, headers: Record<string, string> = {}): ScriptedReply {
-  const frames = events.map(({ event, data }) => `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
-  return { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers }, frames };
+export function sseReply(
+  events: Array<{ event?: string; data: unknown }>,
+  headers: Record<string, string> = {},
+): ScriptedReply {
+  const frames = events.map(
+    ({ event, data }) =>
+      `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`,
+  );
+  return {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      ...headers,
+    },
+    frames,
+  };
 }
 
 /** Newline-delimited JSON, one frame per line (Ollama's stream). */
 export function ndjsonReply(lines: unknown[], headers: Record<string, string> = {}): ScriptedReply {
-  return { status: 200, headers: { "content-type": "application/x-ndjson", ...headers }, frames: lines.map((line) => `${JSON.stringify(line)}\n`) };
+  return {
+    status: 200,
+    headers: { "content-type": "application/x-ndjson", ...headers },
+    frames: lines.map((line) => `${JSON.stringify(line)}\n`),
+  };
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

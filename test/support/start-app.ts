@@ -12,7 +12,14 @@ export interface TestApp {
   directory: string;
   databaseUrl: string;
   /** Sends a GraphQL operation in-process through Yoga's fetch (no socket). */
-  graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: Data; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  graphql<Data = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{
+    data?: Data;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  }>;
   /** Flushes the log writer and returns the newest request log (the fields tests compare). */
   latestLog(): Promise<Record<string, unknown>>;
   /** Requests in flight on the first model's first deployment (back to 0 once a cancelled request has let go of it). */
@@ -29,11 +36,19 @@ const latestLogQuery = `{ requestLogs(first: 1) { edges { node {
  * (DESIGN §10.7), or in `directory` when given. `config` is the YAML config as an object
  * (models, auth, router, ...).
  */
-export async function startTestApp(config: Record<string, unknown> = {}, dependencies: AppDependencies = {}, { directory: reused }: { directory?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  config: Record<string, unknown> = {},
+  dependencies: AppDependencies = {},
+  { directory: reused }: { directory?: string } = {},
+): Promise<TestApp> {
   // A directory given is reused (a restart on the same database) and kept on stop.
   const directory = reused ?? mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
   const databaseUrl = `file:${path.join(directory, "switchboard.db")}`;
-  const parsed = configSchema.parse({ ...config, database: { url: databaseUrl }, server: { host: "127.0.0.1", port: 0 } });
+  const parsed = configSchema.parse({
+    ...config,
+    database: { url: databaseUrl },
+    server: { host: "127.0.0.1", port: 0 },
+  });
   const app = await createApp(parsed, { shutdownGraceMs: 200, ...dependencies });
   const { url } = await app.start();
   const masterKey = parsed.auth.masterKey;
@@ -53,16 +68,20 @@ export async function startTestApp(config: Record<string, unknown> = {}, depende
     },
     async latestLog() {
       await app.logWriter.flush();
-      const { data, errors } = await testApp.graphql<{ requestLogs: { edges: Array<{ node: Record<string, unknown> }> } }>(
-        latestLogQuery,
-        {},
-        masterKey ? { authorization: `Bearer ${masterKey}` } : {},
-      );
+      const { data, errors } = await testApp.graphql<{
+        requestLogs: { edges: Array<{ node: Record<string, unknown> }> };
+      }>(latestLogQuery, {}, masterKey ? { authorization: `Bearer ${masterKey}` } : {});
       if (!data) throw new Error(`requestLogs failed: ${JSON.stringify(errors)}`);
       return data.requestLogs.edges[0].node;
     },
     async inFlight() {
-      const { data } = await testApp.graphql<{ models: Array<{ deployments: Array<{ inFlight: number }> }> }>(`{ models { deployments { inFlight } } }`, {}, masterKey ? { authorization: `Bearer ${masterKey}` } : {});
+      const { data } = await testApp.graphql<{
+        models: Array<{ deployments: Array<{ inFlight: number }> }>;
+      }>(
+        `{ models { deployments { inFlight } } }`,
+        {},
+        masterKey ? { authorization: `Bearer ${masterKey}` } : {},
+      );
       return data!.models[0].deployments[0].inFlight;
     },
     async stop() {
@@ -74,6 +93,17 @@ export async function startTestApp(config: Record<string, unknown> = {}, depende
 }
 
 /** A model entry served by a mock upstream. */
-export function mockModel(baseUrl: string, name = "gpt-4o-mini", extra: Record<string, unknown> = {}) {
-  return { name, provider: "openai", model: name, apiKey: "sk-upstream-test", apiBase: baseUrl, ...extra };
+export function mockModel(
+  baseUrl: string,
+  name = "gpt-4o-mini",
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    name,
+    provider: "openai",
+    model: name,
+    apiKey: "sk-upstream-test",
+    apiBase: baseUrl,
+    ...extra,
+  };
 }

@@ -33,8 +33,18 @@ models:
     const config = loadConfig({ configPath: file }, { TEST_OPENAI_KEY: "sk-test" }, directory);
     expect(config.server).toEqual({ host: "127.0.0.1", port: 4000 });
     expect(config.database.url).toBe("file:./.switchboard/switchboard.db");
-    expect(config.models[0]).toMatchObject({ name: "gpt-4o", provider: "openai", apiKey: "sk-test", apiBase: "http://127.0.0.1:9/v1", weight: 1 });
-    expect(config.router).toMatchObject({ strategy: "simple-shuffle", retries: 2, cooldown: { failures: 3, seconds: 30 } });
+    expect(config.models[0]).toMatchObject({
+      name: "gpt-4o",
+      provider: "openai",
+      apiKey: "sk-test",
+      apiBase: "http://127.0.0.1:9/v1",
+      weight: 1,
+    });
+    expect(config.router).toMatchObject({
+      strategy: "simple-shuffle",
+      retries: 2,
+      cooldown: { failures: 3, seconds: 30 },
+    });
   });
 
   it("lists every problem at once, each with the file and the field", () => {
@@ -53,7 +63,9 @@ models:
 `);
     const problems = problemsOf(() => loadConfig({ configPath: file }, {}, directory));
     const text = problems.join("\n");
-    expect(text).toContain(`${file}: models[1].apiKey: environment variable MISSING_SECRET is not set`);
+    expect(text).toContain(
+      `${file}: models[1].apiKey: environment variable MISSING_SECRET is not set`,
+    );
     expect(text).toMatch(/server\.port: .*number/);
     expect(text).toMatch(/\(root\): Unrecognized key.*colour/);
     expect(text).toMatch(/models\[0\]\.provider: Invalid option/);
@@ -65,27 +77,62 @@ models:
   it("refuses a non-loopback host without a master key, and allows it with one", () => {
     const problems = problemsOf(() => loadConfig({ host: "0.0.0.0" }, {}, tmpdir()));
     expect(problems[0]).toMatch(/refusing to listen on 0\.0\.0\.0 without a master key/);
-    const config = loadConfig({ host: "0.0.0.0" }, { SWITCHBOARD_MASTER_KEY: "sk-master-123" }, mkdtempSync(path.join(tmpdir(), "switchboard-empty-")));
+    const config = loadConfig(
+      { host: "0.0.0.0" },
+      { SWITCHBOARD_MASTER_KEY: "sk-master-123" },
+      mkdtempSync(path.join(tmpdir(), "switchboard-empty-")),
+    );
     expect(config.auth.masterKey).toBe("sk-master-123");
   });
 
   it("detects provider keys in the environment when there is no config file", () => {
-    const config = loadConfig({}, { OPENAI_API_KEY: "sk-env" }, mkdtempSync(path.join(tmpdir(), "switchboard-empty-")));
-    expect(config.models).toEqual([expect.objectContaining({ name: "openai/*", provider: "openai", apiKey: "sk-env" })]);
+    const config = loadConfig(
+      {},
+      { OPENAI_API_KEY: "sk-env" },
+      mkdtempSync(path.join(tmpdir(), "switchboard-empty-")),
+    );
+    expect(config.models).toEqual([
+      expect.objectContaining({ name: "openai/*", provider: "openai", apiKey: "sk-env" }),
+    ]);
   });
 
   it("builds a one-model proxy from --model, --api-key and --api-base", () => {
     const directory = mkdtempSync(path.join(tmpdir(), "switchboard-empty-"));
-    const openai = loadConfig({ model: "openai/gpt-4o", apiKey: "sk-cli" }, { OPENAI_API_KEY: "sk-env" }, directory);
-    expect(openai.models).toEqual([expect.objectContaining({ name: "gpt-4o", provider: "openai", model: "gpt-4o", apiKey: "sk-cli" })]);
-    const compatible = loadConfig({ model: "llama3", apiBase: "http://127.0.0.1:8000/v1" }, {}, directory);
-    expect(compatible.models).toEqual([expect.objectContaining({ name: "llama3", provider: "openai-compatible", apiBase: "http://127.0.0.1:8000/v1" })]);
-    expect(problemsOf(() => loadConfig({ model: "openai/gpt-4o" }, {}, directory)).join()).toMatch(/models\[0\]\.apiKey: the openai provider needs an apiKey/);
+    const openai = loadConfig(
+      { model: "openai/gpt-4o", apiKey: "sk-cli" },
+      { OPENAI_API_KEY: "sk-env" },
+      directory,
+    );
+    expect(openai.models).toEqual([
+      expect.objectContaining({
+        name: "gpt-4o",
+        provider: "openai",
+        model: "gpt-4o",
+        apiKey: "sk-cli",
+      }),
+    ]);
+    const compatible = loadConfig(
+      { model: "llama3", apiBase: "http://127.0.0.1:8000/v1" },
+      {},
+      directory,
+    );
+    expect(compatible.models).toEqual([
+      expect.objectContaining({
+        name: "llama3",
+        provider: "openai-compatible",
+        apiBase: "http://127.0.0.1:8000/v1",
+      }),
+    ]);
+    expect(problemsOf(() => loadConfig({ model: "openai/gpt-4o" }, {}, directory)).join()).toMatch(
+      /models\[0\]\.apiKey: the openai provider needs an apiKey/,
+    );
   });
 
   it("names the file when the YAML cannot be parsed", () => {
     const { file, directory } = writeConfig("models: [unclosed");
-    expect(problemsOf(() => loadConfig({ configPath: file }, {}, directory))[0]).toMatch(new RegExp(`${file}: not valid YAML`));
+    expect(problemsOf(() => loadConfig({ configPath: file }, {}, directory))[0]).toMatch(
+      new RegExp(`${file}: not valid YAML`),
+    );
   });
 });
 
@@ -109,11 +156,31 @@ describe("provider credentials from the environment", () => {
     };
     const config = loadConfig({}, environment, emptyDirectory());
     const byName = Object.fromEntries(config.models.map((model) => [model.name, model]));
-    expect(Object.keys(byName).sort()).toEqual(["anthropic/*", "azure/*", "bedrock/*", "deepseek/*", "gemini/*", "ollama/*", "sagemaker/*", "vertex/*"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "anthropic/*",
+      "azure/*",
+      "bedrock/*",
+      "deepseek/*",
+      "gemini/*",
+      "ollama/*",
+      "sagemaker/*",
+      "vertex/*",
+    ]);
     expect(byName["anthropic/*"]).toMatchObject({ provider: "anthropic", apiKey: "sk-ant-test" });
-    expect(byName["azure/*"]).toMatchObject({ apiKey: "azure-test-key", apiBase: "https://example.openai.azure.com" });
-    expect(byName["bedrock/*"]).toMatchObject({ region: "eu-west-1", accessKeyId: "AKIDTEST", secretAccessKey: "aws-secret-test", sessionToken: "aws-session-test" });
-    expect(byName["vertex/*"]).toMatchObject({ project: "my-project", credentials: "/keys/service-account.json" });
+    expect(byName["azure/*"]).toMatchObject({
+      apiKey: "azure-test-key",
+      apiBase: "https://example.openai.azure.com",
+    });
+    expect(byName["bedrock/*"]).toMatchObject({
+      region: "eu-west-1",
+      accessKeyId: "AKIDTEST",
+      secretAccessKey: "aws-secret-test",
+      sessionToken: "aws-session-test",
+    });
+    expect(byName["vertex/*"]).toMatchObject({
+      project: "my-project",
+      credentials: "/keys/service-account.json",
+    });
     expect(byName["ollama/*"]).toMatchObject({ apiBase: "http://127.0.0.1:11434" });
   });
 
@@ -123,10 +190,28 @@ models:
   - { name: claude, provider: bedrock, model: anthropic.claude-3-5-sonnet-20240620-v1:0 }
   - { name: pinned, provider: bedrock, region: us-west-2, accessKeyId: AKIDOWN, secretAccessKey: own-secret }
 `);
-    const environment = { AWS_ACCESS_KEY_ID: "AKIDENV", AWS_SECRET_ACCESS_KEY: "env-secret", AWS_SESSION_TOKEN: "env-session", AWS_DEFAULT_REGION: "us-east-1" };
-    const [fromEnvironment, pinned] = loadConfig({ configPath: file }, environment, directory).models;
-    expect(fromEnvironment).toMatchObject({ region: "us-east-1", accessKeyId: "AKIDENV", secretAccessKey: "env-secret", sessionToken: "env-session" });
-    expect(pinned).toMatchObject({ region: "us-west-2", accessKeyId: "AKIDOWN", secretAccessKey: "own-secret" });
+    const environment = {
+      AWS_ACCESS_KEY_ID: "AKIDENV",
+      AWS_SECRET_ACCESS_KEY: "env-secret",
+      AWS_SESSION_TOKEN: "env-session",
+      AWS_DEFAULT_REGION: "us-east-1",
+    };
+    const [fromEnvironment, pinned] = loadConfig(
+      { configPath: file },
+      environment,
+      directory,
+    ).models;
+    expect(fromEnvironment).toMatchObject({
+      region: "us-east-1",
+      accessKeyId: "AKIDENV",
+      secretAccessKey: "env-secret",
+      sessionToken: "env-session",
+    });
+    expect(pinned).toMatchObject({
+      region: "us-west-2",
+      accessKeyId: "AKIDOWN",
+      secretAccessKey: "own-secret",
+    });
     expect(pinned.sessionToken).toBeUndefined();
   });
 
@@ -141,7 +226,9 @@ models:
     const problems = problemsOf(() => loadConfig({ configPath: file }, {}, directory));
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/models\[0\]\.apiKey: the anthropic provider needs an apiKey \(e\.g\. "\$\{ANTHROPIC_API_KEY\}"\)/),
+        expect.stringMatching(
+          /models\[0\]\.apiKey: the anthropic provider needs an apiKey \(e\.g\. "\$\{ANTHROPIC_API_KEY\}"\)/,
+        ),
         expect.stringMatching(/models\[1\]\.region: .*AWS_REGION/),
         expect.stringMatching(/models\[1\]\.accessKeyId: /),
         expect.stringMatching(/models\[2\]\.apiBase: the azure provider needs an apiBase/),
@@ -153,8 +240,19 @@ models:
   });
 
   it("takes --model anthropic/<model> with the key from ANTHROPIC_API_KEY", () => {
-    const config = loadConfig({ model: "anthropic/claude-sonnet-4-5" }, { ANTHROPIC_API_KEY: "sk-ant-cli" }, emptyDirectory());
-    expect(config.models).toEqual([expect.objectContaining({ name: "claude-sonnet-4-5", provider: "anthropic", model: "claude-sonnet-4-5", apiKey: "sk-ant-cli" })]);
+    const config = loadConfig(
+      { model: "anthropic/claude-sonnet-4-5" },
+      { ANTHROPIC_API_KEY: "sk-ant-cli" },
+      emptyDirectory(),
+    );
+    expect(config.models).toEqual([
+      expect.objectContaining({
+        name: "claude-sonnet-4-5",
+        provider: "anthropic",
+        model: "claude-sonnet-4-5",
+        apiKey: "sk-ant-cli",
+      }),
+    ]);
   });
 });
 
@@ -174,7 +272,9 @@ router:
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/router\.fallbacks\.a: fallbacks loop: a → b → c → a/),
-        expect.stringMatching(/router\.contextWindowFallbacks\.a\.0: 'missing' is not a model name/),
+        expect.stringMatching(
+          /router\.contextWindowFallbacks\.a\.0: 'missing' is not a model name/,
+        ),
         expect.stringMatching(/router\.contentPolicyFallbacks\.b: fallbacks loop: b → b/),
       ]),
     );
@@ -189,14 +289,23 @@ models:
 router:
   fallbacks: { a: [b, c], b: [c] }
 `);
-    expect(loadConfig({ configPath: file }, {}, directory).router.fallbacks).toEqual({ a: ["b", "c"], b: ["c"] });
+    expect(loadConfig({ configPath: file }, {}, directory).router.fallbacks).toEqual({
+      a: ["b", "c"],
+      b: ["c"],
+    });
   });
 
   it("defaults the stream timeouts and takes them from the config", () => {
     const { file, directory } = writeConfig(`
 router: { firstTokenTimeoutMs: 5000, streamIdleTimeoutMs: 2000 }
 `);
-    expect(loadConfig({ configPath: file }, {}, directory).router).toMatchObject({ firstTokenTimeoutMs: 5000, streamIdleTimeoutMs: 2000, timeoutMs: 600_000 });
-    expect(loadConfig({ configPath: writeConfig("models: []\n").file }, {}, directory).router).toMatchObject({ firstTokenTimeoutMs: 120_000, streamIdleTimeoutMs: 60_000 });
+    expect(loadConfig({ configPath: file }, {}, directory).router).toMatchObject({
+      firstTokenTimeoutMs: 5000,
+      streamIdleTimeoutMs: 2000,
+      timeoutMs: 600_000,
+    });
+    expect(
+      loadConfig({ configPath: writeConfig("models: []\n").file }, {}, directory).router,
+    ).toMatchObject({ firstTokenTimeoutMs: 120_000, streamIdleTimeoutMs: 60_000 });
   });
 });

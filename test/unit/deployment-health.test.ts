@@ -1,11 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { createDeploymentHealth, type DeploymentHealthOptions } from "../../server/gateway/deployment-health.ts";
+import {
+  createDeploymentHealth,
+  type DeploymentHealthOptions,
+} from "../../server/gateway/deployment-health.ts";
 
 const start = 1_700_000_000_000;
 
 function setUp(options: Omit<DeploymentHealthOptions, "now"> = {}) {
   let time = start;
-  const health = createDeploymentHealth({ failuresToCooldown: 3, failureWindowMs: 60_000, cooldownMs: 30_000, ...options, now: () => time });
+  const health = createDeploymentHealth({
+    failuresToCooldown: 3,
+    failureWindowMs: 60_000,
+    cooldownMs: 30_000,
+    ...options,
+    now: () => time,
+  });
   return {
     health,
     /** Moves the clock to `offsetMs` after the start. */
@@ -26,11 +35,19 @@ describe("cooldown", () => {
     at(10_000);
     fail();
     expect(health.isHealthy("d1")).toBe(true);
-    expect(health.snapshot("d1")).toMatchObject({ coolingDown: false, cooldownUntil: null, recentFailures: 2 });
+    expect(health.snapshot("d1")).toMatchObject({
+      coolingDown: false,
+      cooldownUntil: null,
+      recentFailures: 2,
+    });
     at(20_000);
     fail();
     expect(health.isHealthy("d1")).toBe(false);
-    expect(health.snapshot("d1")).toMatchObject({ coolingDown: true, cooldownUntil: new Date(start + 20_000 + 30_000), recentFailures: 0 });
+    expect(health.snapshot("d1")).toMatchObject({
+      coolingDown: true,
+      cooldownUntil: new Date(start + 20_000 + 30_000),
+      recentFailures: 0,
+    });
     // Other deployments are unaffected.
     expect(health.isHealthy("d2")).toBe(true);
   });
@@ -38,7 +55,11 @@ describe("cooldown", () => {
   it("takes a deployment out at once for a provider's retry-after, capped, without counting it as a failure", () => {
     const { health, at } = setUp({ maxRetryAfterCooldownMs: 60_000 });
     health.start("d1").failed({ retryAfterMs: 2_000 });
-    expect(health.snapshot("d1")).toMatchObject({ coolingDown: true, cooldownUntil: new Date(start + 2_000), recentFailures: 0 });
+    expect(health.snapshot("d1")).toMatchObject({
+      coolingDown: true,
+      cooldownUntil: new Date(start + 2_000),
+      recentFailures: 0,
+    });
     at(2_000);
     expect(health.isHealthy("d1")).toBe(true);
     health.start("d1").failed({ retryAfterMs: 3_600_000 });
@@ -71,7 +92,11 @@ describe("cooldown", () => {
     expect(health.isHealthy("d1")).toBe(false);
     at(30_000);
     expect(health.isHealthy("d1")).toBe(true);
-    expect(health.snapshot("d1")).toMatchObject({ coolingDown: false, cooldownUntil: null, recentFailures: 0 });
+    expect(health.snapshot("d1")).toMatchObject({
+      coolingDown: false,
+      cooldownUntil: null,
+      recentFailures: 0,
+    });
     fail();
     fail();
     expect(health.isHealthy("d1")).toBe(true);
@@ -87,7 +112,12 @@ describe("cooldown", () => {
     fail();
     at(1_000);
     straggler.failed();
-    expect(health.snapshot("d1")).toMatchObject({ coolingDown: true, cooldownUntil: new Date(start + 30_000), recentFailures: 0, inFlight: 0 });
+    expect(health.snapshot("d1")).toMatchObject({
+      coolingDown: true,
+      cooldownUntil: new Date(start + 30_000),
+      recentFailures: 0,
+      inFlight: 0,
+    });
     at(30_000);
     expect(health.snapshot("d1").recentFailures).toBe(0);
   });
@@ -135,7 +165,12 @@ describe("in flight", () => {
     tracker.failed();
     tracker.failed();
     tracker.abandoned();
-    expect(health.snapshot("d1")).toMatchObject({ inFlight: 1, latencyMs: 100, recentFailures: 0, coolingDown: false });
+    expect(health.snapshot("d1")).toMatchObject({
+      inFlight: 1,
+      latencyMs: 100,
+      recentFailures: 0,
+      coolingDown: false,
+    });
     other.abandoned();
     other.abandoned();
     expect(health.snapshot("d1").inFlight).toBe(0);
@@ -181,7 +216,14 @@ describe("moving averages", () => {
 describe("unknown deployments", () => {
   it("are idle and healthy with no measurements", () => {
     const { health } = setUp();
-    expect(health.snapshot("nope")).toEqual({ inFlight: 0, latencyMs: null, timeToFirstTokenMs: null, coolingDown: false, cooldownUntil: null, recentFailures: 0 });
+    expect(health.snapshot("nope")).toEqual({
+      inFlight: 0,
+      latencyMs: null,
+      timeToFirstTokenMs: null,
+      coolingDown: false,
+      cooldownUntil: null,
+      recentFailures: 0,
+    });
     expect(health.isHealthy("nope")).toBe(true);
   });
 });

@@ -9,9 +9,20 @@ describe("gateway events", () => {
     process.on("warning", onWarning);
     try {
       const events = createGatewayEvents();
-      const subscribers = Array.from({ length: 25 }, () => events.subscribe("budgetThresholdReached")[Symbol.asyncIterator]());
+      const subscribers = Array.from({ length: 25 }, () =>
+        events.subscribe("budgetThresholdReached")[Symbol.asyncIterator](),
+      );
       const received = Promise.all(subscribers.map((subscriber) => subscriber.next()));
-      const alert = { scope: "team", scopeId: "team-1", label: "team 'a'", period: "MONTHLY", periodStart: new Date(0), spentUsd: "8", limitUsd: "10", fraction: 0.8 } satisfies BudgetAlert;
+      const alert = {
+        scope: "team",
+        scopeId: "team-1",
+        label: "team 'a'",
+        period: "MONTHLY",
+        periodStart: new Date(0),
+        spentUsd: "8",
+        limitUsd: "10",
+        fraction: 0.8,
+      } satisfies BudgetAlert;
       await new Promise((resolve) => setImmediate(resolve));
       events.publish("budgetThresholdReached", alert);
       expect((await received).map((result) => result.value)).toEqual(Array(25).fill(alert));

@@ -23,7 +23,10 @@ function entry(id: string): RequestLogEntry {
 describe("createLogWriter", () => {
   it("writes many entries in one batch, not one write per entry", async () => {
     const batches: string[][] = [];
-    const writer = createLogWriter({ write: async (entries) => void batches.push(entries.map((item) => item.id)), flushIntervalMs: 10_000 });
+    const writer = createLogWriter({
+      write: async (entries) => void batches.push(entries.map((item) => item.id)),
+      flushIntervalMs: 10_000,
+    });
     for (let index = 0; index < 5; index += 1) writer.enqueue(entry(`r${index}`));
     expect(batches).toEqual([]);
     await writer.stop();
@@ -32,7 +35,11 @@ describe("createLogWriter", () => {
 
   it("flushes when a batch is full and on its timer", async () => {
     const batches: string[][] = [];
-    const writer = createLogWriter({ write: async (entries) => void batches.push(entries.map((item) => item.id)), maxBatchSize: 2, flushIntervalMs: 20 });
+    const writer = createLogWriter({
+      write: async (entries) => void batches.push(entries.map((item) => item.id)),
+      maxBatchSize: 2,
+      flushIntervalMs: 20,
+    });
     writer.enqueue(entry("a"));
     writer.enqueue(entry("b"));
     writer.enqueue(entry("c"));

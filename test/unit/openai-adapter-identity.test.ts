@@ -23,20 +23,29 @@ describe("OpenAI-compatible answers without id, model or created", () => {
       { choices: [{ index: 0, delta: { role: "assistant", content: "he" }, finish_reason: null }] },
       { choices: [{ index: 0, delta: { content: "llo" }, finish_reason: "stop" }] },
     ];
-    const sse = (chunks: object[]) => `${chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("")}data: [DONE]\n\n`;
+    const sse = (chunks: object[]) =>
+      `${chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("")}data: [DONE]\n\n`;
     const adapter = createOpenAICompatibleAdapter({ apiBase: upstream.baseUrl });
 
     upstream.enqueue({ type: "raw", body: sse(frames), contentType: "text/event-stream" });
     const chunks: ChatChunk[] = [];
-    for await (const chunk of adapter.chatStream({ ...request, stream: true }, options())) chunks.push(chunk);
+    for await (const chunk of adapter.chatStream({ ...request, stream: true }, options()))
+      chunks.push(chunk);
     expect(chunks).toHaveLength(2);
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
     expect(chunks[0].id).toMatch(/^chatcmpl-/);
-    expect(chunks.every((chunk) => chunk.model === "local-llama" && typeof chunk.created === "number")).toBe(true);
+    expect(
+      chunks.every((chunk) => chunk.model === "local-llama" && typeof chunk.created === "number"),
+    ).toBe(true);
 
-    upstream.enqueue({ type: "raw", body: sse(frames.map((frame) => ({ ...frame, id: "server-id", model: "served-name" }))), contentType: "text/event-stream" });
+    upstream.enqueue({
+      type: "raw",
+      body: sse(frames.map((frame) => ({ ...frame, id: "server-id", model: "served-name" }))),
+      contentType: "text/event-stream",
+    });
     const kept: ChatChunk[] = [];
-    for await (const chunk of adapter.chatStream({ ...request, stream: true }, options())) kept.push(chunk);
+    for await (const chunk of adapter.chatStream({ ...request, stream: true }, options()))
+      kept.push(chunk);
     expect(kept.map((chunk) => [chunk.id, chunk.model])).toEqual([
       ["server-id", "served-name"],
       ["server-id", "served-name"],

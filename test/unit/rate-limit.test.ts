@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createInMemoryRateLimiter, type AcquireResult, type LimitLease, type LimitScope, type Limits } from "../../server/gateway/rate-limit.ts";
+import {
+  createInMemoryRateLimiter,
+  type AcquireResult,
+  type LimitLease,
+  type LimitScope,
+  type Limits,
+} from "../../server/gateway/rate-limit.ts";
 
 // A whole second, so bucket boundaries in the tests are easy to reason about.
 const start = 1_700_000_000_000;
@@ -16,8 +22,16 @@ function setUp() {
   };
 }
 
-const key = (limits: Limits, id = "k1"): LimitScope => ({ key: `apiKey:${id}`, limits, label: `key '${id}'` });
-const team = (limits: Limits, id = "t1"): LimitScope => ({ key: `team:${id}`, limits, label: `team '${id}'` });
+const key = (limits: Limits, id = "k1"): LimitScope => ({
+  key: `apiKey:${id}`,
+  limits,
+  label: `key '${id}'`,
+});
+const team = (limits: Limits, id = "t1"): LimitScope => ({
+  key: `team:${id}`,
+  limits,
+  label: `team '${id}'`,
+});
 
 function leaseOf(result: AcquireResult): LimitLease {
   if (!result.ok) throw new Error(`expected the request to be allowed, got: ${result.message}`);
@@ -43,7 +57,9 @@ describe("createInMemoryRateLimiter", () => {
     const refusal = refusalOf(limiter.acquire(scopes, 1));
     // The request counted in second 0 leaves the window when second 60 starts.
     expect(refusal).toMatchObject({ limit: "rpm", retryAfterMs: 30_000, scope: scopes[0] });
-    expect(refusal.message).toBe("Rate limit reached for key 'k1': 3 requests per minute. Retry in 30 s.");
+    expect(refusal.message).toBe(
+      "Rate limit reached for key 'k1': 3 requests per minute. Retry in 30 s.",
+    );
     at(59_999);
     expect(refusalOf(limiter.acquire(scopes, 1)).retryAfterMs).toBe(1);
     at(60_000);
@@ -87,7 +103,9 @@ describe("createInMemoryRateLimiter", () => {
     const { limiter } = setUp();
     const refusal = refusalOf(limiter.acquire([key({ tpm: 1000 }), team({ rpm: 10 })], 1001));
     expect(refusal).toMatchObject({ limit: "tpm", retryAfterMs: 60_000 });
-    expect(refusal.message).toMatch(/needs about 1001 tokens, more than the 1000 tokens per minute allowed for key 'k1', so it can never be served/);
+    expect(refusal.message).toMatch(
+      /needs about 1001 tokens, more than the 1000 tokens per minute allowed for key 'k1', so it can never be served/,
+    );
     expect(limiter.usage("team:t1").requestsLastMinute).toBe(0);
   });
 
@@ -112,7 +130,11 @@ describe("createInMemoryRateLimiter", () => {
     lease.release(50);
     lease.release(10);
     lease.release();
-    expect(limiter.usage("apiKey:k1")).toEqual({ requestsLastMinute: 2, tokensLastMinute: 150, inFlight: 1 });
+    expect(limiter.usage("apiKey:k1")).toEqual({
+      requestsLastMinute: 2,
+      tokensLastMinute: 150,
+      inFlight: 1,
+    });
   });
 
   it("counts nothing in any scope when one scope refuses", () => {
@@ -122,8 +144,16 @@ describe("createInMemoryRateLimiter", () => {
     const before = limiter.usage("apiKey:k1");
     expect(refusalOf(limiter.acquire(scopes, 100)).scope.key).toBe("team:t1");
     expect(limiter.usage("apiKey:k1")).toEqual(before);
-    expect(limiter.usage("apiKey:k1")).toEqual({ requestsLastMinute: 1, tokensLastMinute: 100, inFlight: 1 });
-    expect(limiter.usage("team:t1")).toEqual({ requestsLastMinute: 1, tokensLastMinute: 100, inFlight: 1 });
+    expect(limiter.usage("apiKey:k1")).toEqual({
+      requestsLastMinute: 1,
+      tokensLastMinute: 100,
+      inFlight: 1,
+    });
+    expect(limiter.usage("team:t1")).toEqual({
+      requestsLastMinute: 1,
+      tokensLastMinute: 100,
+      inFlight: 1,
+    });
   });
 
   it("enforces each scope: a key's own limit and its team's shared one", () => {
@@ -144,41 +174,88 @@ describe("createInMemoryRateLimiter", () => {
     const scopes = [key({ rpm: 1 }), team({ maxParallel: 1 })];
     leaseOf(limiter.acquire(scopes, 1));
     at(5_000);
-    expect(refusalOf(limiter.acquire(scopes, 1))).toMatchObject({ limit: "rpm", retryAfterMs: 55_000 });
-    expect(refusalOf(limiter.acquire([team({ maxParallel: 1 }), key({ rpm: 1 })], 1))).toMatchObject({ limit: "rpm", retryAfterMs: 55_000 });
+    expect(refusalOf(limiter.acquire(scopes, 1))).toMatchObject({
+      limit: "rpm",
+      retryAfterMs: 55_000,
+    });
+    expect(
+      refusalOf(limiter.acquire([team({ maxParallel: 1 }), key({ rpm: 1 })], 1)),
+    ).toMatchObject({ limit: "rpm", retryAfterMs: 55_000 });
   });
 
   it("reports usage per scope and zeros for unknown or unlimited scopes", () => {
     const { limiter, at } = setUp();
-    const lease = leaseOf(limiter.acquire([key({ rpm: 100 }), team({}), { key: "deployment:openai:gpt-4o#0", limits: { tpm: 1_000_000 }, label: "deployment 'openai:gpt-4o#0'" }], 250));
-    expect(limiter.usage("apiKey:k1")).toEqual({ requestsLastMinute: 1, tokensLastMinute: 250, inFlight: 1 });
-    expect(limiter.usage("deployment:openai:gpt-4o#0")).toEqual({ requestsLastMinute: 1, tokensLastMinute: 250, inFlight: 1 });
-    expect(limiter.usage("team:t1")).toEqual({ requestsLastMinute: 0, tokensLastMinute: 0, inFlight: 0 });
-    expect(limiter.usage("apiKey:unknown")).toEqual({ requestsLastMinute: 0, tokensLastMinute: 0, inFlight: 0 });
+    const lease = leaseOf(
+      limiter.acquire(
+        [
+          key({ rpm: 100 }),
+          team({}),
+          {
+            key: "deployment:openai:gpt-4o#0",
+            limits: { tpm: 1_000_000 },
+            label: "deployment 'openai:gpt-4o#0'",
+          },
+        ],
+        250,
+      ),
+    );
+    expect(limiter.usage("apiKey:k1")).toEqual({
+      requestsLastMinute: 1,
+      tokensLastMinute: 250,
+      inFlight: 1,
+    });
+    expect(limiter.usage("deployment:openai:gpt-4o#0")).toEqual({
+      requestsLastMinute: 1,
+      tokensLastMinute: 250,
+      inFlight: 1,
+    });
+    expect(limiter.usage("team:t1")).toEqual({
+      requestsLastMinute: 0,
+      tokensLastMinute: 0,
+      inFlight: 0,
+    });
+    expect(limiter.usage("apiKey:unknown")).toEqual({
+      requestsLastMinute: 0,
+      tokensLastMinute: 0,
+      inFlight: 0,
+    });
     lease.release(300);
     at(60_000);
-    expect(limiter.usage("apiKey:k1")).toEqual({ requestsLastMinute: 0, tokensLastMinute: 0, inFlight: 0 });
+    expect(limiter.usage("apiKey:k1")).toEqual({
+      requestsLastMinute: 0,
+      tokensLastMinute: 0,
+      inFlight: 0,
+    });
   });
 
   it("lets requests with no limits through without tracking anything", () => {
     const { limiter } = setUp();
-    const lease = leaseOf(limiter.acquire([key({}), team({ rpm: null, tpm: null, maxParallel: null })], 100));
+    const lease = leaseOf(
+      limiter.acquire([key({}), team({ rpm: null, tpm: null, maxParallel: null })], 100),
+    );
     lease.release(50);
     expect(limiter.trackedScopeCount()).toBe(0);
   });
 
   it("drops scopes idle for over two minutes, keeps those with requests in flight, and counts afresh", () => {
     const { limiter, at } = setUp();
-    for (let index = 0; index < 100; index++) leaseOf(limiter.acquire([key({ rpm: 1 }, `churn-${index}`)], 10)).release();
+    for (let index = 0; index < 100; index++)
+      leaseOf(limiter.acquire([key({ rpm: 1 }, `churn-${index}`)], 10)).release();
     const held = leaseOf(limiter.acquire([team({ maxParallel: 1 }, "busy")], 10));
     expect(limiter.trackedScopeCount()).toBe(101);
     at(121_000);
     leaseOf(limiter.acquire([key({ rpm: 1 }, "churn-0")], 10));
     expect(limiter.trackedScopeCount()).toBe(2);
-    expect(limiter.usage("apiKey:churn-0")).toEqual({ requestsLastMinute: 1, tokensLastMinute: 10, inFlight: 1 });
+    expect(limiter.usage("apiKey:churn-0")).toEqual({
+      requestsLastMinute: 1,
+      tokensLastMinute: 10,
+      inFlight: 1,
+    });
     expect(refusalOf(limiter.acquire([key({ rpm: 1 }, "churn-0")], 10)).limit).toBe("rpm");
     // The busy team was not dropped: its slot is still taken until the lease is released.
-    expect(refusalOf(limiter.acquire([team({ maxParallel: 1 }, "busy")], 10)).limit).toBe("maxParallel");
+    expect(refusalOf(limiter.acquire([team({ maxParallel: 1 }, "busy")], 10)).limit).toBe(
+      "maxParallel",
+    );
     held.release();
     leaseOf(limiter.acquire([team({ maxParallel: 1 }, "busy")], 10));
   });

@@ -21,7 +21,9 @@ describe("createRequestDeadline", () => {
   it("is already aborted when the caller already was", () => {
     const caller = new AbortController();
     caller.abort("gone");
-    expect(createRequestDeadline({ callerSignal: caller.signal, timeoutMs: 60_000 }).signal.reason).toBe("gone");
+    expect(
+      createRequestDeadline({ callerSignal: caller.signal, timeoutMs: 60_000 }).signal.reason,
+    ).toBe("gone");
   });
 
   it("fires nothing after clear()", async () => {

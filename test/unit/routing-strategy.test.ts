@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { orderCandidates, type CandidateStats } from "../../server/gateway/routing-strategy.ts";
 
 function candidate(stats: Partial<CandidateStats> = {}): CandidateStats {
-  return { inFlight: 0, latencyMs: null, timeToFirstTokenMs: null, healthy: true, requestsLastMinute: 0, tokensLastMinute: 0, weight: 1, ...stats };
+  return {
+    inFlight: 0,
+    latencyMs: null,
+    timeToFirstTokenMs: null,
+    healthy: true,
+    requestsLastMinute: 0,
+    tokensLastMinute: 0,
+    weight: 1,
+    ...stats,
+  };
 }
 
 /** Replays the given draws in order (then 0), so a test chooses every random pick. */
@@ -37,21 +46,33 @@ describe("orderCandidates", () => {
   });
 
   it("simple-shuffle roughly follows the weights over many draws", () => {
-    const candidates = [candidate({ weight: 1 }), candidate({ weight: 2 }), candidate({ weight: 7 })];
+    const candidates = [
+      candidate({ weight: 1 }),
+      candidate({ weight: 2 }),
+      candidate({ weight: 7 }),
+    ];
     const random = seeded(42);
     const firstPicks = [0, 0, 0];
     const draws = 10_000;
-    for (let draw = 0; draw < draws; draw++) firstPicks[orderCandidates("simple-shuffle", candidates, { random })[0]]++;
+    for (let draw = 0; draw < draws; draw++)
+      firstPicks[orderCandidates("simple-shuffle", candidates, { random })[0]]++;
     expect(firstPicks[0] / draws).toBeCloseTo(0.1, 1);
     expect(firstPicks[1] / draws).toBeCloseTo(0.2, 1);
     expect(firstPicks[2] / draws).toBeCloseTo(0.7, 1);
   });
 
   it("least-busy prefers the fewest in flight and breaks ties at random", () => {
-    const candidates = [candidate({ inFlight: 3 }), candidate({ inFlight: 1 }), candidate({ inFlight: 1 }), candidate({ inFlight: 0 })];
+    const candidates = [
+      candidate({ inFlight: 3 }),
+      candidate({ inFlight: 1 }),
+      candidate({ inFlight: 1 }),
+      candidate({ inFlight: 0 }),
+    ];
     expect(orderCandidates("least-busy", candidates, { random: first })).toEqual([3, 1, 2, 0]);
     // Draw order 2, 1, 0, 3 (0.6 of total 4 picks index 2; then 0.4 of 3 picks index 1; ...).
-    expect(orderCandidates("least-busy", candidates, { random: draws(0.6, 0.4, 0) })).toEqual([3, 2, 1, 0]);
+    expect(orderCandidates("least-busy", candidates, { random: draws(0.6, 0.4, 0) })).toEqual([
+      3, 2, 1, 0,
+    ]);
   });
 
   it("latency measures unknown deployments first, then the fastest", () => {
@@ -61,7 +82,9 @@ describe("orderCandidates", () => {
       candidate({ latencyMs: null, timeToFirstTokenMs: 200 }),
     ];
     expect(orderCandidates("latency", candidates, { random: first })).toEqual([2, 1, 0]);
-    expect(orderCandidates("latency", candidates, { random: first, stream: true })).toEqual([0, 2, 1]);
+    expect(orderCandidates("latency", candidates, { random: first, stream: true })).toEqual([
+      0, 2, 1,
+    ]);
   });
 
   it("latency breaks ties at random", () => {
@@ -82,12 +105,18 @@ describe("orderCandidates", () => {
 
   it("cost prefers the cheapest and puts unknown prices last", () => {
     const candidates = [
-      candidate({ inputNanoUsdPerMillion: 2_500_000_000n, outputNanoUsdPerMillion: 10_000_000_000n }),
+      candidate({
+        inputNanoUsdPerMillion: 2_500_000_000n,
+        outputNanoUsdPerMillion: 10_000_000_000n,
+      }),
       candidate({}),
       candidate({ inputNanoUsdPerMillion: 150_000_000n, outputNanoUsdPerMillion: 600_000_000n }),
       candidate({ inputNanoUsdPerMillion: 1n }),
       // Dearer input than the first candidate, cheaper in total (12 vs 12.5 USD): the sum decides.
-      candidate({ inputNanoUsdPerMillion: 3_000_000_000n, outputNanoUsdPerMillion: 9_000_000_000n }),
+      candidate({
+        inputNanoUsdPerMillion: 3_000_000_000n,
+        outputNanoUsdPerMillion: 9_000_000_000n,
+      }),
     ];
     expect(orderCandidates("cost", candidates, { random: first })).toEqual([2, 4, 0, 1, 3]);
   });
@@ -113,11 +142,17 @@ describe("orderCandidates", () => {
       candidate({ tokensLastMinute: 1_500, tpm: 1_000, inFlight: 1 }), // over its tpm
     ];
     expect(orderCandidates("least-busy", candidates, { random: first })).toEqual([2, 1, 0, 4, 3]);
-    expect(orderCandidates("simple-shuffle", candidates, { random: first })).toEqual([2, 1, 0, 4, 3]);
+    expect(orderCandidates("simple-shuffle", candidates, { random: first })).toEqual([
+      2, 1, 0, 4, 3,
+    ]);
   });
 
   it("is deterministic given the random source", () => {
-    const candidates = Array.from({ length: 6 }, (_, index) => candidate({ weight: index + 1, inFlight: index % 2 }));
-    expect(orderCandidates("least-busy", candidates, { random: seeded(7) })).toEqual(orderCandidates("least-busy", candidates, { random: seeded(7) }));
+    const candidates = Array.from({ length: 6 }, (_, index) =>
+      candidate({ weight: index + 1, inFlight: index % 2 }),
+    );
+    expect(orderCandidates("least-busy", candidates, { random: seeded(7) })).toEqual(
+      orderCandidates("least-busy", candidates, { random: seeded(7) }),
+    );
   });
 });

@@ -16,39 +16,56 @@ async function eventsOf(body: AsyncIterable<Uint8Array>): Promise<ServerSentEven
 
 describe("readServerSentEvents", () => {
   it("reassembles frames split anywhere across byte chunks", async () => {
-    const events = await eventsOf(bytes('da', 'ta: {"a"', ':1}\n', '\nd', 'ata: two\n\n'));
+    const events = await eventsOf(bytes("da", 'ta: {"a"', ":1}\n", "\nd", "ata: two\n\n"));
     expect(events).toEqual([{ data: '{"a":1}' }, { data: "two" }]);
   });
 
   it("decodes a multi-byte character split between chunks", async () => {
     const encoded = encoder.encode("data: 21°C ☀️\n\n");
     const splitAt = encoded.indexOf(0xc2) + 1; // inside "°"
-    expect(await eventsOf(bytes(encoded.slice(0, splitAt), encoded.slice(splitAt)))).toEqual([{ data: "21°C ☀️" }]);
+    expect(await eventsOf(bytes(encoded.slice(0, splitAt), encoded.slice(splitAt)))).toEqual([
+      { data: "21°C ☀️" },
+    ]);
   });
 
   it("joins multi-line data with newlines", async () => {
-    expect(await eventsOf(bytes("data: line one\ndata: line two\ndata:\n\n"))).toEqual([{ data: "line one\nline two\n" }]);
+    expect(await eventsOf(bytes("data: line one\ndata: line two\ndata:\n\n"))).toEqual([
+      { data: "line one\nline two\n" },
+    ]);
   });
 
   it("skips comments and retry fields", async () => {
-    const events = await eventsOf(bytes(": keep-alive\n\n: OPENROUTER PROCESSING\n\nretry: 1000\ndata: kept\n\n"));
+    const events = await eventsOf(
+      bytes(": keep-alive\n\n: OPENROUTER PROCESSING\n\nretry: 1000\ndata: kept\n\n"),
+    );
     expect(events).toEqual([{ data: "kept" }]);
   });
 
   it("keeps event names and ids", async () => {
-    expect(await eventsOf(bytes('event: error\nid: 7\ndata: {"error":{}}\n\n'))).toEqual([{ event: "error", id: "7", data: '{"error":{}}' }]);
+    expect(await eventsOf(bytes('event: error\nid: 7\ndata: {"error":{}}\n\n'))).toEqual([
+      { event: "error", id: "7", data: '{"error":{}}' },
+    ]);
   });
 
   it("passes [DONE] through as an ordinary event (the adapter decides to stop)", async () => {
-    expect(await eventsOf(bytes('data: {"n":1}\n\ndata: [DONE]\n\n'))).toEqual([{ data: '{"n":1}' }, { data: "[DONE]" }]);
+    expect(await eventsOf(bytes('data: {"n":1}\n\ndata: [DONE]\n\n'))).toEqual([
+      { data: '{"n":1}' },
+      { data: "[DONE]" },
+    ]);
   });
 
   it("accepts CRLF and CR line endings", async () => {
-    expect(await eventsOf(bytes("data: a\r\n\r\ndata: b\r\rdata: c\n\n"))).toEqual([{ data: "a" }, { data: "b" }, { data: "c" }]);
+    expect(await eventsOf(bytes("data: a\r\n\r\ndata: b\r\rdata: c\n\n"))).toEqual([
+      { data: "a" },
+      { data: "b" },
+      { data: "c" },
+    ]);
   });
 
   it("drops an event the body ended in the middle of", async () => {
-    expect(await eventsOf(bytes("data: complete\n\ndata: cut off"))).toEqual([{ data: "complete" }]);
+    expect(await eventsOf(bytes("data: complete\n\ndata: cut off"))).toEqual([
+      { data: "complete" },
+    ]);
   });
 
   it("yields each event as soon as its frame is complete, and closes the body when stopped early", async () => {
@@ -75,7 +92,8 @@ describe("readServerSentEvents", () => {
   it("fails instead of buffering without bound when a frame never ends", async () => {
     const endless = bytes(...Array.from({ length: 20 }, () => "x".repeat(1024)));
     const reading = (async () => {
-      for await (const _event of readServerSentEvents(endless, { maxBufferSize: 4096 })) expect.unreachable();
+      for await (const _event of readServerSentEvents(endless, { maxBufferSize: 4096 }))
+        expect.unreachable();
     })();
     await expect(reading).rejects.toThrow(/buffer/i);
   });

@@ -11,7 +11,12 @@ describe("stream watchdog", () => {
   });
 
   function watch(requestSignal = new AbortController().signal) {
-    return createStreamWatchdog({ signal: requestSignal, provider: "anthropic", firstChunkTimeoutMs: 1_000, idleTimeoutMs: 300 });
+    return createStreamWatchdog({
+      signal: requestSignal,
+      provider: "anthropic",
+      firstChunkTimeoutMs: 1_000,
+      idleTimeoutMs: 300,
+    });
   }
 
   it("aborts with a retryable timeout when no first chunk arrives in time", () => {
@@ -20,7 +25,12 @@ describe("stream watchdog", () => {
     expect(watchdog.signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
     expect(watchdog.signal.reason).toBeInstanceOf(UpstreamError);
-    expect(watchdog.signal.reason).toMatchObject({ kind: "timeout", isRetryable: true, status: 504, message: "anthropic sent no first chunk within 1000 ms (router.firstTokenTimeoutMs)." });
+    expect(watchdog.signal.reason).toMatchObject({
+      kind: "timeout",
+      isRetryable: true,
+      status: 504,
+      message: "anthropic sent no first chunk within 1000 ms (router.firstTokenTimeoutMs).",
+    });
   });
 
   it("after the first chunk, counts only the time spent waiting on the provider", () => {
@@ -37,7 +47,11 @@ describe("stream watchdog", () => {
     vi.advanceTimersByTime(299);
     expect(watchdog.signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
-    expect(watchdog.signal.reason).toMatchObject({ kind: "timeout", message: "anthropic sent nothing for 300 ms in the middle of the stream (router.streamIdleTimeoutMs)." });
+    expect(watchdog.signal.reason).toMatchObject({
+      kind: "timeout",
+      message:
+        "anthropic sent nothing for 300 ms in the middle of the stream (router.streamIdleTimeoutMs).",
+    });
   });
 
   it("passes the request's own abort on with its reason, and stays quiet once cleared", () => {

@@ -14,7 +14,14 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error?: 
   }
 
   override render() {
-    if (this.state.error) return <ErrorState title="This page failed to show" error={this.state.error} onRetry={() => this.setState({ error: undefined })} />;
+    if (this.state.error)
+      return (
+        <ErrorState
+          title="This page failed to show"
+          error={this.state.error}
+          onRetry={() => this.setState({ error: undefined })}
+        />
+      );
     return this.props.children;
   }
 }

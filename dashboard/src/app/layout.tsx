@@ -51,7 +51,10 @@ export function Layout() {
       <div className="main-column">
         <header className="topbar">
           <div className="who" data-testid="signed-in-as">
-            Signed in as <strong>{principal.name}</strong> <span className={`badge ${isAdmin ? "badge-admin" : "badge-team"}`}>{isAdmin ? "Admin" : "Team key"}</span>
+            Signed in as <strong>{principal.name}</strong>{" "}
+            <span className={`badge ${isAdmin ? "badge-admin" : "badge-team"}`}>
+              {isAdmin ? "Admin" : "Team key"}
+            </span>
           </div>
           <button type="button" className="button-secondary" onClick={() => signOut()}>
             Sign out
@@ -59,7 +62,9 @@ export function Layout() {
         </header>
         {authenticationOff && (
           <p className="auth-off" role="note" data-testid="authentication-off">
-            Authentication is off: this gateway has no master key, so anyone who can reach it is the admin. Set <code>SWITCHBOARD_MASTER_KEY</code> (or <code>auth.masterKey</code>) to require a key.
+            Authentication is off: this gateway has no master key, so anyone who can reach it is the
+            admin. Set <code>SWITCHBOARD_MASTER_KEY</code> (or <code>auth.masterKey</code>) to
+            require a key.
           </p>
         )}
         <NoticeArea />

@@ -1,4 +1,13 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from "react";
 
 export type NoticeTone = "info" | "success" | "warning" | "error";
 
@@ -39,9 +48,15 @@ export function NoticeProvider({ children }: { children: ReactNode }) {
 
   const push = useCallback(
     ({ id = `notice-${++nextId.current}`, ...notice }: Omit<Notice, "id"> & { id?: string }) => {
-      setNotices((current) => [...current.filter((shown) => shown.id !== id), { id, ...notice }].slice(-mostShown));
+      setNotices((current) =>
+        [...current.filter((shown) => shown.id !== id), { id, ...notice }].slice(-mostShown),
+      );
       clearTimeout(timers.current.get(id));
-      if (notice.timeoutMs) timers.current.set(id, setTimeout(() => dismiss(id), notice.timeoutMs));
+      if (notice.timeoutMs)
+        timers.current.set(
+          id,
+          setTimeout(() => dismiss(id), notice.timeoutMs),
+        );
       return id;
     },
     [dismiss],
@@ -70,13 +85,28 @@ export function useNotices(): NoticesContextValue {
 export function NoticeArea() {
   const { notices, dismiss } = useNotices();
   return (
-    <section className="notice-area" aria-label="Notices" aria-live="polite" data-testid="notice-area">
+    <section
+      className="notice-area"
+      aria-label="Notices"
+      aria-live="polite"
+      data-testid="notice-area"
+    >
       {notices.map((notice) => (
-        <div key={notice.id} className={`notice notice-${notice.tone}`} data-testid={notice.testId} role={notice.tone === "error" || notice.tone === "warning" ? "alert" : "status"}>
+        <div
+          key={notice.id}
+          className={`notice notice-${notice.tone}`}
+          data-testid={notice.testId}
+          role={notice.tone === "error" || notice.tone === "warning" ? "alert" : "status"}
+        >
           <div className="notice-text">
             {notice.title && <strong>{notice.title}</strong>} {notice.message}
           </div>
-          <button type="button" className="button-quiet" onClick={() => dismiss(notice.id)} aria-label={`Dismiss notice${notice.title ? `: ${notice.title}` : ""}`}>
+          <button
+            type="button"
+            className="button-quiet"
+            onClick={() => dismiss(notice.id)}
+            aria-label={`Dismiss notice${notice.title ? `: ${notice.title}` : ""}`}
+          >
             Dismiss
           </button>
         </div>

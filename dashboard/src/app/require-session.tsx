@@ -8,6 +8,9 @@ export function RequireSession({ children }: { children: ReactNode }) {
   const { state } = useSession();
   const location = useLocation();
   if (state.status === "checking") return <LoadingState label="Checking your session…" fullPage />;
-  if (state.status === "signed-out") return <Navigate to="/sign-in" replace state={{ from: `${location.pathname}${location.search}` }} />;
+  if (state.status === "signed-out")
+    return (
+      <Navigate to="/sign-in" replace state={{ from: `${location.pathname}${location.search}` }} />
+    );
   return <>{children}</>;
 }

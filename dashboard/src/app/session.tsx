@@ -1,6 +1,20 @@
-import { createSwitchboardClient, SwitchboardError, type MeQuery, type SwitchboardClient } from "@switchboard/client";
+import {
+  createSwitchboardClient,
+  SwitchboardError,
+  type MeQuery,
+  type SwitchboardClient,
+} from "@switchboard/client";
 import { QueryClientProvider } from "@tanstack/react-query";
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from "react";
 import { createDashboardQueryClient } from "./query-client";
 
 /** Who is signed in, as the gateway's `me` answers. */
@@ -9,7 +23,12 @@ export type Principal = MeQuery["me"];
 export type SessionState =
   | { status: "checking" }
   | { status: "signed-out"; message?: string }
-  | { status: "signed-in"; client: SwitchboardClient; principal: Principal; authenticationOff: boolean };
+  | {
+      status: "signed-in";
+      client: SwitchboardClient;
+      principal: Principal;
+      authenticationOff: boolean;
+    };
 
 interface SessionContextValue {
   state: SessionState;
@@ -26,7 +45,8 @@ interface SessionContextValue {
 export const rejectedKeyMessage = "That key was not accepted: it is wrong, revoked or expired.";
 
 /** Shown when "continue without a key" meets a gateway that has a master key. */
-export const keyRequiredMessage = "This gateway requires a key: it has a master key, so authentication is on.";
+export const keyRequiredMessage =
+  "This gateway requires a key: it has a master key, so authentication is on.";
 
 /** What is stored for a session without a key (a gateway with authentication off). */
 const noKey = "";
@@ -101,7 +121,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
     const client = createSwitchboardClient({ url: graphQLUrl(), apiKey: storedKey || undefined });
     client.me({ signal: controller.signal }).then(
-      (principal) => setState({ status: "signed-in", client, principal, authenticationOff: storedKey === noKey }),
+      (principal) =>
+        setState({
+          status: "signed-in",
+          client,
+          principal,
+          authenticationOff: storedKey === noKey,
+        }),
       (error: unknown) => {
         client.close();
         if (controller.signal.aborted) return;
@@ -132,7 +158,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         if (previous.status === "signed-in") previous.client.close();
         storeKey(apiKey ?? noKey);
         queryClient.clear();
-        setState({ status: "signed-in", client, principal, authenticationOff: apiKey === undefined });
+        setState({
+          status: "signed-in",
+          client,
+          principal,
+          authenticationOff: apiKey === undefined,
+        });
       } catch (error) {
         client.close();
         throw error;
@@ -157,8 +188,12 @@ export function useSession(): SessionContextValue {
 }
 
 /** The signed-in session; only inside pages behind the sign-in guard. */
-export function useSignedInSession(): Extract<SessionState, { status: "signed-in" }> & { signOut: SessionContextValue["signOut"]; isAdmin: boolean } {
+export function useSignedInSession(): Extract<SessionState, { status: "signed-in" }> & {
+  signOut: SessionContextValue["signOut"];
+  isAdmin: boolean;
+} {
   const { state, signOut } = useSession();
-  if (state.status !== "signed-in") throw new Error("useSignedInSession() is only for pages behind the sign-in guard.");
+  if (state.status !== "signed-in")
+    throw new Error("useSignedInSession() is only for pages behind the sign-in guard.");
   return { ...state, signOut, isAdmin: state.principal.kind === "ADMIN" };
 }

@@ -6,7 +6,10 @@ import { useState } from "react";
  * `filterKey`: a new filter starts again at page 1.
  */
 export function useCursorPages(filterKey: string) {
-  const [cursors, setCursors] = useState<{ filterKey: string; stack: Array<string | undefined> }>({ filterKey, stack: [undefined] });
+  const [cursors, setCursors] = useState<{ filterKey: string; stack: Array<string | undefined> }>({
+    filterKey,
+    stack: [undefined],
+  });
   const stack = cursors.filterKey === filterKey ? cursors.stack : [undefined];
   return {
     /** The cursor to ask for the current page with. */
@@ -15,6 +18,7 @@ export function useCursorPages(filterKey: string) {
     hasPrevious: stack.length > 1,
     previous: () => setCursors({ filterKey, stack: stack.slice(0, -1) }),
     /** Moves on to the page after `cursor` (the current page's end). */
-    next: (cursor: string | null | undefined) => setCursors({ filterKey, stack: [...stack, cursor ?? undefined] }),
+    next: (cursor: string | null | undefined) =>
+      setCursors({ filterKey, stack: [...stack, cursor ?? undefined] }),
   };
 }

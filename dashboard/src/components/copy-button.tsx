@@ -5,7 +5,15 @@ import { useState, type RefObject } from "react";
  * another host than localhost is not a secure context), it selects the text in `selectTarget`
  * so Ctrl+C does the rest, and says so.
  */
-export function CopyButton({ text, selectTarget, label = "Copy" }: { text: string; selectTarget?: RefObject<HTMLElement | null>; label?: string }) {
+export function CopyButton({
+  text,
+  selectTarget,
+  label = "Copy",
+}: {
+  text: string;
+  selectTarget?: RefObject<HTMLElement | null>;
+  label?: string;
+}) {
   const [outcome, setOutcome] = useState<"copied" | "selected" | undefined>();
 
   async function copy() {
@@ -32,7 +40,11 @@ export function CopyButton({ text, selectTarget, label = "Copy" }: { text: strin
         {label}
       </button>
       <span className="copy-outcome" role="status">
-        {outcome === "copied" ? "Copied" : outcome === "selected" ? "Selected: press Ctrl+C (⌘C) to copy" : ""}
+        {outcome === "copied"
+          ? "Copied"
+          : outcome === "selected"
+            ? "Selected: press Ctrl+C (⌘C) to copy"
+            : ""}
       </span>
     </span>
   );

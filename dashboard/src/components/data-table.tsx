@@ -13,7 +13,21 @@ export interface Column<Row> {
  * A table of rows with a caption for screen readers. Wide tables scroll sideways inside their
  * box, so a 1366-pixel screen keeps the navigation in view.
  */
-export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, empty }: { caption: string; columns: ReadonlyArray<Column<Row>>; rows: readonly Row[]; rowKey(row: Row): string; rowTestId?: string; empty?: ReactNode }) {
+export function DataTable<Row>({
+  caption,
+  columns,
+  rows,
+  rowKey,
+  rowTestId,
+  empty,
+}: {
+  caption: string;
+  columns: ReadonlyArray<Column<Row>>;
+  rows: readonly Row[];
+  rowKey(row: Row): string;
+  rowTestId?: string;
+  empty?: ReactNode;
+}) {
   if (rows.length === 0 && empty) return <>{empty}</>;
   return (
     <div className="table-scroll">
@@ -22,7 +36,15 @@ export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, empt
         <thead>
           <tr>
             {columns.map((column, index) => (
-              <th key={index} scope="col" className={[column.align === "end" ? "align-end" : "", column.className ?? ""].join(" ").trim() || undefined}>
+              <th
+                key={index}
+                scope="col"
+                className={
+                  [column.align === "end" ? "align-end" : "", column.className ?? ""]
+                    .join(" ")
+                    .trim() || undefined
+                }
+              >
                 {column.header}
               </th>
             ))}
@@ -32,7 +54,14 @@ export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, empt
           {rows.map((row) => (
             <tr key={rowKey(row)} data-testid={rowTestId}>
               {columns.map((column, index) => (
-                <td key={index} className={[column.align === "end" ? "align-end" : "", column.className ?? ""].join(" ").trim() || undefined}>
+                <td
+                  key={index}
+                  className={
+                    [column.align === "end" ? "align-end" : "", column.className ?? ""]
+                      .join(" ")
+                      .trim() || undefined
+                  }
+                >
                   {column.cell(row)}
                 </td>
               ))}

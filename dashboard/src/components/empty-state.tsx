@@ -1,7 +1,17 @@
 import type { ReactNode } from "react";
 
 /** Nothing to show yet, and what would change that. */
-export function EmptyState({ title, children, action, testId }: { title: string; children?: ReactNode; action?: ReactNode; testId?: string }) {
+export function EmptyState({
+  title,
+  children,
+  action,
+  testId,
+}: {
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="empty-state" data-testid={testId}>
       <strong>{title}</strong>

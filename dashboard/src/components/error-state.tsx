@@ -14,7 +14,15 @@ function explanationOf(error: unknown): string | undefined {
 }
 
 /** A view that could not load: what went wrong, in the gateway's words, and a way to try again. */
-export function ErrorState({ error, title = "Could not load this", onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
+export function ErrorState({
+  error,
+  title = "Could not load this",
+  onRetry,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+}) {
   const message = error instanceof Error ? error.message : String(error);
   const explanation = explanationOf(error);
   return (

@@ -13,15 +13,33 @@ export interface ControlProps {
  * API's name for the field ("budget.limitUsd"): the gateway's BAD_REQUEST names it, and the error
  * element is `field-error-<param>` for tests.
  */
-export function FormField({ label, param, error, hint, children }: { label: string; param: string; error?: string; hint?: ReactNode; children(control: ControlProps): ReactNode }) {
+export function FormField({
+  label,
+  param,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  param: string;
+  error?: string;
+  hint?: ReactNode;
+  children(control: ControlProps): ReactNode;
+}) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const describedBy = [hint ? hintId : undefined, error ? errorId : undefined].filter(Boolean).join(" ") || undefined;
+  const describedBy =
+    [hint ? hintId : undefined, error ? errorId : undefined].filter(Boolean).join(" ") || undefined;
   return (
     <div className={error ? "field field-invalid" : "field"}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, name: param, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy })}
+      {children({
+        id,
+        name: param,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": describedBy,
+      })}
       {hint && (
         <p id={hintId} className="field-hint">
           {hint}

@@ -35,16 +35,23 @@ export function GettingStarted({ modelNames }: { modelNames: readonly string[] }
     return (
       <section className="card getting-started" data-testid="no-models">
         <h2 className="card-title">No model is configured yet</h2>
-        <p>This gateway has nothing to route requests to, so there is nothing to show. Add a model:</p>
+        <p>
+          This gateway has nothing to route requests to, so there is nothing to show. Add a model:
+        </p>
         <ul>
           <li>
-            To try it without a provider key, restart with the built-in demo model: <code>npm start -- --demo</code> (or <code>switchboard --demo</code>). It echoes your message with realistic token counts and a price.
+            To try it without a provider key, restart with the built-in demo model:{" "}
+            <code>npm start -- --demo</code> (or <code>switchboard --demo</code>). It echoes your
+            message with realistic token counts and a price.
           </li>
           <li>
-            For real models, set a provider key before starting, e.g. <code>OPENAI_API_KEY</code>, <code>ANTHROPIC_API_KEY</code> or <code>GEMINI_API_KEY</code>: every model of that provider becomes available as <code>openai/gpt-4o</code> and so on.
+            For real models, set a provider key before starting, e.g. <code>OPENAI_API_KEY</code>,{" "}
+            <code>ANTHROPIC_API_KEY</code> or <code>GEMINI_API_KEY</code>: every model of that
+            provider becomes available as <code>openai/gpt-4o</code> and so on.
           </li>
           <li>
-            Or list models under <code>models:</code> in <code>./switchboard.yaml</code> (read at start):
+            Or list models under <code>models:</code> in <code>./switchboard.yaml</code> (read at
+            start):
             <pre>
               <code>{`models:\n  - { name: gpt-4o, provider: openai, apiKey: "\${OPENAI_API_KEY}" }`}</code>
             </pre>
@@ -58,7 +65,10 @@ export function GettingStarted({ modelNames }: { modelNames: readonly string[] }
   return (
     <section className="card getting-started" data-testid="no-requests">
       <h2 className="card-title">No requests yet</h2>
-      <p>Spend, requests and errors appear here as requests go through the gateway. Send one with a key (the master key or a team key):</p>
+      <p>
+        Spend, requests and errors appear here as requests go through the gateway. Send one with a
+        key (the master key or a team key):
+      </p>
       <CurlExample model={modelNames[0] ?? "demo-echo"} />
     </section>
   );

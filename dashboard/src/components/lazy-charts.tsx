@@ -1,4 +1,10 @@
-import { useEffect, useState, type ComponentProps, type ComponentType, type ReactElement } from "react";
+import {
+  useEffect,
+  useState,
+  type ComponentProps,
+  type ComponentType,
+  type ReactElement,
+} from "react";
 import type { SpendByModelChart as SpendByModelChartComponent } from "./spend-by-model-chart";
 import type { SpendPerDayChart as SpendPerDayChartComponent } from "./spend-per-day-chart";
 
@@ -28,8 +34,12 @@ function preloadable<Props extends object>(load: () => Promise<ComponentType<Pro
   return { preload, Preloaded };
 }
 
-const spendPerDay = preloadable(() => import("./spend-per-day-chart").then((module) => module.SpendPerDayChart));
-const spendByModel = preloadable(() => import("./spend-by-model-chart").then((module) => module.SpendByModelChart));
+const spendPerDay = preloadable(() =>
+  import("./spend-per-day-chart").then((module) => module.SpendPerDayChart),
+);
+const spendByModel = preloadable(() =>
+  import("./spend-by-model-chart").then((module) => module.SpendByModelChart),
+);
 
 /** Starts loading the charts; a page with charts calls it as it renders, alongside its query. */
 export function preloadCharts(): void {
@@ -47,9 +57,19 @@ function ChartPlaceholder({ testId, title }: { testId: string; title: string }) 
 }
 
 export function SpendPerDayChart(props: ComponentProps<typeof SpendPerDayChartComponent>) {
-  return <spendPerDay.Preloaded {...props} fallback={<ChartPlaceholder testId={props.testId} title={props.title ?? "Spend per day"} />} />;
+  return (
+    <spendPerDay.Preloaded
+      {...props}
+      fallback={<ChartPlaceholder testId={props.testId} title={props.title ?? "Spend per day"} />}
+    />
+  );
 }
 
 export function SpendByModelChart(props: ComponentProps<typeof SpendByModelChartComponent>) {
-  return <spendByModel.Preloaded {...props} fallback={<ChartPlaceholder testId={props.testId} title={props.title} />} />;
+  return (
+    <spendByModel.Preloaded
+      {...props}
+      fallback={<ChartPlaceholder testId={props.testId} title={props.title} />}
+    />
+  );
 }

@@ -5,7 +5,21 @@ import { useEffect, useId, useRef, type ReactNode } from "react";
  * behind is inert and Escape closes it (unless `dismissible` is false, e.g. while a secret that
  * cannot be shown again is on screen).
  */
-export function Modal({ title, onClose, children, dismissible = true, testId, wide = false }: { title: ReactNode; onClose(): void; children: ReactNode; dismissible?: boolean; testId?: string; wide?: boolean }) {
+export function Modal({
+  title,
+  onClose,
+  children,
+  dismissible = true,
+  testId,
+  wide = false,
+}: {
+  title: ReactNode;
+  onClose(): void;
+  children: ReactNode;
+  dismissible?: boolean;
+  testId?: string;
+  wide?: boolean;
+}) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
@@ -32,7 +46,12 @@ export function Modal({ title, onClose, children, dismissible = true, testId, wi
       <div className="modal-header">
         <h2 id={titleId}>{title}</h2>
         {dismissible && (
-          <button type="button" className="button-quiet modal-close" onClick={onClose} aria-label="Close">
+          <button
+            type="button"
+            className="button-quiet modal-close"
+            onClick={onClose}
+            aria-label="Close"
+          >
             ×
           </button>
         )}

@@ -11,7 +11,8 @@ function DayTooltip({ point }: { point: DailySpendPoint | undefined }) {
       <strong>{point.label} (UTC)</strong>
       <div>{formatUsd(point.costUsd)}</div>
       <div>
-        {formatCount(point.requests)} requests{point.errors > 0 ? `, ${formatCount(point.errors)} errors` : ""}
+        {formatCount(point.requests)} requests
+        {point.errors > 0 ? `, ${formatCount(point.errors)} errors` : ""}
       </div>
     </div>
   );
@@ -21,11 +22,23 @@ function DayTooltip({ point }: { point: DailySpendPoint | undefined }) {
  * Spend per UTC day as bars (the gateway buckets by UTC day, like budgets). The exact amounts are
  * in the tooltip and the total under the chart; the bars are only for the shape.
  */
-export function SpendPerDayChart({ points, testId, title = "Spend per day" }: { points: readonly DailySpendPoint[]; testId: string; title?: string }) {
+export function SpendPerDayChart({
+  points,
+  testId,
+  title = "Spend per day",
+}: {
+  points: readonly DailySpendPoint[];
+  testId: string;
+  title?: string;
+}) {
   const total = sumUsd(points.map((point) => point.costUsd));
   const requests = points.reduce((sum, point) => sum + point.requests, 0);
   return (
-    <figure className="card chart-card" data-testid={testId} aria-label={`${title}, last ${points.length} UTC days: ${formatUsd(total)} in total`}>
+    <figure
+      className="card chart-card"
+      data-testid={testId}
+      aria-label={`${title}, last ${points.length} UTC days: ${formatUsd(total)} in total`}
+    >
       <figcaption className="card-title">
         {title} <span className="small-print">last {points.length} days, UTC days</span>
       </figcaption>
@@ -33,10 +46,35 @@ export function SpendPerDayChart({ points, testId, title = "Spend per day" }: { 
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={[...points]} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid vertical={false} stroke={chartColors.grid} />
-            <XAxis dataKey="label" tickLine={false} axisLine={{ stroke: chartColors.grid }} tick={{ fill: chartColors.axis, fontSize: 12 }} interval="preserveStartEnd" minTickGap={18} />
-            <YAxis tickFormatter={formatUsdAxisTick} tickLine={false} axisLine={false} tick={{ fill: chartColors.axis, fontSize: 12 }} width={64} allowDecimals />
-            <Tooltip cursor={{ fill: chartColors.cursor }} content={({ payload }) => <DayTooltip point={payload?.[0]?.payload as DailySpendPoint | undefined} />} />
-            <Bar dataKey="cost" name="Spend" fill={chartColors.bar} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+            <XAxis
+              dataKey="label"
+              tickLine={false}
+              axisLine={{ stroke: chartColors.grid }}
+              tick={{ fill: chartColors.axis, fontSize: 12 }}
+              interval="preserveStartEnd"
+              minTickGap={18}
+            />
+            <YAxis
+              tickFormatter={formatUsdAxisTick}
+              tickLine={false}
+              axisLine={false}
+              tick={{ fill: chartColors.axis, fontSize: 12 }}
+              width={64}
+              allowDecimals
+            />
+            <Tooltip
+              cursor={{ fill: chartColors.cursor }}
+              content={({ payload }) => (
+                <DayTooltip point={payload?.[0]?.payload as DailySpendPoint | undefined} />
+              )}
+            />
+            <Bar
+              dataKey="cost"
+              name="Spend"
+              fill={chartColors.bar}
+              radius={[3, 3, 0, 0]}
+              isAnimationActive={false}
+            />
           </BarChart>
         </ResponsiveContainer>
       </div>

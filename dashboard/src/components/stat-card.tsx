@@ -1,7 +1,17 @@
 import type { ReactNode } from "react";
 
 /** One number that matters, with what it counts. */
-export function StatCard({ label, value, detail, testId }: { label: string; value: ReactNode; detail?: ReactNode; testId?: string }) {
+export function StatCard({
+  label,
+  value,
+  detail,
+  testId,
+}: {
+  label: string;
+  value: ReactNode;
+  detail?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="stat-card" data-testid={testId}>
       <div className="stat-label">{label}</div>

@@ -29,14 +29,24 @@ export interface DailySpendPoint {
  * One point per UTC day for the `days` days ending with `now`'s day, oldest first; days the
  * gateway returned no row for (nothing spent) are zero, so the axis has no gaps.
  */
-export function dailySpendSeries(rows: readonly SpendRowLike[], { now = new Date(), days = 30 }: { now?: Date; days?: number } = {}): DailySpendPoint[] {
+export function dailySpendSeries(
+  rows: readonly SpendRowLike[],
+  { now = new Date(), days = 30 }: { now?: Date; days?: number } = {},
+): DailySpendPoint[] {
   const byDay = new Map(rows.filter((row) => row.key !== null).map((row) => [row.key, row]));
   const today = startOfUtcDay(now);
   return Array.from({ length: days }, (_, index) => {
     const day = utcDayKey(addUtcDays(today, index - (days - 1)));
     const row = byDay.get(day);
     const costUsd = row ? nanoToUsd(usdToNano(row.costUsd)) : "0";
-    return { day, label: formatUtcDay(day), costUsd, cost: usdToChartNumber(costUsd), requests: row?.requests ?? 0, errors: row?.errors ?? 0 };
+    return {
+      day,
+      label: formatUtcDay(day),
+      costUsd,
+      cost: usdToChartNumber(costUsd),
+      requests: row?.requests ?? 0,
+      errors: row?.errors ?? 0,
+    };
   });
 }
 
@@ -78,14 +88,30 @@ export const noModelLabel = "(no model)";
  * The `limit` models that cost the most (ties: more requests first, then by name), and the rest
  * summed into one "Other" row, each with its share of the total cost.
  */
-export function topModelsBySpend(rows: readonly SpendRowLike[], { limit = 5 }: { limit?: number } = {}): ModelShare[] {
-  const sorted = [...rows].sort((left, right) => compareUsdDescending(left.costUsd, right.costUsd) || right.requests - left.requests || (left.key ?? "").localeCompare(right.key ?? ""));
+export function topModelsBySpend(
+  rows: readonly SpendRowLike[],
+  { limit = 5 }: { limit?: number } = {},
+): ModelShare[] {
+  const sorted = [...rows].sort(
+    (left, right) =>
+      compareUsdDescending(left.costUsd, right.costUsd) ||
+      right.requests - left.requests ||
+      (left.key ?? "").localeCompare(right.key ?? ""),
+  );
   const total = spendTotals(rows);
   const totalNano = usdToNano(total.costUsd);
-  const shareOf = (costUsd: string) => (totalNano === 0n ? 0 : Number((usdToNano(costUsd) * 1_000_000n) / totalNano) / 1_000_000);
+  const shareOf = (costUsd: string) =>
+    totalNano === 0n ? 0 : Number((usdToNano(costUsd) * 1_000_000n) / totalNano) / 1_000_000;
   const top = sorted.slice(0, limit).map((row): ModelShare => {
     const costUsd = nanoToUsd(usdToNano(row.costUsd));
-    return { name: row.key ?? noModelLabel, costUsd, cost: usdToChartNumber(costUsd), requests: row.requests, share: shareOf(costUsd), isOther: false };
+    return {
+      name: row.key ?? noModelLabel,
+      costUsd,
+      cost: usdToChartNumber(costUsd),
+      requests: row.requests,
+      share: shareOf(costUsd),
+      isOther: false,
+    };
   });
   const rest = sorted.slice(limit);
   if (rest.length === 0) return top;
@@ -104,7 +130,13 @@ export function topModelsBySpend(rows: readonly SpendRowLike[], { limit = 5 }: {
 }
 
 /** Errors over requests, 0 to 1; undefined when there were no requests (no rate to speak of). */
-export function errorRate({ errors, requests }: { errors: number; requests: number }): number | undefined {
+export function errorRate({
+  errors,
+  requests,
+}: {
+  errors: number;
+  requests: number;
+}): number | undefined {
   return requests === 0 ? undefined : errors / requests;
 }
 

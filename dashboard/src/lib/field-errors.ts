@@ -33,8 +33,10 @@ export function formErrorsOf(error: unknown, knownFields?: readonly string[]): F
   const general: string[] = [];
   for (const graphQLError of errors) {
     const { code, param } = graphQLError.extensions ?? {};
-    const field = code === "BAD_REQUEST" && typeof param === "string" ? normalizeParam(param) : undefined;
-    if (field && (!knownFields || knownFields.includes(field)) && !fields[field]) fields[field] = graphQLError.message;
+    const field =
+      code === "BAD_REQUEST" && typeof param === "string" ? normalizeParam(param) : undefined;
+    if (field && (!knownFields || knownFields.includes(field)) && !fields[field])
+      fields[field] = graphQLError.message;
     else general.push(graphQLError.message);
   }
   if (errors.length === 0) general.push(typeof message === "string" ? message : String(error));

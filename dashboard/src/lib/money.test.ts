@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { compareUsdDescending, formatUsd, formatUsdAxisTick, isUsdAmount, nanoToUsd, sumUsd, usdToChartNumber, usdToNano } from "./money";
+import {
+  compareUsdDescending,
+  formatUsd,
+  formatUsdAxisTick,
+  isUsdAmount,
+  nanoToUsd,
+  sumUsd,
+  usdToChartNumber,
+  usdToNano,
+} from "./money";
 
 describe("usdToNano / nanoToUsd", () => {
   it("converts exact decimal strings to nano-USD and back", () => {
@@ -35,7 +44,12 @@ describe("sumUsd", () => {
 
 describe("compareUsdDescending", () => {
   it("sorts largest first without floats", () => {
-    expect(["0.2", "10", "0.000000002", "3.5"].sort(compareUsdDescending)).toEqual(["10", "3.5", "0.2", "0.000000002"]);
+    expect(["0.2", "10", "0.000000002", "3.5"].sort(compareUsdDescending)).toEqual([
+      "10",
+      "3.5",
+      "0.2",
+      "0.000000002",
+    ]);
   });
 });
 

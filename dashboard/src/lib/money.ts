@@ -11,7 +11,8 @@ const usdPattern = /^(-)?(\d*)(?:\.(\d*))?$/;
 export function usdToNano(usd: string): bigint {
   const match = usdPattern.exec(usd.trim());
   const [, sign, whole = "", fraction = ""] = match ?? [];
-  if (!match || (whole === "" && fraction === "") || fraction.length > 9) throw new RangeError(`Not a USD amount: "${usd}"`);
+  if (!match || (whole === "" && fraction === "") || fraction.length > 9)
+    throw new RangeError(`Not a USD amount: "${usd}"`);
   const nano = BigInt(whole || "0") * nanoPerUsd + BigInt(fraction.padEnd(9, "0"));
   return sign ? -nano : nano;
 }
@@ -43,9 +44,22 @@ export function usdToChartNumber(usd: string): number {
   return Number(usdToNano(usd)) / 1e9;
 }
 
-const wholeDollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const smallAmounts = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumSignificantDigits: 3 });
-const cents = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 });
+const wholeDollars = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+const smallAmounts = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  maximumSignificantDigits: 3,
+});
+const cents = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  minimumFractionDigits: 2,
+});
 
 /**
  * An amount for people: $1,234.56 from one dollar up; below that three significant digits so a
@@ -73,8 +87,17 @@ export function isUsdAmount(value: string): boolean {
   return /^\d+(\.\d{1,9})?$|^\.\d{1,9}$/.test(value.trim());
 }
 
-const axisSmall = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumSignificantDigits: 2 });
-const axisLarge = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", notation: "compact", maximumFractionDigits: 1 });
+const axisSmall = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  maximumSignificantDigits: 2,
+});
+const axisLarge = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  notation: "compact",
+  maximumFractionDigits: 1,
+});
 
 /**
  * A chart axis tick (the chart library picks tick values as floats): short, and never $0 for a

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { addUtcDays, formatDate, formatDateTime, formatDateTimeWithRelative, formatRelative, formatUtcDay, localInputToIso, spendWindows, startOfUtcDay, startOfUtcMonth, utcDayKey } from "./time";
+import {
+  addUtcDays,
+  formatDate,
+  formatDateTime,
+  formatDateTimeWithRelative,
+  formatRelative,
+  formatUtcDay,
+  localInputToIso,
+  spendWindows,
+  startOfUtcDay,
+  startOfUtcMonth,
+  utcDayKey,
+} from "./time";
 
 // The zone is fixed through the formatter's timeZone option, so the test does not depend on the machine's zone.
 const instant = "2026-12-05T19:16:00.000Z";
@@ -8,7 +20,9 @@ describe("formatDateTime", () => {
   it("shows the instant in the given zone", () => {
     expect(formatDateTime(instant, { timeZone: "UTC" })).toBe("Dec 5, 2026, 7:16 PM");
     expect(formatDateTime(instant, { timeZone: "Asia/Tokyo" })).toBe("Dec 6, 2026, 4:16 AM");
-    expect(formatDateTime(instant, { timeZone: "America/Los_Angeles" })).toBe("Dec 5, 2026, 11:16 AM");
+    expect(formatDateTime(instant, { timeZone: "America/Los_Angeles" })).toBe(
+      "Dec 5, 2026, 11:16 AM",
+    );
   });
 
   it("shows dates alone in the given zone", () => {
@@ -27,7 +41,9 @@ describe("formatRelative", () => {
   });
 
   it("combines with the absolute time", () => {
-    expect(formatDateTimeWithRelative("2027-01-01T00:00:00.000Z", { timeZone: "UTC", now })).toBe("Jan 1, 2027, 12:00 AM (in 26 days)");
+    expect(formatDateTimeWithRelative("2027-01-01T00:00:00.000Z", { timeZone: "UTC", now })).toBe(
+      "Jan 1, 2027, 12:00 AM (in 26 days)",
+    );
   });
 });
 

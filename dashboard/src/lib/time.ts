@@ -14,7 +14,11 @@ const millisecondsPerDay = 86_400_000;
 
 /** "Dec 5, 2026, 7:16 PM" in the viewer's zone (or `timeZone`). */
 export function formatDateTime(iso: string, { timeZone }: ZoneOptions = {}): string {
-  return new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(iso));
+  return new Intl.DateTimeFormat("en-US", {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone,
+  }).format(new Date(iso));
 }
 
 /** "Dec 5, 2026" in the viewer's zone (or `timeZone`). */
@@ -42,7 +46,10 @@ export function formatRelative(iso: string, now: Date = new Date()): string {
 }
 
 /** "Dec 5, 2026, 7:16 PM (in 3 days)": the absolute time and how far it is. */
-export function formatDateTimeWithRelative(iso: string, { timeZone, now = new Date() }: ZoneOptions & { now?: Date } = {}): string {
+export function formatDateTimeWithRelative(
+  iso: string,
+  { timeZone, now = new Date() }: ZoneOptions & { now?: Date } = {},
+): string {
   return `${formatDateTime(iso, { timeZone })} (${formatRelative(iso, now)})`;
 }
 
@@ -68,11 +75,18 @@ export function utcDayKey(date: Date): string {
 
 /** "Dec 5" for a UTC day key, for chart axes (the day as the gateway bucketed it, not shifted to a zone). */
 export function formatUtcDay(dayKey: string): string {
-  return new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(`${dayKey}T00:00:00Z`));
+  return new Intl.DateTimeFormat("en-US", {
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  }).format(new Date(`${dayKey}T00:00:00Z`));
 }
 
 /** The windows the Overview and team pages ask for: the last `days` UTC days (today included) and the UTC month. */
-export function spendWindows(now: Date = new Date(), days = 30): { today: string; lastDaysFrom: string; monthFrom: string } {
+export function spendWindows(
+  now: Date = new Date(),
+  days = 30,
+): { today: string; lastDaysFrom: string; monthFrom: string } {
   const today = startOfUtcDay(now);
   return {
     today: utcDayKey(today),

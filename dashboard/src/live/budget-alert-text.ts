@@ -7,9 +7,17 @@
 import type { BudgetAlert } from "@switchboard/client";
 import { formatUsdOf, usdToNano } from "../lib/money";
 
-const periodWords: Record<string, string> = { DAILY: "daily ", WEEKLY: "weekly ", MONTHLY: "monthly ", NONE: "" };
+const periodWords: Record<string, string> = {
+  DAILY: "daily ",
+  WEEKLY: "weekly ",
+  MONTHLY: "monthly ",
+  NONE: "",
+};
 
-type AlertFacts = Pick<BudgetAlert, "scope" | "scopeId" | "label" | "period" | "periodStart" | "spentUsd" | "limitUsd" | "fraction">;
+type AlertFacts = Pick<
+  BudgetAlert,
+  "scope" | "scopeId" | "label" | "period" | "periodStart" | "spentUsd" | "limitUsd" | "fraction"
+>;
 
 /** "team 'search'" → "Team 'search'". */
 function capitalised(text: string): string {
@@ -34,13 +42,18 @@ function spentFraction(spentUsd: string, limitUsd: string): number | undefined {
 /** The alert's sentence, for the notice. */
 export function describeBudgetAlert(alert: AlertFacts): string {
   const period = periodWords[alert.period] ?? `${alert.period.toLowerCase()} `;
-  const label = capitalised(alert.label.trim() || `${alert.scope === "apiKey" ? "API key" : "Team"} ${alert.scopeId}`);
+  const label = capitalised(
+    alert.label.trim() || `${alert.scope === "apiKey" ? "API key" : "Team"} ${alert.scopeId}`,
+  );
   const spent = spentFraction(alert.spentUsd, alert.limitUsd);
-  const reached = spent !== undefined && spent >= 1 ? "reached 100%" : `passed ${percentOf(alert.fraction)}`;
+  const reached =
+    spent !== undefined && spent >= 1 ? "reached 100%" : `passed ${percentOf(alert.fraction)}`;
   return `${label} ${reached} of its ${period}budget: ${formatUsdOf(alert.spentUsd, alert.limitUsd)} spent${spent === undefined ? "" : ` (${percentOf(spent)})`}.`;
 }
 
 /** One notice per budget and period: a repeated alert replaces its notice instead of stacking. */
-export function budgetAlertNoticeId(alert: Pick<AlertFacts, "scope" | "scopeId" | "periodStart">): string {
+export function budgetAlertNoticeId(
+  alert: Pick<AlertFacts, "scope" | "scopeId" | "periodStart">,
+): string {
   return `budget-alert-${alert.scope}-${alert.scopeId}-${alert.periodStart}`;
 }

@@ -13,7 +13,10 @@ import { useLiveFeed } from "./use-live-feed";
 export function BudgetAlertWatcher() {
   const { client } = useSignedInSession();
   const { push } = useNotices();
-  const open = useCallback((signal: AbortSignal) => client.watchBudgetAlerts({}, { signal }), [client]);
+  const open = useCallback(
+    (signal: AbortSignal) => client.watchBudgetAlerts({}, { signal }),
+    [client],
+  );
   const onItem = useCallback(
     (alert: BudgetAlert) =>
       push({

@@ -3,7 +3,9 @@ import { retryDelayMs, shouldRetryFeed } from "./retry-delay";
 
 describe("retryDelayMs", () => {
   it("doubles after each failure up to 30 s", () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7, 100].map((failures) => retryDelayMs(failures))).toEqual([0, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 100].map((failures) => retryDelayMs(failures))).toEqual([
+      0, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
     expect(retryDelayMs(3, { baseMs: 10, maxMs: 35 })).toBe(35);
   });
 });

@@ -8,7 +8,10 @@
 const finalCodes = new Set(["UNAUTHENTICATED", "FORBIDDEN", "BAD_REQUEST", "CANCELLED"]);
 
 /** The wait before the `failures`-th attempt to start again (1-based): 1 s, 2 s, 4 s, … at most 30 s. */
-export function retryDelayMs(failures: number, { baseMs = 1000, maxMs = 30_000 }: { baseMs?: number; maxMs?: number } = {}): number {
+export function retryDelayMs(
+  failures: number,
+  { baseMs = 1000, maxMs = 30_000 }: { baseMs?: number; maxMs?: number } = {},
+): number {
   if (failures < 1) return 0;
   return Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
 }

@@ -18,7 +18,11 @@ const connectGraceMs = 1500;
 
 function asSwitchboardError(error: unknown): SwitchboardError {
   if (error instanceof SwitchboardError) return error;
-  return new SwitchboardError(error instanceof Error ? error.message : String(error), "NETWORK_ERROR", { cause: error });
+  return new SwitchboardError(
+    error instanceof Error ? error.message : String(error),
+    "NETWORK_ERROR",
+    { cause: error },
+  );
 }
 
 /**
@@ -27,7 +31,17 @@ function asSwitchboardError(error: unknown): SwitchboardError {
  * connection is retried with a growing wait; a refused key signs out; a forbidden feed stops.
  * Unmounting aborts it (the gateway ends the subscription).
  */
-export function useLiveFeed<Item>({ open, onItem, key, enabled = true }: { open: (signal: AbortSignal) => AsyncIterable<Item>; onItem: (item: Item) => void; key: string; enabled?: boolean }): { status: FeedStatus; restart(): void } {
+export function useLiveFeed<Item>({
+  open,
+  onItem,
+  key,
+  enabled = true,
+}: {
+  open: (signal: AbortSignal) => AsyncIterable<Item>;
+  onItem: (item: Item) => void;
+  key: string;
+  enabled?: boolean;
+}): { status: FeedStatus; restart(): void } {
   const { signOut } = useSignedInSession();
   const [status, setStatus] = useState<FeedStatus>({ state: "connecting" });
   const [restarts, setRestarts] = useState(0);

@@ -11,7 +11,13 @@ import { Pager } from "../components/pager";
 import type { AuditLogsQuery } from "@switchboard/client";
 import { formatDateTime, localInputToIso } from "../lib/time";
 import { auditDiff, countChanges, nanoUsdNote, type DiffLine } from "./audit/audit-diff";
-import { auditFiltersToSearch, knownAuditActions, parseAuditFilters, toAuditLogFilter, type AuditFilters } from "./audit/audit-filters";
+import {
+  auditFiltersToSearch,
+  knownAuditActions,
+  parseAuditFilters,
+  toAuditLogFilter,
+  type AuditFilters,
+} from "./audit/audit-filters";
 import { isoToLocalInput } from "./logs/log-filters";
 import "./filters.css";
 import "./audit/audit.css";
@@ -22,7 +28,12 @@ type AuditEntry = AuditLogsQuery["auditLogs"]["edges"][number]["node"];
 const pageSize = 50;
 const columnCount = 5;
 
-const diffKindLabels: Record<DiffLine["kind"], string> = { added: "added", removed: "removed", changed: "changed", unchanged: "unchanged" };
+const diffKindLabels: Record<DiffLine["kind"], string> = {
+  added: "added",
+  removed: "removed",
+  changed: "changed",
+  unchanged: "unchanged",
+};
 
 /** One side of a changed field, as JSON; nano-USD amounts also in dollars. */
 function DiffValue({ path, value }: { path: string; value: string | undefined }) {
@@ -42,7 +53,8 @@ function AuditDiff({ entry }: { entry: AuditEntry }) {
   const [showUnchanged, setShowUnchanged] = useState(false);
   const unchanged = lines.length - countChanges(lines);
   const shown = showUnchanged ? lines : lines.filter((line) => line.kind !== "unchanged");
-  if (lines.length === 0) return <p className="muted audit-diff-none">No before or after recorded.</p>;
+  if (lines.length === 0)
+    return <p className="muted audit-diff-none">No before or after recorded.</p>;
   return (
     <div className="audit-diff" data-testid="audit-diff">
       <table className="audit-diff-table">
@@ -58,9 +70,14 @@ function AuditDiff({ entry }: { entry: AuditEntry }) {
         </thead>
         <tbody>
           {shown.map((line) => (
-            <tr key={`${line.kind}:${line.path}`} className={`diff-${line.kind}`} data-kind={line.kind}>
+            <tr
+              key={`${line.kind}:${line.path}`}
+              className={`diff-${line.kind}`}
+              data-kind={line.kind}
+            >
               <th scope="row">
-                <code>{line.path || "(value)"}</code> <span className="visually-hidden">{diffKindLabels[line.kind]}</span>
+                <code>{line.path || "(value)"}</code>{" "}
+                <span className="visually-hidden">{diffKindLabels[line.kind]}</span>
               </th>
               <td>
                 <DiffValue path={line.path} value={line.before} />
@@ -73,8 +90,13 @@ function AuditDiff({ entry }: { entry: AuditEntry }) {
         </tbody>
       </table>
       {unchanged > 0 && (
-        <button type="button" className="button-quiet" onClick={() => setShowUnchanged((value) => !value)}>
-          {showUnchanged ? "Hide" : "Show"} {unchanged} unchanged {unchanged === 1 ? "field" : "fields"}
+        <button
+          type="button"
+          className="button-quiet"
+          onClick={() => setShowUnchanged((value) => !value)}
+        >
+          {showUnchanged ? "Hide" : "Show"} {unchanged} unchanged{" "}
+          {unchanged === 1 ? "field" : "fields"}
         </button>
       )}
     </div>
@@ -87,11 +109,21 @@ function AuditRows({ entry }: { entry: AuditEntry }) {
   const changes = countChanges(auditDiff(entry.before, entry.after));
   return (
     <Fragment>
-      <tr data-testid="audit-row" data-action={entry.action} className={open ? "audit-row audit-row-open" : "audit-row"}>
+      <tr
+        data-testid="audit-row"
+        data-action={entry.action}
+        className={open ? "audit-row audit-row-open" : "audit-row"}
+      >
         <td>
           <span title={entry.at}>{formatDateTime(entry.at)}</span>
         </td>
-        <td>{entry.actor.length > 24 ? <code title={entry.actor}>{`${entry.actor.slice(0, 22)}…`}</code> : entry.actor}</td>
+        <td>
+          {entry.actor.length > 24 ? (
+            <code title={entry.actor}>{`${entry.actor.slice(0, 22)}…`}</code>
+          ) : (
+            entry.actor
+          )}
+        </td>
         <td>
           <code className="audit-action">{entry.action}</code>
         </td>
@@ -106,7 +138,13 @@ function AuditRows({ entry }: { entry: AuditEntry }) {
           )}
         </td>
         <td className="align-end">
-          <button type="button" className="button-secondary audit-toggle" aria-expanded={open} aria-controls={detailsId} onClick={() => setOpen((value) => !value)}>
+          <button
+            type="button"
+            className="button-secondary audit-toggle"
+            aria-expanded={open}
+            aria-controls={detailsId}
+            onClick={() => setOpen((value) => !value)}
+          >
             {open ? "Hide changes" : changes > 0 ? `Show changes (${changes})` : "Show details"}
           </button>
         </td>
@@ -123,19 +161,42 @@ function AuditRows({ entry }: { entry: AuditEntry }) {
 }
 
 /** The filter form: applied on submit, so typing an id does not send a request per keystroke. */
-function AuditFilterForm({ filters, onApply }: { filters: AuditFilters; onApply(next: AuditFilters): void }) {
-  const [draft, setDraft] = useState(() => ({ action: filters.action ?? "", targetId: filters.targetId ?? "", from: isoToLocalInput(filters.from), to: isoToLocalInput(filters.to) }));
+function AuditFilterForm({
+  filters,
+  onApply,
+}: {
+  filters: AuditFilters;
+  onApply(next: AuditFilters): void;
+}) {
+  const [draft, setDraft] = useState(() => ({
+    action: filters.action ?? "",
+    targetId: filters.targetId ?? "",
+    from: isoToLocalInput(filters.from),
+    to: isoToLocalInput(filters.to),
+  }));
   const ids = { action: useId(), actions: useId(), targetId: useId(), from: useId(), to: useId() };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onApply({ action: draft.action.trim() || undefined, targetId: draft.targetId.trim() || undefined, from: localInputToIso(draft.from), to: localInputToIso(draft.to) });
+    onApply({
+      action: draft.action.trim() || undefined,
+      targetId: draft.targetId.trim() || undefined,
+      from: localInputToIso(draft.from),
+      to: localInputToIso(draft.to),
+    });
   };
   const anyFilter = Boolean(filters.action || filters.targetId || filters.from || filters.to);
   return (
     <form className="audit-filters" aria-label="Filter the audit trail" onSubmit={submit}>
       <div className="filter-field">
         <label htmlFor={ids.action}>Action</label>
-        <input id={ids.action} list={ids.actions} value={draft.action} onChange={(event) => setDraft({ ...draft, action: event.target.value })} placeholder="Any action" data-testid="filter-action" />
+        <input
+          id={ids.action}
+          list={ids.actions}
+          value={draft.action}
+          onChange={(event) => setDraft({ ...draft, action: event.target.value })}
+          placeholder="Any action"
+          data-testid="filter-action"
+        />
         <datalist id={ids.actions}>
           {knownAuditActions.map((action) => (
             <option key={action} value={action} />
@@ -144,21 +205,44 @@ function AuditFilterForm({ filters, onApply }: { filters: AuditFilters; onApply(
       </div>
       <div className="filter-field">
         <label htmlFor={ids.targetId}>Target id</label>
-        <input id={ids.targetId} value={draft.targetId} onChange={(event) => setDraft({ ...draft, targetId: event.target.value })} placeholder="A team's or key's id" data-testid="filter-target" />
+        <input
+          id={ids.targetId}
+          value={draft.targetId}
+          onChange={(event) => setDraft({ ...draft, targetId: event.target.value })}
+          placeholder="A team's or key's id"
+          data-testid="filter-target"
+        />
       </div>
       <div className="filter-field">
         <label htmlFor={ids.from}>From</label>
-        <input id={ids.from} type="datetime-local" value={draft.from} onChange={(event) => setDraft({ ...draft, from: event.target.value })} data-testid="filter-from" />
+        <input
+          id={ids.from}
+          type="datetime-local"
+          value={draft.from}
+          onChange={(event) => setDraft({ ...draft, from: event.target.value })}
+          data-testid="filter-from"
+        />
       </div>
       <div className="filter-field">
         <label htmlFor={ids.to}>To</label>
-        <input id={ids.to} type="datetime-local" value={draft.to} onChange={(event) => setDraft({ ...draft, to: event.target.value })} data-testid="filter-to" />
+        <input
+          id={ids.to}
+          type="datetime-local"
+          value={draft.to}
+          onChange={(event) => setDraft({ ...draft, to: event.target.value })}
+          data-testid="filter-to"
+        />
       </div>
       <div className="filter-actions">
         <button type="submit" className="button-primary">
           Apply
         </button>
-        <button type="button" className="button-quiet" onClick={() => onApply({})} disabled={!anyFilter}>
+        <button
+          type="button"
+          className="button-quiet"
+          onClick={() => onApply({})}
+          disabled={!anyFilter}
+        >
           Clear
         </button>
       </div>
@@ -178,7 +262,11 @@ export function AuditPage() {
   const pages = useCursorPages(filterKey);
   const { after } = pages;
   const filter = useMemo(() => toAuditLogFilter(filters), [filters]);
-  const query = useClientQuery(["AuditLogs", { first: pageSize, after, filter }], (client, signal) => client.auditLogs({ first: pageSize, after, filter }, { signal }), { enabled: isAdmin, placeholderData: keepPreviousData });
+  const query = useClientQuery(
+    ["AuditLogs", { first: pageSize, after, filter }],
+    (client, signal) => client.auditLogs({ first: pageSize, after, filter }, { signal }),
+    { enabled: isAdmin, placeholderData: keepPreviousData },
+  );
 
   if (!isAdmin) {
     return (
@@ -197,25 +285,49 @@ export function AuditPage() {
 
   return (
     <>
-      <PageHeader title="Audit" description="Every admin change, failed sign-in and budget alert, newest first. Secrets are never recorded." />
+      <PageHeader
+        title="Audit"
+        description="Every admin change, failed sign-in and budget alert, newest first. Secrets are never recorded."
+      />
       <div className="card card-flush">
         {/* A new form when the URL's filters change (back, forward, Clear), so it shows them. */}
-        <AuditFilterForm key={filterKey} filters={filters} onApply={(next) => setSearchParams(auditFiltersToSearch(next))} />
+        <AuditFilterForm
+          key={filterKey}
+          filters={filters}
+          onApply={(next) => setSearchParams(auditFiltersToSearch(next))}
+        />
         {query.isPending ? (
           <LoadingState label="Loading the audit trail…" />
         ) : query.isError && !query.data ? (
           <div className="card-padding">
-            <ErrorState error={query.error} title="Could not load the audit trail" onRetry={() => void query.refetch()} />
+            <ErrorState
+              error={query.error}
+              title="Could not load the audit trail"
+              onRetry={() => void query.refetch()}
+            />
           </div>
         ) : entries.length === 0 ? (
           filtered ? (
             <div data-testid="audit-empty">
-              <EmptyState title="No entries match these filters." testId="empty-state" action={<button type="button" className="button-secondary" onClick={() => setSearchParams("")}>Clear filters</button>} />
+              <EmptyState
+                title="No entries match these filters."
+                testId="empty-state"
+                action={
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    onClick={() => setSearchParams("")}
+                  >
+                    Clear filters
+                  </button>
+                }
+              />
             </div>
           ) : (
             <div data-testid="audit-empty">
               <EmptyState title="Nothing audited yet." testId="empty-state">
-                Creating or changing a team, creating or revoking a key, a refused key and a budget passing 80% are all recorded here.
+                Creating or changing a team, creating or revoking a key, a refused key and a budget
+                passing 80% are all recorded here.
               </EmptyState>
             </div>
           )
@@ -250,7 +362,14 @@ export function AuditPage() {
           </>
         )}
         {(pages.hasPrevious || pageInfo?.hasNextPage) && (
-          <Pager page={pages.page} hasPrevious={pages.hasPrevious} hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)} busy={query.isFetching} onPrevious={pages.previous} onNext={() => pages.next(pageInfo?.endCursor)} />
+          <Pager
+            page={pages.page}
+            hasPrevious={pages.hasPrevious}
+            hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)}
+            busy={query.isFetching}
+            onPrevious={pages.previous}
+            onNext={() => pages.next(pageInfo?.endCursor)}
+          />
         )}
       </div>
     </>

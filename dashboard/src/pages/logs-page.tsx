@@ -25,7 +25,11 @@ export function LogsPage() {
   const [selected, setSelected] = useState<LogEntry>();
 
   const choicesQuery = useGatewayQuery(LogFilterChoicesDocument, {}, { staleTime: 60_000 });
-  const keysQuery = useGatewayQuery(LogKeyChoicesDocument, { teamId: filters.teamId ?? "" }, { enabled: isAdmin && Boolean(filters.teamId), staleTime: 60_000 });
+  const keysQuery = useGatewayQuery(
+    LogKeyChoicesDocument,
+    { teamId: filters.teamId ?? "" },
+    { enabled: isAdmin && Boolean(filters.teamId), staleTime: 60_000 },
+  );
 
   const choices = choicesQuery.data && {
     teams: choicesQuery.data.teams,
@@ -36,18 +40,39 @@ export function LogsPage() {
 
   // When the live feed saw requests finish (capped), so the history can say it is behind.
   const [liveArrivals, setLiveArrivals] = useState<readonly number[]>([]);
-  const onLiveEntries = useCallback((entries: readonly LogEntry[]) => setLiveArrivals((arrivals) => [...arrivals, ...entries.map(() => Date.now())].slice(-200)), []);
+  const onLiveEntries = useCallback(
+    (entries: readonly LogEntry[]) =>
+      setLiveArrivals((arrivals) => [...arrivals, ...entries.map(() => Date.now())].slice(-200)),
+    [],
+  );
 
   // A team key's teams are its own (me.name is the key's name, not the team's).
   const ownTeam = isAdmin ? undefined : choicesQuery.data?.teams[0];
 
-  const setFilters = useCallback((next: LogFilters) => setSearchParams(logFiltersToSearch(next)), [setSearchParams]);
+  const setFilters = useCallback(
+    (next: LogFilters) => setSearchParams(logFiltersToSearch(next)),
+    [setSearchParams],
+  );
 
   return (
     <>
-      <PageHeader title="Logs" description={isAdmin ? "Every team's requests as they finish, and their history. Open a request to see its attempts." : `Your team's requests${ownTeam ? ` (${ownTeam.name})` : ""} as they finish, and their history. Open a request to see its attempts.`} />
+      <PageHeader
+        title="Logs"
+        description={
+          isAdmin
+            ? "Every team's requests as they finish, and their history. Open a request to see its attempts."
+            : `Your team's requests${ownTeam ? ` (${ownTeam.name})` : ""} as they finish, and their history. Open a request to see its attempts.`
+        }
+      />
       <LiveTail onOpen={setSelected} onEntries={onLiveEntries} />
-      <LogHistory filters={filters} onFiltersChange={setFilters} isAdmin={isAdmin} choices={choices} onOpen={setSelected} liveArrivals={liveArrivals} />
+      <LogHistory
+        filters={filters}
+        onFiltersChange={setFilters}
+        isAdmin={isAdmin}
+        choices={choices}
+        onOpen={setSelected}
+        liveArrivals={liveArrivals}
+      />
       {selected && <LogDetails entry={selected} onClose={() => setSelected(undefined)} />}
     </>
   );

@@ -7,7 +7,16 @@ import { GettingStarted } from "../components/getting-started";
 import { LoadingState } from "../components/loading-state";
 import { PageHeader } from "../components/page-header";
 import type { ModelsQuery } from "@switchboard/client";
-import { capabilityMark, deploymentHealth, formatMilliseconds, formatPricePerMillion, formatTimeOfDay, formatTokenCount, isDemoModel, type CapabilityMark } from "./models/model-format";
+import {
+  capabilityMark,
+  deploymentHealth,
+  formatMilliseconds,
+  formatPricePerMillion,
+  formatTimeOfDay,
+  formatTokenCount,
+  isDemoModel,
+  type CapabilityMark,
+} from "./models/model-format";
 import "./models/models.css";
 
 type Model = ModelsQuery["models"][number];
@@ -35,7 +44,11 @@ const columnCount = 7 + capabilityColumns.length;
 function Capability({ value, label }: { value: boolean | null; label: string }) {
   const mark = capabilityMark(value);
   return (
-    <span className={`capability capability-${mark}`} data-capability={mark} title={`${label}: ${markText[mark].word.toLowerCase()}`}>
+    <span
+      className={`capability capability-${mark}`}
+      data-capability={mark}
+      title={`${label}: ${markText[mark].word.toLowerCase()}`}
+    >
       <span aria-hidden="true">{markText[mark].symbol}</span> {markText[mark].word}
     </span>
   );
@@ -44,14 +57,19 @@ function Capability({ value, label }: { value: boolean | null; label: string }) 
 function DeploymentHealth({ deployment, now }: { deployment: Deployment; now: Date }) {
   const health = deploymentHealth(deployment, { now });
   return (
-    <span className={`badge badge-health-${health.state}`} data-testid="deployment-health" data-health={health.state}>
+    <span
+      className={`badge badge-health-${health.state}`}
+      data-testid="deployment-health"
+      data-health={health.state}
+    >
       {health.text}
     </span>
   );
 }
 
 function Deployments({ model, now }: { model: Model; now: Date }) {
-  if (model.deployments.length === 0) return <p className="muted deployments-none">No deployment serves this model.</p>;
+  if (model.deployments.length === 0)
+    return <p className="muted deployments-none">No deployment serves this model.</p>;
   return (
     <table className="deployments-table">
       <caption className="visually-hidden">Deployments of {model.name}</caption>
@@ -103,7 +121,11 @@ function ModelRows({ model, now }: { model: Model; now: Date }) {
           <div className="model-name">
             <strong>{model.name}</strong>
             {isDemoModel(model) && (
-              <span className="badge badge-demo" data-testid="demo-badge" title="The built-in echo model of switchboard --demo: not a real provider">
+              <span
+                className="badge badge-demo"
+                data-testid="demo-badge"
+                title="The built-in echo model of switchboard --demo: not a real provider"
+              >
                 demo
               </span>
             )}
@@ -142,25 +164,41 @@ function ModelRows({ model, now }: { model: Model; now: Date }) {
  * request).
  */
 export function ModelsPage() {
-  const query = useClientQuery(["Models"], (client, signal) => client.models({ signal }), { refetchInterval: refreshMs });
+  const query = useClientQuery(["Models"], (client, signal) => client.models({ signal }), {
+    refetchInterval: refreshMs,
+  });
   const now = useNow();
   const [search, setSearch] = useState("");
   const models = query.data;
   const shown = useMemo(() => {
     const needle = search.trim().toLowerCase();
     if (!models || !needle) return models ?? [];
-    return models.filter((model) => model.name.toLowerCase().includes(needle) || model.provider.toLowerCase().includes(needle) || model.deployments.some((deployment) => deployment.id.toLowerCase().includes(needle)));
+    return models.filter(
+      (model) =>
+        model.name.toLowerCase().includes(needle) ||
+        model.provider.toLowerCase().includes(needle) ||
+        model.deployments.some((deployment) => deployment.id.toLowerCase().includes(needle)),
+    );
   }, [models, search]);
 
-  const updated = query.dataUpdatedAt ? formatTimeOfDay(new Date(query.dataUpdatedAt).toISOString()) : undefined;
+  const updated = query.dataUpdatedAt
+    ? formatTimeOfDay(new Date(query.dataUpdatedAt).toISOString())
+    : undefined;
 
   return (
     <>
-      <PageHeader title="Models" description="Every model you may call, with its provider, context window, prices, capabilities and the health of each deployment." />
+      <PageHeader
+        title="Models"
+        description="Every model you may call, with its provider, context window, prices, capabilities and the health of each deployment."
+      />
       {query.isPending ? (
         <LoadingState label="Loading models…" />
       ) : query.isError && !models ? (
-        <ErrorState error={query.error} title="Could not load the models" onRetry={() => void query.refetch()} />
+        <ErrorState
+          error={query.error}
+          title="Could not load the models"
+          onRetry={() => void query.refetch()}
+        />
       ) : models && models.length === 0 ? (
         <GettingStarted modelNames={[]} />
       ) : (
@@ -168,10 +206,17 @@ export function ModelsPage() {
           <div className="toolbar models-toolbar">
             <label className="inline-field">
               Find
-              <input type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder="Model, provider or deployment" aria-label="Find a model" />
+              <input
+                type="search"
+                value={search}
+                onChange={(event) => setSearch(event.target.value)}
+                placeholder="Model, provider or deployment"
+                aria-label="Find a model"
+              />
             </label>
             <span className="muted" data-testid="models-updated" role="status">
-              {updated ? `Updated ${updated}` : ""} · refreshes every {refreshMs / 1000} s{query.isFetching ? " · refreshing…" : ""}
+              {updated ? `Updated ${updated}` : ""} · refreshes every {refreshMs / 1000} s
+              {query.isFetching ? " · refreshing…" : ""}
             </span>
           </div>
           {query.isError && (
@@ -182,7 +227,10 @@ export function ModelsPage() {
           <div className="card card-flush">
             {shown.length === 0 ? (
               <EmptyState title="No model matches.">
-                Nothing is called “{search.trim()}”. <button type="button" className="button-quiet" onClick={() => setSearch("")}>Show every model</button>
+                Nothing is called “{search.trim()}”.{" "}
+                <button type="button" className="button-quiet" onClick={() => setSearch("")}>
+                  Show every model
+                </button>
               </EmptyState>
             ) : (
               <div className="table-scroll">
@@ -201,10 +249,18 @@ export function ModelsPage() {
                       <th scope="col" className="align-end" title="USD per million prompt tokens">
                         Input / 1M
                       </th>
-                      <th scope="col" className="align-end" title="USD per million completion tokens">
+                      <th
+                        scope="col"
+                        className="align-end"
+                        title="USD per million completion tokens"
+                      >
                         Output / 1M
                       </th>
-                      <th scope="col" className="align-end" title="USD per million cached prompt tokens">
+                      <th
+                        scope="col"
+                        className="align-end"
+                        title="USD per million cached prompt tokens"
+                      >
                         Cached / 1M
                       </th>
                       {capabilityColumns.map((column) => (
@@ -223,7 +279,11 @@ export function ModelsPage() {
               </div>
             )}
           </div>
-          <p className="small-print">Prices are USD per million tokens. Capabilities come from the bundled models.dev catalog (config overrides win); “Unknown” where it has no entry. Latency and time to first token (TTFT) are moving averages of recent requests.</p>
+          <p className="small-print">
+            Prices are USD per million tokens. Capabilities come from the bundled models.dev catalog
+            (config overrides win); “Unknown” where it has no entry. Latency and time to first token
+            (TTFT) are moving averages of recent requests.
+          </p>
         </>
       )}
     </>

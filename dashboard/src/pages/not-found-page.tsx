@@ -6,7 +6,10 @@ export function NotFoundPage() {
   return (
     <>
       <PageHeader title="Page not found" />
-      <EmptyState title="There is no dashboard page at this address." action={<Link to="/">Go to the Overview</Link>} />
+      <EmptyState
+        title="There is no dashboard page at this address."
+        action={<Link to="/">Go to the Overview</Link>}
+      />
     </>
   );
 }

@@ -7,7 +7,9 @@ import { keyRequiredMessage, rejectedKeyMessage, useSession } from "../app/sessi
 /** Where to go after signing in: back to the page that sent us here, never off the app. */
 function returnPath(state: unknown): string {
   const from = (state as { from?: unknown } | null)?.from;
-  return typeof from === "string" && from.startsWith("/") && !from.startsWith("/sign-in") ? from : "/";
+  return typeof from === "string" && from.startsWith("/") && !from.startsWith("/sign-in")
+    ? from
+    : "/";
 }
 
 /** Sign in with the master key or a team key; the gateway's `me` decides what it may see. */
@@ -29,7 +31,13 @@ export function SignInPage() {
       await signIn(key);
     } catch (caught) {
       const refused = caught instanceof SwitchboardError && caught.code === "UNAUTHENTICATED";
-      setError(refused ? (key === undefined ? keyRequiredMessage : rejectedKeyMessage) : `Could not sign in: ${caught instanceof Error ? caught.message : String(caught)}`);
+      setError(
+        refused
+          ? key === undefined
+            ? keyRequiredMessage
+            : rejectedKeyMessage
+          : `Could not sign in: ${caught instanceof Error ? caught.message : String(caught)}`,
+      );
       setBusy(false);
     }
   }
@@ -56,7 +64,10 @@ export function SignInPage() {
           Switchboard
         </div>
         <h1>Sign in</h1>
-        <p className="page-description">With the gateway's master key to see every team, or a team's API key to see that team. The key is kept for this browser tab's session only.</p>
+        <p className="page-description">
+          With the gateway's master key to see every team, or a team's API key to see that team. The
+          key is kept for this browser tab's session only.
+        </p>
         {message && (
           <p className="form-error" role="alert" data-testid="sign-in-error">
             {message}
@@ -64,14 +75,30 @@ export function SignInPage() {
         )}
         <div className="field">
           <label htmlFor={inputId}>API key</label>
-          <input id={inputId} type="password" value={apiKey} onChange={(event) => setApiKey(event.target.value)} autoComplete="off" spellCheck={false} autoFocus placeholder="sk-sb-…" />
+          <input
+            id={inputId}
+            type="password"
+            value={apiKey}
+            onChange={(event) => setApiKey(event.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            autoFocus
+            placeholder="sk-sb-…"
+          />
         </div>
         <button type="submit" className="button-primary button-block" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
         <div className="sign-in-without-key">
-          <p className="muted">Started the gateway without a master key (authentication off, as on a first run)?</p>
-          <button type="button" className="button-secondary button-block" disabled={busy} onClick={() => void attempt(undefined)}>
+          <p className="muted">
+            Started the gateway without a master key (authentication off, as on a first run)?
+          </p>
+          <button
+            type="button"
+            className="button-secondary button-block"
+            disabled={busy}
+            onClick={() => void attempt(undefined)}
+          >
             Continue without a key
           </button>
         </div>

@@ -41,25 +41,62 @@ type ProviderFactory = (settings: ProviderSettings, context: ProviderContext) =>
 
 /** One line per provider: a new provider is its folder plus one line here (DESIGN §1). */
 const providerFactories: Record<string, ProviderFactory> = {
-  openai: ({ apiKey, apiBase }, { dispatcher }) => createOpenAIAdapter({ apiKey, apiBase, dispatcher }),
-  azure: ({ apiKey, apiBase, apiVersion, azureAdToken }, { dispatcher }) => createAzureAdapter({ apiKey, apiBase: apiBase ?? "", apiVersion, azureAdToken, dispatcher }),
-  anthropic: ({ apiKey, apiBase, apiVersion }, { dispatcher }) => createAnthropicAdapter({ apiKey, apiBase, apiVersion, dispatcher }),
-  bedrock: ({ apiBase, region, accessKeyId, secretAccessKey, sessionToken }, { dispatcher }) => createBedrockAdapter({ apiBase, region, accessKeyId, secretAccessKey, sessionToken, dispatcher }),
-  sagemaker: ({ apiBase, region, accessKeyId, secretAccessKey, sessionToken }, { dispatcher }) => createSageMakerAdapter({ apiBase, region, accessKeyId, secretAccessKey, sessionToken, dispatcher }),
-  vertex: ({ apiKey, apiBase, project, location, credentials }, { dispatcher }) => createVertexAdapter({ apiKey, apiBase, project: project ?? "", location, credentials, dispatcher }),
-  gemini: ({ apiKey, apiBase }, { dispatcher }) => createGeminiAdapter({ apiKey, apiBase, dispatcher }),
-  deepseek: ({ apiKey, apiBase }, { dispatcher }) => createDeepSeekAdapter({ apiKey, apiBase, dispatcher }),
-  ollama: ({ apiKey, apiBase }, { dispatcher }) => createOllamaAdapter({ apiKey, apiBase, dispatcher }),
-  "openai-compatible": ({ apiKey, apiBase }, { dispatcher }) => createOpenAICompatibleAdapter({ apiKey, apiBase: apiBase ?? "", dispatcher }),
+  openai: ({ apiKey, apiBase }, { dispatcher }) =>
+    createOpenAIAdapter({ apiKey, apiBase, dispatcher }),
+  azure: ({ apiKey, apiBase, apiVersion, azureAdToken }, { dispatcher }) =>
+    createAzureAdapter({ apiKey, apiBase: apiBase ?? "", apiVersion, azureAdToken, dispatcher }),
+  anthropic: ({ apiKey, apiBase, apiVersion }, { dispatcher }) =>
+    createAnthropicAdapter({ apiKey, apiBase, apiVersion, dispatcher }),
+  bedrock: ({ apiBase, region, accessKeyId, secretAccessKey, sessionToken }, { dispatcher }) =>
+    createBedrockAdapter({
+      apiBase,
+      region,
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      dispatcher,
+    }),
+  sagemaker: ({ apiBase, region, accessKeyId, secretAccessKey, sessionToken }, { dispatcher }) =>
+    createSageMakerAdapter({
+      apiBase,
+      region,
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      dispatcher,
+    }),
+  vertex: ({ apiKey, apiBase, project, location, credentials }, { dispatcher }) =>
+    createVertexAdapter({
+      apiKey,
+      apiBase,
+      project: project ?? "",
+      location,
+      credentials,
+      dispatcher,
+    }),
+  gemini: ({ apiKey, apiBase }, { dispatcher }) =>
+    createGeminiAdapter({ apiKey, apiBase, dispatcher }),
+  deepseek: ({ apiKey, apiBase }, { dispatcher }) =>
+    createDeepSeekAdapter({ apiKey, apiBase, dispatcher }),
+  ollama: ({ apiKey, apiBase }, { dispatcher }) =>
+    createOllamaAdapter({ apiKey, apiBase, dispatcher }),
+  "openai-compatible": ({ apiKey, apiBase }, { dispatcher }) =>
+    createOpenAICompatibleAdapter({ apiKey, apiBase: apiBase ?? "", dispatcher }),
   demo: () => createDemoAdapter(),
 };
 
-
 /** The adapter for one model entry. Throws naming the provider when there is no adapter for it. */
-export function createProviderAdapter(settings: ProviderSettings, { dispatcher }: ProviderContext): ProviderAdapter {
-  const factory = Object.hasOwn(providerFactories, settings.provider) ? providerFactories[settings.provider] : undefined;
+export function createProviderAdapter(
+  settings: ProviderSettings,
+  { dispatcher }: ProviderContext,
+): ProviderAdapter {
+  const factory = Object.hasOwn(providerFactories, settings.provider)
+    ? providerFactories[settings.provider]
+    : undefined;
   if (!factory) {
-    throw new Error(`There is no adapter for the provider '${settings.provider}' (available: ${Object.keys(providerFactories).join(", ")}).`);
+    throw new Error(
+      `There is no adapter for the provider '${settings.provider}' (available: ${Object.keys(providerFactories).join(", ")}).`,
+    );
   }
   return factory(settings, { dispatcher });
 }

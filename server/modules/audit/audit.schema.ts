@@ -2,12 +2,17 @@ import { builder } from "../../graphql/builder.ts";
 import type { AuditLogRecord } from "../../storage/audit-log-repository.ts";
 
 const AuditLog = builder.objectRef<AuditLogRecord>("AuditLog").implement({
-  description: "One admin change or authentication failure: who, what, on what, before and after (secrets never included).",
+  description:
+    "One admin change or authentication failure: who, what, on what, before and after (secrets never included).",
   fields: (t) => ({
     id: t.exposeID("id"),
     at: t.expose("at", { type: "DateTime" }),
-    actor: t.exposeString("actor", { description: '"admin", a key id, or "anonymous" for failed authentication.' }),
-    action: t.exposeString("action", { description: "team.create, team.update, apiKey.create, apiKey.revoke, auth.failure, …" }),
+    actor: t.exposeString("actor", {
+      description: '"admin", a key id, or "anonymous" for failed authentication.',
+    }),
+    action: t.exposeString("action", {
+      description: "team.create, team.update, apiKey.create, apiKey.revoke, auth.failure, …",
+    }),
     targetType: t.exposeString("targetType", { nullable: true }),
     targetId: t.exposeID("targetId", { nullable: true }),
     before: t.field({ type: "JSON", nullable: true, resolve: (entry) => entry.before ?? null }),
@@ -49,7 +54,12 @@ builder.queryField("auditLogs", (t) =>
       });
       return {
         edges: records.map((record) => ({ cursor: record.id, node: record })),
-        pageInfo: { hasNextPage, hasPreviousPage: Boolean(args.after), startCursor: records[0]?.id ?? null, endCursor: records.at(-1)?.id ?? null },
+        pageInfo: {
+          hasNextPage,
+          hasPreviousPage: Boolean(args.after),
+          startCursor: records[0]?.id ?? null,
+          endCursor: records.at(-1)?.id ?? null,
+        },
       };
     },
   }),

@@ -1,4 +1,9 @@
-import { type Budget, type BudgetLedger, type BudgetPeriod, periodStart } from "../../gateway/budget.ts";
+import {
+  type Budget,
+  type BudgetLedger,
+  type BudgetPeriod,
+  periodStart,
+} from "../../gateway/budget.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { RequestLogRepository } from "../../storage/request-log-repository.ts";
 import type { ApiKeyRecord, KeyDirectory, TeamRecord } from "../keys/key-directory.ts";
@@ -8,7 +13,17 @@ import type { ApiKeyRecord, KeyDirectory, TeamRecord } from "../keys/key-directo
  * the restore on start. The settings come from the in-memory directory (an admin's change
  * applies to the next request); the spend lives in the ledger.
  */
-export function createBudgetsService({ directory, ledger, requestLogs, now = () => new Date() }: { directory: KeyDirectory; ledger: BudgetLedger; requestLogs: RequestLogRepository; now?: () => Date }) {
+export function createBudgetsService({
+  directory,
+  ledger,
+  requestLogs,
+  now = () => new Date(),
+}: {
+  directory: KeyDirectory;
+  ledger: BudgetLedger;
+  requestLogs: RequestLogRepository;
+  now?: () => Date;
+}) {
   /** Every budget that applies to the caller: its key's and its team's. */
   function budgetsFor(principal: Principal): Budget[] {
     const budgets: Budget[] = [];
@@ -27,18 +42,29 @@ export function createBudgetsService({ directory, ledger, requestLogs, now = () 
    */
   async function restore(): Promise<void> {
     const at = now();
-    const budgets = [...directory.teams().map(budgetOfTeam), ...directory.teams().flatMap((team) => directory.keysOfTeam(team.id).map(budgetOfKey))].filter(
-      (budget): budget is Budget => budget !== undefined,
-    );
+    const budgets = [
+      ...directory.teams().map(budgetOfTeam),
+      ...directory.teams().flatMap((team) => directory.keysOfTeam(team.id).map(budgetOfKey)),
+    ].filter((budget): budget is Budget => budget !== undefined);
     if (budgets.length === 0) return;
-    const earliest = new Date(Math.min(...budgets.map((budget) => periodStart(budget.period, at).getTime())));
+    const earliest = new Date(
+      Math.min(...budgets.map((budget) => periodStart(budget.period, at).getTime())),
+    );
     const counters = await requestLogs.spendCountersSince(earliest);
     for (const budget of budgets) {
       const start = periodStart(budget.period, at);
       const spent = counters
-        .filter((row) => row.scope === budget.scope && row.scopeId === budget.id && row.day.getTime() >= start.getTime())
+        .filter(
+          (row) =>
+            row.scope === budget.scope &&
+            row.scopeId === budget.id &&
+            row.day.getTime() >= start.getTime(),
+        )
         .reduce((sum, row) => sum + row.spentNanoUsd, 0n);
-      if (spent > 0n) ledger.load([{ scope: budget.scope, scopeId: budget.id, periodStart: start, spentNanoUsd: spent }]);
+      if (spent > 0n)
+        ledger.load([
+          { scope: budget.scope, scopeId: budget.id, periodStart: start, spentNanoUsd: spent },
+        ]);
     }
   }
 
@@ -58,9 +84,25 @@ export function createBudgetsService({ directory, ledger, requestLogs, now = () 
 export type BudgetsService = ReturnType<typeof createBudgetsService>;
 
 function budgetOfTeam(team: TeamRecord): Budget | undefined {
-  return team.budgetLimitNanoUsd === null ? undefined : { scope: "team", id: team.id, label: `team '${team.name}'`, limitNanoUsd: team.budgetLimitNanoUsd, period: team.budgetPeriod as BudgetPeriod };
+  return team.budgetLimitNanoUsd === null
+    ? undefined
+    : {
+        scope: "team",
+        id: team.id,
+        label: `team '${team.name}'`,
+        limitNanoUsd: team.budgetLimitNanoUsd,
+        period: team.budgetPeriod as BudgetPeriod,
+      };
 }
 
 function budgetOfKey(key: ApiKeyRecord): Budget | undefined {
-  return key.budgetLimitNanoUsd === null ? undefined : { scope: "apiKey", id: key.id, label: `API key '${key.name}'`, limitNanoUsd: key.budgetLimitNanoUsd, period: key.budgetPeriod as BudgetPeriod };
+  return key.budgetLimitNanoUsd === null
+    ? undefined
+    : {
+        scope: "apiKey",
+        id: key.id,
+        label: `API key '${key.name}'`,
+        limitNanoUsd: key.budgetLimitNanoUsd,
+        period: key.budgetPeriod as BudgetPeriod,
+      };
 }

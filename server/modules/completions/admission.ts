@@ -71,28 +71,67 @@ export interface AdmissionOptions {
  *   settles the reservation to the real cost, or releases it when the request cost nothing.
  * Settings come from the in-memory directory, so an admin's change applies to the next request.
  */
-export function createAdmission({ limiter, callers, maxOutputTokensOf = () => null }: AdmissionOptions): Admit {
-  return function admit({ principal, deployment, promptTokens, maxOutputTokens, producesOutput = true }) {
+export function createAdmission({
+  limiter,
+  callers,
+  maxOutputTokensOf = () => null,
+}: AdmissionOptions): Admit {
+  return function admit({
+    principal,
+    deployment,
+    promptTokens,
+    maxOutputTokens,
+    producesOutput = true,
+  }) {
     const scopes: LimitScope[] = [];
     const key = principal.apiKeyId ? callers?.directory.key(principal.apiKeyId) : undefined;
     const team = principal.teamId ? callers?.directory.team(principal.teamId) : undefined;
-    if (key) scopes.push({ key: `apiKey:${key.id}`, label: `API key '${key.name}'`, limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, maxParallel: key.maxParallel } });
-    if (team) scopes.push({ key: `team:${team.id}`, label: `team '${team.name}'`, limits: { rpm: team.rpmLimit, tpm: team.tpmLimit, maxParallel: team.maxParallel } });
+    if (key)
+      scopes.push({
+        key: `apiKey:${key.id}`,
+        label: `API key '${key.name}'`,
+        limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, maxParallel: key.maxParallel },
+      });
+    if (team)
+      scopes.push({
+        key: `team:${team.id}`,
+        label: `team '${team.name}'`,
+        limits: { rpm: team.rpmLimit, tpm: team.tpmLimit, maxParallel: team.maxParallel },
+      });
     const { rpm, tpm } = deployment.entry;
-    if (rpm || tpm) scopes.push({ key: deploymentScopeKey(deployment), label: `deployment ${deployment.id}`, limits: { rpm, tpm } });
+    if (rpm || tpm)
+      scopes.push({
+        key: deploymentScopeKey(deployment),
+        label: `deployment ${deployment.id}`,
+        limits: { rpm, tpm },
+      });
 
     const acquired = limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
     if (!acquired.ok) {
-      if (acquired.scope.key === deploymentScopeKey(deployment)) throw new DeploymentAtLimitError(acquired.message, acquired.retryAfterMs);
-      throw new GatewayError("RATE_LIMITED", acquired.message, { retryAfterMs: acquired.retryAfterMs });
+      if (acquired.scope.key === deploymentScopeKey(deployment))
+        throw new DeploymentAtLimitError(acquired.message, acquired.retryAfterMs);
+      throw new GatewayError("RATE_LIMITED", acquired.message, {
+        retryAfterMs: acquired.retryAfterMs,
+      });
     }
 
     const applicable = callers?.budgets.budgetsFor(principal) ?? [];
     let reservation: ReturnType<BudgetLedger["reserve"]> | undefined;
     if (callers && applicable.length > 0) {
-      const outputCap = producesOutput ? (maxOutputTokens ?? deployment.entry.maxOutputTokens ?? maxOutputTokensOf(deployment) ?? defaultMaxOutputTokens) : 0;
+      const outputCap = producesOutput
+        ? (maxOutputTokens ??
+          deployment.entry.maxOutputTokens ??
+          maxOutputTokensOf(deployment) ??
+          defaultMaxOutputTokens)
+        : 0;
       // A model without a known price costs nothing as far as the gateway can tell (set `pricing` in the config).
-      const maxCost = deployment.price ? costNanoUsd(deployment.price, { promptTokens: promptTokens * promptReserveFactor, completionTokens: outputCap, cachedTokens: 0 }) : 0n;
+      const maxCost = deployment.price
+        ? costNanoUsd(deployment.price, {
+            promptTokens: promptTokens * promptReserveFactor,
+            completionTokens: outputCap,
+            cachedTokens: 0,
+          })
+        : 0n;
       reservation = callers.ledger.reserve(applicable, maxCost);
       if (!reservation.ok) {
         acquired.lease.release(0);

@@ -3,7 +3,11 @@ import type { AttemptTracker, DeploymentHealth } from "../../gateway/deployment-
 import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
 import { decideRetry, retriesOverride } from "../../gateway/retry.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
-import { type CandidateStats, orderCandidates, type RoutingStrategy } from "../../gateway/routing-strategy.ts";
+import {
+  type CandidateStats,
+  orderCandidates,
+  type RoutingStrategy,
+} from "../../gateway/routing-strategy.ts";
 import { type Admission, DeploymentAtLimitError } from "./admission.ts";
 import { toGatewayError } from "./usage-accounting.ts";
 
@@ -98,7 +102,9 @@ export function createAttemptWalker({
   sleep = (milliseconds, signal) => delay(milliseconds, undefined, { signal }),
   random = Math.random,
 }: AttemptWalkOptions) {
-  return async function walk<Value>(walk: Walk<Value>): Promise<{ value: Value; deployment: Deployment; admission: Admission }> {
+  return async function walk<Value>(
+    walk: Walk<Value>,
+  ): Promise<{ value: Value; deployment: Deployment; admission: Admission }> {
     const retryCount = retriesOverride(walk.metadata) ?? retries;
     let chain = [walk.model, ...(walk.fallbacks ?? fallbacks[walk.model] ?? [])];
     let lastFailure: WalkFailure | undefined;
@@ -106,7 +112,13 @@ export function createAttemptWalker({
       const model = chain[groupIndex];
       const planned = router.plan(model);
       const biggerModels = contextWindowFallbacks[model];
-      if (biggerModels?.length && walk.promptTokens !== undefined && planned.every((deployment) => (contextWindowOf(deployment) ?? Infinity) < walk.promptTokens!)) {
+      if (
+        biggerModels?.length &&
+        walk.promptTokens !== undefined &&
+        planned.every(
+          (deployment) => (contextWindowOf(deployment) ?? Infinity) < walk.promptTokens!,
+        )
+      ) {
         // The pre-check: the prompt cannot fit any deployment of this model, so none is called.
         chain = [...chain.slice(0, groupIndex + 1), ...biggerModels];
         continue;
@@ -126,7 +138,8 @@ export function createAttemptWalker({
         } catch (refusal) {
           if (!(refusal instanceof DeploymentAtLimitError)) throw refusal;
           // Not an attempt: nothing was sent. The next deployment takes this one's place.
-          if (!atLimit || (refusal.retryAfterMs ?? 0) < (atLimit.retryAfterMs ?? 0)) atLimit = refusal;
+          if (!atLimit || (refusal.retryAfterMs ?? 0) < (atLimit.retryAfterMs ?? 0))
+            atLimit = refusal;
           rotation.splice(position, 1);
           continue;
         }
@@ -137,13 +150,25 @@ export function createAttemptWalker({
           const value = await walk.call(deployment);
           // A stream's call returns with its first chunk: that is its time to first token.
           const answeredMs = now() - startedAt;
-          walk.onAttempt({ deployment: deployment.id, provider: deployment.provider, status: "success", latencyMs: answeredMs }, deployment);
+          walk.onAttempt(
+            {
+              deployment: deployment.id,
+              provider: deployment.provider,
+              status: "success",
+              latencyMs: answeredMs,
+            },
+            deployment,
+          );
           // The deployment stays busy (least-busy) until the request ends, when its latency is known.
           const held: Admission = {
             finish(charge, failure) {
               admission.finish(charge, failure);
               if (failure) reportFailure(tracker, failure);
-              else if (charge) tracker?.succeeded({ latencyMs: now() - startedAt, ...(walk.stream ? { timeToFirstTokenMs: answeredMs } : {}) });
+              else if (charge)
+                tracker?.succeeded({
+                  latencyMs: now() - startedAt,
+                  ...(walk.stream ? { timeToFirstTokenMs: answeredMs } : {}),
+                });
               else tracker?.abandoned();
             },
           };
@@ -153,17 +178,39 @@ export function createAttemptWalker({
           const error = toGatewayError(thrown, walk.callerSignal, deployment.provider);
           const cancelled = error.code === "CANCELLED";
           reportFailure(tracker, error);
-          walk.onAttempt({ deployment: deployment.id, provider: deployment.provider, status: cancelled ? "cancelled" : "error", errorCode: error.code, httpStatus: error.status, upstreamStatus: error instanceof UpstreamError ? error.upstreamStatus : undefined, latencyMs: now() - startedAt }, deployment);
+          walk.onAttempt(
+            {
+              deployment: deployment.id,
+              provider: deployment.provider,
+              status: cancelled ? "cancelled" : "error",
+              errorCode: error.code,
+              httpStatus: error.status,
+              upstreamStatus: error instanceof UpstreamError ? error.upstreamStatus : undefined,
+              latencyMs: now() - startedAt,
+            },
+            deployment,
+          );
           lastFailure = new WalkFailure(error, deployment);
           if (cancelled || walk.signal.aborted) throw lastFailure;
           // The prompt does not fit, or the provider refused on content: only another model can help.
-          const jumpTo = error instanceof UpstreamError ? (error.isContextLengthExceeded ? contextWindowFallbacks[model] : error.isContentPolicyViolation ? contentPolicyFallbacks[model] : undefined) : undefined;
+          const jumpTo =
+            error instanceof UpstreamError
+              ? error.isContextLengthExceeded
+                ? contextWindowFallbacks[model]
+                : error.isContentPolicyViolation
+                  ? contentPolicyFallbacks[model]
+                  : undefined
+              : undefined;
           if (jumpTo?.length) {
             chain = [...chain.slice(0, groupIndex + 1), ...jumpTo];
             fellBack = true;
             continue;
           }
-          const decision = decideRetry(error, attempt, { hasOtherDeployment: rotation.length > 1, retries: retryCount, random });
+          const decision = decideRetry(error, attempt, {
+            hasOtherDeployment: rotation.length > 1,
+            retries: retryCount,
+            random,
+          });
           if (!decision.retry) {
             // Retryable failures that used up the group's retries fall back to the next model.
             if (isRetryableUpstream(error) && groupIndex + 1 < chain.length) {
@@ -173,13 +220,18 @@ export function createAttemptWalker({
             throw lastFailure;
           }
           position += 1;
-          if (decision.delayMs > 0) await sleep(decision.delayMs, walk.signal).catch(() => {
-            throw new WalkFailure(toGatewayError(walk.signal.reason, walk.callerSignal, deployment.provider), deployment);
-          });
+          if (decision.delayMs > 0)
+            await sleep(decision.delayMs, walk.signal).catch(() => {
+              throw new WalkFailure(
+                toGatewayError(walk.signal.reason, walk.callerSignal, deployment.provider),
+                deployment,
+              );
+            });
         }
       }
       // Every deployment of the group is at its own limit: the next model, else the shortest wait.
-      if (!fellBack && groupIndex + 1 >= chain.length) throw new WalkFailure(groupAtLimit(model, atLimit), lastFailure?.deployment);
+      if (!fellBack && groupIndex + 1 >= chain.length)
+        throw new WalkFailure(groupAtLimit(model, atLimit), lastFailure?.deployment);
     }
     throw lastFailure ?? new Error("no deployment was tried");
   };
@@ -223,5 +275,9 @@ function isRetryableUpstream(error: GatewayError): error is UpstreamError {
 /** The refusal when no deployment of `model` has room under its own limits: RATE_LIMITED with the soonest retry-after. */
 function groupAtLimit(model: string, soonest: DeploymentAtLimitError | undefined): GatewayError {
   const retryAfterMs = soonest?.retryAfterMs ?? 1000;
-  return new GatewayError("RATE_LIMITED", `Every deployment of '${model}' is at its own rate limit (${soonest?.message ?? "rpm/tpm"}). Retry after ${Math.ceil(retryAfterMs / 1000)} s.`, { retryAfterMs });
+  return new GatewayError(
+    "RATE_LIMITED",
+    `Every deployment of '${model}' is at its own rate limit (${soonest?.message ?? "rpm/tpm"}). Retry after ${Math.ceil(retryAfterMs / 1000)} s.`,
+    { retryAfterMs },
+  );
 }

@@ -1,14 +1,30 @@
-import type { ChatChunk, ChatMessage, ChatRequest, ChatResponse, ContentPart, Usage } from "../../gateway/spec.ts";
+import type {
+  ChatChunk,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ContentPart,
+  Usage,
+} from "../../gateway/spec.ts";
 
 /** Converts between the GraphQL camelCase shapes and OpenAI's wire shapes (gateway/spec.ts). */
 
 export interface ChatMessageInputShape {
   role: "SYSTEM" | "USER" | "ASSISTANT" | "TOOL" | "DEVELOPER";
   content?: string | null;
-  contentParts?: Array<{ type: "TEXT" | "IMAGE_URL"; text?: string | null; imageUrl?: string | null; imageDetail?: string | null }> | null;
+  contentParts?: Array<{
+    type: "TEXT" | "IMAGE_URL";
+    text?: string | null;
+    imageUrl?: string | null;
+    imageDetail?: string | null;
+  }> | null;
   name?: string | null;
   toolCallId?: string | null;
-  toolCalls?: Array<{ id: string; type?: string | null; function: { name: string; arguments: string } }> | null;
+  toolCalls?: Array<{
+    id: string;
+    type?: string | null;
+    function: { name: string; arguments: string };
+  }> | null;
 }
 
 export interface ChatCompletionInputShape {
@@ -31,28 +47,44 @@ function contentOf(message: ChatMessageInputShape): ChatMessage["content"] {
   const parts: ContentPart[] = message.content ? [{ type: "text", text: message.content }] : [];
   for (const part of message.contentParts) {
     if (part.type === "TEXT") parts.push({ type: "text", text: part.text ?? "" });
-    else parts.push({ type: "image_url", image_url: { url: part.imageUrl ?? "", ...(part.imageDetail ? { detail: part.imageDetail as "auto" } : {}) } });
+    else
+      parts.push({
+        type: "image_url",
+        image_url: {
+          url: part.imageUrl ?? "",
+          ...(part.imageDetail ? { detail: part.imageDetail as "auto" } : {}),
+        },
+      });
   }
   return parts;
 }
 
 /** Drops nulls so "not given" never reaches the provider as an explicit null. */
-function compact<T extends Record<string, unknown>>(value: T): { [Key in keyof T]?: NonNullable<T[Key]> } {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined && item !== null)) as { [Key in keyof T]?: NonNullable<T[Key]> };
+function compact<T extends Record<string, unknown>>(
+  value: T,
+): { [Key in keyof T]?: NonNullable<T[Key]> } {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, item]) => item !== undefined && item !== null),
+  ) as { [Key in keyof T]?: NonNullable<T[Key]> };
 }
 
 /** The OpenAI request body for a GraphQL ChatCompletionInput (validated afterwards like REST bodies). */
 export function toChatRequestBody(input: ChatCompletionInputShape): ChatRequest {
   return compact({
     model: input.model,
-    messages: input.messages.map((message) =>
-      compact({
-        role: message.role.toLowerCase() as ChatMessage["role"],
-        content: contentOf(message),
-        name: message.name,
-        tool_call_id: message.toolCallId,
-        tool_calls: message.toolCalls?.map((call) => ({ id: call.id, type: "function" as const, function: call.function })),
-      }) as ChatMessage,
+    messages: input.messages.map(
+      (message) =>
+        compact({
+          role: message.role.toLowerCase() as ChatMessage["role"],
+          content: contentOf(message),
+          name: message.name,
+          tool_call_id: message.toolCallId,
+          tool_calls: message.toolCalls?.map((call) => ({
+            id: call.id,
+            type: "function" as const,
+            function: call.function,
+          })),
+        }) as ChatMessage,
     ),
     temperature: input.temperature,
     top_p: input.topP,
@@ -80,8 +112,20 @@ export function toUsageShape(usage: Usage | null | undefined) {
 
 export type UsageShape = NonNullable<ReturnType<typeof toUsageShape>>;
 
-function toToolCallShape(call: { index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } }) {
-  return { index: call.index ?? null, id: call.id ?? null, type: call.type ?? null, function: call.function ? { name: call.function.name ?? null, arguments: call.function.arguments ?? null } : null };
+function toToolCallShape(call: {
+  index?: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}) {
+  return {
+    index: call.index ?? null,
+    id: call.id ?? null,
+    type: call.type ?? null,
+    function: call.function
+      ? { name: call.function.name ?? null, arguments: call.function.arguments ?? null }
+      : null,
+  };
 }
 
 export type ToolCallShape = ReturnType<typeof toToolCallShape>;
@@ -93,21 +137,32 @@ function toFinishReason(reason: string | null | undefined) {
 export function toChoicesShape(response: ChatResponse) {
   return response.choices.map((choice) => ({
     index: choice.index,
-    message: { role: "ASSISTANT", content: choice.message.content ?? null, toolCalls: choice.message.tool_calls?.map(toToolCallShape) ?? null },
+    message: {
+      role: "ASSISTANT",
+      content: choice.message.content ?? null,
+      toolCalls: choice.message.tool_calls?.map(toToolCallShape) ?? null,
+    },
     finishReason: toFinishReason(choice.finish_reason),
   }));
 }
 
 export type ChoiceShape = ReturnType<typeof toChoicesShape>[number];
 
-export function toChunkShape(chunk: ChatChunk, extra: { usage?: UsageShape | null; costNanoUsd?: bigint | null } = {}) {
+export function toChunkShape(
+  chunk: ChatChunk,
+  extra: { usage?: UsageShape | null; costNanoUsd?: bigint | null } = {},
+) {
   return {
     id: chunk.id,
     model: chunk.model,
     created: chunk.created,
     choices: chunk.choices.map((choice) => ({
       index: choice.index,
-      delta: { role: choice.delta.role ? "ASSISTANT" : null, content: choice.delta.content ?? null, toolCalls: choice.delta.tool_calls?.map(toToolCallShape) ?? null },
+      delta: {
+        role: choice.delta.role ? "ASSISTANT" : null,
+        content: choice.delta.content ?? null,
+        toolCalls: choice.delta.tool_calls?.map(toToolCallShape) ?? null,
+      },
       finishReason: toFinishReason(choice.finish_reason),
     })),
     usage: extra.usage ?? null,

@@ -1,5 +1,10 @@
 import { builder } from "../../graphql/builder.ts";
-import { errorTypes, toErrorResult, toGraphQLError, type ErrorResult } from "../../graphql/errors.ts";
+import {
+  errorTypes,
+  toErrorResult,
+  toGraphQLError,
+  type ErrorResult,
+} from "../../graphql/errors.ts";
 import {
   toChatRequestBody,
   toChoicesShape,
@@ -12,12 +17,16 @@ import {
 } from "./chat-graphql-shapes.ts";
 import type { CompletionResult } from "./completions.service.ts";
 
-const ChatRole = builder.enumType("ChatRole", { values: ["SYSTEM", "USER", "ASSISTANT", "TOOL", "DEVELOPER"] as const });
+const ChatRole = builder.enumType("ChatRole", {
+  values: ["SYSTEM", "USER", "ASSISTANT", "TOOL", "DEVELOPER"] as const,
+});
 const FinishReason = builder.enumType("FinishReason", {
   description: "Why the model stopped (OpenAI's finish_reason, upper-cased).",
   values: ["STOP", "LENGTH", "TOOL_CALLS", "CONTENT_FILTER", "FUNCTION_CALL"] as const,
 });
-const ContentPartType = builder.enumType("ContentPartType", { values: ["TEXT", "IMAGE_URL"] as const });
+const ContentPartType = builder.enumType("ContentPartType", {
+  values: ["TEXT", "IMAGE_URL"] as const,
+});
 
 const ContentPartInput = builder.inputType("ContentPartInput", {
   description: "One part of a multi-part message: text, or an image by URL (https: or data:).",
@@ -34,7 +43,11 @@ const ToolCallFunctionInput = builder.inputType("ToolCallFunctionInput", {
 });
 
 const ToolCallInput = builder.inputType("ToolCallInput", {
-  fields: (t) => ({ id: t.string({ required: true }), type: t.string({ defaultValue: "function" }), function: t.field({ type: ToolCallFunctionInput, required: true }) }),
+  fields: (t) => ({
+    id: t.string({ required: true }),
+    type: t.string({ defaultValue: "function" }),
+    function: t.field({ type: ToolCallFunctionInput, required: true }),
+  }),
 });
 
 const ChatMessageInput = builder.inputType("ChatMessageInput", {
@@ -49,7 +62,8 @@ const ChatMessageInput = builder.inputType("ChatMessageInput", {
 });
 
 export const ChatCompletionInput = builder.inputType("ChatCompletionInput", {
-  description: "OpenAI's chat request in camelCase; tools, toolChoice, responseFormat and metadata take OpenAI's own JSON shape.",
+  description:
+    "OpenAI's chat request in camelCase; tools, toolChoice, responseFormat and metadata take OpenAI's own JSON shape.",
   fields: (t) => ({
     model: t.string({ required: true }),
     messages: t.field({ type: [ChatMessageInput], required: true }),
@@ -62,13 +76,21 @@ export const ChatCompletionInput = builder.inputType("ChatCompletionInput", {
     responseFormat: t.field({ type: "JSON" }),
     seed: t.int(),
     user: t.string(),
-    metadata: t.field({ type: "JSON", description: "Free-form tags kept with the request log; not sent to the provider." }),
+    metadata: t.field({
+      type: "JSON",
+      description: "Free-form tags kept with the request log; not sent to the provider.",
+    }),
   }),
 });
 
-const ToolCallFunction = builder.objectRef<NonNullable<ToolCallShape["function"]>>("ToolCallFunction").implement({
-  fields: (t) => ({ name: t.exposeString("name", { nullable: true }), arguments: t.exposeString("arguments", { nullable: true }) }),
-});
+const ToolCallFunction = builder
+  .objectRef<NonNullable<ToolCallShape["function"]>>("ToolCallFunction")
+  .implement({
+    fields: (t) => ({
+      name: t.exposeString("name", { nullable: true }),
+      arguments: t.exposeString("arguments", { nullable: true }),
+    }),
+  });
 
 const ToolCall = builder.objectRef<ToolCallShape>("ToolCall").implement({
   description: "A tool call; in stream deltas the fields arrive in pieces (index says which call).",
@@ -92,7 +114,11 @@ const ChatChoice = builder.objectRef<ChoiceShape>("ChatChoice").implement({
   fields: (t) => ({
     index: t.exposeInt("index"),
     message: t.expose("message", { type: ChatMessage }),
-    finishReason: t.field({ type: FinishReason, nullable: true, resolve: (choice) => choice.finishReason as typeof FinishReason.$inferType | null }),
+    finishReason: t.field({
+      type: FinishReason,
+      nullable: true,
+      resolve: (choice) => choice.finishReason as typeof FinishReason.$inferType | null,
+    }),
   }),
 });
 
@@ -111,14 +137,26 @@ const ChatCompletion = builder.objectRef<CompletionResult>("ChatCompletion").imp
   isTypeOf: (value) => (value as Partial<ErrorResult>).typename === undefined,
   fields: (t) => ({
     id: t.string({ resolve: (result) => result.response.id }),
-    requestId: t.exposeID("requestId", { description: "The gateway's id for this request (x-request-id on REST; the request log id)." }),
+    requestId: t.exposeID("requestId", {
+      description: "The gateway's id for this request (x-request-id on REST; the request log id).",
+    }),
     model: t.string({ resolve: (result) => result.response.model }),
-    created: t.int({ description: "Unix seconds, as OpenAI sends it.", resolve: (result) => result.response.created }),
+    created: t.int({
+      description: "Unix seconds, as OpenAI sends it.",
+      resolve: (result) => result.response.created,
+    }),
     choices: t.field({ type: [ChatChoice], resolve: (result) => toChoicesShape(result.response) }),
-    usage: t.field({ type: Usage, nullable: true, resolve: (result) => toUsageShape(result.response.usage) }),
+    usage: t.field({
+      type: Usage,
+      nullable: true,
+      resolve: (result) => toUsageShape(result.response.usage),
+    }),
     provider: t.string({ resolve: (result) => result.deployment.provider }),
     deployment: t.string({ resolve: (result) => result.deployment.id }),
-    attempts: t.exposeInt("attempts", { description: "Upstream attempts it took (retries and fallbacks included); 1 when the first deployment answered." }),
+    attempts: t.exposeInt("attempts", {
+      description:
+        "Upstream attempts it took (retries and fallbacks included); 1 when the first deployment answered.",
+    }),
     costUsd: t.field({ type: "Usd", resolve: (result) => result.charge.costNanoUsd }),
     latencyMs: t.exposeInt("latencyMs"),
   }),
@@ -128,31 +166,49 @@ const CreateChatCompletionResult = builder.unionType("CreateChatCompletionResult
   types: [ChatCompletion, ...errorTypes],
 });
 
-const ChunkDelta = builder.objectRef<ChunkShape["choices"][number]["delta"]>("ChatCompletionDelta").implement({
-  fields: (t) => ({
-    role: t.field({ type: ChatRole, nullable: true, resolve: (delta) => (delta.role ? ("ASSISTANT" as const) : null) }),
-    content: t.exposeString("content", { nullable: true }),
-    toolCalls: t.expose("toolCalls", { type: [ToolCall], nullable: true }),
-  }),
-});
+const ChunkDelta = builder
+  .objectRef<ChunkShape["choices"][number]["delta"]>("ChatCompletionDelta")
+  .implement({
+    fields: (t) => ({
+      role: t.field({
+        type: ChatRole,
+        nullable: true,
+        resolve: (delta) => (delta.role ? ("ASSISTANT" as const) : null),
+      }),
+      content: t.exposeString("content", { nullable: true }),
+      toolCalls: t.expose("toolCalls", { type: [ToolCall], nullable: true }),
+    }),
+  });
 
-const ChunkChoice = builder.objectRef<ChunkShape["choices"][number]>("ChatCompletionChunkChoice").implement({
-  fields: (t) => ({
-    index: t.exposeInt("index"),
-    delta: t.expose("delta", { type: ChunkDelta }),
-    finishReason: t.field({ type: FinishReason, nullable: true, resolve: (choice) => choice.finishReason as typeof FinishReason.$inferType | null }),
-  }),
-});
+const ChunkChoice = builder
+  .objectRef<ChunkShape["choices"][number]>("ChatCompletionChunkChoice")
+  .implement({
+    fields: (t) => ({
+      index: t.exposeInt("index"),
+      delta: t.expose("delta", { type: ChunkDelta }),
+      finishReason: t.field({
+        type: FinishReason,
+        nullable: true,
+        resolve: (choice) => choice.finishReason as typeof FinishReason.$inferType | null,
+      }),
+    }),
+  });
 
 /** A chunk as the subscription yields it: the provider's chunk and where the stream is served. */
-type ServedChunk = ChunkShape & { servedBy: { provider: string; deployment: string; attempts: number } };
+type ServedChunk = ChunkShape & {
+  servedBy: { provider: string; deployment: string; attempts: number };
+};
 
 const ChatCompletionChunk = builder.objectRef<ServedChunk>("ChatCompletionChunk").implement({
   description: "A stream chunk. Only the last one has finishReason, usage and costUsd.",
   fields: (t) => ({
     provider: t.string({ resolve: (chunk) => chunk.servedBy.provider }),
     deployment: t.string({ resolve: (chunk) => chunk.servedBy.deployment }),
-    attempts: t.int({ description: "Upstream attempts it took to start the stream (retries and fallbacks before the first chunk).", resolve: (chunk) => chunk.servedBy.attempts }),
+    attempts: t.int({
+      description:
+        "Upstream attempts it took to start the stream (retries and fallbacks before the first chunk).",
+      resolve: (chunk) => chunk.servedBy.attempts,
+    }),
     id: t.exposeString("id"),
     model: t.exposeString("model"),
     created: t.exposeInt("created"),
@@ -168,7 +224,11 @@ builder.mutationField("createChatCompletion", (t) =>
     args: { input: t.arg({ type: ChatCompletionInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       try {
-        return await context.services.completions.chat(toChatRequestBody(input), { principal: context.principal, source: "graphql", signal: context.signal });
+        return await context.services.completions.chat(toChatRequestBody(input), {
+          principal: context.principal,
+          source: "graphql",
+          signal: context.signal,
+        });
       } catch (error) {
         return toErrorResult(error);
       }
@@ -180,23 +240,49 @@ builder.subscriptionField("chatCompletionStream", (t) =>
   t.field({
     type: ChatCompletionChunk,
     args: { input: t.arg({ type: ChatCompletionInput, required: true }) },
-    description: "Text deltas as the provider sends them; the last chunk carries finishReason, usage and costUsd.",
+    description:
+      "Text deltas as the provider sends them; the last chunk carries finishReason, usage and costUsd.",
     subscribe: async function* (_root, { input }, context) {
       // Owning the controller means a client that completes or disconnects aborts the upstream call.
       const controller = new AbortController();
       try {
-        const stream = await context.services.completions.chatStream(toChatRequestBody(input), { principal: context.principal, source: "graphql-subscription", signal: controller.signal });
-        const servedBy = { provider: stream.deployment.provider, deployment: stream.deployment.id, attempts: stream.attempts };
+        const stream = await context.services.completions.chatStream(toChatRequestBody(input), {
+          principal: context.principal,
+          source: "graphql-subscription",
+          signal: controller.signal,
+        });
+        const servedBy = {
+          provider: stream.deployment.provider,
+          deployment: stream.deployment.id,
+          attempts: stream.attempts,
+        };
         let last: ServedChunk | undefined;
         for await (const chunk of stream) {
           const shaped = { ...toChunkShape(chunk), servedBy };
           last = shaped;
-          const choices = shaped.choices.filter((choice) => choice.delta.content || choice.delta.toolCalls || choice.delta.role);
-          if (choices.length > 0) yield { ...shaped, choices: choices.map((choice) => ({ ...choice, finishReason: null })) };
+          const choices = shaped.choices.filter(
+            (choice) => choice.delta.content || choice.delta.toolCalls || choice.delta.role,
+          );
+          if (choices.length > 0)
+            yield {
+              ...shaped,
+              choices: choices.map((choice) => ({ ...choice, finishReason: null })),
+            };
         }
         const summary = stream.summary;
         if (last && summary) {
-          yield { ...last, choices: [{ index: 0, delta: { role: null, content: null, toolCalls: null }, finishReason: summary.finishReason?.toUpperCase() ?? null }], usage: toUsageShape(summary.usage), costUsd: summary.charge.costNanoUsd };
+          yield {
+            ...last,
+            choices: [
+              {
+                index: 0,
+                delta: { role: null, content: null, toolCalls: null },
+                finishReason: summary.finishReason?.toUpperCase() ?? null,
+              },
+            ],
+            usage: toUsageShape(summary.usage),
+            costUsd: summary.charge.costNanoUsd,
+          };
         }
       } catch (error) {
         throw toGraphQLError(error);

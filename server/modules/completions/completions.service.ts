@@ -3,16 +3,34 @@ import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
 import { GatewayError } from "../../gateway/errors.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, FinishReason, Usage } from "../../gateway/spec.ts";
+import type {
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingResponse,
+  FinishReason,
+  Usage,
+} from "../../gateway/spec.ts";
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
 import { validateEmbeddingRequest } from "../../gateway/validate-embedding-request.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 import { estimateInputTokens, estimatePromptTokens } from "../../gateway/tokens.ts";
 import { type Admission, type Admit, admitEverything } from "./admission.ts";
-import { type AttemptRecord, type AttemptWalker, createAttemptWalker, WalkFailure } from "./attempt-walk.ts";
+import {
+  type AttemptRecord,
+  type AttemptWalker,
+  createAttemptWalker,
+  WalkFailure,
+} from "./attempt-walk.ts";
 import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
 import { createStreamWatchdog, type StreamWatchdog } from "./stream-watchdog.ts";
-import { chargeFor, chargeForEmbedding, noCharge, toGatewayError, type RequestCharge } from "./usage-accounting.ts";
+import {
+  chargeFor,
+  chargeForEmbedding,
+  noCharge,
+  toGatewayError,
+  type RequestCharge,
+} from "./usage-accounting.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
 export interface CompletionContext {
@@ -111,12 +129,34 @@ export function createCompletionsService({
     const requestId = context.requestId ?? createRequestId();
     const { model, metadata } = (body ?? {}) as { model?: unknown; metadata?: unknown };
     const requestedModel = typeof model === "string" ? model : "";
-    const callerMetadata = metadata && typeof metadata === "object" && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : undefined;
-    const base = { id: requestId, createdAt: new Date(startedAt), apiKeyId: context.principal.apiKeyId, teamId: context.principal.teamId, source: context.source, requestedModel };
+    const callerMetadata =
+      metadata && typeof metadata === "object" && !Array.isArray(metadata)
+        ? (metadata as Record<string, unknown>)
+        : undefined;
+    const base = {
+      id: requestId,
+      createdAt: new Date(startedAt),
+      apiKeyId: context.principal.apiKeyId,
+      teamId: context.principal.teamId,
+      source: context.source,
+      requestedModel,
+    };
 
-    function record(outcome: { status: RequestLogEntry["status"]; deployment?: Deployment; charge?: RequestCharge; error?: GatewayError; stream: boolean; timeToFirstTokenMs?: number }) {
+    function record(outcome: {
+      status: RequestLogEntry["status"];
+      deployment?: Deployment;
+      charge?: RequestCharge;
+      error?: GatewayError;
+      stream: boolean;
+      timeToFirstTokenMs?: number;
+    }) {
       const latencyMs = now() - startedAt;
-      if (outcome.error && !outcome.error.request) outcome.error.request = { id: requestId, attempts: attempts.length, lastDeployment: outcome.deployment?.id };
+      if (outcome.error && !outcome.error.request)
+        outcome.error.request = {
+          id: requestId,
+          attempts: attempts.length,
+          lastDeployment: outcome.deployment?.id,
+        };
       deadline?.clear();
       if (!recorded) {
         recorded = true;
@@ -125,7 +165,12 @@ export function createCompletionsService({
       }
       // The limits and budget held for this request get what it really cost (nothing, if it failed).
       // A request that did not succeed tells the router why (a cancelled one says nothing about the deployment).
-      admission?.finish(outcome.charge, outcome.status === "success" ? undefined : (outcome.error ?? new GatewayError("CANCELLED", "The caller cancelled the request.")));
+      admission?.finish(
+        outcome.charge,
+        outcome.status === "success"
+          ? undefined
+          : (outcome.error ?? new GatewayError("CANCELLED", "The caller cancelled the request.")),
+      );
       admission = undefined;
       const charge = outcome.charge ?? noCharge;
       const { deployment, error } = outcome;
@@ -143,7 +188,19 @@ export function createCompletionsService({
         timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         stream: outcome.stream,
         // Every upstream attempt; a failure after the winning attempt (a stream that broke) is the last one's.
-        attempts: attempts.length > 0 ? attempts.map((attempt, index) => (index === attempts.length - 1 && outcome.status !== "success" ? { ...attempt, status: outcome.status, errorCode: error?.code, httpStatus: error?.status } : attempt)) : [],
+        attempts:
+          attempts.length > 0
+            ? attempts.map((attempt, index) =>
+                index === attempts.length - 1 && outcome.status !== "success"
+                  ? {
+                      ...attempt,
+                      status: outcome.status,
+                      errorCode: error?.code,
+                      httpStatus: error?.status,
+                    }
+                  : attempt,
+              )
+            : [],
         metadata: callerMetadata,
       });
       return latencyMs;
@@ -156,7 +213,12 @@ export function createCompletionsService({
     function checkModels(model: string): void {
       checkModelAllowed(model, context.principal);
       for (const fallback of context.fallbacks ?? []) {
-        if (typeof fallback !== "string" || fallback === "") throw new GatewayError("BAD_REQUEST", "Every model of a model list must be a non-empty string.", { param: "model" });
+        if (typeof fallback !== "string" || fallback === "")
+          throw new GatewayError(
+            "BAD_REQUEST",
+            "Every model of a model list must be a non-empty string.",
+            { param: "model" },
+          );
         checkModelAllowed(fallback, context.principal);
         router.assertServed(fallback);
       }
@@ -174,18 +236,53 @@ export function createCompletionsService({
      * Calls `call` on the model's deployments (retries and fallbacks walk them), each attempt
      * admitted by `admitFor`; the winning attempt's admission stays held until the request is recorded.
      */
-    async function run<Value>(model: string, metadata: unknown, signal: AbortSignal, admitFor: (deployment: Deployment) => Admission, call: (deployment: Deployment) => Promise<Value>, promptTokens?: number) {
+    async function run<Value>(
+      model: string,
+      metadata: unknown,
+      signal: AbortSignal,
+      admitFor: (deployment: Deployment) => Admission,
+      call: (deployment: Deployment) => Promise<Value>,
+      promptTokens?: number,
+    ) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
-      const result = await walkAttempts({ model, fallbacks: context.fallbacks, metadata, stream, signal, promptTokens, callerSignal: context.signal, admit: admitFor, call, onAttempt: (attempt) => void attempts.push(attempt) });
+      const result = await walkAttempts({
+        model,
+        fallbacks: context.fallbacks,
+        metadata,
+        stream,
+        signal,
+        promptTokens,
+        callerSignal: context.signal,
+        admit: admitFor,
+        call,
+        onAttempt: (attempt) => void attempts.push(attempt),
+      });
       admission = result.admission;
       return { ...result, attempts: attempts.length };
     }
 
     /** A chat request's walk: each attempt admitted with the prompt's estimate and the caller's max tokens. */
-    function runChat<Value>(request: ChatRequest, signal: AbortSignal, call: (deployment: Deployment) => Promise<Value>) {
+    function runChat<Value>(
+      request: ChatRequest,
+      signal: AbortSignal,
+      call: (deployment: Deployment) => Promise<Value>,
+    ) {
       const promptTokens = estimatePromptTokens(request.messages);
       const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
-      return run(request.model, request.metadata, signal, (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, maxOutputTokens }), call, promptTokens);
+      return run(
+        request.model,
+        request.metadata,
+        signal,
+        (candidate) =>
+          admit({
+            principal: context.principal,
+            deployment: candidate,
+            promptTokens,
+            maxOutputTokens,
+          }),
+        call,
+        promptTokens,
+      );
     }
 
     return { requestId, startedAt, record, checkModels, prepare, run, runChat };
@@ -198,16 +295,31 @@ export function createCompletionsService({
     try {
       const { request, deadline } = prepare();
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
-      const result = await runChat(request, deadline.signal, (candidate) => candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal: deadline.signal }));
+      const result = await runChat(request, deadline.signal, (candidate) =>
+        candidate.adapter.chat(
+          { ...upstreamRequest, model: candidate.model },
+          { signal: deadline.signal },
+        ),
+      );
       deployment = result.deployment;
       const response = result.value;
-      const completionText = response.choices.map((choice) => choice.message.content ?? "").join("");
-      const charge = chargeFor(deployment, response.usage, { messages: request.messages, completionText });
+      const completionText = response.choices
+        .map((choice) => choice.message.content ?? "")
+        .join("");
+      const charge = chargeFor(deployment, response.usage, {
+        messages: request.messages,
+        completionText,
+      });
       const latencyMs = record({ status: "success", deployment, charge, stream: false });
       return { requestId, response, deployment, charge, latencyMs, attempts: result.attempts };
     } catch (thrown) {
       const { error, failedOn } = failureOf(thrown, context, deployment);
-      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment: failedOn, error, stream: false });
+      record({
+        status: error.code === "CANCELLED" ? "cancelled" : "error",
+        deployment: failedOn,
+        error,
+        stream: false,
+      });
       throw error;
     }
   }
@@ -230,9 +342,19 @@ export function createCompletionsService({
       messages = request.messages;
       // A stream may fail over only until its first chunk: after that the caller has tokens.
       const result = await runChat(request, deadline.signal, async (candidate) => {
-        const attemptWatchdog = createStreamWatchdog({ signal: deadline.signal, provider: candidate.provider, firstChunkTimeoutMs: firstTokenTimeoutMs, idleTimeoutMs: streamIdleTimeoutMs });
+        const attemptWatchdog = createStreamWatchdog({
+          signal: deadline.signal,
+          provider: candidate.provider,
+          firstChunkTimeoutMs: firstTokenTimeoutMs,
+          idleTimeoutMs: streamIdleTimeoutMs,
+        });
         try {
-          const iterator = candidate.adapter.chatStream({ ...request, model: candidate.model, stream: true }, { signal: attemptWatchdog.signal })[Symbol.asyncIterator]();
+          const iterator = candidate.adapter
+            .chatStream(
+              { ...request, model: candidate.model, stream: true },
+              { signal: attemptWatchdog.signal },
+            )
+            [Symbol.asyncIterator]();
           const firstResult = await iterator.next();
           attemptWatchdog.chunkArrived();
           return { iterator, first: firstResult, watchdog: attemptWatchdog };
@@ -248,7 +370,12 @@ export function createCompletionsService({
       attemptCount = result.attempts;
     } catch (thrown) {
       const { error, failedOn } = failureOf(thrown, context, deployment);
-      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment: failedOn, error, stream: true });
+      record({
+        status: error.code === "CANCELLED" ? "cancelled" : "error",
+        deployment: failedOn,
+        error,
+        stream: true,
+      });
       throw error;
     }
     const servingDeployment = deployment;
@@ -265,11 +392,22 @@ export function createCompletionsService({
       finished = true;
       watchdog.clear();
       const charge = chargeFor(servingDeployment, usage, { messages, completionText });
-      const latencyMs = record({ status, deployment: servingDeployment, charge, error, stream: true, timeToFirstTokenMs });
+      const latencyMs = record({
+        status,
+        deployment: servingDeployment,
+        charge,
+        error,
+        stream: true,
+        timeToFirstTokenMs,
+      });
       summary = {
         finishReason,
         charge,
-        usage: usage ?? { prompt_tokens: charge.promptTokens, completion_tokens: charge.completionTokens, total_tokens: charge.promptTokens + charge.completionTokens },
+        usage: usage ?? {
+          prompt_tokens: charge.promptTokens,
+          completion_tokens: charge.completionTokens,
+          total_tokens: charge.promptTokens + charge.completionTokens,
+        },
         latencyMs,
       };
     }
@@ -288,7 +426,11 @@ export function createCompletionsService({
           const chunk = result.value;
           if (chunk.usage) usage = chunk.usage;
           for (const choice of chunk.choices) {
-            completionText += (choice.delta.content ?? "") + (choice.delta.tool_calls ?? []).map((call) => call.function?.arguments ?? "").join("");
+            completionText +=
+              (choice.delta.content ?? "") +
+              (choice.delta.tool_calls ?? [])
+                .map((call) => call.function?.arguments ?? "")
+                .join("");
             if (choice.finish_reason) finishReason = choice.finish_reason;
           }
           yield chunk;
@@ -347,7 +489,11 @@ export function createCompletionsService({
       checkModels(request.model);
       const [first] = router.plan(request.model);
       if (!first.adapter.embed) {
-        throw new GatewayError("BAD_REQUEST", `The model '${request.model}' (provider ${first.provider}) does not serve embeddings.`, { param: "model" });
+        throw new GatewayError(
+          "BAD_REQUEST",
+          `The model '${request.model}' (provider ${first.provider}) does not serve embeddings.`,
+          { param: "model" },
+        );
       }
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       const signal = deadline.signal;
@@ -357,10 +503,24 @@ export function createCompletionsService({
         request.model,
         request.metadata,
         signal,
-        (candidate) => admit({ principal: context.principal, deployment: candidate, promptTokens, producesOutput: false }),
+        (candidate) =>
+          admit({
+            principal: context.principal,
+            deployment: candidate,
+            promptTokens,
+            producesOutput: false,
+          }),
         async (candidate) => {
-          if (!candidate.adapter.embed) throw new GatewayError("BAD_REQUEST", `The deployment ${candidate.id} does not serve embeddings.`, { param: "model" });
-          return candidate.adapter.embed({ ...upstreamRequest, model: candidate.model }, { signal });
+          if (!candidate.adapter.embed)
+            throw new GatewayError(
+              "BAD_REQUEST",
+              `The deployment ${candidate.id} does not serve embeddings.`,
+              { param: "model" },
+            );
+          return candidate.adapter.embed(
+            { ...upstreamRequest, model: candidate.model },
+            { signal },
+          );
         },
       );
       deployment = result.deployment;
@@ -368,12 +528,22 @@ export function createCompletionsService({
       const encoded = encoding === "base64" ? encodeEmbeddingsAsBase64(vectors) : vectors;
       const charge = chargeForEmbedding(deployment, encoded, promptTokens);
       // OpenAI's shape always has usage: a provider that reports none gets the gateway's estimate.
-      const response = encoded.usage ? encoded : { ...encoded, usage: { prompt_tokens: charge.promptTokens, total_tokens: charge.promptTokens } };
+      const response = encoded.usage
+        ? encoded
+        : {
+            ...encoded,
+            usage: { prompt_tokens: charge.promptTokens, total_tokens: charge.promptTokens },
+          };
       const latencyMs = record({ status: "success", deployment, charge, stream: false });
       return { requestId, response, deployment, charge, latencyMs, attempts: result.attempts };
     } catch (thrown) {
       const { error, failedOn } = failureOf(thrown, context, deployment);
-      record({ status: error.code === "CANCELLED" ? "cancelled" : "error", deployment: failedOn, error, stream: false });
+      record({
+        status: error.code === "CANCELLED" ? "cancelled" : "error",
+        deployment: failedOn,
+        error,
+        stream: false,
+      });
       throw error;
     } finally {
       deadline?.clear();
@@ -381,7 +551,11 @@ export function createCompletionsService({
   }
 
   /** Logs a request rejected before it reached the service proper (e.g. a body that is not JSON). */
-  function recordRejected(context: CompletionContext, error: GatewayError, options: { stream?: boolean } = {}): void {
+  function recordRejected(
+    context: CompletionContext,
+    error: GatewayError,
+    options: { stream?: boolean } = {},
+  ): void {
     begin(undefined, context).record({ status: "error", error, stream: options.stream ?? false });
   }
 
@@ -400,14 +574,26 @@ export function createCompletionsService({
 export type CompletionsService = ReturnType<typeof createCompletionsService>;
 
 /** The error a failed request ends with, and the deployment it failed on (the last attempted, when retries walked several). */
-function failureOf(thrown: unknown, context: CompletionContext, deployment: Deployment | undefined): { error: GatewayError; failedOn: Deployment | undefined } {
-  if (thrown instanceof WalkFailure) return { error: thrown.error, failedOn: thrown.deployment ?? deployment };
-  return { error: toGatewayError(thrown, context.signal, deployment?.provider), failedOn: deployment };
+function failureOf(
+  thrown: unknown,
+  context: CompletionContext,
+  deployment: Deployment | undefined,
+): { error: GatewayError; failedOn: Deployment | undefined } {
+  if (thrown instanceof WalkFailure)
+    return { error: thrown.error, failedOn: thrown.deployment ?? deployment };
+  return {
+    error: toGatewayError(thrown, context.signal, deployment?.provider),
+    failedOn: deployment,
+  };
 }
 
 /** A team key's allow-list (its own narrowed by its team's) is checked before routing: nothing is sent for a model it may not use. */
 function checkModelAllowed(model: string, principal: Principal): void {
   const allowed = principal.allowedModels;
   if (!allowed || allowed.includes(model)) return;
-  throw new GatewayError("MODEL_NOT_ALLOWED", `This API key may not use the model '${model}'. Allowed: ${allowed.length > 0 ? allowed.join(", ") : "none"}.`, { param: "model" });
+  throw new GatewayError(
+    "MODEL_NOT_ALLOWED",
+    `This API key may not use the model '${model}'. Allowed: ${allowed.length > 0 ? allowed.join(", ") : "none"}.`,
+    { param: "model" },
+  );
 }

@@ -9,10 +9,22 @@ export interface RequestDeadline {
   clear(): void;
 }
 
-export function createRequestDeadline({ callerSignal, timeoutMs }: { callerSignal?: AbortSignal; timeoutMs: number }): RequestDeadline {
+export function createRequestDeadline({
+  callerSignal,
+  timeoutMs,
+}: {
+  callerSignal?: AbortSignal;
+  timeoutMs: number;
+}): RequestDeadline {
   const controller = new AbortController();
   const onCallerAbort = () => controller.abort(callerSignal?.reason);
-  const timer = setTimeout(() => controller.abort(new DOMException(`The provider did not answer within ${timeoutMs} ms.`, "TimeoutError")), timeoutMs);
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new DOMException(`The provider did not answer within ${timeoutMs} ms.`, "TimeoutError"),
+      ),
+    timeoutMs,
+  );
   // The upstream socket keeps the process alive while a call is open; the timer need not.
   timer.unref();
   if (callerSignal?.aborted) onCallerAbort();

@@ -32,7 +32,12 @@ export interface StreamWatchdogOptions {
   idleTimeoutMs: number;
 }
 
-export function createStreamWatchdog({ signal: requestSignal, provider, firstChunkTimeoutMs, idleTimeoutMs }: StreamWatchdogOptions): StreamWatchdog {
+export function createStreamWatchdog({
+  signal: requestSignal,
+  provider,
+  firstChunkTimeoutMs,
+  idleTimeoutMs,
+}: StreamWatchdogOptions): StreamWatchdog {
   const controller = new AbortController();
   let waitingForFirstChunk = true;
   let waiting = true;

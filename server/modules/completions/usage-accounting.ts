@@ -6,16 +6,35 @@ import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 
 /** Token counts and cost of one request: exactly the request log's fields for them. */
-export type RequestCharge = Pick<RequestLogEntry, "promptTokens" | "completionTokens" | "cachedTokens" | "reasoningTokens" | "costNanoUsd" | "usageEstimated">;
+export type RequestCharge = Pick<
+  RequestLogEntry,
+  | "promptTokens"
+  | "completionTokens"
+  | "cachedTokens"
+  | "reasoningTokens"
+  | "costNanoUsd"
+  | "usageEstimated"
+>;
 
-export const noCharge: RequestCharge = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costNanoUsd: 0n, usageEstimated: false };
+export const noCharge: RequestCharge = {
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedTokens: 0,
+  reasoningTokens: 0,
+  costNanoUsd: 0n,
+  usageEstimated: false,
+};
 
 /**
  * Prices a request from the provider's usage or, when it reported none (a cancelled stream,
  * a server that ignores include_usage), from estimates of the prompt and of the text received,
  * so spend is never silently zero.
  */
-export function chargeFor(deployment: Deployment, usage: Usage | null | undefined, estimate: { messages: ChatMessage[]; completionText: string }): RequestCharge {
+export function chargeFor(
+  deployment: Deployment,
+  usage: Usage | null | undefined,
+  estimate: { messages: ChatMessage[]; completionText: string },
+): RequestCharge {
   const tokens = usage
     ? {
         promptTokens: usage.prompt_tokens ?? 0,
@@ -23,9 +42,16 @@ export function chargeFor(deployment: Deployment, usage: Usage | null | undefine
         cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
         reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
       }
-    : { promptTokens: estimatePromptTokens(estimate.messages), completionTokens: estimateTokens(estimate.completionText), cachedTokens: 0, reasoningTokens: 0 };
+    : {
+        promptTokens: estimatePromptTokens(estimate.messages),
+        completionTokens: estimateTokens(estimate.completionText),
+        cachedTokens: 0,
+        reasoningTokens: 0,
+      };
   const cacheWriteTokens = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
-  const cost = deployment.price ? costNanoUsd(deployment.price, { ...tokens, cacheWriteTokens }) : 0n;
+  const cost = deployment.price
+    ? costNanoUsd(deployment.price, { ...tokens, cacheWriteTokens })
+    : 0n;
   return { ...tokens, costNanoUsd: cost, usageEstimated: !usage };
 }
 
@@ -33,7 +59,11 @@ export function chargeFor(deployment: Deployment, usage: Usage | null | undefine
  * Prices an embeddings call: its prompt tokens at the input price. Providers that report no
  * token count get an estimate of the input text, flagged as estimated.
  */
-export function chargeForEmbedding(deployment: Deployment, response: EmbeddingResponse, estimatedPromptTokens: number): RequestCharge {
+export function chargeForEmbedding(
+  deployment: Deployment,
+  response: EmbeddingResponse,
+  estimatedPromptTokens: number,
+): RequestCharge {
   const reported = response.usage?.prompt_tokens;
   const promptTokens = typeof reported === "number" ? reported : estimatedPromptTokens;
   const tokens = { promptTokens, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
@@ -46,11 +76,26 @@ export function chargeForEmbedding(deployment: Deployment, response: EmbeddingRe
  * the caller going away is CANCELLED, the gateway's own timeout is an upstream timeout,
  * and anything unexpected is a PROVIDER_ERROR that keeps its cause (and is not shown verbatim).
  */
-export function toGatewayError(error: unknown, callerSignal: AbortSignal | undefined, provider: string | undefined): GatewayError {
-  if (callerSignal?.aborted) return new GatewayError("CANCELLED", "The caller cancelled the request.", { cause: error });
+export function toGatewayError(
+  error: unknown,
+  callerSignal: AbortSignal | undefined,
+  provider: string | undefined,
+): GatewayError {
+  if (callerSignal?.aborted)
+    return new GatewayError("CANCELLED", "The caller cancelled the request.", { cause: error });
   if (error instanceof GatewayError) return error;
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return new UpstreamError({ provider: provider ?? "unknown", kind: "timeout", message: "The provider did not answer within the configured timeout.", cause: error });
+    return new UpstreamError({
+      provider: provider ?? "unknown",
+      kind: "timeout",
+      message: "The provider did not answer within the configured timeout.",
+      cause: error,
+    });
   }
-  return new UpstreamError({ provider: provider ?? "unknown", kind: "invalid-response", message: "The provider call failed unexpectedly.", cause: error });
+  return new UpstreamError({
+    provider: provider ?? "unknown",
+    kind: "invalid-response",
+    message: "The provider call failed unexpectedly.",
+    cause: error,
+  });
 }

@@ -34,8 +34,18 @@ export function createKeyDirectory() {
    * Keys newest first (of one team, or all), `first` of them after the key `after`: what a
    * page of a key list shows, without handing the caller every key (there may be 10,000s).
    */
-  function pageOfKeys({ teamId, first, after }: { teamId?: string; first?: number; after?: string }): ApiKeyRecord[] {
-    const keys = [...keysById.values()].filter((key) => !teamId || key.teamId === teamId).sort(newestFirst);
+  function pageOfKeys({
+    teamId,
+    first,
+    after,
+  }: {
+    teamId?: string;
+    first?: number;
+    after?: string;
+  }): ApiKeyRecord[] {
+    const keys = [...keysById.values()]
+      .filter((key) => !teamId || key.teamId === teamId)
+      .sort(newestFirst);
     const start = after === undefined ? 0 : keys.findIndex((key) => key.id === after) + 1;
     if (start === 0 && after !== undefined) return [];
     return keys.slice(start, first === undefined ? undefined : start + first);
@@ -49,21 +59,32 @@ export function createKeyDirectory() {
     key: (id: string) => keysById.get(id),
     team: (id: string) => teams.get(id),
     teamByName: (name: string) => [...teams.values()].find((team) => team.name === name),
-    teams: () => [...teams.values()].sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime()),
-    keysOfTeam: (teamId: string) => [...keysById.values()].filter((key) => key.teamId === teamId).sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime()),
+    teams: () =>
+      [...teams.values()].sort(
+        (left, right) => left.createdAt.getTime() - right.createdAt.getTime(),
+      ),
+    keysOfTeam: (teamId: string) =>
+      [...keysById.values()]
+        .filter((key) => key.teamId === teamId)
+        .sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime()),
     pageOfKeys,
   };
 }
 
 function newestFirst(left: ApiKeyRecord, right: ApiKeyRecord): number {
-  return right.createdAt.getTime() - left.createdAt.getTime() || (right.id < left.id ? -1 : right.id > left.id ? 1 : 0);
+  return (
+    right.createdAt.getTime() - left.createdAt.getTime() ||
+    (right.id < left.id ? -1 : right.id > left.id ? 1 : 0)
+  );
 }
 
 export type KeyDirectory = ReturnType<typeof createKeyDirectory>;
 
 /** A model allow-list column (JSON array of names, or null for every model) as a list. */
 export function modelListOf(value: unknown): string[] | null {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : null;
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === "string")
+    : null;
 }
 
 /**

@@ -2,7 +2,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { GatewayError } from "../../gateway/errors.ts";
 import type { AuditLogRepository } from "../../storage/audit-log-repository.ts";
 import type { PrismaClient } from "../../storage/db.ts";
-import { apiKeyInputSchema, governanceColumns, parseGovernanceInput, type ApiKeyInput } from "../teams/governance-input.ts";
+import {
+  apiKeyInputSchema,
+  governanceColumns,
+  parseGovernanceInput,
+  type ApiKeyInput,
+} from "../teams/governance-input.ts";
 import type { Actor } from "../teams/teams.service.ts";
 import type { ApiKeyRecord, KeyDirectory } from "./key-directory.ts";
 
@@ -26,15 +31,33 @@ export function visiblePrefixOf(secret: string): string {
  * its audit entry are one transaction; the in-memory directory is updated once it commits,
  * and revocation listeners (open graphql-ws connections) are told at once.
  */
-export function createKeysService({ prisma, directory, audit, now = () => new Date() }: { prisma: PrismaClient; directory: KeyDirectory; audit: AuditLogRepository; now?: () => Date }) {
+export function createKeysService({
+  prisma,
+  directory,
+  audit,
+  now = () => new Date(),
+}: {
+  prisma: PrismaClient;
+  directory: KeyDirectory;
+  audit: AuditLogRepository;
+  now?: () => Date;
+}) {
   const revocationListeners = new Set<(key: ApiKeyRecord) => void>();
 
-  async function createApiKey(input: ApiKeyInput, actor: Actor): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
+  async function createApiKey(
+    input: ApiKeyInput,
+    actor: Actor,
+  ): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
     const settings = parseGovernanceInput(apiKeyInputSchema, input);
-    if (!directory.team(settings.teamId)) throw new GatewayError("BAD_REQUEST", `Unknown team '${settings.teamId}'.`, { param: "input.teamId" });
+    if (!directory.team(settings.teamId))
+      throw new GatewayError("BAD_REQUEST", `Unknown team '${settings.teamId}'.`, {
+        param: "input.teamId",
+      });
     const at = now();
     if (settings.expiresAt && settings.expiresAt.getTime() <= at.getTime()) {
-      throw new GatewayError("BAD_REQUEST", "expiresAt must be in the future.", { param: "input.expiresAt" });
+      throw new GatewayError("BAD_REQUEST", "expiresAt must be in the future.", {
+        param: "input.expiresAt",
+      });
     }
     // 32 random bytes: 256 bits, base64url so the key survives headers and shells unquoted.
     const secret = `${apiKeySecretPrefix}${randomBytes(32).toString("base64url")}`;
@@ -51,7 +74,17 @@ export function createKeysService({ prisma, directory, audit, now = () => new Da
           ...(settings.metadata ? { metadata: settings.metadata as object } : {}),
         },
       });
-      await audit.record(transaction, { actor: actor.id, action: "apiKey.create", targetType: "apiKey", targetId: created.id, after: apiKeySnapshot(created) }, at);
+      await audit.record(
+        transaction,
+        {
+          actor: actor.id,
+          action: "apiKey.create",
+          targetType: "apiKey",
+          targetId: created.id,
+          after: apiKeySnapshot(created),
+        },
+        at,
+      );
       return created;
     });
     directory.putKey(apiKey);
@@ -65,7 +98,18 @@ export function createKeysService({ prisma, directory, audit, now = () => new Da
     const at = now();
     const apiKey = await prisma.$transaction(async (transaction) => {
       const revoked = await transaction.apiKey.update({ where: { id }, data: { revokedAt: at } });
-      await audit.record(transaction, { actor: actor.id, action: "apiKey.revoke", targetType: "apiKey", targetId: id, before: apiKeySnapshot(before), after: apiKeySnapshot(revoked) }, at);
+      await audit.record(
+        transaction,
+        {
+          actor: actor.id,
+          action: "apiKey.revoke",
+          targetType: "apiKey",
+          targetId: id,
+          before: apiKeySnapshot(before),
+          after: apiKeySnapshot(revoked),
+        },
+        at,
+      );
       return revoked;
     });
     directory.putKey(apiKey);
@@ -79,7 +123,14 @@ export function createKeysService({ prisma, directory, audit, now = () => new Da
     return () => revocationListeners.delete(listener);
   }
 
-  return { createApiKey, revokeApiKey, onRevoked, key: directory.key, keysOfTeam: directory.keysOfTeam, pageOfKeys: directory.pageOfKeys };
+  return {
+    createApiKey,
+    revokeApiKey,
+    onRevoked,
+    key: directory.key,
+    keysOfTeam: directory.keysOfTeam,
+    pageOfKeys: directory.pageOfKeys,
+  };
 }
 
 export type KeysService = ReturnType<typeof createKeysService>;
@@ -92,7 +143,10 @@ export function apiKeySnapshot(key: ApiKeyRecord) {
     name: key.name,
     prefix: key.prefix,
     models: key.models ?? null,
-    budget: key.budgetLimitNanoUsd === null ? null : { limitNanoUsd: key.budgetLimitNanoUsd, period: key.budgetPeriod },
+    budget:
+      key.budgetLimitNanoUsd === null
+        ? null
+        : { limitNanoUsd: key.budgetLimitNanoUsd, period: key.budgetPeriod },
     limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, maxParallel: key.maxParallel },
     expiresAt: key.expiresAt,
     revokedAt: key.revokedAt,

@@ -1,4 +1,8 @@
-import { createModelCatalog, type DescribeModel, type ModelCapabilities } from "../../gateway/model-catalog.ts";
+import {
+  createModelCatalog,
+  type DescribeModel,
+  type ModelCapabilities,
+} from "../../gateway/model-catalog.ts";
 import type { DeploymentHealth } from "../../gateway/deployment-health.ts";
 import type { ModelPrice } from "../../gateway/pricing.ts";
 import type { Router } from "../../gateway/router.ts";
@@ -11,14 +15,31 @@ export interface ModelView {
   maxOutputTokens: number | null;
   capabilities: ModelCapabilities;
   price: ModelPrice | undefined;
-  deployments: Array<{ id: string; provider: string; model: string; healthy: boolean; cooldownUntil: Date | null; inFlight: number; latencyMs: number | null; timeToFirstTokenMs: number | null }>;
+  deployments: Array<{
+    id: string;
+    provider: string;
+    model: string;
+    healthy: boolean;
+    cooldownUntil: Date | null;
+    inFlight: number;
+    latencyMs: number | null;
+    timeToFirstTokenMs: number | null;
+  }>;
 }
 
 /**
  * What the caller may use: every configured model name with its deployments, prices, limits
  * and capabilities (the group's first deployment speaks for the group).
  */
-export function createModelsService({ router, health, describeModel = createModelCatalog() }: { router: Router; health?: DeploymentHealth; describeModel?: DescribeModel }) {
+export function createModelsService({
+  router,
+  health,
+  describeModel = createModelCatalog(),
+}: {
+  router: Router;
+  health?: DeploymentHealth;
+  describeModel?: DescribeModel;
+}) {
   function list(): ModelView[] {
     return router.listGroups().map((group) => {
       const [first] = group.deployments;
@@ -26,7 +47,11 @@ export function createModelsService({ router, health, describeModel = createMode
         provider: first.provider,
         model: first.model,
         servesEmbeddings: typeof first.adapter.embed === "function",
-        overrides: { contextWindow: first.entry.contextWindow ?? first.price?.contextWindow, maxOutputTokens: first.entry.maxOutputTokens, capabilities: first.entry.capabilities },
+        overrides: {
+          contextWindow: first.entry.contextWindow ?? first.price?.contextWindow,
+          maxOutputTokens: first.entry.maxOutputTokens,
+          capabilities: first.entry.capabilities,
+        },
       });
       return {
         name: group.name,
@@ -46,7 +71,8 @@ export function createModelsService({ router, health, describeModel = createMode
             cooldownUntil: snapshot?.cooldownUntil ?? null,
             inFlight: snapshot?.inFlight ?? 0,
             latencyMs: snapshot?.latencyMs == null ? null : Math.round(snapshot.latencyMs),
-            timeToFirstTokenMs: snapshot?.timeToFirstTokenMs == null ? null : Math.round(snapshot.timeToFirstTokenMs),
+            timeToFirstTokenMs:
+              snapshot?.timeToFirstTokenMs == null ? null : Math.round(snapshot.timeToFirstTokenMs),
           };
         }),
       };

@@ -4,15 +4,29 @@ import { ownTeamScope, teamToRead } from "../../graphql/team-scope.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 import type { SpendRow as SpendRowData } from "../../storage/request-log-repository.ts";
 
-const SpendGroupBy = builder.enumType("SpendGroupBy", { values: ["TEAM", "API_KEY", "MODEL", "PROVIDER", "DAY"] as const });
-const RequestStatus = builder.enumType("RequestStatus", { values: { SUCCESS: { value: "success" }, ERROR: { value: "error" }, CANCELLED: { value: "cancelled" } } as const });
+const SpendGroupBy = builder.enumType("SpendGroupBy", {
+  values: ["TEAM", "API_KEY", "MODEL", "PROVIDER", "DAY"] as const,
+});
+const RequestStatus = builder.enumType("RequestStatus", {
+  values: {
+    SUCCESS: { value: "success" },
+    ERROR: { value: "error" },
+    CANCELLED: { value: "cancelled" },
+  } as const,
+});
 
 const SpendRow = builder.objectRef<SpendRowData>("SpendRow").implement({
   description: "Totals for one group (a team, key, model, provider or UTC day).",
   fields: (t) => ({
-    key: t.exposeString("key", { nullable: true, description: "The group's value (model name, provider, team id, key id or YYYY-MM-DD); null for requests without one." }),
+    key: t.exposeString("key", {
+      nullable: true,
+      description:
+        "The group's value (model name, provider, team id, key id or YYYY-MM-DD); null for requests without one.",
+    }),
     requests: t.exposeInt("requests"),
-    errors: t.exposeInt("errors", { description: "Of the requests, those that ended in an error (cancelled ones are not errors)." }),
+    errors: t.exposeInt("errors", {
+      description: "Of the requests, those that ended in an error (cancelled ones are not errors).",
+    }),
     promptTokens: t.exposeInt("promptTokens"),
     completionTokens: t.exposeInt("completionTokens"),
     costUsd: t.field({ type: "Usd", resolve: (row) => row.costNanoUsd }),
@@ -20,8 +34,12 @@ const SpendRow = builder.objectRef<SpendRowData>("SpendRow").implement({
 });
 
 /** Rows from the database and live entries from the event feed share this shape. */
-type NullableOptional<Shape> = { [Key in keyof Shape]: undefined extends Shape[Key] ? Shape[Key] | null : Shape[Key] };
-type RequestLogView = NullableOptional<Omit<RequestLogEntry, "attempts" | "metadata" | "source" | "status">> & { source: string; status: string; attempts: unknown; metadata?: unknown };
+type NullableOptional<Shape> = {
+  [Key in keyof Shape]: undefined extends Shape[Key] ? Shape[Key] | null : Shape[Key];
+};
+type RequestLogView = NullableOptional<
+  Omit<RequestLogEntry, "attempts" | "metadata" | "source" | "status">
+> & { source: string; status: string; attempts: unknown; metadata?: unknown };
 
 export const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implement({
   description: "One request's metadata: never its prompt or completion text.",
@@ -32,7 +50,10 @@ export const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implem
     model: t.exposeString("model", { nullable: true }),
     provider: t.exposeString("provider", { nullable: true }),
     deployment: t.exposeString("deployment", { nullable: true }),
-    status: t.field({ type: RequestStatus, resolve: (log) => log.status as RequestLogEntry["status"] }),
+    status: t.field({
+      type: RequestStatus,
+      resolve: (log) => log.status as RequestLogEntry["status"],
+    }),
     errorCode: t.exposeString("errorCode", { nullable: true }),
     errorMessage: t.exposeString("errorMessage", { nullable: true }),
     httpStatus: t.exposeInt("httpStatus", { nullable: true }),
@@ -43,13 +64,21 @@ export const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implem
     cachedTokens: t.exposeInt("cachedTokens"),
     reasoningTokens: t.exposeInt("reasoningTokens"),
     costUsd: t.field({ type: "Usd", resolve: (log) => log.costNanoUsd }),
-    usageEstimated: t.exposeBoolean("usageEstimated", { description: "The provider reported no usage; tokens and cost are estimates (about 4 characters per token)." }),
+    usageEstimated: t.exposeBoolean("usageEstimated", {
+      description:
+        "The provider reported no usage; tokens and cost are estimates (about 4 characters per token).",
+    }),
     latencyMs: t.exposeInt("latencyMs"),
     timeToFirstTokenMs: t.exposeInt("timeToFirstTokenMs", { nullable: true }),
     apiKeyId: t.exposeID("apiKeyId", { nullable: true }),
     teamId: t.exposeID("teamId", { nullable: true }),
     attempts: t.field({ type: "JSON", resolve: (log) => log.attempts }),
-    metadata: t.field({ type: "JSON", nullable: true, description: "The caller's tags (the request's metadata).", resolve: (log) => log.metadata }),
+    metadata: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "The caller's tags (the request's metadata).",
+      resolve: (log) => log.metadata,
+    }),
   }),
 });
 
@@ -78,34 +107,41 @@ builder.queryField("spend", (t) =>
     // A team key reads its own team's spend only: teamId defaults to it and may name no other.
     authScopes: (_root, args, { principal }) => ownTeamScope(principal, args.teamId),
     resolve: (_root, args, { principal, services }) =>
-      services.spend.spend(args.groupBy, { from: args.from ?? undefined, to: args.to ?? undefined, teamId: teamToRead(principal, args.teamId) }),
+      services.spend.spend(args.groupBy, {
+        from: args.from ?? undefined,
+        to: args.to ?? undefined,
+        teamId: teamToRead(principal, args.teamId),
+      }),
   }),
 );
 
 builder.queryField("requestLogs", (t) =>
   t.connection({
     type: RequestLog,
-    description: "Request logs, newest first (cursor pagination: first/after). A team key sees its own team's only.",
+    description:
+      "Request logs, newest first (cursor pagination: first/after). A team key sees its own team's only.",
     args: { filter: t.arg({ type: RequestLogFilter }) },
     authScopes: (_root, args, { principal }) => ownTeamScope(principal, args.filter?.teamId),
     resolve: (_root, args, context) => {
       const { filter } = args;
-      return resolveCursorConnection({ args, toCursor: (log) => (log as RequestLogView).id }, ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-        context.services.spend.listRequestLogs({
-          limit,
-          before,
-          after,
-          inverted,
-          filter: {
-            model: filter?.model ?? undefined,
-            provider: filter?.provider ?? undefined,
-            status: filter?.status ?? undefined,
-            teamId: teamToRead(context.principal, filter?.teamId),
-            apiKeyId: filter?.apiKeyId ? String(filter.apiKeyId) : undefined,
-            from: filter?.from ?? undefined,
-            to: filter?.to ?? undefined,
-          },
-        }),
+      return resolveCursorConnection(
+        { args, toCursor: (log) => (log as RequestLogView).id },
+        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+          context.services.spend.listRequestLogs({
+            limit,
+            before,
+            after,
+            inverted,
+            filter: {
+              model: filter?.model ?? undefined,
+              provider: filter?.provider ?? undefined,
+              status: filter?.status ?? undefined,
+              teamId: teamToRead(context.principal, filter?.teamId),
+              apiKeyId: filter?.apiKeyId ? String(filter.apiKeyId) : undefined,
+              from: filter?.from ?? undefined,
+              to: filter?.to ?? undefined,
+            },
+          }),
       );
     },
   }),
@@ -114,7 +150,8 @@ builder.queryField("requestLogs", (t) =>
 builder.subscriptionField("requestLogged", (t) =>
   t.field({
     type: RequestLog,
-    description: "A live feed of request logs as requests finish (optionally one team's; a team key gets its own team's).",
+    description:
+      "A live feed of request logs as requests finish (optionally one team's; a team key gets its own team's).",
     args: { teamId: t.arg.id() },
     authScopes: (_root, args, { principal }) => ownTeamScope(principal, args.teamId),
     subscribe: async function* (_root, args, context) {
@@ -126,4 +163,3 @@ builder.subscriptionField("requestLogged", (t) =>
     resolve: (entry: RequestLogView) => entry,
   }),
 );
-

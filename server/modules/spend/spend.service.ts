@@ -1,4 +1,8 @@
-import type { RequestLogFilter, RequestLogRepository, SpendGroupBy } from "../../storage/request-log-repository.ts";
+import type {
+  RequestLogFilter,
+  RequestLogRepository,
+  SpendGroupBy,
+} from "../../storage/request-log-repository.ts";
 
 /** Spend totals and the request log, read from the database (written by the batched log writer). */
 export function createSpendService({ requestLogs }: { requestLogs: RequestLogRepository }) {

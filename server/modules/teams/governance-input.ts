@@ -24,7 +24,11 @@ const limitsSchema = z.strictObject({
 });
 
 const modelsSchema = z.array(z.string().trim().min(1, "must not contain empty names")).nullish();
-const nameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+const nameSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(100, "must be at most 100 characters");
 
 export const teamInputSchema = z.strictObject({
   name: nameSchema,
@@ -46,17 +50,28 @@ export type TeamUpdate = z.input<typeof teamUpdateSchema>;
 export type ApiKeyInput = z.input<typeof apiKeyInputSchema>;
 
 /** Parses `input` or throws BAD_REQUEST naming the first bad field. */
-export function parseGovernanceInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+export function parseGovernanceInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+): z.output<Schema> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   // Named as the caller named it: the budget's amount is limitUsd on the API.
   const param = issue.path.map(String).join(".").replace("limitNanoUsd", "limitUsd") || undefined;
-  throw new GatewayError("BAD_REQUEST", param ? `Invalid ${param}: ${issue.message}` : issue.message, { param });
+  throw new GatewayError(
+    "BAD_REQUEST",
+    param ? `Invalid ${param}: ${issue.message}` : issue.message,
+    { param },
+  );
 }
 
 /** The Prisma columns for a budget and limits (undefined leaves a column as it is on update). */
-export function governanceColumns(input: { models?: string[] | null; budget?: { limitNanoUsd: bigint; period: BudgetPeriodName } | null; limits?: { rpm?: number | null; tpm?: number | null; maxParallel?: number | null } | null }) {
+export function governanceColumns(input: {
+  models?: string[] | null;
+  budget?: { limitNanoUsd: bigint; period: BudgetPeriodName } | null;
+  limits?: { rpm?: number | null; tpm?: number | null; maxParallel?: number | null } | null;
+}) {
   return {
     // null = every model: a database NULL (Prisma's DbNull), not JSON null.
     ...(input.models !== undefined ? { models: input.models ?? Prisma.DbNull } : {}),
@@ -65,6 +80,12 @@ export function governanceColumns(input: { models?: string[] | null; budget?: { 
         ? { budgetLimitNanoUsd: null, budgetPeriod: "NONE" }
         : { budgetLimitNanoUsd: input.budget.limitNanoUsd, budgetPeriod: input.budget.period }
       : {}),
-    ...(input.limits !== undefined ? { rpmLimit: input.limits?.rpm ?? null, tpmLimit: input.limits?.tpm ?? null, maxParallel: input.limits?.maxParallel ?? null } : {}),
+    ...(input.limits !== undefined
+      ? {
+          rpmLimit: input.limits?.rpm ?? null,
+          tpmLimit: input.limits?.tpm ?? null,
+          maxParallel: input.limits?.maxParallel ?? null,
+        }
+      : {}),
   };
 }

@@ -30,14 +30,21 @@ export function readDeepSeekFixtureText(name: string): string {
 }
 
 /** DeepSeek's usage: OpenAI's counts with the context-cache split; reasoning tokens only when there are some. */
-export function deepSeekUsage({ input, output, cached = 0, reasoning }: WireUsage): Record<string, unknown> {
+export function deepSeekUsage({
+  input,
+  output,
+  cached = 0,
+  reasoning,
+}: WireUsage): Record<string, unknown> {
   return {
     prompt_tokens: input,
     completion_tokens: output,
     total_tokens: input + output,
     prompt_cache_hit_tokens: cached,
     prompt_cache_miss_tokens: input - cached,
-    ...(reasoning === undefined ? {} : { completion_tokens_details: { reasoning_tokens: reasoning } }),
+    ...(reasoning === undefined
+      ? {}
+      : { completion_tokens_details: { reasoning_tokens: reasoning } }),
   };
 }
 
@@ -49,29 +56,82 @@ interface DeepSeekAnswer {
   stream: boolean;
 }
 
-export function deepSeekAnswer({ content, toolCall, finishReason, usage, stream }: DeepSeekAnswer): ScriptedReply {
+export function deepSeekAnswer({
+  content,
+  toolCall,
+  finishReason,
+  usage,
+  stream,
+}: DeepSeekAnswer): ScriptedReply {
   if (!stream) {
-    const toolCalls = toolCall ? [{ index: 0, id: toolCall.id, type: "function", function: { name: toolCall.name, arguments: toolCall.argumentPieces.join("") } }] : undefined;
-    const message = { role: "assistant", content: content.join(""), ...(toolCalls ? { tool_calls: toolCalls } : {}) };
-    return jsonReply(200, { id, object: "chat.completion", created, model, choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }], usage, system_fingerprint: fingerprint });
+    const toolCalls = toolCall
+      ? [
+          {
+            index: 0,
+            id: toolCall.id,
+            type: "function",
+            function: { name: toolCall.name, arguments: toolCall.argumentPieces.join("") },
+          },
+        ]
+      : undefined;
+    const message = {
+      role: "assistant",
+      content: content.join(""),
+      ...(toolCalls ? { tool_calls: toolCalls } : {}),
+    };
+    return jsonReply(200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
+      usage,
+      system_fingerprint: fingerprint,
+    });
   }
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null, chunkUsage: unknown = null) => ({
-    data: { id, object: "chat.completion.chunk", created, model, system_fingerprint: fingerprint, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: chunkUsage },
+  const chunk = (
+    delta: Record<string, unknown>,
+    finish: string | null = null,
+    chunkUsage: unknown = null,
+  ) => ({
+    data: {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      system_fingerprint: fingerprint,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      usage: chunkUsage,
+    },
   });
   const events = [chunk({ role: "assistant", content: "" })];
   // DeepSeek sends the last text piece in the closing chunk, beside the finish_reason and usage.
   const last = toolCall ? "" : (content.at(-1) ?? "");
-  for (const piece of toolCall ? content : content.slice(0, -1)) events.push(chunk({ content: piece }));
+  for (const piece of toolCall ? content : content.slice(0, -1))
+    events.push(chunk({ content: piece }));
   if (toolCall) {
-    events.push(chunk({ tool_calls: [{ index: 0, id: toolCall.id, type: "function", function: { name: toolCall.name, arguments: "" } }] }));
-    for (const piece of toolCall.argumentPieces) events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+    events.push(
+      chunk({
+        tool_calls: [
+          {
+            index: 0,
+            id: toolCall.id,
+            type: "function",
+            function: { name: toolCall.name, arguments: "" },
+          },
+        ],
+      }),
+    );
+    for (const piece of toolCall.argumentPieces)
+      events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
   }
   events.push(chunk({ content: last }, finishReason, usage));
   return sseReply([...events, { data: "[DONE]" }]);
 }
 
 export function deepSeekError(kind: WireErrorKind): ScriptedReply {
-  const body = (status: number, message: string, type: string) => jsonReply(status, { error: { message, type, param: null, code: "invalid_request_error" } });
+  const body = (status: number, message: string, type: string) =>
+    jsonReply(status, { error: { message, type, param: null, code: "invalid_request_error" } });
   switch (kind) {
     case "rate-limit":
       return body(429, "Rate Limit Reached", "rate_limit_error");
@@ -82,9 +142,17 @@ export function deepSeekError(kind: WireErrorKind): ScriptedReply {
     case "context-length":
       return jsonReply(400, readDeepSeekFixture("error-context-length.json"));
     case "auth":
-      return body(401, "Authentication Fails, Your api key: ****6789 is invalid", "authentication_error");
+      return body(
+        401,
+        "Authentication Fails, Your api key: ****6789 is invalid",
+        "authentication_error",
+      );
     case "bad-request":
-      return body(400, "Failed to deserialize the JSON body into the target type: messages[0]: missing field `role` at line 1 column 40", "invalid_request_error");
+      return body(
+        400,
+        "Failed to deserialize the JSON body into the target type: messages[0]: missing field `role` at line 1 column 40",
+        "invalid_request_error",
+      );
   }
 }
 
@@ -92,16 +160,50 @@ export const deepSeekWire: ProviderWire = {
   name: "deepseek",
   provider: "deepseek",
   model,
-  createAdapter: ({ origin }, { dispatcher }) => createDeepSeekAdapter({ apiKey: deepSeekApiKey, apiBase: origin, dispatcher }),
-  text: ({ pieces, usage, finishReason = "stop", stream }) => deepSeekAnswer({ content: pieces, finishReason, usage: deepSeekUsage(usage), stream }),
-  toolCall: ({ id: callId, name, argumentPieces, usage, stream }) => deepSeekAnswer({ content: [], toolCall: { id: callId, name, argumentPieces }, finishReason: "tool_calls", usage: deepSeekUsage(usage), stream }),
+  createAdapter: ({ origin }, { dispatcher }) =>
+    createDeepSeekAdapter({ apiKey: deepSeekApiKey, apiBase: origin, dispatcher }),
+  text: ({ pieces, usage, finishReason = "stop", stream }) =>
+    deepSeekAnswer({ content: pieces, finishReason, usage: deepSeekUsage(usage), stream }),
+  toolCall: ({ id: callId, name, argumentPieces, usage, stream }) =>
+    deepSeekAnswer({
+      content: [],
+      toolCall: { id: callId, name, argumentPieces },
+      finishReason: "tool_calls",
+      usage: deepSeekUsage(usage),
+      stream,
+    }),
   error: deepSeekError,
   midStreamError(pieces) {
-    const answer = deepSeekAnswer({ content: [...pieces, ""], finishReason: "stop", usage: deepSeekUsage({ input: 1, output: 1 }), stream: true });
-    const failure = { error: { message: "Internal Server Error", type: "server_error", param: null, code: "invalid_request_error" } };
-    return { ...answer, frames: [...answer.frames!.slice(0, 1 + pieces.length), `data: ${JSON.stringify(failure)}\n\n`] };
+    const answer = deepSeekAnswer({
+      content: [...pieces, ""],
+      finishReason: "stop",
+      usage: deepSeekUsage({ input: 1, output: 1 }),
+      stream: true,
+    });
+    const failure = {
+      error: {
+        message: "Internal Server Error",
+        type: "server_error",
+        param: null,
+        code: "invalid_request_error",
+      },
+    };
+    return {
+      ...answer,
+      frames: [
+        ...answer.frames!.slice(0, 1 + pieces.length),
+        `data: ${JSON.stringify(failure)}\n\n`,
+      ],
+    };
   },
-  finishReasons: { stop: "stop", length: "length", tool_calls: "tool_calls", content_filter: "content_filter", insufficient_system_resource: "length", something_new: "stop" },
+  finishReasons: {
+    stop: "stop",
+    length: "length",
+    tool_calls: "tool_calls",
+    content_filter: "content_filter",
+    insufficient_system_resource: "length",
+    something_new: "stop",
+  },
   reports: { cachedTokens: true, cacheWriteTokens: false, reasoningTokens: true },
   rateLimitHasRetryAfter: false,
   expectChatRequest(sent, { stream }) {

@@ -1,8 +1,18 @@
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import { createOllamaAdapter } from "../../../server/gateway/providers/ollama/ollama-adapter.ts";
-import { jsonReply, ndjsonReply, type RecordedRequest, type ScriptedReply } from "../../support/scripted-upstream.ts";
-import { type ProviderWire, type WireErrorKind, type WireUsage, wireVector } from "../provider-wire.ts";
+import {
+  jsonReply,
+  ndjsonReply,
+  type RecordedRequest,
+  type ScriptedReply,
+} from "../../support/scripted-upstream.ts";
+import {
+  type ProviderWire,
+  type WireErrorKind,
+  type WireUsage,
+  wireVector,
+} from "../provider-wire.ts";
 
 /*
  * Ollama's native wire format (`/api/chat`, `/api/embed`), built from the documented examples in
@@ -31,12 +41,22 @@ const toolCallTemplate = readOllamaFixture("chat-tool-calls.json");
 
 /** The counts of a `done: true` object; Go's omitempty leaves zero counts out. */
 function ollamaCounts({ input, output }: WireUsage): Record<string, number> {
-  return { ...(input ? { prompt_eval_count: input } : {}), ...(output ? { eval_count: output } : {}) };
+  return {
+    ...(input ? { prompt_eval_count: input } : {}),
+    ...(output ? { eval_count: output } : {}),
+  };
 }
 
 /** The statistics of a final object without the template's counts. */
 function timings(template: Record<string, any>): Record<string, unknown> {
-  const { prompt_eval_count: _prompt, eval_count: _eval, message: _message, done: _done, done_reason: _reason, ...rest } = template;
+  const {
+    prompt_eval_count: _prompt,
+    eval_count: _eval,
+    message: _message,
+    done: _done,
+    done_reason: _reason,
+    ...rest
+  } = template;
   return rest;
 }
 
@@ -49,14 +69,39 @@ interface OllamaAnswer {
 }
 
 /** An `/api/chat` answer: one JSON object, or its NDJSON stream (content lines, then the done line). */
-export function ollamaAnswer({ content, toolCall, doneReason, usage, stream }: OllamaAnswer): ScriptedReply {
+export function ollamaAnswer({
+  content,
+  toolCall,
+  doneReason,
+  usage,
+  stream,
+}: OllamaAnswer): ScriptedReply {
   const template = toolCall ? toolCallTemplate : answerTemplate;
-  const toolCalls = toolCall ? [{ function: { name: toolCall.name, arguments: toolCall.arguments } }] : undefined;
-  const final = { ...timings(template), done: true, done_reason: doneReason, ...ollamaCounts(usage) };
+  const toolCalls = toolCall
+    ? [{ function: { name: toolCall.name, arguments: toolCall.arguments } }]
+    : undefined;
+  const final = {
+    ...timings(template),
+    done: true,
+    done_reason: doneReason,
+    ...ollamaCounts(usage),
+  };
   if (!stream) {
-    return jsonReply(200, { ...final, message: { role: "assistant", content: content.join(""), ...(toolCalls ? { tool_calls: toolCalls } : {}) } });
+    return jsonReply(200, {
+      ...final,
+      message: {
+        role: "assistant",
+        content: content.join(""),
+        ...(toolCalls ? { tool_calls: toolCalls } : {}),
+      },
+    });
   }
-  const line = (message: Record<string, unknown>) => ({ model: template.model, created_at: template.created_at, message: { role: "assistant", ...message }, done: false });
+  const line = (message: Record<string, unknown>) => ({
+    model: template.model,
+    created_at: template.created_at,
+    message: { role: "assistant", ...message },
+    done: false,
+  });
   const lines: unknown[] = content.map((piece) => line({ content: piece }));
   if (toolCalls) lines.push(line({ content: "", tool_calls: toolCalls }));
   lines.push({ ...final, message: { role: "assistant", content: "" } });
@@ -85,7 +130,12 @@ export function ollamaError(kind: WireErrorKind): ScriptedReply {
 export function ollamaEmbedReply(sent: RecordedRequest): ScriptedReply {
   const inputs: unknown[] = Array.isArray(sent.body.input) ? sent.body.input : [sent.body.input];
   const { embeddings: _embeddings, ...template } = readOllamaFixture("embed.json");
-  return jsonReply(200, { ...template, model: sent.body.model, embeddings: inputs.map((_, index) => wireVector(index)), prompt_eval_count: inputs.length * 3 });
+  return jsonReply(200, {
+    ...template,
+    model: sent.body.model,
+    embeddings: inputs.map((_, index) => wireVector(index)),
+    prompt_eval_count: inputs.length * 3,
+  });
 }
 
 export const ollamaWire: ProviderWire = {
@@ -93,16 +143,37 @@ export const ollamaWire: ProviderWire = {
   provider: "ollama",
   model,
   // A local server: no key, so no Authorization header.
-  createAdapter: ({ origin }, { dispatcher }) => createOllamaAdapter({ apiBase: origin, dispatcher }),
-  text: ({ pieces, usage, finishReason = "stop", stream }) => ollamaAnswer({ content: pieces, doneReason: finishReason, usage, stream }),
-  toolCall: ({ name, argumentPieces, usage, stream }) => ollamaAnswer({ content: [], toolCall: { name, arguments: JSON.parse(argumentPieces.join("")) }, doneReason: "stop", usage, stream }),
+  createAdapter: ({ origin }, { dispatcher }) =>
+    createOllamaAdapter({ apiBase: origin, dispatcher }),
+  text: ({ pieces, usage, finishReason = "stop", stream }) =>
+    ollamaAnswer({ content: pieces, doneReason: finishReason, usage, stream }),
+  toolCall: ({ name, argumentPieces, usage, stream }) =>
+    ollamaAnswer({
+      content: [],
+      toolCall: { name, arguments: JSON.parse(argumentPieces.join("")) },
+      doneReason: "stop",
+      usage,
+      stream,
+    }),
   error: ollamaError,
   midStreamError(pieces) {
-    const answer = ollamaAnswer({ content: pieces, doneReason: "stop", usage: { input: 1, output: 1 }, stream: true });
+    const answer = ollamaAnswer({
+      content: pieces,
+      doneReason: "stop",
+      usage: { input: 1, output: 1 },
+      stream: true,
+    });
     const [, , failure] = readOllamaFixtureText("chat-stream-error.ndjson").trim().split("\n");
     return { ...answer, frames: [...answer.frames!.slice(0, pieces.length), `${failure}\n`] };
   },
-  finishReasons: { stop: "stop", length: "length", load: "stop", unload: "stop", "": "stop", something_new: "stop" },
+  finishReasons: {
+    stop: "stop",
+    length: "length",
+    load: "stop",
+    unload: "stop",
+    "": "stop",
+    something_new: "stop",
+  },
   reports: { cachedTokens: false, cacheWriteTokens: false, reasoningTokens: false },
   // Ollama documents no retry-after on its 429s (the adapter still reads one; see ollama.contract.test.ts).
   rateLimitHasRetryAfter: false,

@@ -5,7 +5,11 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { Dispatcher } from "undici";
 import { expect } from "vitest";
 import { createSageMakerAdapter } from "../../../server/gateway/providers/sagemaker/sagemaker-adapter.ts";
-import { jsonReply, type RecordedRequest, type ScriptedReply } from "../../support/scripted-upstream.ts";
+import {
+  jsonReply,
+  type RecordedRequest,
+  type ScriptedReply,
+} from "../../support/scripted-upstream.ts";
 import type { ProviderWire, WireErrorKind, WireUsage } from "../provider-wire.ts";
 
 /*
@@ -32,15 +36,28 @@ export function readSageMakerFixture(name: string): Record<string, any> {
 
 export const sageMakerEndpoint = "tgi-llama-3-1-8b-instruct";
 export const sageMakerRegion = "us-east-1";
-export const sageMakerCredentials = { accessKeyId: "AKIDSAGEMAKERTEST", secretAccessKey: "sagemaker-test-secret-key-0123456789" };
+export const sageMakerCredentials = {
+  accessKeyId: "AKIDSAGEMAKERTEST",
+  secretAccessKey: "sagemaker-test-secret-key-0123456789",
+};
 const containerModel = "meta-llama/Llama-3.1-8B-Instruct";
 const textTemplate = readSageMakerFixture("chat-completion.json");
 const toolTemplate = readSageMakerFixture("chat-completion-tool-calls.json");
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 /** An adapter for the scripted upstream, optionally with a fixed signing clock. */
-export function createTestSageMakerAdapter(origin: string, dispatcher: Dispatcher, now?: () => Date) {
-  return createSageMakerAdapter({ region: sageMakerRegion, ...sageMakerCredentials, apiBase: origin, dispatcher, now });
+export function createTestSageMakerAdapter(
+  origin: string,
+  dispatcher: Dispatcher,
+  now?: () => Date,
+) {
+  return createSageMakerAdapter({
+    region: sageMakerRegion,
+    ...sageMakerCredentials,
+    apiBase: origin,
+    dispatcher,
+    now,
+  });
 }
 
 /** One event-stream frame: a PayloadPart carrying `bytes` raw (its Bytes member is the event payload). */
@@ -83,24 +100,48 @@ export function errorFrame(errorCode: string, errorMessage: string): Uint8Array 
 export function eventStreamReply(frames: Uint8Array[]): ScriptedReply {
   return {
     status: 200,
-    headers: { "content-type": "application/vnd.amazon.eventstream", "x-amzn-sagemaker-content-type": "text/event-stream", "x-amzn-invoked-production-variant": "AllTraffic" },
+    headers: {
+      "content-type": "application/vnd.amazon.eventstream",
+      "x-amzn-sagemaker-content-type": "text/event-stream",
+      "x-amzn-invoked-production-variant": "AllTraffic",
+    },
     frames,
   };
 }
 
 /** The container's SSE events, one PayloadPart each. */
 export function sseOverEventStream(events: unknown[]): ScriptedReply {
-  return eventStreamReply(events.map((data) => payloadPartFrame(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`)));
+  return eventStreamReply(
+    events.map((data) =>
+      payloadPartFrame(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`),
+    ),
+  );
 }
 
 /** TGI's usage object (vLLM-based LMI adds prompt_tokens_details.cached_tokens with prefix caching on). */
 function containerUsage({ input, output, cached }: WireUsage): Record<string, unknown> {
-  return { prompt_tokens: input, completion_tokens: output, total_tokens: input + output, ...(cached ? { prompt_tokens_details: { cached_tokens: cached } } : {}) };
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+    ...(cached ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
+  };
 }
 
-function streamChunk(delta: Record<string, unknown>, finishReason: string | null = null): Record<string, unknown> {
+function streamChunk(
+  delta: Record<string, unknown>,
+  finishReason: string | null = null,
+): Record<string, unknown> {
   const { id, created, system_fingerprint: systemFingerprint } = textTemplate;
-  return { object: "chat.completion.chunk", id, created, model: containerModel, system_fingerprint: systemFingerprint, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], usage: null };
+  return {
+    object: "chat.completion.chunk",
+    id,
+    created,
+    model: containerModel,
+    system_fingerprint: systemFingerprint,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    usage: null,
+  };
 }
 
 function usageChunk(usage: WireUsage): Record<string, unknown> {
@@ -130,48 +171,107 @@ export const sageMakerWire: ProviderWire = {
 
   text({ pieces, usage, finishReason = "stop", stream }) {
     if (!stream) {
-      const choice = { index: 0, message: { role: "assistant", content: pieces.join("") }, logprobs: null, finish_reason: finishReason };
-      return jsonReply(200, { ...textTemplate, choices: [choice], usage: containerUsage(usage) }, { "x-amzn-invoked-production-variant": "AllTraffic" });
+      const choice = {
+        index: 0,
+        message: { role: "assistant", content: pieces.join("") },
+        logprobs: null,
+        finish_reason: finishReason,
+      };
+      return jsonReply(
+        200,
+        { ...textTemplate, choices: [choice], usage: containerUsage(usage) },
+        { "x-amzn-invoked-production-variant": "AllTraffic" },
+      );
     }
     // TGI repeats role on every delta and ends with an empty-content delta carrying the finish reason.
     const events = pieces.map((piece) => streamChunk({ role: "assistant", content: piece }));
-    return sseOverEventStream([...events, streamChunk({ role: "assistant", content: "" }, finishReason), usageChunk(usage), "[DONE]"]);
+    return sseOverEventStream([
+      ...events,
+      streamChunk({ role: "assistant", content: "" }, finishReason),
+      usageChunk(usage),
+      "[DONE]",
+    ]);
   },
 
   toolCall({ id, name, argumentPieces, usage, stream }) {
     if (!stream) {
       const [templateChoice] = toolTemplate.choices;
-      const call = { id, type: "function", function: { name, arguments: argumentPieces.join(""), description: null } };
-      return jsonReply(200, { ...toolTemplate, choices: [{ ...templateChoice, message: { role: "assistant", content: null, tool_calls: [call] } }], usage: containerUsage(usage) });
+      const call = {
+        id,
+        type: "function",
+        function: { name, arguments: argumentPieces.join(""), description: null },
+      };
+      return jsonReply(200, {
+        ...toolTemplate,
+        choices: [
+          { ...templateChoice, message: { role: "assistant", content: null, tool_calls: [call] } },
+        ],
+        usage: containerUsage(usage),
+      });
     }
     // TGI 3.1: every delta repeats index, id and type; the name only on the first (test_flash_llama_grammar_tools_choice_stream.json).
     const events = argumentPieces.map((piece, position) =>
-      streamChunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id, type: "function", function: { name: position === 0 ? name : null, arguments: piece } }] }),
+      streamChunk({
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            index: 0,
+            id,
+            type: "function",
+            function: { name: position === 0 ? name : null, arguments: piece },
+          },
+        ],
+      }),
     );
-    return sseOverEventStream([...events, streamChunk({ role: "assistant", content: null, tool_calls: null }, "stop"), usageChunk(usage), "[DONE]"]);
+    return sseOverEventStream([
+      ...events,
+      streamChunk({ role: "assistant", content: null, tool_calls: null }, "stop"),
+      usageChunk(usage),
+      "[DONE]",
+    ]);
   },
 
   error: (kind) => sageMakerErrorReply(errorFixtures[kind]),
 
   midStreamError(pieces) {
-    const { exceptionType, payload } = readSageMakerFixture("stream-exception-model-stream-error.json");
-    const answer = sseOverEventStream(pieces.map((piece) => streamChunk({ role: "assistant", content: piece })));
-    return { ...answer, frames: [...(answer.frames as Uint8Array[]), exceptionFrame(exceptionType, payload)] };
+    const { exceptionType, payload } = readSageMakerFixture(
+      "stream-exception-model-stream-error.json",
+    );
+    const answer = sseOverEventStream(
+      pieces.map((piece) => streamChunk({ role: "assistant", content: piece })),
+    );
+    return {
+      ...answer,
+      frames: [...(answer.frames as Uint8Array[]), exceptionFrame(exceptionType, payload)],
+    };
   },
 
-  finishReasons: { stop: "stop", length: "length", eos_token: "stop", stop_sequence: "stop", tool_calls: "tool_calls", content_filter: "content_filter", something_new: "stop" },
+  finishReasons: {
+    stop: "stop",
+    length: "length",
+    eos_token: "stop",
+    stop_sequence: "stop",
+    tool_calls: "tool_calls",
+    content_filter: "content_filter",
+    something_new: "stop",
+  },
   reports: { cachedTokens: true, cacheWriteTokens: false, reasoningTokens: false },
   // SageMaker sends no retry-after on throttling.
   rateLimitHasRetryAfter: false,
 
   expectChatRequest(sent: RecordedRequest, { stream }) {
     expect(sent.method).toBe("POST");
-    expect(sent.path).toBe(`/endpoints/${sageMakerEndpoint}/${stream ? "invocations-response-stream" : "invocations"}`);
+    expect(sent.path).toBe(
+      `/endpoints/${sageMakerEndpoint}/${stream ? "invocations-response-stream" : "invocations"}`,
+    );
     expect(sent.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKID[^/]*\/\d{8}\/us-east-1\/sagemaker\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/,
     );
     expect(sent.headers["x-amz-date"]).toMatch(/^\d{8}T\d{6}Z$/);
-    expect(sent.headers["x-amz-content-sha256"]).toBe(createHash("sha256").update(sent.rawBody).digest("hex"));
+    expect(sent.headers["x-amz-content-sha256"]).toBe(
+      createHash("sha256").update(sent.rawBody).digest("hex"),
+    );
     expect(sent.headers["content-type"]).toBe("application/json");
     if (stream) expect(sent.headers["x-amzn-sagemaker-accept"]).toBe("text/event-stream");
     else expect(sent.headers.accept).toBe("application/json");

@@ -1,8 +1,18 @@
 import { expect } from "vitest";
 import { createVertexAdapter } from "../../../server/gateway/providers/vertex/vertex-adapter.ts";
-import { jsonReply, type RecordedRequest, type ScriptedReply } from "../../support/scripted-upstream.ts";
+import {
+  jsonReply,
+  type RecordedRequest,
+  type ScriptedReply,
+} from "../../support/scripted-upstream.ts";
 import { type ProviderWire, wireVector } from "../provider-wire.ts";
-import { geminiError, geminiFinishReasons, geminiMidStreamError, geminiTextAnswer, geminiToolCallAnswer } from "./gemini-wire.ts";
+import {
+  geminiError,
+  geminiFinishReasons,
+  geminiMidStreamError,
+  geminiTextAnswer,
+  geminiToolCallAnswer,
+} from "./gemini-wire.ts";
 
 /*
  * Vertex AI's Gemini wire format: the same GenerateContentResponse JSON and SSE stream as the
@@ -12,14 +22,22 @@ import { geminiError, geminiFinishReasons, geminiMidStreamError, geminiTextAnswe
  */
 
 export const vertexTestToken = "ya29.test-vertex-access-token-0123456789";
-export const vertexModelPath = "/v1/projects/test-project/locations/us-central1/publishers/google/models";
+export const vertexModelPath =
+  "/v1/projects/test-project/locations/us-central1/publishers/google/models";
 
 /** A `:predict` embeddings answer for the recorded body: vector i per instance, token_count the input's length. */
 export function vertexEmbeddingsReply(sent: RecordedRequest): ScriptedReply {
   const instances = sent.body.instances as Array<{ content: string }>;
   return jsonReply(200, {
-    predictions: instances.map(({ content }, index) => ({ embeddings: { statistics: { token_count: content.length, truncated: false }, values: wireVector(index) } })),
-    metadata: { billableCharacterCount: instances.reduce((sum, { content }) => sum + content.length, 0) },
+    predictions: instances.map(({ content }, index) => ({
+      embeddings: {
+        statistics: { token_count: content.length, truncated: false },
+        values: wireVector(index),
+      },
+    })),
+    metadata: {
+      billableCharacterCount: instances.reduce((sum, { content }) => sum + content.length, 0),
+    },
   });
 }
 
@@ -27,17 +45,28 @@ export const vertexWire: ProviderWire = {
   name: "vertex",
   provider: "vertex",
   model: "gemini-2.5-flash",
-  createAdapter: ({ origin }, { dispatcher }) => createVertexAdapter({ project: "test-project", apiBase: origin, dispatcher, getAccessToken: async () => vertexTestToken }),
-  text: ({ pieces, usage, finishReason, stream }) => geminiTextAnswer({ pieces, usage, finishReason, stream }),
-  toolCall: ({ name, argumentPieces, usage, stream }) => geminiToolCallAnswer({ name, argumentPieces, usage, stream }),
-  error: (kind, options) => geminiError(kind, options, { auth: { status: 401, fixture: "error-401-vertex.json" } }),
+  createAdapter: ({ origin }, { dispatcher }) =>
+    createVertexAdapter({
+      project: "test-project",
+      apiBase: origin,
+      dispatcher,
+      getAccessToken: async () => vertexTestToken,
+    }),
+  text: ({ pieces, usage, finishReason, stream }) =>
+    geminiTextAnswer({ pieces, usage, finishReason, stream }),
+  toolCall: ({ name, argumentPieces, usage, stream }) =>
+    geminiToolCallAnswer({ name, argumentPieces, usage, stream }),
+  error: (kind, options) =>
+    geminiError(kind, options, { auth: { status: 401, fixture: "error-401-vertex.json" } }),
   midStreamError: geminiMidStreamError,
   finishReasons: geminiFinishReasons,
   reports: { cachedTokens: true, cacheWriteTokens: false, reasoningTokens: true },
   rateLimitHasRetryAfter: true,
   expectChatRequest(sent, { stream }) {
     expect(sent.method).toBe("POST");
-    expect(sent.path).toBe(`${vertexModelPath}/gemini-2.5-flash:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`);
+    expect(sent.path).toBe(
+      `${vertexModelPath}/gemini-2.5-flash:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+    );
     expect(sent.headers.authorization).toBe(`Bearer ${vertexTestToken}`);
     expect(sent.headers["x-goog-api-key"]).toBeUndefined();
     expect(sent.headers["content-type"]).toBe("application/json");

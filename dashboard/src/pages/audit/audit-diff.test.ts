@@ -3,8 +3,18 @@ import { auditDiff, countChanges, nanoUsdNote } from "./audit-diff";
 
 describe("auditDiff", () => {
   it("lists a team update field by field, nested fields by path", () => {
-    const before = { name: "search", models: ["gpt-4o", "claude"], budget: { limitUsd: "10", period: "MONTHLY" }, limits: { rpm: 60 } };
-    const after = { name: "search", models: ["gpt-4o"], budget: { limitUsd: "25", period: "MONTHLY" }, limits: { rpm: 60, tpm: 1000 } };
+    const before = {
+      name: "search",
+      models: ["gpt-4o", "claude"],
+      budget: { limitUsd: "10", period: "MONTHLY" },
+      limits: { rpm: 60 },
+    };
+    const after = {
+      name: "search",
+      models: ["gpt-4o"],
+      budget: { limitUsd: "25", period: "MONTHLY" },
+      limits: { rpm: 60, tpm: 1000 },
+    };
     expect(auditDiff(before, after)).toEqual([
       { path: "name", kind: "unchanged", before: '"search"', after: '"search"' },
       { path: "models", kind: "changed", before: '["gpt-4o","claude"]', after: '["gpt-4o"]' },
@@ -16,7 +26,12 @@ describe("auditDiff", () => {
   });
 
   it("shows fields that went away, and a field that became null or an object", () => {
-    expect(auditDiff({ budget: { limitUsd: "5" }, note: "x", models: null }, { budget: null, models: { only: ["a"] } })).toEqual([
+    expect(
+      auditDiff(
+        { budget: { limitUsd: "5" }, note: "x", models: null },
+        { budget: null, models: { only: ["a"] } },
+      ),
+    ).toEqual([
       { path: "budget", kind: "changed", before: '{"limitUsd":"5"}', after: "null" },
       { path: "models", kind: "changed", before: "null", after: '{"only":["a"]}' },
       { path: "note", kind: "removed", before: '"x"' },
@@ -29,12 +44,16 @@ describe("auditDiff", () => {
       { path: "budget.limitUsd", kind: "added", after: '"1"' },
       { path: "revokedAt", kind: "added", after: "null" },
     ]);
-    expect(auditDiff({ id: "k1" }, undefined)).toEqual([{ path: "id", kind: "removed", before: '"k1"' }]);
+    expect(auditDiff({ id: "k1" }, undefined)).toEqual([
+      { path: "id", kind: "removed", before: '"k1"' },
+    ]);
     expect(auditDiff(null, null)).toEqual([]);
   });
 
   it("compares snapshots that are not objects whole", () => {
-    expect(auditDiff("on", "off")).toEqual([{ path: "", kind: "changed", before: '"on"', after: '"off"' }]);
+    expect(auditDiff("on", "off")).toEqual([
+      { path: "", kind: "changed", before: '"on"', after: '"off"' },
+    ]);
     expect(auditDiff(null, ["a"])).toEqual([{ path: "", kind: "added", after: '["a"]' }]);
   });
 });

@@ -33,22 +33,32 @@ function walk(before: unknown, after: unknown, path: string, lines: DiffLine[]):
       const childPath = path ? `${path}.${key}` : key;
       if (!(key in before) || before[key] === undefined) {
         if (after[key] !== undefined) added(after[key], childPath, lines);
-      } else if (!(key in after) || after[key] === undefined) removed(before[key], childPath, lines);
+      } else if (!(key in after) || after[key] === undefined)
+        removed(before[key], childPath, lines);
       else walk(before[key], after[key], childPath, lines);
     }
     return;
   }
   const [beforeText, afterText] = [json(before), json(after)];
-  lines.push({ path, kind: beforeText === afterText ? "unchanged" : "changed", before: beforeText, after: afterText });
+  lines.push({
+    path,
+    kind: beforeText === afterText ? "unchanged" : "changed",
+    before: beforeText,
+    after: afterText,
+  });
 }
 
 function added(value: unknown, path: string, lines: DiffLine[]): void {
-  if (isPlainObject(value) && Object.keys(value).length > 0) for (const [key, child] of Object.entries(value)) added(child, path ? `${path}.${key}` : key, lines);
+  if (isPlainObject(value) && Object.keys(value).length > 0)
+    for (const [key, child] of Object.entries(value))
+      added(child, path ? `${path}.${key}` : key, lines);
   else if (value !== undefined) lines.push({ path, kind: "added", after: json(value) });
 }
 
 function removed(value: unknown, path: string, lines: DiffLine[]): void {
-  if (isPlainObject(value) && Object.keys(value).length > 0) for (const [key, child] of Object.entries(value)) removed(child, path ? `${path}.${key}` : key, lines);
+  if (isPlainObject(value) && Object.keys(value).length > 0)
+    for (const [key, child] of Object.entries(value))
+      removed(child, path ? `${path}.${key}` : key, lines);
   else if (value !== undefined) lines.push({ path, kind: "removed", before: json(value) });
 }
 

@@ -16,9 +16,21 @@ export interface AuditFilters {
 }
 
 /** The actions the gateway writes today, for the Action filter's choices. */
-export const knownAuditActions: readonly string[] = ["team.create", "team.update", "apiKey.create", "apiKey.revoke", "auth.failure", "budget.threshold"];
+export const knownAuditActions: readonly string[] = [
+  "team.create",
+  "team.update",
+  "apiKey.create",
+  "apiKey.revoke",
+  "auth.failure",
+  "budget.threshold",
+];
 
-const parameterOf = { action: "action", targetId: "target", from: "from", to: "to" } as const satisfies Record<keyof AuditFilters, string>;
+const parameterOf = {
+  action: "action",
+  targetId: "target",
+  from: "from",
+  to: "to",
+} as const satisfies Record<keyof AuditFilters, string>;
 
 function instant(value: string | undefined): string | undefined {
   if (!value || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
@@ -45,7 +57,9 @@ export function parseAuditFilters(search: string | URLSearchParams): AuditFilter
 /** The query string for `filters` (without "?"), in a fixed order. */
 export function auditFiltersToSearch(filters: AuditFilters): string {
   const params = new URLSearchParams();
-  for (const [name, parameter] of Object.entries(parameterOf) as Array<[keyof AuditFilters, string]>) {
+  for (const [name, parameter] of Object.entries(parameterOf) as Array<
+    [keyof AuditFilters, string]
+  >) {
     const value = filters[name]?.trim();
     if (value) params.set(parameter, value);
   }

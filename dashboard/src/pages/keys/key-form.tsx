@@ -4,7 +4,11 @@ import { useSignedInSession } from "../../app/session";
 import { FormField } from "../../components/form-field";
 import { GovernanceFields, governanceParams } from "../../components/governance-fields";
 import { formErrorsOf } from "../../lib/field-errors";
-import { emptyGovernanceForm, type GovernanceFormValues, governanceInputOf } from "../../lib/governance";
+import {
+  emptyGovernanceForm,
+  type GovernanceFormValues,
+  governanceInputOf,
+} from "../../lib/governance";
 import { localInputToIso } from "../../lib/time";
 
 const keyParams = [...governanceParams, "teamId", "expiresAt"];
@@ -13,7 +17,20 @@ const keyParams = [...governanceParams, "teamId", "expiresAt"];
  * Creates a key for a team (admin): the same budget and limit fields as a team, plus the team and
  * an expiry typed in the viewer's local time. Hands the created key, secret included, to onCreated.
  */
-export function KeyForm({ teams, defaultTeamId, onCreated, onCancel }: { teams: ReadonlyArray<{ id: string; name: string }>; defaultTeamId?: string; onCreated(created: { secret: string; apiKey: { id: string; name: string; prefix: string } }): void; onCancel(): void }) {
+export function KeyForm({
+  teams,
+  defaultTeamId,
+  onCreated,
+  onCancel,
+}: {
+  teams: ReadonlyArray<{ id: string; name: string }>;
+  defaultTeamId?: string;
+  onCreated(created: {
+    secret: string;
+    apiKey: { id: string; name: string; prefix: string };
+  }): void;
+  onCancel(): void;
+}) {
   const { client } = useSignedInSession();
   const queryClient = useQueryClient();
   const [teamId, setTeamId] = useState(defaultTeamId ?? teams[0]?.id ?? "");
@@ -42,7 +59,8 @@ export function KeyForm({ teams, defaultTeamId, onCreated, onCancel }: { teams: 
     const { input, errors: found } = governanceInputOf(values);
     if (!teamId) found.teamId = "Choose the team the key belongs to.";
     const expiresAt = localInputToIso(expires);
-    if (expires.trim() && !expiresAt) found.expiresAt = "Enter a date and time, or leave it empty for a key that does not expire.";
+    if (expires.trim() && !expiresAt)
+      found.expiresAt = "Enter a date and time, or leave it empty for a key that does not expire.";
     setLocalErrors(found);
     if (Object.keys(found).length > 0) return;
     mutation.mutate({ ...input, teamId, expiresAt: expiresAt ?? null });
@@ -67,15 +85,41 @@ export function KeyForm({ teams, defaultTeamId, onCreated, onCancel }: { teams: 
           </select>
         )}
       </FormField>
-      <GovernanceFields values={values} onChange={edit} errors={errors} modelsHint="Comma-separated; narrows the team's models. Empty: the team's." />
-      <FormField label="Expires" param="expiresAt" error={errors.expiresAt} hint="In your time zone. Empty: never expires.">
-        {(control) => <input {...control} type="datetime-local" value={expires} onChange={(event) => setExpires(event.target.value)} />}
+      <GovernanceFields
+        values={values}
+        onChange={edit}
+        errors={errors}
+        modelsHint="Comma-separated; narrows the team's models. Empty: the team's."
+      />
+      <FormField
+        label="Expires"
+        param="expiresAt"
+        error={errors.expiresAt}
+        hint="In your time zone. Empty: never expires."
+      >
+        {(control) => (
+          <input
+            {...control}
+            type="datetime-local"
+            value={expires}
+            onChange={(event) => setExpires(event.target.value)}
+          />
+        )}
       </FormField>
       <div className="form-actions">
-        <button type="submit" className="button-primary" disabled={mutation.isPending || teams.length === 0}>
+        <button
+          type="submit"
+          className="button-primary"
+          disabled={mutation.isPending || teams.length === 0}
+        >
           {mutation.isPending ? "Creating…" : "Create key"}
         </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={mutation.isPending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={onCancel}
+          disabled={mutation.isPending}
+        >
           Cancel
         </button>
       </div>

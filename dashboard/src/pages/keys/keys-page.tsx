@@ -14,9 +14,19 @@ import { Modal } from "../../components/modal";
 import { PageHeader } from "../../components/page-header";
 import { Pager } from "../../components/pager";
 import { StatusBadge } from "../../components/status-badge";
-import { KeysPageDocument, type DashboardApiKeyFragment, type KeysPageQuery } from "../../generated/graphql";
+import {
+  KeysPageDocument,
+  type DashboardApiKeyFragment,
+  type KeysPageQuery,
+} from "../../generated/graphql";
 import { formErrorsOf } from "../../lib/field-errors";
-import { formatBudgetLimit, formatExpiry, formatLimits, formatModelList, keyStatus } from "../../lib/governance";
+import {
+  formatBudgetLimit,
+  formatExpiry,
+  formatLimits,
+  formatModelList,
+  keyStatus,
+} from "../../lib/governance";
 import { formatDateTime } from "../../lib/time";
 import { KeyForm } from "./key-form";
 import { NewKeySecret } from "./new-key-secret";
@@ -45,8 +55,15 @@ export function KeysPage() {
   const [revoking, setRevoking] = useState<DashboardApiKeyFragment>();
   const filterId = useId();
 
-  const query = useGatewayQuery(KeysPageDocument, { teamId: teamFilter || undefined, first: pageSize + 1, after }, { enabled: isAdmin, placeholderData: keepPreviousData });
-  const teamNames = useMemo(() => new Map(query.data?.teams.map((team) => [team.id, team.name])), [query.data?.teams]);
+  const query = useGatewayQuery(
+    KeysPageDocument,
+    { teamId: teamFilter || undefined, first: pageSize + 1, after },
+    { enabled: isAdmin, placeholderData: keepPreviousData },
+  );
+  const teamNames = useMemo(
+    () => new Map(query.data?.teams.map((team) => [team.id, team.name])),
+    [query.data?.teams],
+  );
   const rows = query.data?.apiKeys.slice(0, pageSize) ?? [];
   const hasNext = (query.data?.apiKeys.length ?? 0) > pageSize;
 
@@ -54,9 +71,22 @@ export function KeysPage() {
     mutationFn: (key: DashboardApiKeyFragment) => client.revokeApiKey(key.id),
     onSuccess: async (revoked) => {
       // Show it revoked at once, then refetch whatever else depends on it.
-      queryClient.setQueriesData<KeysPageQuery>({ queryKey: [operationName(KeysPageDocument)] }, (data) => data && { ...data, apiKeys: data.apiKeys.map((key) => (key.id === revoked.id ? { ...key, revokedAt: revoked.revokedAt } : key)) });
+      queryClient.setQueriesData<KeysPageQuery>(
+        { queryKey: [operationName(KeysPageDocument)] },
+        (data) =>
+          data && {
+            ...data,
+            apiKeys: data.apiKeys.map((key) =>
+              key.id === revoked.id ? { ...key, revokedAt: revoked.revokedAt } : key,
+            ),
+          },
+      );
       setRevoking(undefined);
-      push({ tone: "success", message: `Key “${revoked.name}” revoked: requests with it are refused from now on.`, timeoutMs: 6000 });
+      push({
+        tone: "success",
+        message: `Key “${revoked.name}” revoked: requests with it are refused from now on.`,
+        timeoutMs: 6000,
+      });
       await queryClient.invalidateQueries();
     },
   });
@@ -65,7 +95,9 @@ export function KeysPage() {
     return (
       <>
         <PageHeader title="Keys" />
-        <EmptyState title="Only the admin manages keys.">Sign in with the gateway's master key to create or revoke keys.</EmptyState>
+        <EmptyState title="Only the admin manages keys.">
+          Sign in with the gateway's master key to create or revoke keys.
+        </EmptyState>
       </>
     );
   }
@@ -80,7 +112,12 @@ export function KeysPage() {
         title="Keys"
         description="API keys of every team, newest first. A key's secret is shown once, when it is created."
         actions={
-          <button type="button" className="button-primary" onClick={() => setCreating(true)} disabled={!query.data}>
+          <button
+            type="button"
+            className="button-primary"
+            onClick={() => setCreating(true)}
+            disabled={!query.data}
+          >
             New key
           </button>
         }
@@ -90,7 +127,12 @@ export function KeysPage() {
         <label className="inline-field" htmlFor={filterId}>
           Show keys of
         </label>
-        <select id={filterId} value={teamFilter} onChange={(event) => setTeamFilter(event.target.value)} data-testid="keys-team-filter">
+        <select
+          id={filterId}
+          value={teamFilter}
+          onChange={(event) => setTeamFilter(event.target.value)}
+          data-testid="keys-team-filter"
+        >
           <option value="">All teams</option>
           {query.data?.teams.map((team) => (
             <option key={team.id} value={team.id}>
@@ -103,7 +145,11 @@ export function KeysPage() {
       {query.isPending ? (
         <LoadingState label="Loading keys…" />
       ) : query.isError ? (
-        <ErrorState error={query.error} title="Could not load the keys" onRetry={() => void query.refetch()} />
+        <ErrorState
+          error={query.error}
+          title="Could not load the keys"
+          onRetry={() => void query.refetch()}
+        />
       ) : (
         <div className="card card-flush">
           <DataTable<DashboardApiKeyFragment>
@@ -112,7 +158,10 @@ export function KeysPage() {
             rowKey={(key) => key.id}
             rowTestId="key-row"
             empty={
-              <EmptyState title={teamFilter ? "This team has no keys yet." : "No keys yet."} testId="keys-empty">
+              <EmptyState
+                title={teamFilter ? "This team has no keys yet." : "No keys yet."}
+                testId="keys-empty"
+              >
                 {query.data.teams.length === 0 ? (
                   <>
                     Keys belong to a team: <Link to="/teams">create a team</Link> first.
@@ -125,8 +174,19 @@ export function KeysPage() {
             columns={[
               { header: "Name", cell: (key) => key.name },
               { header: "Prefix", cell: (key) => <code>{key.prefix}</code> },
-              { header: "Team", cell: (key) => <Link to={`/teams/${encodeURIComponent(key.teamId)}`}>{teamNames.get(key.teamId) ?? key.teamId}</Link> },
-              { header: "Models", className: "wrap", cell: (key) => formatModelList(key.models, "Team's") },
+              {
+                header: "Team",
+                cell: (key) => (
+                  <Link to={`/teams/${encodeURIComponent(key.teamId)}`}>
+                    {teamNames.get(key.teamId) ?? key.teamId}
+                  </Link>
+                ),
+              },
+              {
+                header: "Models",
+                className: "wrap",
+                cell: (key) => formatModelList(key.models, "Team's"),
+              },
               { header: "Budget", cell: (key) => formatBudgetLimit(key.budget) },
               { header: "Limits", cell: (key) => formatLimits(key.limits) },
               { header: "Expires", cell: (key) => formatExpiry(key.expiresAt) },
@@ -137,7 +197,12 @@ export function KeysPage() {
                 align: "end",
                 cell: (key) =>
                   keyStatus(key, now) === "active" ? (
-                    <button type="button" className="button-danger-quiet" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
+                    <button
+                      type="button"
+                      className="button-danger-quiet"
+                      onClick={() => setRevoking(key)}
+                      aria-label={`Revoke ${key.name}`}
+                    >
                       Revoke
                     </button>
                   ) : null,
@@ -145,12 +210,24 @@ export function KeysPage() {
             ]}
           />
           {(pages.hasPrevious || hasNext) && (
-            <Pager page={pages.page} hasPrevious={pages.hasPrevious} hasNext={hasNext} busy={query.isFetching} onPrevious={pages.previous} onNext={() => pages.next(rows[rows.length - 1]?.id)} />
+            <Pager
+              page={pages.page}
+              hasPrevious={pages.hasPrevious}
+              hasNext={hasNext}
+              busy={query.isFetching}
+              onPrevious={pages.previous}
+              onNext={() => pages.next(rows[rows.length - 1]?.id)}
+            />
           )}
         </div>
       )}
       {creating && query.data && (
-        <Modal title={created ? "Your new key" : "New key"} onClose={() => (created ? undefined : setCreating(false))} dismissible={!created} wide>
+        <Modal
+          title={created ? "Your new key" : "New key"}
+          onClose={() => (created ? undefined : setCreating(false))}
+          dismissible={!created}
+          wide
+        >
           {created ? (
             <NewKeySecret
               name={created.apiKey.name}
@@ -161,7 +238,12 @@ export function KeysPage() {
               }}
             />
           ) : (
-            <KeyForm teams={query.data.teams} defaultTeamId={teamFilter || undefined} onCreated={setCreated} onCancel={() => setCreating(false)} />
+            <KeyForm
+              teams={query.data.teams}
+              defaultTeamId={teamFilter || undefined}
+              onCreated={setCreated}
+              onCancel={() => setCreating(false)}
+            />
           )}
         </Modal>
       )}
@@ -170,7 +252,9 @@ export function KeysPage() {
           title="Revoke this key?"
           confirmLabel="Revoke key"
           busy={revoke.isPending}
-          error={revoke.error ? (formErrorsOf(revoke.error).general ?? revoke.error.message) : undefined}
+          error={
+            revoke.error ? (formErrorsOf(revoke.error).general ?? revoke.error.message) : undefined
+          }
           onConfirm={() => revoke.mutate(revoking)}
           onCancel={() => {
             setRevoking(undefined);
@@ -178,7 +262,9 @@ export function KeysPage() {
           }}
         >
           <p>
-            Revoke the key <strong>{revoking.name}</strong> (<code>{revoking.prefix}</code>) of {teamNames.get(revoking.teamId) ?? "its team"}? Requests with it are refused at once and its open subscriptions close. This cannot be undone.
+            Revoke the key <strong>{revoking.name}</strong> (<code>{revoking.prefix}</code>) of{" "}
+            {teamNames.get(revoking.teamId) ?? "its team"}? Requests with it are refused at once and
+            its open subscriptions close. This cannot be undone.
           </p>
         </ConfirmDialog>
       )}

@@ -5,7 +5,15 @@ import { CopyButton } from "../../components/copy-button";
  * The new key's secret, this once: the gateway keeps only its hash. "Done" drops it from the
  * page's state, so it is not in memory or on screen afterwards.
  */
-export function NewKeySecret({ name, secret, onDone }: { name: string; secret: string; onDone(): void }) {
+export function NewKeySecret({
+  name,
+  secret,
+  onDone,
+}: {
+  name: string;
+  secret: string;
+  onDone(): void;
+}) {
   const secretRef = useRef<HTMLElement>(null);
   return (
     <div className="new-key">

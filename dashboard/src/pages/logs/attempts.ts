@@ -40,7 +40,11 @@ export interface AttemptTable {
 function headingOf(key: string): string {
   const known = knownHeadings.get(key);
   if (known) return known;
-  const words = key.replace(/[_-]+/g, " ").replace(/([a-z0-9])([A-Z])/g, "$1 $2").trim().toLowerCase();
+  const words = key
+    .replace(/[_-]+/g, " ")
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .trim()
+    .toLowerCase();
   return words ? words[0]!.toUpperCase() + words.slice(1) : key;
 }
 
@@ -69,14 +73,19 @@ function entriesOf(attempts: unknown): Array<Record<string, unknown>> {
   }
   if (value === null || value === undefined) return [];
   const list: unknown[] = Array.isArray(value) ? value : [value];
-  return list.map((entry) => (entry !== null && typeof entry === "object" && !Array.isArray(entry) ? (entry as Record<string, unknown>) : { value: entry }));
+  return list.map((entry) =>
+    entry !== null && typeof entry === "object" && !Array.isArray(entry)
+      ? (entry as Record<string, unknown>)
+      : { value: entry },
+  );
 }
 
 /** The attempts as a table: a column for each field any attempt has (known ones first), a row per attempt. */
 export function attemptTable(attempts: unknown): AttemptTable {
   const entries = entriesOf(attempts);
   const present = new Set<string>();
-  for (const entry of entries) for (const [key, value] of Object.entries(entry)) if (value !== undefined) present.add(key);
+  for (const entry of entries)
+    for (const [key, value] of Object.entries(entry)) if (value !== undefined) present.add(key);
   const known = knownFields.map(([key]) => key).filter((key) => present.has(key));
   const others = [...present].filter((key) => !knownHeadings.has(key));
   const columns = [...known, ...others].map((key) => ({ key, heading: headingOf(key) }));

@@ -17,30 +17,52 @@ export interface LiveTailState<Entry> {
 }
 
 /** `received` takes the entries in the order they arrived (oldest first), e.g. a batch flushed a few times a second. */
-export type LiveTailAction<Entry> = { type: "received"; entries: readonly Entry[] } | { type: "pause" } | { type: "resume" } | { type: "clear" };
+export type LiveTailAction<Entry> =
+  | { type: "received"; entries: readonly Entry[] }
+  | { type: "pause" }
+  | { type: "resume" }
+  | { type: "clear" };
 
 export function emptyLiveTail<Entry>(): LiveTailState<Entry> {
   return { rows: [], paused: false, pending: [], pendingCount: 0 };
 }
 
 /** `entries` (newest first) on top of `rows`, replacing rows with their ids (a feed may repeat one), keeping `limit`. */
-export function prependCapped<Entry extends { id: string }>(rows: readonly Entry[], entries: readonly Entry[], limit = liveTailLimit): Entry[] {
+export function prependCapped<Entry extends { id: string }>(
+  rows: readonly Entry[],
+  entries: readonly Entry[],
+  limit = liveTailLimit,
+): Entry[] {
   const ids = new Set(entries.map((entry) => entry.id));
   return [...entries, ...rows.filter((row) => !ids.has(row.id))].slice(0, limit);
 }
 
-export function liveTailReducer<Entry extends { id: string }>(state: LiveTailState<Entry>, action: LiveTailAction<Entry>, limit = liveTailLimit): LiveTailState<Entry> {
+export function liveTailReducer<Entry extends { id: string }>(
+  state: LiveTailState<Entry>,
+  action: LiveTailAction<Entry>,
+  limit = liveTailLimit,
+): LiveTailState<Entry> {
   switch (action.type) {
     case "received": {
       if (action.entries.length === 0) return state;
       const newestFirst = [...action.entries].reverse();
-      if (state.paused) return { ...state, pending: prependCapped(state.pending, newestFirst, limit), pendingCount: state.pendingCount + action.entries.length };
+      if (state.paused)
+        return {
+          ...state,
+          pending: prependCapped(state.pending, newestFirst, limit),
+          pendingCount: state.pendingCount + action.entries.length,
+        };
       return { ...state, rows: prependCapped(state.rows, newestFirst, limit) };
     }
     case "pause":
       return state.paused ? state : { ...state, paused: true };
     case "resume":
-      return { rows: prependCapped(state.rows, state.pending, limit), paused: false, pending: [], pendingCount: 0 };
+      return {
+        rows: prependCapped(state.rows, state.pending, limit),
+        paused: false,
+        pending: [],
+        pendingCount: 0,
+      };
     case "clear":
       return { ...state, rows: [], pending: [], pendingCount: 0 };
   }

@@ -2,13 +2,22 @@ import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { useSignedInSession } from "../../app/session";
 import { EmptyState } from "../../components/empty-state";
 import { useLiveFeed, type FeedStatus } from "../../live/use-live-feed";
-import { emptyLiveTail, liveTailLimit, liveTailReducer, type LiveTailAction, type LiveTailState } from "./live-tail-buffer";
+import {
+  emptyLiveTail,
+  liveTailLimit,
+  liveTailReducer,
+  type LiveTailAction,
+  type LiveTailState,
+} from "./live-tail-buffer";
 import { LogTable, type LogEntry } from "./log-table";
 
 /** How long arrivals gather before they are shown together. */
 const flushMs = 200;
 
-function reducer(state: LiveTailState<LogEntry>, action: LiveTailAction<LogEntry>): LiveTailState<LogEntry> {
+function reducer(
+  state: LiveTailState<LogEntry>,
+  action: LiveTailAction<LogEntry>,
+): LiveTailState<LogEntry> {
   return liveTailReducer(state, action);
 }
 
@@ -28,15 +37,38 @@ function useSecondsUntil(at: number | undefined): number | undefined {
  * Whether the feed is connected, in words and a coloured dot; a way to reconnect when it is not.
  * The state is announced to screen readers; the countdown to the next try is not (it ticks).
  */
-function FeedIndicator({ status, paused, onReconnect }: { status: FeedStatus; paused: boolean; onReconnect(): void }) {
+function FeedIndicator({
+  status,
+  paused,
+  onReconnect,
+}: {
+  status: FeedStatus;
+  paused: boolean;
+  onReconnect(): void;
+}) {
   const seconds = useSecondsUntil(status.state === "retrying" ? status.retryAt : undefined);
   const text =
-    status.state === "live" ? (paused ? "Connected · paused" : "Connected · live") : status.state === "connecting" ? "Connecting…" : status.state === "retrying" ? "Disconnected from the gateway." : `Disconnected: ${status.error.message}`;
+    status.state === "live"
+      ? paused
+        ? "Connected · paused"
+        : "Connected · live"
+      : status.state === "connecting"
+        ? "Connecting…"
+        : status.state === "retrying"
+          ? "Disconnected from the gateway."
+          : `Disconnected: ${status.error.message}`;
   return (
-    <span className={`feed-status feed-${status.state}`} data-testid="live-status" data-state={status.state} title={"error" in status ? status.error.message : undefined}>
+    <span
+      className={`feed-status feed-${status.state}`}
+      data-testid="live-status"
+      data-state={status.state}
+      title={"error" in status ? status.error.message : undefined}
+    >
       <span className="feed-dot" aria-hidden="true" />
       <span role="status">{text}</span>
-      {status.state === "retrying" && <span aria-hidden="true">Reconnecting in {seconds ?? 0} s</span>}
+      {status.state === "retrying" && (
+        <span aria-hidden="true">Reconnecting in {seconds ?? 0} s</span>
+      )}
       {(status.state === "retrying" || status.state === "stopped") && (
         <button type="button" className="button-quiet" onClick={onReconnect}>
           Reconnect now
@@ -50,7 +82,13 @@ function FeedIndicator({ status, paused, onReconnect }: { status: FeedStatus; pa
  * Requests as they finish, from the requestLogged subscription (a team key gets its own team's):
  * newest on top, the newest 100 kept. Pausing holds new arrivals aside until resumed.
  */
-export function LiveTail({ onOpen, onEntries }: { onOpen(entry: LogEntry): void; onEntries?(entries: readonly LogEntry[]): void }) {
+export function LiveTail({
+  onOpen,
+  onEntries,
+}: {
+  onOpen(entry: LogEntry): void;
+  onEntries?(entries: readonly LogEntry[]): void;
+}) {
   const { client, isAdmin } = useSignedInSession();
   const [state, dispatch] = useReducer(reducer, undefined, () => emptyLiveTail<LogEntry>());
   const open = useCallback((signal: AbortSignal) => client.watchRequests({}, { signal }), [client]);
@@ -80,7 +118,11 @@ export function LiveTail({ onOpen, onEntries }: { onOpen(entry: LogEntry): void;
   const feed = useLiveFeed({ open, onItem, key: "request-logs" });
 
   return (
-    <section className="card card-flush live-tail" aria-labelledby="live-heading" data-testid="live-tail">
+    <section
+      className="card card-flush live-tail"
+      aria-labelledby="live-heading"
+      data-testid="live-tail"
+    >
       <div className="card-header">
         <div className="live-title">
           <h2 id="live-heading" className="card-title">
@@ -94,21 +136,37 @@ export function LiveTail({ onOpen, onEntries }: { onOpen(entry: LogEntry): void;
               {state.pendingCount} new while paused
             </span>
           )}
-          <button type="button" className="button-secondary" onClick={() => dispatch({ type: state.paused ? "resume" : "pause" })} aria-pressed={state.paused}>
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={() => dispatch({ type: state.paused ? "resume" : "pause" })}
+            aria-pressed={state.paused}
+          >
             {state.paused ? "Resume" : "Pause"}
           </button>
-          <button type="button" className="button-secondary" onClick={() => dispatch({ type: "clear" })} disabled={state.rows.length === 0 && state.pendingCount === 0}>
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={() => dispatch({ type: "clear" })}
+            disabled={state.rows.length === 0 && state.pendingCount === 0}
+          >
             Clear
           </button>
         </div>
       </div>
       {state.rows.length === 0 ? (
         <EmptyState title="Waiting for requests…" testId="live-empty">
-          {isAdmin ? "Requests of every team" : "Your team's requests"} appear here as they finish, without reloading (the newest {liveTailLimit} are kept).
+          {isAdmin ? "Requests of every team" : "Your team's requests"} appear here as they finish,
+          without reloading (the newest {liveTailLimit} are kept).
         </EmptyState>
       ) : (
         <div className="live-scroll">
-          <LogTable caption="Requests as they finish, newest first" rows={state.rows} rowTestId="live-log-row" onOpen={onOpen} />
+          <LogTable
+            caption="Requests as they finish, newest first"
+            rows={state.rows}
+            rowTestId="live-log-row"
+            onOpen={onOpen}
+          />
         </div>
       )}
     </section>

@@ -7,7 +7,15 @@ import { formatMilliseconds } from "../models/model-format";
 import { attemptTable } from "./attempts";
 import { KeyName, RequestStatusBadge, TeamName, type LogEntry } from "./log-table";
 
-function Fact({ label, children, wide = false }: { label: string; children: ReactNode; wide?: boolean }) {
+function Fact({
+  label,
+  children,
+  wide = false,
+}: {
+  label: string;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   return (
     <div className={wide ? "fact fact-wide" : "fact"}>
       <dt>{label}</dt>
@@ -17,7 +25,11 @@ function Fact({ label, children, wide = false }: { label: string; children: Reac
 }
 
 function orDash(value: string | number | null | undefined): ReactNode {
-  return value === null || value === undefined || value === "" ? <span className="muted">—</span> : value;
+  return value === null || value === undefined || value === "" ? (
+    <span className="muted">—</span>
+  ) : (
+    value
+  );
 }
 
 function Attempts({ attempts }: { attempts: unknown }) {
@@ -25,14 +37,17 @@ function Attempts({ attempts }: { attempts: unknown }) {
   if (table.rows.length === 0) {
     return (
       <p className="muted" data-testid="log-attempts">
-        No upstream attempt is recorded for this request (it was refused before routing, or answered from the cache).
+        No upstream attempt is recorded for this request (it was refused before routing, or answered
+        from the cache).
       </p>
     );
   }
   return (
     <div className="table-scroll attempts-scroll" data-testid="log-attempts">
       <table className="data-table attempts-table">
-        <caption className="visually-hidden">Upstream attempts, in the order they were tried</caption>
+        <caption className="visually-hidden">
+          Upstream attempts, in the order they were tried
+        </caption>
         <thead>
           <tr>
             <th scope="col">#</th>
@@ -49,7 +64,15 @@ function Attempts({ attempts }: { attempts: unknown }) {
               <td>{row.number}</td>
               {table.columns.map((column) => (
                 <td key={column.key}>
-                  {column.key === "status" && row.status ? <span className={`badge badge-attempt badge-attempt-${row.status.toLowerCase()}`}>{row.cells[column.key]}</span> : row.cells[column.key] || <span className="muted">—</span>}
+                  {column.key === "status" && row.status ? (
+                    <span
+                      className={`badge badge-attempt badge-attempt-${row.status.toLowerCase()}`}
+                    >
+                      {row.cells[column.key]}
+                    </span>
+                  ) : (
+                    row.cells[column.key] || <span className="muted">—</span>
+                  )}
                 </td>
               ))}
             </tr>
@@ -61,7 +84,12 @@ function Attempts({ attempts }: { attempts: unknown }) {
 }
 
 function Metadata({ metadata }: { metadata: unknown }) {
-  if (metadata === null || metadata === undefined || (typeof metadata === "object" && Object.keys(metadata).length === 0)) return <p className="muted">None.</p>;
+  if (
+    metadata === null ||
+    metadata === undefined ||
+    (typeof metadata === "object" && Object.keys(metadata).length === 0)
+  )
+    return <p className="muted">None.</p>;
   return <pre className="json-block">{JSON.stringify(metadata, null, 2)}</pre>;
 }
 
@@ -72,7 +100,8 @@ export function LogDetails({ entry, onClose }: { entry: LogEntry; onClose(): voi
     <Modal title={`Request to ${entry.requestedModel}`} onClose={onClose} testId="log-details" wide>
       <div className="log-details">
         <p className="log-details-summary">
-          <RequestStatusBadge status={entry.status} errorCode={entry.errorCode} /> <span title={entry.createdAt}>{formatDateTime(entry.createdAt)}</span>
+          <RequestStatusBadge status={entry.status} errorCode={entry.errorCode} />{" "}
+          <span title={entry.createdAt}>{formatDateTime(entry.createdAt)}</span>
         </p>
         {failed && (
           <section className="log-error" aria-label="Error" data-testid="log-error">
@@ -108,7 +137,11 @@ export function LogDetails({ entry, onClose }: { entry: LogEntry; onClose(): voi
           <Fact label="Completion tokens">{formatCount(entry.completionTokens)}</Fact>
           <Fact label="Cached tokens">{formatCount(entry.cachedTokens)}</Fact>
           <Fact label="Reasoning tokens">{formatCount(entry.reasoningTokens)}</Fact>
-          <Fact label="Usage">{entry.usageEstimated ? "Estimated (the provider reported none)" : "Reported by the provider"}</Fact>
+          <Fact label="Usage">
+            {entry.usageEstimated
+              ? "Estimated (the provider reported none)"
+              : "Reported by the provider"}
+          </Fact>
           <Fact label="Latency">{formatMilliseconds(entry.latencyMs)}</Fact>
           <Fact label="Time to first token">{formatMilliseconds(entry.timeToFirstTokenMs)}</Fact>
         </dl>
@@ -116,7 +149,9 @@ export function LogDetails({ entry, onClose }: { entry: LogEntry; onClose(): voi
         <Attempts attempts={entry.attempts} />
         <h3 className="details-heading">Metadata</h3>
         <Metadata metadata={entry.metadata} />
-        <p className="small-print">The gateway logs what a request did, never its prompt or completion text.</p>
+        <p className="small-print">
+          The gateway logs what a request did, never its prompt or completion text.
+        </p>
       </div>
     </Modal>
   );

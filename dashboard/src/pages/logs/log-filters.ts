@@ -25,10 +25,19 @@ export const statusOptions: ReadonlyArray<{ value: RequestStatus; label: string 
   { value: "CANCELLED", label: "Cancelled" },
 ];
 
-const statuses = new Map<string, RequestStatus>(statusOptions.map(({ value }) => [value.toLowerCase(), value]));
+const statuses = new Map<string, RequestStatus>(
+  statusOptions.map(({ value }) => [value.toLowerCase(), value]),
+);
 
 /** The URL parameter of each filter, in the order they are written. */
-const parameterOf = { teamId: "team", apiKeyId: "key", model: "model", status: "status", from: "from", to: "to" } as const satisfies Record<keyof LogFilters, string>;
+const parameterOf = {
+  teamId: "team",
+  apiKeyId: "key",
+  model: "model",
+  status: "status",
+  from: "from",
+  to: "to",
+} as const satisfies Record<keyof LogFilters, string>;
 
 function isInstant(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(new Date(value).getTime());
@@ -62,7 +71,9 @@ export function parseLogFilters(search: string | URLSearchParams): LogFilters {
 /** The query string for `filters` (without "?"), in a fixed order; "" when nothing is filtered. */
 export function logFiltersToSearch(filters: LogFilters): string {
   const params = new URLSearchParams();
-  for (const [name, parameter] of Object.entries(parameterOf) as Array<[keyof LogFilters, string]>) {
+  for (const [name, parameter] of Object.entries(parameterOf) as Array<
+    [keyof LogFilters, string]
+  >) {
     const value = filters[name];
     if (value) params.set(parameter, name === "status" ? value.toLowerCase() : value);
   }
@@ -73,7 +84,10 @@ export function logFiltersToSearch(filters: LogFilters): string {
  * The gateway's RequestLogFilter for `filters`. Team and key are the admin's to choose (a team
  * key's logs are its own team's whatever it sends, and naming another team is refused).
  */
-export function toRequestLogFilter(filters: LogFilters, { isAdmin }: { isAdmin: boolean }): RequestLogFilter {
+export function toRequestLogFilter(
+  filters: LogFilters,
+  { isAdmin }: { isAdmin: boolean },
+): RequestLogFilter {
   const filter: RequestLogFilter = {};
   if (isAdmin && filters.teamId) {
     filter.teamId = filters.teamId;
@@ -95,11 +109,23 @@ export function hasLogFilters(filters: LogFilters): boolean {
  * An ISO instant as a `<input type="datetime-local">` value ("2026-12-05T19:16") in the viewer's
  * zone (or `timeZone`); "" for none. lib/time's localInputToIso is the way back.
  */
-export function isoToLocalInput(iso: string | undefined, { timeZone }: { timeZone?: string } = {}): string {
+export function isoToLocalInput(
+  iso: string | undefined,
+  { timeZone }: { timeZone?: string } = {},
+): string {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(date);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((entry) => entry.type === type)?.value ?? "";
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    parts.find((entry) => entry.type === type)?.value ?? "";
   return `${part("year")}-${part("month")}-${part("day")}T${part("hour")}:${part("minute")}`;
 }

@@ -4,11 +4,32 @@
  * and one of another year the year too. All in the viewer's zone (or `timeZone`).
  */
 
-export function formatLogTime(iso: string, { now = new Date(), timeZone }: { now?: Date; timeZone?: string } = {}): string {
+export function formatLogTime(
+  iso: string,
+  { now = new Date(), timeZone }: { now?: Date; timeZone?: string } = {},
+): string {
   const date = new Date(iso);
-  const dayOf = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "2-digit", day: "2-digit", timeZone });
-  if (dayOf.format(date) === dayOf.format(now)) return new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", second: "2-digit", timeZone }).format(date);
+  const dayOf = new Intl.DateTimeFormat("en-US", {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    timeZone,
+  });
+  if (dayOf.format(date) === dayOf.format(now))
+    return new Intl.DateTimeFormat("en-US", {
+      hour: "numeric",
+      minute: "2-digit",
+      second: "2-digit",
+      timeZone,
+    }).format(date);
   const yearOf = new Intl.DateTimeFormat("en-US", { year: "numeric", timeZone });
   const sameYear = yearOf.format(date) === yearOf.format(now);
-  return new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", ...(sameYear ? {} : { year: "numeric" }), hour: "numeric", minute: "2-digit", timeZone }).format(date);
+  return new Intl.DateTimeFormat("en-US", {
+    month: "short",
+    day: "numeric",
+    ...(sameYear ? {} : { year: "numeric" }),
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone,
+  }).format(date);
 }

@@ -8,7 +8,14 @@ import { Pager } from "../../components/pager";
 import type { RequestStatus } from "@switchboard/client";
 import type { LogFilterChoicesQuery, LogKeyChoicesQuery } from "../../generated/graphql";
 import { localInputToIso } from "../../lib/time";
-import { hasLogFilters, isoToLocalInput, logFiltersToSearch, statusOptions, toRequestLogFilter, type LogFilters } from "./log-filters";
+import {
+  hasLogFilters,
+  isoToLocalInput,
+  logFiltersToSearch,
+  statusOptions,
+  toRequestLogFilter,
+  type LogFilters,
+} from "./log-filters";
 import { LogTable, type LogEntry } from "./log-table";
 import { useCursorPages } from "../../app/use-cursor-pages";
 
@@ -34,7 +41,17 @@ function FilterField({ label, children }: { label: string; children(id: string):
   );
 }
 
-function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilters; onChange(next: LogFilters): void; isAdmin: boolean; choices: FilterChoices | undefined }) {
+function FilterBar({
+  filters,
+  onChange,
+  isAdmin,
+  choices,
+}: {
+  filters: LogFilters;
+  onChange(next: LogFilters): void;
+  isAdmin: boolean;
+  choices: FilterChoices | undefined;
+}) {
   const update = (patch: Partial<LogFilters>) => onChange({ ...filters, ...patch });
   const modelNames = useMemo(() => {
     const names = new Set(choices?.models.map((model) => model.name));
@@ -44,13 +61,26 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
   }, [choices?.models, filters.model]);
 
   return (
-    <form className="log-filters" aria-label="Filter the history" onSubmit={(event) => event.preventDefault()}>
+    <form
+      className="log-filters"
+      aria-label="Filter the history"
+      onSubmit={(event) => event.preventDefault()}
+    >
       {isAdmin && (
         <FilterField label="Team">
           {(id) => (
-            <select id={id} value={filters.teamId ?? ""} onChange={(event) => update({ teamId: event.target.value || undefined, apiKeyId: undefined })} data-testid="filter-team">
+            <select
+              id={id}
+              value={filters.teamId ?? ""}
+              onChange={(event) =>
+                update({ teamId: event.target.value || undefined, apiKeyId: undefined })
+              }
+              data-testid="filter-team"
+            >
               <option value="">All teams</option>
-              {filters.teamId && !choices?.teams.some((team) => team.id === filters.teamId) && <option value={filters.teamId}>{filters.teamId}</option>}
+              {filters.teamId && !choices?.teams.some((team) => team.id === filters.teamId) && (
+                <option value={filters.teamId}>{filters.teamId}</option>
+              )}
               {choices?.teams.map((team) => (
                 <option key={team.id} value={team.id}>
                   {team.name}
@@ -63,9 +93,17 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
       {isAdmin && filters.teamId && (
         <FilterField label="Key">
           {(id) => (
-            <select id={id} value={filters.apiKeyId ?? ""} onChange={(event) => update({ apiKeyId: event.target.value || undefined })} disabled={choices?.keysLoading} data-testid="filter-key">
+            <select
+              id={id}
+              value={filters.apiKeyId ?? ""}
+              onChange={(event) => update({ apiKeyId: event.target.value || undefined })}
+              disabled={choices?.keysLoading}
+              data-testid="filter-key"
+            >
               <option value="">{choices?.keysLoading ? "Loading keys…" : "All keys"}</option>
-              {filters.apiKeyId && !choices?.keys?.some((key) => key.id === filters.apiKeyId) && <option value={filters.apiKeyId}>{filters.apiKeyId}</option>}
+              {filters.apiKeyId && !choices?.keys?.some((key) => key.id === filters.apiKeyId) && (
+                <option value={filters.apiKeyId}>{filters.apiKeyId}</option>
+              )}
               {choices?.keys?.map((key) => (
                 <option key={key.id} value={key.id}>
                   {key.name} ({key.prefix}){key.revokedAt ? " · revoked" : ""}
@@ -82,7 +120,12 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
       )}
       <FilterField label="Model">
         {(id) => (
-          <select id={id} value={filters.model ?? ""} onChange={(event) => update({ model: event.target.value || undefined })} data-testid="filter-model">
+          <select
+            id={id}
+            value={filters.model ?? ""}
+            onChange={(event) => update({ model: event.target.value || undefined })}
+            data-testid="filter-model"
+          >
             <option value="">All models</option>
             {modelNames.map((name) => (
               <option key={name} value={name}>
@@ -94,7 +137,14 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
       </FilterField>
       <FilterField label="Status">
         {(id) => (
-          <select id={id} value={filters.status ?? ""} onChange={(event) => update({ status: (event.target.value || undefined) as RequestStatus | undefined })} data-testid="filter-status">
+          <select
+            id={id}
+            value={filters.status ?? ""}
+            onChange={(event) =>
+              update({ status: (event.target.value || undefined) as RequestStatus | undefined })
+            }
+            data-testid="filter-status"
+          >
             <option value="">All</option>
             {statusOptions.map((option) => (
               <option key={option.value} value={option.value}>
@@ -105,13 +155,34 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
         )}
       </FilterField>
       <FilterField label="From">
-        {(id) => <input id={id} type="datetime-local" value={isoToLocalInput(filters.from)} onChange={(event) => update({ from: localInputToIso(event.target.value) })} data-testid="filter-from" />}
+        {(id) => (
+          <input
+            id={id}
+            type="datetime-local"
+            value={isoToLocalInput(filters.from)}
+            onChange={(event) => update({ from: localInputToIso(event.target.value) })}
+            data-testid="filter-from"
+          />
+        )}
       </FilterField>
       <FilterField label="To">
-        {(id) => <input id={id} type="datetime-local" value={isoToLocalInput(filters.to)} onChange={(event) => update({ to: localInputToIso(event.target.value) })} data-testid="filter-to" />}
+        {(id) => (
+          <input
+            id={id}
+            type="datetime-local"
+            value={isoToLocalInput(filters.to)}
+            onChange={(event) => update({ to: localInputToIso(event.target.value) })}
+            data-testid="filter-to"
+          />
+        )}
       </FilterField>
       <div className="filter-actions">
-        <button type="button" className="button-quiet" onClick={() => onChange({})} disabled={!hasLogFilters(filters)}>
+        <button
+          type="button"
+          className="button-quiet"
+          onClick={() => onChange({})}
+          disabled={!hasLogFilters(filters)}
+        >
           Clear filters
         </button>
       </div>
@@ -124,20 +195,45 @@ function FilterBar({ filters, onChange, isAdmin, choices }: { filters: LogFilter
  * URL says. Next follows the page's end cursor; Previous walks back a stack of them, which starts
  * over whenever the filters change.
  */
-export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen, liveArrivals }: { filters: LogFilters; onFiltersChange(next: LogFilters): void; isAdmin: boolean; choices: FilterChoices | undefined; onOpen(entry: LogEntry): void; liveArrivals: readonly number[] }) {
+export function LogHistory({
+  filters,
+  onFiltersChange,
+  isAdmin,
+  choices,
+  onOpen,
+  liveArrivals,
+}: {
+  filters: LogFilters;
+  onFiltersChange(next: LogFilters): void;
+  isAdmin: boolean;
+  choices: FilterChoices | undefined;
+  onOpen(entry: LogEntry): void;
+  liveArrivals: readonly number[];
+}) {
   const filterKey = logFiltersToSearch(filters);
   const pages = useCursorPages(filterKey);
   const { after } = pages;
   const filter = useMemo(() => toRequestLogFilter(filters, { isAdmin }), [filters, isAdmin]);
-  const query = useClientQuery(["RequestLogs", { first: historyPageSize, after, filter }], (client, signal) => client.requestLogs({ first: historyPageSize, after, filter }, { signal }), { placeholderData: keepPreviousData });
+  const query = useClientQuery(
+    ["RequestLogs", { first: historyPageSize, after, filter }],
+    (client, signal) => client.requestLogs({ first: historyPageSize, after, filter }, { signal }),
+    { placeholderData: keepPreviousData },
+  );
   const rows = useMemo(() => query.data?.edges.map((edge) => edge.node) ?? [], [query.data]);
   const pageInfo = query.data?.pageInfo;
   const filtered = hasLogFilters(filters);
   // Requests the live feed saw finish after this page was loaded: the first page is then behind.
-  const newSinceLoad = pages.page === 1 && query.dataUpdatedAt ? liveArrivals.filter((at) => at > query.dataUpdatedAt).length : 0;
+  const newSinceLoad =
+    pages.page === 1 && query.dataUpdatedAt
+      ? liveArrivals.filter((at) => at > query.dataUpdatedAt).length
+      : 0;
 
   return (
-    <section className="card card-flush log-history" aria-labelledby="history-heading" data-testid="log-history">
+    <section
+      className="card card-flush log-history"
+      aria-labelledby="history-heading"
+      data-testid="log-history"
+    >
       <div className="card-header">
         <h2 id="history-heading" className="card-title">
           History
@@ -148,11 +244,17 @@ export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen,
           ) : (
             newSinceLoad > 0 && (
               <span className="muted" data-testid="history-behind">
-                {newSinceLoad} {newSinceLoad === 1 ? "request" : "requests"} finished since this page loaded
+                {newSinceLoad} {newSinceLoad === 1 ? "request" : "requests"} finished since this
+                page loaded
               </span>
             )
           )}
-          <button type="button" className={newSinceLoad > 0 ? "button-primary" : "button-secondary"} onClick={() => void query.refetch()} disabled={query.isFetching}>
+          <button
+            type="button"
+            className={newSinceLoad > 0 ? "button-primary" : "button-secondary"}
+            onClick={() => void query.refetch()}
+            disabled={query.isFetching}
+          >
             Refresh
           </button>
         </div>
@@ -162,7 +264,11 @@ export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen,
         <LoadingState label="Loading requests…" />
       ) : query.isError && !query.data ? (
         <div className="card-padding">
-          <ErrorState error={query.error} title="Could not load the request history" onRetry={() => void query.refetch()} />
+          <ErrorState
+            error={query.error}
+            title="Could not load the request history"
+            onRetry={() => void query.refetch()}
+          />
         </div>
       ) : (
         <>
@@ -173,17 +279,42 @@ export function LogHistory({ filters, onFiltersChange, isAdmin, choices, onOpen,
           )}
           {rows.length === 0 ? (
             filtered ? (
-              <EmptyState title="No requests match these filters." testId="log-history-empty" action={<button type="button" className="button-secondary" onClick={() => onFiltersChange({})}>Clear filters</button>} />
+              <EmptyState
+                title="No requests match these filters."
+                testId="log-history-empty"
+                action={
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    onClick={() => onFiltersChange({})}
+                  >
+                    Clear filters
+                  </button>
+                }
+              />
             ) : (
               <EmptyState title="No requests logged yet." testId="log-history-empty">
-                Every request through the gateway (REST, GraphQL or the SDK) is logged with its tokens, cost and attempts — never its text. New ones also show in Live above.
+                Every request through the gateway (REST, GraphQL or the SDK) is logged with its
+                tokens, cost and attempts — never its text. New ones also show in Live above.
               </EmptyState>
             )
           ) : (
-            <LogTable caption="Request history, newest first" rows={rows} rowTestId="log-row" onOpen={onOpen} />
+            <LogTable
+              caption="Request history, newest first"
+              rows={rows}
+              rowTestId="log-row"
+              onOpen={onOpen}
+            />
           )}
           {(pages.hasPrevious || pageInfo?.hasNextPage) && (
-            <Pager page={pages.page} hasPrevious={pages.hasPrevious} hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)} busy={query.isFetching} onPrevious={pages.previous} onNext={() => pages.next(pageInfo?.endCursor)} />
+            <Pager
+              page={pages.page}
+              hasPrevious={pages.hasPrevious}
+              hasNext={Boolean(pageInfo?.hasNextPage && pageInfo.endCursor)}
+              busy={query.isFetching}
+              onPrevious={pages.previous}
+              onNext={() => pages.next(pageInfo?.endCursor)}
+            />
           )}
         </>
       )}

@@ -10,12 +10,27 @@ import { formatLogTime } from "./log-format";
 /** A request log as the Logs page shows it (history rows and live feed entries have this shape). */
 export type LogEntry = RequestLogFieldsFragment;
 
-const statusLabels: Record<RequestStatus, string> = { SUCCESS: "Success", ERROR: "Error", CANCELLED: "Cancelled" };
+const statusLabels: Record<RequestStatus, string> = {
+  SUCCESS: "Success",
+  ERROR: "Error",
+  CANCELLED: "Cancelled",
+};
 
 /** A request's status as a coloured word (the word carries it; the colour only helps). */
-export function RequestStatusBadge({ status, errorCode }: { status: RequestStatus; errorCode?: string | null }) {
+export function RequestStatusBadge({
+  status,
+  errorCode,
+}: {
+  status: RequestStatus;
+  errorCode?: string | null;
+}) {
   return (
-    <span className={`badge badge-request-${status.toLowerCase()}`} data-testid="request-status" data-status={status} title={errorCode ?? undefined}>
+    <span
+      className={`badge badge-request-${status.toLowerCase()}`}
+      data-testid="request-status"
+      data-status={status}
+      title={errorCode ?? undefined}
+    >
       {statusLabels[status] ?? status}
     </span>
   );
@@ -33,13 +48,26 @@ export function ShortId({ id }: { id: string }) {
 /** The request's team by name (the gateway names it on each row); its id when the team is gone. */
 export function TeamName({ entry }: { entry: LogEntry }) {
   if (!entry.teamId) return <span className="muted">—</span>;
-  return entry.team ? <span title={entry.teamId}>{entry.team.name}</span> : <ShortId id={entry.teamId} />;
+  return entry.team ? (
+    <span title={entry.teamId}>{entry.team.name}</span>
+  ) : (
+    <ShortId id={entry.teamId} />
+  );
 }
 
 /** The request's key by name, its visible prefix on hover. */
 export function KeyName({ entry }: { entry: LogEntry }) {
-  if (!entry.apiKeyId) return <span className="muted" title="No team key: the master key, or authentication off">—</span>;
-  return entry.apiKey ? <span title={`${entry.apiKey.prefix}… (${entry.apiKeyId})`}>{entry.apiKey.name}</span> : <ShortId id={entry.apiKeyId} />;
+  if (!entry.apiKeyId)
+    return (
+      <span className="muted" title="No team key: the master key, or authentication off">
+        —
+      </span>
+    );
+  return entry.apiKey ? (
+    <span title={`${entry.apiKey.prefix}… (${entry.apiKeyId})`}>{entry.apiKey.name}</span>
+  ) : (
+    <ShortId id={entry.apiKeyId} />
+  );
 }
 
 export function Tokens({ entry }: { entry: LogEntry }) {
@@ -47,7 +75,10 @@ export function Tokens({ entry }: { entry: LogEntry }) {
     <>
       {formatCount(entry.promptTokens)} / {formatCount(entry.completionTokens)}
       {entry.usageEstimated && (
-        <abbr className="estimated" title="The provider reported no usage: tokens and cost are estimates">
+        <abbr
+          className="estimated"
+          title="The provider reported no usage: tokens and cost are estimates"
+        >
           {" "}
           est.
         </abbr>
@@ -79,7 +110,10 @@ const columns: readonly LogColumn[] = [
       </button>
     ),
   },
-  { header: "Status", cell: (entry) => <RequestStatusBadge status={entry.status} errorCode={entry.errorCode} /> },
+  {
+    header: "Status",
+    cell: (entry) => <RequestStatusBadge status={entry.status} errorCode={entry.errorCode} />,
+  },
   { header: "Model", cell: (entry) => <span className="log-model">{entry.requestedModel}</span> },
   {
     header: "Provider / deployment",
@@ -95,10 +129,18 @@ const columns: readonly LogColumn[] = [
   },
   { header: "Team", cell: (entry) => <TeamName entry={entry} /> },
   { header: "Key", cell: (entry) => <KeyName entry={entry} /> },
-  { header: <span title="Prompt / completion tokens">Tokens</span>, align: "end", cell: (entry) => <Tokens entry={entry} /> },
+  {
+    header: <span title="Prompt / completion tokens">Tokens</span>,
+    align: "end",
+    cell: (entry) => <Tokens entry={entry} />,
+  },
   { header: "Cost", align: "end", cell: (entry) => formatUsd(entry.costUsd) },
   { header: "Latency", align: "end", cell: (entry) => formatMilliseconds(entry.latencyMs) },
-  { header: <abbr title="Time to first token (streams)">TTFT</abbr>, align: "end", cell: (entry) => formatMilliseconds(entry.timeToFirstTokenMs) },
+  {
+    header: <abbr title="Time to first token (streams)">TTFT</abbr>,
+    align: "end",
+    cell: (entry) => formatMilliseconds(entry.timeToFirstTokenMs),
+  },
   { header: "Source", cell: (entry) => entry.source },
   { header: "Stream", cell: (entry) => (entry.stream ? "Yes" : "No") },
 ];
@@ -107,7 +149,17 @@ const columns: readonly LogColumn[] = [
  * Request logs as a table; a click on a row (or its time, by keyboard) opens its details.
  * Used by both the live tail and the history, so they read the same.
  */
-export function LogTable({ caption, rows, rowTestId, onOpen }: { caption: string; rows: readonly LogEntry[]; rowTestId: string; onOpen(entry: LogEntry): void }) {
+export function LogTable({
+  caption,
+  rows,
+  rowTestId,
+  onOpen,
+}: {
+  caption: string;
+  rows: readonly LogEntry[];
+  rowTestId: string;
+  onOpen(entry: LogEntry): void;
+}) {
   const now = useNow();
   return (
     <div className="table-scroll">
@@ -116,7 +168,11 @@ export function LogTable({ caption, rows, rowTestId, onOpen }: { caption: string
         <thead>
           <tr>
             {columns.map((column, index) => (
-              <th key={index} scope="col" className={column.align === "end" ? "align-end" : undefined}>
+              <th
+                key={index}
+                scope="col"
+                className={column.align === "end" ? "align-end" : undefined}
+              >
                 {column.header}
               </th>
             ))}
@@ -124,7 +180,13 @@ export function LogTable({ caption, rows, rowTestId, onOpen }: { caption: string
         </thead>
         <tbody>
           {rows.map((entry) => (
-            <tr key={entry.id} data-testid={rowTestId} data-log-id={entry.id} className={`log-row log-row-${entry.status.toLowerCase()}`} onClick={() => onOpen(entry)}>
+            <tr
+              key={entry.id}
+              data-testid={rowTestId}
+              data-log-id={entry.id}
+              className={`log-row log-row-${entry.status.toLowerCase()}`}
+              onClick={() => onOpen(entry)}
+            >
               {columns.map((column, index) => (
                 <td key={index} className={column.align === "end" ? "align-end" : undefined}>
                   {column.cell(entry, { now, open: () => onOpen(entry) })}

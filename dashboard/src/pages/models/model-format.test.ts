@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { capabilityMark, deploymentHealth, formatMilliseconds, formatPricePerMillion, formatTimeOfDay, formatTokenCount, isDemoModel } from "./model-format";
+import {
+  capabilityMark,
+  deploymentHealth,
+  formatMilliseconds,
+  formatPricePerMillion,
+  formatTimeOfDay,
+  formatTokenCount,
+  isDemoModel,
+} from "./model-format";
 
 describe("model numbers", () => {
   it("shows prices per million tokens exactly, with cents at least", () => {
@@ -19,7 +27,12 @@ describe("model numbers", () => {
   });
 
   it("marks capabilities yes, no or unknown", () => {
-    expect([true, false, null, undefined].map(capabilityMark)).toEqual(["yes", "no", "unknown", "unknown"]);
+    expect([true, false, null, undefined].map(capabilityMark)).toEqual([
+      "yes",
+      "no",
+      "unknown",
+      "unknown",
+    ]);
   });
 
   it("knows the demo provider", () => {
@@ -32,17 +45,37 @@ describe("deploymentHealth", () => {
   const now = new Date("2026-12-05T19:16:00.000Z");
 
   it("says healthy, or until when it cools down, in the viewer's zone", () => {
-    expect(deploymentHealth({ healthy: true, cooldownUntil: null }, { now, timeZone: "UTC" })).toEqual({ state: "healthy", text: "Healthy" });
-    expect(deploymentHealth({ healthy: false, cooldownUntil: "2026-12-05T19:16:30.000Z" }, { now, timeZone: "UTC" })).toEqual({ state: "cooling", text: "Cooling down until 7:16:30 PM" });
-    expect(deploymentHealth({ healthy: false, cooldownUntil: "2026-12-05T19:16:30.000Z" }, { now, timeZone: "Europe/Paris" })).toEqual({ state: "cooling", text: "Cooling down until 8:16:30 PM" });
+    expect(
+      deploymentHealth({ healthy: true, cooldownUntil: null }, { now, timeZone: "UTC" }),
+    ).toEqual({ state: "healthy", text: "Healthy" });
+    expect(
+      deploymentHealth(
+        { healthy: false, cooldownUntil: "2026-12-05T19:16:30.000Z" },
+        { now, timeZone: "UTC" },
+      ),
+    ).toEqual({ state: "cooling", text: "Cooling down until 7:16:30 PM" });
+    expect(
+      deploymentHealth(
+        { healthy: false, cooldownUntil: "2026-12-05T19:16:30.000Z" },
+        { now, timeZone: "Europe/Paris" },
+      ),
+    ).toEqual({ state: "cooling", text: "Cooling down until 8:16:30 PM" });
   });
 
   it("names the day when the cooldown ends on another one", () => {
-    expect(deploymentHealth({ healthy: false, cooldownUntil: "2026-12-06T00:00:10.000Z" }, { now, timeZone: "UTC" }).text).toBe("Cooling down until Dec 6, 2026, 12:00:10 AM");
+    expect(
+      deploymentHealth(
+        { healthy: false, cooldownUntil: "2026-12-06T00:00:10.000Z" },
+        { now, timeZone: "UTC" },
+      ).text,
+    ).toBe("Cooling down until Dec 6, 2026, 12:00:10 AM");
   });
 
   it("says unhealthy without a known end", () => {
-    expect(deploymentHealth({ healthy: false, cooldownUntil: null }, { now })).toEqual({ state: "unhealthy", text: "Unhealthy" });
+    expect(deploymentHealth({ healthy: false, cooldownUntil: null }, { now })).toEqual({
+      state: "unhealthy",
+      text: "Unhealthy",
+    });
   });
 
   it("formats a time of day to the second", () => {

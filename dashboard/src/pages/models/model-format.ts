@@ -24,7 +24,9 @@ export function formatTokenCount(tokens: number | null | undefined): string {
 
 /** "240 ms"; "—" until measured. */
 export function formatMilliseconds(milliseconds: number | null | undefined): string {
-  return milliseconds === null || milliseconds === undefined ? "—" : `${formatCount(milliseconds)} ms`;
+  return milliseconds === null || milliseconds === undefined
+    ? "—"
+    : `${formatCount(milliseconds)} ms`;
 }
 
 export type CapabilityMark = "yes" | "no" | "unknown";
@@ -36,7 +38,12 @@ export function capabilityMark(value: boolean | null | undefined): CapabilityMar
 
 /** "7:16:05 PM": a time of day to the second in the viewer's zone (cooldowns last seconds). */
 export function formatTimeOfDay(iso: string, { timeZone }: { timeZone?: string } = {}): string {
-  return new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", second: "2-digit", timeZone }).format(new Date(iso));
+  return new Intl.DateTimeFormat("en-US", {
+    hour: "numeric",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZone,
+  }).format(new Date(iso));
 }
 
 export type DeploymentHealthState = "healthy" | "cooling" | "unhealthy";
@@ -45,12 +52,18 @@ export type DeploymentHealthState = "healthy" | "cooling" | "unhealthy";
  * A deployment's health in words: "Healthy", "Cooling down until 7:16:05 PM" (the day too when
  * that is not today in the viewer's zone), or "Unhealthy" without a known end.
  */
-export function deploymentHealth(deployment: { healthy: boolean; cooldownUntil: string | null }, { now = new Date(), timeZone }: { now?: Date; timeZone?: string } = {}): { state: DeploymentHealthState; text: string } {
+export function deploymentHealth(
+  deployment: { healthy: boolean; cooldownUntil: string | null },
+  { now = new Date(), timeZone }: { now?: Date; timeZone?: string } = {},
+): { state: DeploymentHealthState; text: string } {
   if (deployment.healthy) return { state: "healthy", text: "Healthy" };
   if (!deployment.cooldownUntil) return { state: "unhealthy", text: "Unhealthy" };
   const until = new Date(deployment.cooldownUntil);
   const day = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone });
   const sameDay = day.format(until) === day.format(now);
   const time = formatTimeOfDay(deployment.cooldownUntil, { timeZone });
-  return { state: "cooling", text: `Cooling down until ${sameDay ? time : `${day.format(until)}, ${time}`}` };
+  return {
+    state: "cooling",
+    text: `Cooling down until ${sameDay ? time : `${day.format(until)}, ${time}`}`,
+  };
 }

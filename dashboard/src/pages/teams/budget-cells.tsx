@@ -4,12 +4,22 @@ import { formatUsd } from "../../lib/money";
 import { formatDateTime, formatRelative } from "../../lib/time";
 
 /** Spent in the budget's current period, with a bar against the limit. */
-export function SpentCell({ budget, label }: { budget: DashboardBudgetFragment | null; label: string }) {
+export function SpentCell({
+  budget,
+  label,
+}: {
+  budget: DashboardBudgetFragment | null;
+  label: string;
+}) {
   if (!budget) return <span className="muted">—</span>;
   return (
     <div className="spent-cell">
       <span>{formatUsd(budget.spentUsd)}</span>
-      <BudgetProgress spentUsd={budget.spentUsd} limitUsd={budget.limitUsd} label={`${label}: budget spent`} />
+      <BudgetProgress
+        spentUsd={budget.spentUsd}
+        limitUsd={budget.limitUsd}
+        label={`${label}: budget spent`}
+      />
     </div>
   );
 }

@@ -4,20 +4,35 @@ import { useSignedInSession } from "../../app/session";
 import { GovernanceFields, governanceParams } from "../../components/governance-fields";
 import type { DashboardTeamFragment } from "../../generated/graphql";
 import { formErrorsOf } from "../../lib/field-errors";
-import { emptyGovernanceForm, type GovernanceFormValues, governanceFormOf, governanceInputOf, type GovernanceInput } from "../../lib/governance";
+import {
+  emptyGovernanceForm,
+  type GovernanceFormValues,
+  governanceFormOf,
+  governanceInputOf,
+  type GovernanceInput,
+} from "../../lib/governance";
 
 /**
  * Creates a team, or edits one's name, models, budget and limits (admin). Obvious mistakes are
  * caught here; the gateway's BAD_REQUEST names the field for the rest, and shows beside it too.
  * On success every cached view is refetched, so tables and pages show the change.
  */
-export function TeamForm({ team, onDone, onCancel }: { team?: DashboardTeamFragment; onDone(team: { id: string; name: string }): void; onCancel(): void }) {
+export function TeamForm({
+  team,
+  onDone,
+  onCancel,
+}: {
+  team?: DashboardTeamFragment;
+  onDone(team: { id: string; name: string }): void;
+  onCancel(): void;
+}) {
   const { client } = useSignedInSession();
   const queryClient = useQueryClient();
   const [values, setValues] = useState(() => (team ? governanceFormOf(team) : emptyGovernanceForm));
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const mutation = useMutation({
-    mutationFn: (input: GovernanceInput) => (team ? client.updateTeam(team.id, input) : client.createTeam(input)),
+    mutationFn: (input: GovernanceInput) =>
+      team ? client.updateTeam(team.id, input) : client.createTeam(input),
     onSuccess: async (saved) => {
       await queryClient.invalidateQueries();
       onDone(saved);
@@ -42,18 +57,33 @@ export function TeamForm({ team, onDone, onCancel }: { team?: DashboardTeamFragm
   }
 
   return (
-    <form onSubmit={submit} noValidate className="form" aria-label={team ? `Edit team ${team.name}` : "New team"}>
+    <form
+      onSubmit={submit}
+      noValidate
+      className="form"
+      aria-label={team ? `Edit team ${team.name}` : "New team"}
+    >
       {serverErrors.general && (
         <p className="form-error" role="alert">
           {serverErrors.general}
         </p>
       )}
-      <GovernanceFields values={values} onChange={edit} errors={errors} modelsHint="Comma-separated model names its keys may use. Empty: every model." />
+      <GovernanceFields
+        values={values}
+        onChange={edit}
+        errors={errors}
+        modelsHint="Comma-separated model names its keys may use. Empty: every model."
+      />
       <div className="form-actions">
         <button type="submit" className="button-primary" disabled={mutation.isPending}>
           {mutation.isPending ? "Saving…" : team ? "Save changes" : "Create team"}
         </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={mutation.isPending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={onCancel}
+          disabled={mutation.isPending}
+        >
           Cancel
         </button>
       </div>

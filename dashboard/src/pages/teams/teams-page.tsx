@@ -37,11 +37,23 @@ export function TeamsPage() {
 
   return (
     <>
-      <PageHeader title="Teams" description={isAdmin ? "Budgets, spend and limits of every team. Budget periods are UTC." : "Your team's budget, spend and limits. Budget periods are UTC."} actions={newTeamButton} />
+      <PageHeader
+        title="Teams"
+        description={
+          isAdmin
+            ? "Budgets, spend and limits of every team. Budget periods are UTC."
+            : "Your team's budget, spend and limits. Budget periods are UTC."
+        }
+        actions={newTeamButton}
+      />
       {query.isPending ? (
         <LoadingState label="Loading teams…" />
       ) : query.isError ? (
-        <ErrorState error={query.error} title="Could not load the teams" onRetry={() => void query.refetch()} />
+        <ErrorState
+          error={query.error}
+          title="Could not load the teams"
+          onRetry={() => void query.refetch()}
+        />
       ) : (
         <div className="card card-flush">
           <DataTable<TeamRow>
@@ -51,14 +63,32 @@ export function TeamsPage() {
             rowTestId="team-row"
             empty={
               <EmptyState title="No teams yet" testId="teams-empty">
-                A team groups API keys under one budget, allowed models and rate limits.{isAdmin ? " Create one with “New team”." : ""}
+                A team groups API keys under one budget, allowed models and rate limits.
+                {isAdmin ? " Create one with “New team”." : ""}
               </EmptyState>
             }
             columns={[
-              { header: "Name", cell: (team) => <Link to={`/teams/${encodeURIComponent(team.id)}`}>{team.name}</Link> },
+              {
+                header: "Name",
+                cell: (team) => (
+                  <Link to={`/teams/${encodeURIComponent(team.id)}`}>{team.name}</Link>
+                ),
+              },
               { header: "Budget", cell: (team) => formatBudgetLimit(team.budget) },
-              { header: "Spent", cell: (team) => <SpentCell budget={team.budget} label={team.name} /> },
-              { header: "Remaining", align: "end", cell: (team) => (team.budget ? formatUsd(team.budget.remainingUsd) : <span className="muted">—</span>) },
+              {
+                header: "Spent",
+                cell: (team) => <SpentCell budget={team.budget} label={team.name} />,
+              },
+              {
+                header: "Remaining",
+                align: "end",
+                cell: (team) =>
+                  team.budget ? (
+                    formatUsd(team.budget.remainingUsd)
+                  ) : (
+                    <span className="muted">—</span>
+                  ),
+              },
               { header: "Resets", cell: (team) => <ResetCell budget={team.budget} now={now} /> },
               {
                 header: "This month",
@@ -66,7 +96,9 @@ export function TeamsPage() {
                 cell: (team) => (
                   <>
                     {formatUsd(team.monthSpend.costUsd)}
-                    <span className="cell-detail">{formatCount(team.monthSpend.requests)} requests</span>
+                    <span className="cell-detail">
+                      {formatCount(team.monthSpend.requests)} requests
+                    </span>
                   </>
                 ),
               },

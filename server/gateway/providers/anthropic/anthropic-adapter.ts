@@ -1,6 +1,12 @@
 import type { Dispatcher } from "undici";
 import { readServerSentEvents } from "../../sse.ts";
-import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, ProviderAdapter } from "../../spec.ts";
+import type {
+  CallOptions,
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  ProviderAdapter,
+} from "../../spec.ts";
 import { connectionError, invalidResponseError } from "../../upstream-errors.ts";
 import {
   type AnswerSchema,
@@ -15,11 +21,20 @@ import {
   type UpstreamJsonReading,
   type UpstreamResponse,
 } from "../../upstream-http.ts";
-import { anthropicErrorBodySchema, anthropicMessageSchema, anthropicStreamEventSchema, type AnthropicMessage, type AnthropicStreamEvent } from "./anthropic-api.ts";
+import {
+  anthropicErrorBodySchema,
+  anthropicMessageSchema,
+  anthropicStreamEventSchema,
+  type AnthropicMessage,
+  type AnthropicStreamEvent,
+} from "./anthropic-api.ts";
 import { anthropicHttpError, anthropicPayloadError } from "./anthropic-error.ts";
 import { toChatResponse } from "./anthropic-response.ts";
 import { AnthropicStreamTranslator } from "./anthropic-stream.ts";
-import { convertToAnthropicRequest, defaultAnthropicMaxTokens } from "./convert-to-anthropic-request.ts";
+import {
+  convertToAnthropicRequest,
+  defaultAnthropicMaxTokens,
+} from "./convert-to-anthropic-request.ts";
 
 export interface AnthropicAdapterOptions {
   /** Sent as `x-api-key`; no key header when unset (a proxy that adds its own). */
@@ -57,19 +72,43 @@ export function createAnthropicAdapter({
 }: AnthropicAdapterOptions = {}): ProviderAdapter {
   const root = apiBase.replace(/\/+$/, "");
   const url = new URL(`${root}${/\/v1$/.test(root) ? "" : "/v1"}/messages`);
-  const requestHeaders = { "content-type": "application/json", "anthropic-version": apiVersion, ...headers, ...(apiKey ? { "x-api-key": apiKey } : {}) };
+  const requestHeaders = {
+    "content-type": "application/json",
+    "anthropic-version": apiVersion,
+    ...headers,
+    ...(apiKey ? { "x-api-key": apiKey } : {}),
+  };
   const secrets = [apiKey];
 
   /** Translates (rejections are thrown here, before anything is sent) and POSTs. */
-  async function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<{ response: UpstreamResponse; jsonResponseToolName?: string }> {
-    const { body, jsonResponseToolName } = convertToAnthropicRequest(request, { stream, defaultMaxTokens });
-    const headers = { ...requestHeaders, accept: stream ? "text/event-stream" : "application/json" };
-    const response = await postUpstream({ provider, url, headers, body: JSON.stringify(body), signal, dispatcher });
+  async function send(
+    request: ChatRequest,
+    signal: AbortSignal,
+    stream: boolean,
+  ): Promise<{ response: UpstreamResponse; jsonResponseToolName?: string }> {
+    const { body, jsonResponseToolName } = convertToAnthropicRequest(request, {
+      stream,
+      defaultMaxTokens,
+    });
+    const headers = {
+      ...requestHeaders,
+      accept: stream ? "text/event-stream" : "application/json",
+    };
+    const response = await postUpstream({
+      provider,
+      url,
+      headers,
+      body: JSON.stringify(body),
+      signal,
+      dispatcher,
+    });
     return { response, jsonResponseToolName };
   }
 
   function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
-    return rejectStatus(response, ({ status, headers, bodyText }) => anthropicHttpError({ provider, status, headers, bodyText, secrets }));
+    return rejectStatus(response, ({ status, headers, bodyText }) =>
+      anthropicHttpError({ provider, status, headers, bodyText, secrets }),
+    );
   }
 
   const reading: UpstreamJsonReading = {
@@ -80,15 +119,25 @@ export function createAnthropicAdapter({
       return reported.success ? anthropicPayloadError(provider, reported.data, secrets) : undefined;
     },
   };
-  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
-  const wrongShape = (json: unknown, text: string, what: string) => unexpectedAnswer(json, text, what, reading);
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) =>
+    readUpstreamJson<Answer>(text, schema, what, reading);
+  const wrongShape = (json: unknown, text: string, what: string) =>
+    unexpectedAnswer(json, text, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const { response, jsonResponseToolName } = await send(request, signal, false);
     try {
       await rejectUnlessSuccessful(response);
-      const message = parseAnswer<AnthropicMessage>(await response.body.text(), anthropicMessageSchema, "the response");
-      return toChatResponse(message, { request, jsonResponseToolName, created: Math.floor(Date.now() / 1000) });
+      const message = parseAnswer<AnthropicMessage>(
+        await response.body.text(),
+        anthropicMessageSchema,
+        "the response",
+      );
+      return toChatResponse(message, {
+        request,
+        jsonResponseToolName,
+        created: Math.floor(Date.now() / 1000),
+      });
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
     } finally {
@@ -96,7 +145,10 @@ export function createAnthropicAdapter({
     }
   }
 
-  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
+  async function* chatStream(
+    request: ChatRequest,
+    { signal }: CallOptions,
+  ): AsyncGenerator<ChatChunk> {
     const { response, jsonResponseToolName } = await send(request, signal, true);
     const translator = new AnthropicStreamTranslator(request, jsonResponseToolName);
     let eventCount = 0;
@@ -108,17 +160,30 @@ export function createAnthropicAdapter({
         throw wrongShape(parseJsonOrText(text), text, `the stream (content-type ${contentType})`);
       }
       // The body outlives this iterator on purpose: after message_stop it is drained, not destroyed (see finally).
-      for await (const event of readServerSentEvents(response.body.iterator({ destroyOnReturn: false }))) {
+      for await (const event of readServerSentEvents(
+        response.body.iterator({ destroyOnReturn: false }),
+      )) {
         eventCount += 1;
-        const parsed = parseAnswer<AnthropicStreamEvent | { type: string }>(event.data, streamEventSchema, "a stream event");
-        if (parsed.type === "error") throw anthropicPayloadError(provider, parsed as Extract<AnthropicStreamEvent, { type: "error" }>, secrets);
+        const parsed = parseAnswer<AnthropicStreamEvent | { type: string }>(
+          event.data,
+          streamEventSchema,
+          "a stream event",
+        );
+        if (parsed.type === "error")
+          throw anthropicPayloadError(
+            provider,
+            parsed as Extract<AnthropicStreamEvent, { type: "error" }>,
+            secrets,
+          );
         if (!isKnownEvent(parsed)) continue;
         yield* translator.translate(parsed);
         if (translator.finished) break;
       }
-      if (eventCount === 0) throw invalidResponseError(provider, "the stream ended without sending any event");
+      if (eventCount === 0)
+        throw invalidResponseError(provider, "the stream ended without sending any event");
       // A body that ends cleanly but early was cut off on the way (a proxy, a load balancer), like a drop.
-      if (!translator.finished) throw connectionError(provider, new Error("the stream ended before message_stop"));
+      if (!translator.finished)
+        throw connectionError(provider, new Error("the stream ended before message_stop"));
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
     } finally {
@@ -143,9 +208,17 @@ const streamEventSchema = {
   },
 };
 
-const knownEventTypes = new Set(["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop", "ping", "error"]);
+const knownEventTypes = new Set([
+  "message_start",
+  "content_block_start",
+  "content_block_delta",
+  "content_block_stop",
+  "message_delta",
+  "message_stop",
+  "ping",
+  "error",
+]);
 
 function isKnownEvent(event: { type: string }): event is AnthropicStreamEvent {
   return knownEventTypes.has(event.type);
 }
-

@@ -64,18 +64,34 @@ export type AnthropicErrorBody = z.infer<typeof anthropicErrorBodySchema>;
 export const anthropicStreamEventSchema = z.discriminatedUnion("type", [
   z.looseObject({
     type: z.literal("message_start"),
-    message: z.looseObject({ id: z.string().nullish(), model: z.string().nullish(), usage: anthropicUsageSchema.nullish() }),
+    message: z.looseObject({
+      id: z.string().nullish(),
+      model: z.string().nullish(),
+      usage: anthropicUsageSchema.nullish(),
+    }),
   }),
-  z.looseObject({ type: z.literal("content_block_start"), index: z.number(), content_block: anthropicContentBlockSchema }),
+  z.looseObject({
+    type: z.literal("content_block_start"),
+    index: z.number(),
+    content_block: anthropicContentBlockSchema,
+  }),
   z.looseObject({
     type: z.literal("content_block_delta"),
     index: z.number(),
-    delta: z.looseObject({ type: z.string(), text: z.string().nullish(), partial_json: z.string().nullish(), thinking: z.string().nullish() }),
+    delta: z.looseObject({
+      type: z.string(),
+      text: z.string().nullish(),
+      partial_json: z.string().nullish(),
+      thinking: z.string().nullish(),
+    }),
   }),
   z.looseObject({ type: z.literal("content_block_stop"), index: z.number() }),
   z.looseObject({
     type: z.literal("message_delta"),
-    delta: z.looseObject({ stop_reason: z.string().nullish(), stop_sequence: z.string().nullish() }),
+    delta: z.looseObject({
+      stop_reason: z.string().nullish(),
+      stop_sequence: z.string().nullish(),
+    }),
     usage: anthropicUsageSchema.nullish(),
   }),
   z.looseObject({ type: z.literal("message_stop") }),

@@ -1,5 +1,11 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
+import {
+  excerptOf,
+  type HttpFailure,
+  isContextLengthError,
+  redactSecrets,
+  upstreamHttpError,
+} from "../../upstream-errors.ts";
 import { anthropicErrorBodySchema, type AnthropicErrorBody } from "./anthropic-api.ts";
 
 /**
@@ -42,7 +48,11 @@ export function anthropicHttpError(failure: HttpFailure): UpstreamError {
  * body where a message should be. Its status is the one the error type is documented with
  * (unknown types count as 500: Anthropic failed, and trying again is reasonable).
  */
-export function anthropicPayloadError(provider: string, payload: AnthropicErrorBody, secrets: Array<string | undefined> = []): UpstreamError {
+export function anthropicPayloadError(
+  provider: string,
+  payload: AnthropicErrorBody,
+  secrets: Array<string | undefined> = [],
+): UpstreamError {
   const type = payload.error.type ?? undefined;
   const upstreamStatus = (type && statusByErrorType[type]) || 500;
   const detail = payload.error.message || "unknown error";
@@ -50,9 +60,16 @@ export function anthropicPayloadError(provider: string, payload: AnthropicErrorB
     provider,
     kind: "http",
     upstreamStatus,
-    message: redactSecrets(`${provider} reported an error${type ? ` (${type})` : ""}: ${detail}`, secrets),
+    message: redactSecrets(
+      `${provider} reported an error${type ? ` (${type})` : ""}: ${detail}`,
+      secrets,
+    ),
     upstreamCode: type,
-    isContextLengthExceeded: isContextLengthError({ status: upstreamStatus, type, message: detail }),
+    isContextLengthExceeded: isContextLengthError({
+      status: upstreamStatus,
+      type,
+      message: detail,
+    }),
   });
 }
 

@@ -23,10 +23,14 @@ export function toOpenAIUsage(usage: AnthropicUsage): Usage {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: cacheReads, ...(typeof usage.cache_creation_input_tokens === "number" ? { cache_write_tokens: cacheWrites } : {}) },
+    prompt_tokens_details: {
+      cached_tokens: cacheReads,
+      ...(typeof usage.cache_creation_input_tokens === "number"
+        ? { cache_write_tokens: cacheWrites }
+        : {}),
+    },
   };
 }
-
 
 /** A tool_use input (an object) as OpenAI's `arguments` string. */
 export function argumentsOf(input: unknown): string {
@@ -40,7 +44,14 @@ export function argumentsOf(input: unknown): string {
  * thinking blocks joined as `reasoning_content` (the DeepSeek/LiteLLM field), never in content;
  * redacted thinking and block types added later are left out.
  */
-export function toChatResponse(message: AnthropicMessage, { request, jsonResponseToolName, created }: { request: ChatRequest; jsonResponseToolName?: string; created: number }): ChatResponse {
+export function toChatResponse(
+  message: AnthropicMessage,
+  {
+    request,
+    jsonResponseToolName,
+    created,
+  }: { request: ChatRequest; jsonResponseToolName?: string; created: number },
+): ChatResponse {
   const content: string[] = [];
   const reasoning: string[] = [];
   const toolCalls: ToolCall[] = [];
@@ -48,11 +59,19 @@ export function toChatResponse(message: AnthropicMessage, { request, jsonRespons
   for (const block of message.content as AnthropicContentBlock[]) {
     if (block.type === "text" && block.text) content.push(block.text);
     else if (block.type === "thinking" && block.thinking) reasoning.push(block.thinking);
-    else if (block.type === "tool_use" && jsonResponseToolName && block.name === jsonResponseToolName) {
+    else if (
+      block.type === "tool_use" &&
+      jsonResponseToolName &&
+      block.name === jsonResponseToolName
+    ) {
       usedJsonResponseTool = true;
       content.push(argumentsOf(block.input));
     } else if (block.type === "tool_use" && block.name) {
-      toolCalls.push({ id: block.id || newToolCallId(), type: "function", function: { name: block.name, arguments: argumentsOf(block.input) } });
+      toolCalls.push({
+        id: block.id || newToolCallId(),
+        type: "function",
+        function: { name: block.name, arguments: argumentsOf(block.input) },
+      });
     }
   }
   return {
@@ -69,7 +88,10 @@ export function toChatResponse(message: AnthropicMessage, { request, jsonRespons
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
           ...(reasoning.length > 0 ? { reasoning_content: reasoning.join("") } : {}),
         },
-        finish_reason: mapAnthropicFinishReason(message.stop_reason, { isJsonResponse: usedJsonResponseTool && toolCalls.length === 0 }) ?? "stop",
+        finish_reason:
+          mapAnthropicFinishReason(message.stop_reason, {
+            isJsonResponse: usedJsonResponseTool && toolCalls.length === 0,
+          }) ?? "stop",
       },
     ],
     usage: toOpenAIUsage(message.usage),

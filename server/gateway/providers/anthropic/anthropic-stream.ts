@@ -5,7 +5,12 @@ import { mapAnthropicFinishReason } from "./map-anthropic-finish-reason.ts";
 import { newCompletionId, newToolCallId } from "../../identifiers.ts";
 
 /** What a content block of the stream turns into. */
-type BlockKind = { kind: "text" } | { kind: "thinking" } | { kind: "json" } | { kind: "tool"; toolIndex: number } | { kind: "ignored" };
+type BlockKind =
+  | { kind: "text" }
+  | { kind: "thinking" }
+  | { kind: "json" }
+  | { kind: "tool"; toolIndex: number }
+  | { kind: "ignored" };
 
 type Delta = ChatChunk["choices"][number]["delta"];
 
@@ -72,8 +77,21 @@ export class AnthropicStreamTranslator {
     return [this.chunk({ role: "assistant", content: "" })];
   }
 
-  private blockStart(index: number, block: { type: string; text?: string | null; id?: string | null; name?: string | null; input?: unknown; thinking?: string | null }): ChatChunk[] {
-    const input = block.input && typeof block.input === "object" && Object.keys(block.input).length > 0 ? argumentsOf(block.input) : "";
+  private blockStart(
+    index: number,
+    block: {
+      type: string;
+      text?: string | null;
+      id?: string | null;
+      name?: string | null;
+      input?: unknown;
+      thinking?: string | null;
+    },
+  ): ChatChunk[] {
+    const input =
+      block.input && typeof block.input === "object" && Object.keys(block.input).length > 0
+        ? argumentsOf(block.input)
+        : "";
     if (block.type === "text") {
       this.blocks.set(index, { kind: "text" });
       return block.text ? [this.chunk({ content: block.text })] : [];
@@ -82,7 +100,11 @@ export class AnthropicStreamTranslator {
       this.blocks.set(index, { kind: "thinking" });
       return block.thinking ? [this.chunk({ reasoning_content: block.thinking })] : [];
     }
-    if (block.type === "tool_use" && this.jsonResponseToolName && block.name === this.jsonResponseToolName) {
+    if (
+      block.type === "tool_use" &&
+      this.jsonResponseToolName &&
+      block.name === this.jsonResponseToolName
+    ) {
       this.blocks.set(index, { kind: "json" });
       this.usedJsonResponseTool = true;
       return input ? [this.chunk({ content: input })] : [];
@@ -90,21 +112,46 @@ export class AnthropicStreamTranslator {
     if (block.type === "tool_use" && block.name) {
       const toolIndex = this.toolCount++;
       this.blocks.set(index, { kind: "tool", toolIndex });
-      const header: ToolCallDelta = { index: toolIndex, id: block.id || newToolCallId(), type: "function", function: { name: block.name, arguments: "" } };
+      const header: ToolCallDelta = {
+        index: toolIndex,
+        id: block.id || newToolCallId(),
+        type: "function",
+        function: { name: block.name, arguments: "" },
+      };
       // A block that arrives with its input filled in gets no input_json_delta events after it.
-      return [this.chunk({ tool_calls: [header] }), ...(input ? [this.chunk({ tool_calls: [{ index: toolIndex, function: { arguments: input } }] })] : [])];
+      return [
+        this.chunk({ tool_calls: [header] }),
+        ...(input
+          ? [this.chunk({ tool_calls: [{ index: toolIndex, function: { arguments: input } }] })]
+          : []),
+      ];
     }
     this.blocks.set(index, { kind: "ignored" });
     return [];
   }
 
-  private blockDelta(index: number, delta: { type: string; text?: string | null; partial_json?: string | null; thinking?: string | null }): ChatChunk[] {
+  private blockDelta(
+    index: number,
+    delta: {
+      type: string;
+      text?: string | null;
+      partial_json?: string | null;
+      thinking?: string | null;
+    },
+  ): ChatChunk[] {
     const block = this.blocks.get(index) ?? { kind: "text" };
-    if (delta.type === "text_delta" && delta.text && block.kind !== "ignored") return [this.chunk({ content: delta.text })];
-    if (delta.type === "thinking_delta" && delta.thinking) return [this.chunk({ reasoning_content: delta.thinking })];
+    if (delta.type === "text_delta" && delta.text && block.kind !== "ignored")
+      return [this.chunk({ content: delta.text })];
+    if (delta.type === "thinking_delta" && delta.thinking)
+      return [this.chunk({ reasoning_content: delta.thinking })];
     if (delta.type === "input_json_delta" && delta.partial_json) {
       if (block.kind === "json") return [this.chunk({ content: delta.partial_json })];
-      if (block.kind === "tool") return [this.chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] })];
+      if (block.kind === "tool")
+        return [
+          this.chunk({
+            tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }],
+          }),
+        ];
     }
     return [];
   }
@@ -117,7 +164,10 @@ export class AnthropicStreamTranslator {
   }
 
   private finishChunk(): ChatChunk {
-    const finishReason = mapAnthropicFinishReason(this.stopReason, { isJsonResponse: this.usedJsonResponseTool && this.toolCount === 0 }) ?? "stop";
+    const finishReason =
+      mapAnthropicFinishReason(this.stopReason, {
+        isJsonResponse: this.usedJsonResponseTool && this.toolCount === 0,
+      }) ?? "stop";
     return { ...this.chunk({}), choices: [{ index: 0, delta: {}, finish_reason: finishReason }] };
   }
 
@@ -126,6 +176,12 @@ export class AnthropicStreamTranslator {
   }
 
   private chunk(delta: Delta): ChatChunk {
-    return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: null }] };
+    return {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: null }],
+    };
   }
 }

@@ -55,24 +55,41 @@ export function convertToAnthropicMessages(messages: ChatMessage[]): AnthropicPr
         systemParts.push(...systemTextOf(message, position));
         break;
       case "user":
-        append("user", typeof message.content === "string" ? message.content : userBlocksOf(message.content ?? [], position));
+        append(
+          "user",
+          typeof message.content === "string"
+            ? message.content
+            : userBlocksOf(message.content ?? [], position),
+        );
         break;
       case "assistant": {
-        const blocks = [...assistantTextBlocksOf(message.content, position), ...(message.tool_calls ?? []).map((call) => toolUseBlockOf(call, position))];
+        const blocks = [
+          ...assistantTextBlocksOf(message.content, position),
+          ...(message.tool_calls ?? []).map((call) => toolUseBlockOf(call, position)),
+        ];
         if (blocks.length === 0) break;
-        const onlyText = blocks.length === 1 && !message.tool_calls?.length && typeof message.content === "string";
-        append("assistant", onlyText ? message.content as string : blocks);
+        const onlyText =
+          blocks.length === 1 && !message.tool_calls?.length && typeof message.content === "string";
+        append("assistant", onlyText ? (message.content as string) : blocks);
         break;
       }
       case "tool":
         append("user", [toolResultBlockOf(message, position)]);
         break;
       default:
-        throw badMessage(position, `role ${JSON.stringify(message.role)} is not one of system, developer, user, assistant, tool`);
+        throw badMessage(
+          position,
+          `role ${JSON.stringify(message.role)} is not one of system, developer, user, assistant, tool`,
+        );
     }
   });
 
-  const system = systemParts.length === 0 ? undefined : systemParts.length === 1 ? systemParts[0] : systemParts.map((text) => ({ type: "text" as const, text }));
+  const system =
+    systemParts.length === 0
+      ? undefined
+      : systemParts.length === 1
+        ? systemParts[0]
+        : systemParts.map((text) => ({ type: "text" as const, text }));
   return { ...(system === undefined ? {} : { system }), messages: converted };
 }
 
@@ -83,7 +100,11 @@ function asBlocks(content: string | AnthropicRequestBlock[]): AnthropicRequestBl
 function systemTextOf(message: ChatMessage, position: number): string[] {
   if (typeof message.content === "string") return message.content ? [message.content] : [];
   return (message.content ?? []).flatMap((part) => {
-    if (part.type !== "text") throw badMessage(position, `a ${message.role} message may only hold text parts (got ${JSON.stringify(part.type)})`);
+    if (part.type !== "text")
+      throw badMessage(
+        position,
+        `a ${message.role} message may only hold text parts (got ${JSON.stringify(part.type)})`,
+      );
     return (part as { text: string }).text ? [(part as { text: string }).text] : [];
   });
 }
@@ -94,8 +115,18 @@ function userBlocksOf(parts: ContentPart[], position: number): AnthropicRequestB
       const text = String((part as { text?: unknown }).text ?? "");
       return text ? [{ type: "text", text }] : [];
     }
-    if (part.type === "image_url") return [imageBlockOf(String((part as { image_url?: { url?: unknown } }).image_url?.url ?? ""), position)];
-    throw new GatewayError("BAD_REQUEST", `anthropic does not support content parts of type ${JSON.stringify(part.type)} (messages[${position}]); send text or image_url parts`, { param: "messages" });
+    if (part.type === "image_url")
+      return [
+        imageBlockOf(
+          String((part as { image_url?: { url?: unknown } }).image_url?.url ?? ""),
+          position,
+        ),
+      ];
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `anthropic does not support content parts of type ${JSON.stringify(part.type)} (messages[${position}]); send text or image_url parts`,
+      { param: "messages" },
+    );
   });
 }
 
@@ -104,22 +135,42 @@ function imageBlockOf(url: string, position: number): AnthropicRequestBlock {
   if (/^https?:\/\//i.test(url)) return { type: "image", source: { type: "url", url } };
   const data = /^data:([^;,]+)((?:;[^;,]*)*);base64,(.*)$/is.exec(url);
   if (!data) {
-    throw new GatewayError("BAD_REQUEST", `anthropic takes images as base64 data: URLs or http(s) URLs (messages[${position}] has ${JSON.stringify(url.slice(0, 40))})`, { param: "messages" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `anthropic takes images as base64 data: URLs or http(s) URLs (messages[${position}] has ${JSON.stringify(url.slice(0, 40))})`,
+      { param: "messages" },
+    );
   }
   const mediaType = data[1].toLowerCase();
   if (!imageMediaTypes.has(mediaType)) {
-    throw new GatewayError("BAD_REQUEST", `anthropic does not support images of type ${mediaType} (messages[${position}]); send image/jpeg, image/png, image/gif or image/webp`, { param: "messages" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `anthropic does not support images of type ${mediaType} (messages[${position}]); send image/jpeg, image/png, image/gif or image/webp`,
+      { param: "messages" },
+    );
   }
   return { type: "image", source: { type: "base64", media_type: mediaType, data: data[3] } };
 }
 
-function assistantTextBlocksOf(content: ChatMessage["content"], position: number): AnthropicRequestBlock[] {
+function assistantTextBlocksOf(
+  content: ChatMessage["content"],
+  position: number,
+): AnthropicRequestBlock[] {
   if (content === null || content === undefined) return [];
   if (typeof content === "string") return content ? [{ type: "text", text: content }] : [];
   return content.flatMap((part): AnthropicRequestBlock[] => {
     // OpenAI lets an assistant turn hold text and refusal parts; a refusal is what the assistant said.
-    const text = part.type === "text" ? (part as { text?: unknown }).text : part.type === "refusal" ? (part as { refusal?: unknown }).refusal : undefined;
-    if (text === undefined) throw badMessage(position, `an assistant message may only hold text and refusal parts (got ${JSON.stringify(part.type)})`);
+    const text =
+      part.type === "text"
+        ? (part as { text?: unknown }).text
+        : part.type === "refusal"
+          ? (part as { refusal?: unknown }).refusal
+          : undefined;
+    if (text === undefined)
+      throw badMessage(
+        position,
+        `an assistant message may only hold text and refusal parts (got ${JSON.stringify(part.type)})`,
+      );
     return text ? [{ type: "text", text: String(text) }] : [];
   });
 }
@@ -129,17 +180,26 @@ function toolUseBlockOf(call: ToolCall, position: number): AnthropicRequestBlock
   try {
     input = call.function.arguments ? JSON.parse(call.function.arguments) : {};
   } catch {
-    throw badMessage(position, `the arguments of tool call ${JSON.stringify(call.id)} are not JSON; anthropic needs them as a JSON object`);
+    throw badMessage(
+      position,
+      `the arguments of tool call ${JSON.stringify(call.id)} are not JSON; anthropic needs them as a JSON object`,
+    );
   }
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    throw badMessage(position, `the arguments of tool call ${JSON.stringify(call.id)} are not a JSON object; anthropic needs them as one`);
+    throw badMessage(
+      position,
+      `the arguments of tool call ${JSON.stringify(call.id)} are not a JSON object; anthropic needs them as one`,
+    );
   }
   return { type: "tool_use", id: call.id, name: call.function.name, input };
 }
 
 function toolResultBlockOf(message: ChatMessage, position: number): AnthropicRequestBlock {
   if (!message.tool_call_id) throw badMessage(position, "a tool message needs tool_call_id");
-  const content = typeof message.content === "string" || message.content == null ? (message.content ?? "") : userBlocksOf(message.content, position);
+  const content =
+    typeof message.content === "string" || message.content == null
+      ? (message.content ?? "")
+      : userBlocksOf(message.content, position);
   return { type: "tool_result", tool_use_id: message.tool_call_id, content };
 }
 

@@ -16,7 +16,11 @@ export interface AnthropicRequest {
 export const defaultAnthropicMaxTokens = 4096;
 
 type AnthropicTool = { name: string; description?: string; input_schema: unknown };
-type AnthropicToolChoice = { type: "auto" | "any" | "none" | "tool"; name?: string; disable_parallel_tool_use?: boolean };
+type AnthropicToolChoice = {
+  type: "auto" | "any" | "none" | "tool";
+  name?: string;
+  disable_parallel_tool_use?: boolean;
+};
 
 /**
  * OpenAI's Chat Completions request as a Messages API body. Every parameter's rule:
@@ -48,7 +52,13 @@ type AnthropicToolChoice = { type: "auto" | "any" | "none" | "tool"; name?: stri
  *   legacy `functions` / `function_call` (send tools / tool_choice).
  * Reference: https://docs.anthropic.com/en/api/messages
  */
-export function convertToAnthropicRequest(request: ChatRequest, { stream, defaultMaxTokens = defaultAnthropicMaxTokens }: { stream: boolean; defaultMaxTokens?: number }): AnthropicRequest {
+export function convertToAnthropicRequest(
+  request: ChatRequest,
+  {
+    stream,
+    defaultMaxTokens = defaultAnthropicMaxTokens,
+  }: { stream: boolean; defaultMaxTokens?: number },
+): AnthropicRequest {
   rejectUnsupported(request);
   const { system, messages } = convertToAnthropicMessages(request.messages);
   const callerTools = toolsOf(request.tools);
@@ -60,13 +70,29 @@ export function convertToAnthropicRequest(request: ChatRequest, { stream, defaul
   let jsonResponseToolName: string | undefined;
   if (jsonTool && callerChoice?.type !== "any" && callerChoice?.type !== "tool") {
     if (callerTools.some((tool) => tool.name === jsonTool.name)) {
-      throw new GatewayError("BAD_REQUEST", `anthropic receives response_format as a tool named "${jsonTool.name}"; rename the caller tool of that name`, { param: "tools" });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `anthropic receives response_format as a tool named "${jsonTool.name}"; rename the caller tool of that name`,
+        { param: "tools" },
+      );
     }
-    if (request.thinking !== undefined && request.thinking !== null && (request.thinking as { type?: unknown }).type !== "disabled") {
-      throw new GatewayError("BAD_REQUEST", "anthropic does not support response_format together with thinking (structured output forces a tool call, which thinking forbids)", { param: "response_format" });
+    if (
+      request.thinking !== undefined &&
+      request.thinking !== null &&
+      (request.thinking as { type?: unknown }).type !== "disabled"
+    ) {
+      throw new GatewayError(
+        "BAD_REQUEST",
+        "anthropic does not support response_format together with thinking (structured output forces a tool call, which thinking forbids)",
+        { param: "response_format" },
+      );
     }
-    tools = [...callerTools, { name: jsonTool.name, description: jsonTool.description, input_schema: jsonTool.parameters }];
-    const answerWithToolOrJson = callerTools.length > 0 && (callerChoice === undefined || callerChoice.type === "auto");
+    tools = [
+      ...callerTools,
+      { name: jsonTool.name, description: jsonTool.description, input_schema: jsonTool.parameters },
+    ];
+    const answerWithToolOrJson =
+      callerTools.length > 0 && (callerChoice === undefined || callerChoice.type === "auto");
     toolChoice = answerWithToolOrJson ? { type: "any" } : { type: "tool", name: jsonTool.name };
     jsonResponseToolName = jsonTool.name;
   }
@@ -79,8 +105,15 @@ export function convertToAnthropicRequest(request: ChatRequest, { stream, defaul
     ...(system === undefined ? {} : { system }),
     messages,
     max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens,
-    ...definedOnly({ temperature: request.temperature, top_p: request.top_p, top_k: request.top_k, thinking: request.thinking }),
-    ...(request.stop == null ? {} : { stop_sequences: Array.isArray(request.stop) ? request.stop : [request.stop] }),
+    ...definedOnly({
+      temperature: request.temperature,
+      top_p: request.top_p,
+      top_k: request.top_k,
+      thinking: request.thinking,
+    }),
+    ...(request.stop == null
+      ? {}
+      : { stop_sequences: Array.isArray(request.stop) ? request.stop : [request.stop] }),
     ...(tools.length > 0 ? { tools } : {}),
     ...(tools.length > 0 && toolChoice ? { tool_choice: toolChoice } : {}),
     ...(request.user ? { metadata: { user_id: request.user } } : {}),
@@ -98,20 +131,35 @@ function rejectUnsupported(request: ChatRequest): void {
   if (request.top_logprobs != null) reject("top_logprobs", "top_logprobs (it has no logprobs)");
   if (request.audio != null) reject("audio", "audio output");
   const modalities = request.modalities;
-  if (Array.isArray(modalities) && modalities.some((modality) => modality !== "text")) reject("modalities", `modalities other than text (got ${JSON.stringify(modalities)})`);
-  if (request.web_search_options != null) reject("web_search_options", "web_search_options through the Chat Completions shape");
-  if (request.functions != null || request.function_call != null) reject(request.functions != null ? "functions" : "function_call", "the legacy functions / function_call parameters; send tools and tool_choice");
+  if (Array.isArray(modalities) && modalities.some((modality) => modality !== "text"))
+    reject("modalities", `modalities other than text (got ${JSON.stringify(modalities)})`);
+  if (request.web_search_options != null)
+    reject("web_search_options", "web_search_options through the Chat Completions shape");
+  if (request.functions != null || request.function_call != null)
+    reject(
+      request.functions != null ? "functions" : "function_call",
+      "the legacy functions / function_call parameters; send tools and tool_choice",
+    );
 }
 
 function toolsOf(tools: unknown[] | undefined): AnthropicTool[] {
   return (tools ?? []).map((tool, position) => {
-    const { type, function: definition } = (tool ?? {}) as { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } };
+    const { type, function: definition } = (tool ?? {}) as {
+      type?: unknown;
+      function?: { name?: unknown; description?: unknown; parameters?: unknown };
+    };
     if (type !== "function" || typeof definition?.name !== "string") {
-      throw new GatewayError("BAD_REQUEST", `anthropic supports only function tools with a name (tools[${position}] is ${JSON.stringify(type)})`, { param: "tools" });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `anthropic supports only function tools with a name (tools[${position}] is ${JSON.stringify(type)})`,
+        { param: "tools" },
+      );
     }
     return {
       name: definition.name,
-      ...(typeof definition.description === "string" ? { description: definition.description } : {}),
+      ...(typeof definition.description === "string"
+        ? { description: definition.description }
+        : {}),
       // Anthropic requires a schema; OpenAI allows leaving it out for a function without parameters.
       input_schema: definition.parameters ?? { type: "object", properties: {} },
     };
@@ -124,10 +172,17 @@ function toolChoiceOf(choice: unknown): AnthropicToolChoice | undefined {
   if (choice === "required") return { type: "any" };
   if (choice === "none") return { type: "none" };
   const name = (choice as { type?: unknown; function?: { name?: unknown } }).function?.name;
-  if ((choice as { type?: unknown }).type === "function" && typeof name === "string") return { type: "tool", name };
-  throw new GatewayError("BAD_REQUEST", `anthropic does not support tool_choice ${JSON.stringify(choice)}; use auto, required, none or {type:"function", function:{name}}`, { param: "tool_choice" });
+  if ((choice as { type?: unknown }).type === "function" && typeof name === "string")
+    return { type: "tool", name };
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `anthropic does not support tool_choice ${JSON.stringify(choice)}; use auto, required, none or {type:"function", function:{name}}`,
+    { param: "tool_choice" },
+  );
 }
 
 function definedOnly(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== null));
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined && value !== null),
+  );
 }

@@ -10,7 +10,10 @@ import type { FinishReason } from "../../spec.ts";
  * Reference: https://docs.anthropic.com/en/api/messages#response-stop-reason
  *            (the same table as the Vercel AI SDK's map-anthropic-stop-reason.ts)
  */
-export function mapAnthropicFinishReason(stopReason: string | null | undefined, { isJsonResponse = false }: { isJsonResponse?: boolean } = {}): FinishReason | null {
+export function mapAnthropicFinishReason(
+  stopReason: string | null | undefined,
+  { isJsonResponse = false }: { isJsonResponse?: boolean } = {},
+): FinishReason | null {
   switch (stopReason) {
     case null:
     case undefined:

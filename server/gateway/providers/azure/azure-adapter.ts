@@ -35,9 +35,23 @@ export interface AzureAdapterOptions {
  * first real chunk.
  * Reference: https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference
  */
-export function createAzureAdapter({ apiBase, apiKey, azureAdToken, apiVersion = defaultAzureApiVersion, dispatcher, provider = "azure", headers = {} }: AzureAdapterOptions): ProviderAdapter {
-  if (!apiBase) throw new Error(`The ${provider} provider needs an apiBase: the resource endpoint, https://<resource>.openai.azure.com.`);
-  if (!apiKey && !azureAdToken) throw new Error(`The ${provider} provider needs an apiKey (sent as the api-key header) or an azureAdToken (a Microsoft Entra ID token).`);
+export function createAzureAdapter({
+  apiBase,
+  apiKey,
+  azureAdToken,
+  apiVersion = defaultAzureApiVersion,
+  dispatcher,
+  provider = "azure",
+  headers = {},
+}: AzureAdapterOptions): ProviderAdapter {
+  if (!apiBase)
+    throw new Error(
+      `The ${provider} provider needs an apiBase: the resource endpoint, https://<resource>.openai.azure.com.`,
+    );
+  if (!apiKey && !azureAdToken)
+    throw new Error(
+      `The ${provider} provider needs an apiKey (sent as the api-key header) or an azureAdToken (a Microsoft Entra ID token).`,
+    );
   const root = apiBase.replace(/\/+$/, "");
   // An empty value (an unset `${AZURE_API_VERSION}` in the config) means the default too.
   const version = apiVersion || defaultAzureApiVersion;
@@ -56,7 +70,10 @@ export function createAzureAdapter({ apiBase, apiKey, azureAdToken, apiVersion =
     prepareBody: (body) => convertToAzureRequest(body, { apiVersion: version }),
   });
 
-  async function* chatStream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatChunk> {
+  async function* chatStream(
+    request: ChatRequest,
+    options: CallOptions,
+  ): AsyncGenerator<ChatChunk> {
     yield* foldPromptAnnotations(openAI.chatStream(request, options));
   }
 
@@ -64,7 +81,12 @@ export function createAzureAdapter({ apiBase, apiKey, azureAdToken, apiVersion =
 }
 
 /** `{root}/openai/deployments/{deployment}/{operation}?api-version={apiVersion}`. */
-export function azureUrl(root: string, deployment: string, operation: OpenAIOperation, apiVersion: string): URL {
+export function azureUrl(
+  root: string,
+  deployment: string,
+  operation: OpenAIOperation,
+  apiVersion: string,
+): URL {
   const url = new URL(`${root}/openai/deployments/${encodeURIComponent(deployment)}/${operation}`);
   url.searchParams.set("api-version", apiVersion);
   return url;
@@ -81,9 +103,13 @@ async function* foldPromptAnnotations(chunks: AsyncIterable<ChatChunk>): AsyncGe
   let promptFilterResults: unknown[] | undefined;
   for await (const chunk of chunks) {
     // Cheap test first: only choice-less chunks can be the annotation.
-    const annotation = chunk.choices.length === 0 ? azurePromptAnnotationChunkSchema.safeParse(chunk) : undefined;
+    const annotation =
+      chunk.choices.length === 0 ? azurePromptAnnotationChunkSchema.safeParse(chunk) : undefined;
     if (annotation?.success) {
-      promptFilterResults = [...(promptFilterResults ?? []), ...annotation.data.prompt_filter_results];
+      promptFilterResults = [
+        ...(promptFilterResults ?? []),
+        ...annotation.data.prompt_filter_results,
+      ];
       continue;
     }
     if (promptFilterResults) {

@@ -18,5 +18,10 @@ export {
 export const azurePromptAnnotationChunkSchema = z.looseObject({
   choices: z.array(z.unknown()).length(0),
   usage: z.null().optional(),
-  prompt_filter_results: z.array(z.looseObject({ prompt_index: z.number().optional(), content_filter_results: z.looseObject({}).optional() })),
+  prompt_filter_results: z.array(
+    z.looseObject({
+      prompt_index: z.number().optional(),
+      content_filter_results: z.looseObject({}).optional(),
+    }),
+  ),
 });

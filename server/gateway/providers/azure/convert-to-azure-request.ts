@@ -20,8 +20,15 @@ export type AzureRequestBody = OpenAIRequestBody;
  * Reference: https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference (2024-10-21),
  *            https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/reasoning
  */
-export function convertToAzureRequest(body: OpenAIRequestBody, { apiVersion }: { apiVersion: string }): AzureRequestBody {
-  const messages = Array.isArray(body.messages) ? body.messages.map((message: { role?: unknown }) => (message.role === "developer" ? { ...message, role: "system" } : message)) : body.messages;
+export function convertToAzureRequest(
+  body: OpenAIRequestBody,
+  { apiVersion }: { apiVersion: string },
+): AzureRequestBody {
+  const messages = Array.isArray(body.messages)
+    ? body.messages.map((message: { role?: unknown }) =>
+        message.role === "developer" ? { ...message, role: "system" } : message,
+      )
+    : body.messages;
   const converted: AzureRequestBody = { ...body, messages };
   if (converted.max_completion_tokens !== undefined && !acceptsMaxCompletionTokens(apiVersion)) {
     const { max_completion_tokens: maxCompletionTokens, ...rest } = converted;

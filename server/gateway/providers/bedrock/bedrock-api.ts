@@ -20,13 +20,19 @@ const tokenUsageSchema = z.looseObject({
 
 export type BedrockTokenUsage = z.infer<typeof tokenUsageSchema>;
 
-const toolUseSchema = z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() });
+const toolUseSchema = z.looseObject({
+  toolUseId: z.string(),
+  name: z.string(),
+  input: z.unknown(),
+});
 
 /** One block of the answer: text, a tool call, or the model's reasoning (Claude, DeepSeek-R1, Nova 2…). */
 const contentBlockSchema = z.looseObject({
   text: z.string().nullish(),
   toolUse: toolUseSchema.nullish(),
-  reasoningContent: z.looseObject({ reasoningText: z.looseObject({ text: z.string() }).nullish() }).nullish(),
+  reasoningContent: z
+    .looseObject({ reasoningText: z.looseObject({ text: z.string() }).nullish() })
+    .nullish(),
 });
 
 /** `POST /model/{modelId}/converse` → 200. */
@@ -50,7 +56,11 @@ export const bedrockStreamEventSchemas = {
   messageStart: z.looseObject({ role: z.string() }),
   contentBlockStart: z.looseObject({
     contentBlockIndex: z.number(),
-    start: z.looseObject({ toolUse: z.looseObject({ toolUseId: z.string(), name: z.string() }).nullish() }).nullish(),
+    start: z
+      .looseObject({
+        toolUse: z.looseObject({ toolUseId: z.string(), name: z.string() }).nullish(),
+      })
+      .nullish(),
   }),
   contentBlockDelta: z.looseObject({
     contentBlockIndex: z.number(),
@@ -99,7 +109,10 @@ export const titanEmbeddingResponseSchema = z.looseObject({
  * https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed-v3.html
  */
 export const cohereEmbeddingResponseSchema = z.looseObject({
-  embeddings: z.union([z.array(z.array(z.number())), z.looseObject({ float: z.array(z.array(z.number())) })]),
+  embeddings: z.union([
+    z.array(z.array(z.number())),
+    z.looseObject({ float: z.array(z.array(z.number())) }),
+  ]),
   id: z.string().nullish(),
   response_type: z.string().nullish(),
 });
@@ -117,6 +130,9 @@ export function convertBedrockUsage(usage: BedrockTokenUsage): Usage {
     prompt_tokens: promptTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: promptTokens + usage.outputTokens,
-    prompt_tokens_details: { cached_tokens: cacheRead, ...(usage.cacheWriteInputTokens != null ? { cache_write_tokens: cacheWrite } : {}) },
+    prompt_tokens_details: {
+      cached_tokens: cacheRead,
+      ...(usage.cacheWriteInputTokens != null ? { cache_write_tokens: cacheWrite } : {}),
+    },
   };
 }

@@ -5,7 +5,11 @@ import { invalidResponseError, type ResponseHeaders } from "../../upstream-error
 import { cohereEmbeddingResponseSchema, titanEmbeddingResponseSchema } from "./bedrock-api.ts";
 
 /** One InvokeModel call: the checked JSON answer and the response headers. */
-export type InvokeModel = <Answer>(body: Record<string, unknown>, schema: { safeParse(value: unknown): { success: boolean } }, what: string) => Promise<{ answer: Answer; headers: ResponseHeaders }>;
+export type InvokeModel = <Answer>(
+  body: Record<string, unknown>,
+  schema: { safeParse(value: unknown): { success: boolean } },
+  what: string,
+) => Promise<{ answer: Answer; headers: ResponseHeaders }>;
 
 /** Cohere Embed takes at most 96 texts per call. https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed-v3.html */
 const cohereTextsPerCall = 96;
@@ -25,51 +29,120 @@ const cohereTextsPerCall = 96;
  * Model ids are matched anywhere in the id, so cross-region profiles (`us.cohere…`) and ARNs work.
  * Reference: https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-titan-embed-text.html
  */
-export async function embedWithBedrock(request: EmbeddingRequest, { provider, invoke }: { provider: string; invoke: InvokeModel }): Promise<EmbeddingResponse> {
+export async function embedWithBedrock(
+  request: EmbeddingRequest,
+  { provider, invoke }: { provider: string; invoke: InvokeModel },
+): Promise<EmbeddingResponse> {
   const inputs = textInputsOf(request);
   if (request.encoding_format === "base64") {
-    throw new GatewayError("BAD_REQUEST", 'bedrock does not support encoding_format "base64" (it answers float vectors only)', { param: "encoding_format" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      'bedrock does not support encoding_format "base64" (it answers float vectors only)',
+      { param: "encoding_format" },
+    );
   }
-  if (request.model.includes("cohere.embed")) return embedWithCohere(request, inputs, invoke, provider);
+  if (request.model.includes("cohere.embed"))
+    return embedWithCohere(request, inputs, invoke, provider);
   if (request.model.includes("amazon.titan-embed")) return embedWithTitan(request, inputs, invoke);
-  throw new GatewayError("BAD_REQUEST", `bedrock embeddings support amazon.titan-embed-* and cohere.embed-* models (got ${request.model})`, { param: "model" });
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `bedrock embeddings support amazon.titan-embed-* and cohere.embed-* models (got ${request.model})`,
+    { param: "model" },
+  );
 }
 
-async function embedWithTitan(request: EmbeddingRequest, inputs: string[], invoke: InvokeModel): Promise<EmbeddingResponse> {
+async function embedWithTitan(
+  request: EmbeddingRequest,
+  inputs: string[],
+  invoke: InvokeModel,
+): Promise<EmbeddingResponse> {
   const answers = await Promise.all(
     inputs.map((inputText) =>
-      invoke<{ embedding: number[]; inputTextTokenCount?: number | null }>({ inputText, ...(request.dimensions != null ? { dimensions: request.dimensions } : {}) }, titanEmbeddingResponseSchema, "the Titan embeddings response"),
+      invoke<{ embedding: number[]; inputTextTokenCount?: number | null }>(
+        { inputText, ...(request.dimensions != null ? { dimensions: request.dimensions } : {}) },
+        titanEmbeddingResponseSchema,
+        "the Titan embeddings response",
+      ),
     ),
   );
-  const promptTokens = answers.reduce((sum, { answer }, index) => sum + (answer.inputTextTokenCount ?? estimateTokens(inputs[index])), 0);
-  return responseOf(request.model, answers.map(({ answer }) => answer.embedding), promptTokens);
+  const promptTokens = answers.reduce(
+    (sum, { answer }, index) => sum + (answer.inputTextTokenCount ?? estimateTokens(inputs[index])),
+    0,
+  );
+  return responseOf(
+    request.model,
+    answers.map(({ answer }) => answer.embedding),
+    promptTokens,
+  );
 }
 
-async function embedWithCohere(request: EmbeddingRequest, inputs: string[], invoke: InvokeModel, provider: string): Promise<EmbeddingResponse> {
-  if (request.dimensions != null) throw new GatewayError("BAD_REQUEST", "bedrock's Cohere Embed models do not support dimensions", { param: "dimensions" });
+async function embedWithCohere(
+  request: EmbeddingRequest,
+  inputs: string[],
+  invoke: InvokeModel,
+  provider: string,
+): Promise<EmbeddingResponse> {
+  if (request.dimensions != null)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "bedrock's Cohere Embed models do not support dimensions",
+      { param: "dimensions" },
+    );
   const batches: string[][] = [];
-  for (let start = 0; start < inputs.length; start += cohereTextsPerCall) batches.push(inputs.slice(start, start + cohereTextsPerCall));
-  const options = { input_type: request.input_type ?? "search_document", ...(request.truncate != null ? { truncate: request.truncate } : {}) };
+  for (let start = 0; start < inputs.length; start += cohereTextsPerCall)
+    batches.push(inputs.slice(start, start + cohereTextsPerCall));
+  const options = {
+    input_type: request.input_type ?? "search_document",
+    ...(request.truncate != null ? { truncate: request.truncate } : {}),
+  };
   const answers = await Promise.all(
-    batches.map((texts) => invoke<{ embeddings: number[][] | { float: number[][] } }>({ texts, ...options }, cohereEmbeddingResponseSchema, "the Cohere embeddings response")),
+    batches.map((texts) =>
+      invoke<{ embeddings: number[][] | { float: number[][] } }>(
+        { texts, ...options },
+        cohereEmbeddingResponseSchema,
+        "the Cohere embeddings response",
+      ),
+    ),
   );
-  const vectors = answers.flatMap(({ answer }) => (Array.isArray(answer.embeddings) ? answer.embeddings : answer.embeddings.float));
-  if (vectors.length !== inputs.length) throw invalidResponseError(provider, `${vectors.length} embeddings came back for ${inputs.length} inputs`);
-  const promptTokens = answers.reduce((sum, { headers }, index) => sum + (tokenCountHeader(headers) ?? batches[index].reduce((batchSum, text) => batchSum + estimateTokens(text), 0)), 0);
+  const vectors = answers.flatMap(({ answer }) =>
+    Array.isArray(answer.embeddings) ? answer.embeddings : answer.embeddings.float,
+  );
+  if (vectors.length !== inputs.length)
+    throw invalidResponseError(
+      provider,
+      `${vectors.length} embeddings came back for ${inputs.length} inputs`,
+    );
+  const promptTokens = answers.reduce(
+    (sum, { headers }, index) =>
+      sum +
+      (tokenCountHeader(headers) ??
+        batches[index].reduce((batchSum, text) => batchSum + estimateTokens(text), 0)),
+    0,
+  );
   return responseOf(request.model, vectors, promptTokens);
 }
 
 function textInputsOf(request: EmbeddingRequest): string[] {
   const inputs = typeof request.input === "string" ? [request.input] : request.input;
-  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((input) => typeof input === "string")) {
-    throw new GatewayError("BAD_REQUEST", "bedrock embeddings take input as a string or a non-empty list of strings (token arrays are not supported)", { param: "input" });
+  if (
+    !Array.isArray(inputs) ||
+    inputs.length === 0 ||
+    !inputs.every((input) => typeof input === "string")
+  ) {
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "bedrock embeddings take input as a string or a non-empty list of strings (token arrays are not supported)",
+      { param: "input" },
+    );
   }
   return inputs as string[];
 }
 
 function tokenCountHeader(headers: ResponseHeaders): number | undefined {
   const value = Number(headers["x-amzn-bedrock-input-token-count"]);
-  return headers["x-amzn-bedrock-input-token-count"] !== undefined && Number.isFinite(value) ? value : undefined;
+  return headers["x-amzn-bedrock-input-token-count"] !== undefined && Number.isFinite(value)
+    ? value
+    : undefined;
 }
 
 function responseOf(model: string, vectors: number[][], promptTokens: number): EmbeddingResponse {

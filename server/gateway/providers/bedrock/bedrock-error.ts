@@ -1,5 +1,11 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
+import {
+  excerptOf,
+  type HttpFailure,
+  isContextLengthError,
+  redactSecrets,
+  upstreamHttpError,
+} from "../../upstream-errors.ts";
 import { bedrockErrorBodySchema, type BedrockErrorBody } from "./bedrock-api.ts";
 
 /*
@@ -47,8 +53,13 @@ export function bedrockHttpError(failure: HttpFailure): UpstreamError {
   const { bodyText } = failure;
   const body = parseErrorBody(bodyText);
   const detail = body?.message || body?.Message || excerptOf(bodyText);
-  const upstreamCode = errorTypeFromHeader(failure.headers["x-amzn-errortype"]) ?? errorTypeFromBody(body?.__type);
-  return upstreamHttpError(failure, { detail, upstreamCode, isContextLengthExceeded: isBedrockContextLengthError(failure.status, upstreamCode, detail) });
+  const upstreamCode =
+    errorTypeFromHeader(failure.headers["x-amzn-errortype"]) ?? errorTypeFromBody(body?.__type);
+  return upstreamHttpError(failure, {
+    detail,
+    upstreamCode,
+    isContextLengthExceeded: isBedrockContextLengthError(failure.status, upstreamCode, detail),
+  });
 }
 
 /**
@@ -58,24 +69,41 @@ export function bedrockHttpError(failure: HttpFailure): UpstreamError {
  * and a validation failure a 400 — except that a model's own failure reported through
  * modelStreamErrorException takes the model's `originalStatusCode` when it has one.
  */
-export function bedrockStreamExceptionError(provider: string, exceptionType: string, payloadText: string, secrets: Array<string | undefined> = []): UpstreamError {
+export function bedrockStreamExceptionError(
+  provider: string,
+  exceptionType: string,
+  payloadText: string,
+  secrets: Array<string | undefined> = [],
+): UpstreamError {
   const body = parseErrorBody(payloadText);
   const detail = body?.message || body?.Message || excerptOf(payloadText);
-  const upstreamCode = exceptionType ? exceptionType[0].toUpperCase() + exceptionType.slice(1) : undefined;
+  const upstreamCode = exceptionType
+    ? exceptionType[0].toUpperCase() + exceptionType.slice(1)
+    : undefined;
   // modelStreamErrorException (424) wraps the model's own failure; its originalStatusCode (a 429, a 5xx…) says whether a retry can help.
   const originalStatus = body?.originalStatusCode;
-  const upstreamStatus = typeof originalStatus === "number" && originalStatus >= 400 && originalStatus < 600 ? originalStatus : statusByErrorType[exceptionType.toLowerCase()];
+  const upstreamStatus =
+    typeof originalStatus === "number" && originalStatus >= 400 && originalStatus < 600
+      ? originalStatus
+      : statusByErrorType[exceptionType.toLowerCase()];
   return new UpstreamError({
     provider,
     kind: "http",
     upstreamStatus,
-    message: redactSecrets(`${provider} reported ${upstreamCode ?? "an error"} mid-stream: ${detail}`, secrets),
+    message: redactSecrets(
+      `${provider} reported ${upstreamCode ?? "an error"} mid-stream: ${detail}`,
+      secrets,
+    ),
     upstreamCode,
     isContextLengthExceeded: isBedrockContextLengthError(upstreamStatus, upstreamCode, detail),
   });
 }
 
-function isBedrockContextLengthError(status: number | undefined, code: string | undefined, message: string): boolean {
+function isBedrockContextLengthError(
+  status: number | undefined,
+  code: string | undefined,
+  message: string,
+): boolean {
   if (isContextLengthError({ status, code, message })) return true;
   return (status === undefined || status === 400) && bedrockContextLengthMessage.test(message);
 }

@@ -3,7 +3,11 @@ import { jsonResponseToolName } from "../../structured-output.ts";
 import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
 import { invalidResponseError } from "../../upstream-errors.ts";
 import type { ChatChunk, ChatMessage, FinishReason, Usage } from "../../spec.ts";
-import { bedrockStreamEventSchemas, convertBedrockUsage, type BedrockStreamEventType } from "./bedrock-api.ts";
+import {
+  bedrockStreamEventSchemas,
+  convertBedrockUsage,
+  type BedrockStreamEventType,
+} from "./bedrock-api.ts";
 import { bedrockStreamExceptionError } from "./bedrock-error.ts";
 import { mapBedrockFinishReason } from "./map-bedrock-finish-reason.ts";
 
@@ -38,16 +42,30 @@ type Block = { kind: "tool"; toolIndex: number } | { kind: "json" };
  * without metadata gets an estimated usage so spend is never zero.
  * Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamOutput.html
  */
-export async function* translateBedrockStream(events: AsyncIterable<AwsEventMessage>, options: BedrockStreamOptions, progress: BedrockStreamProgress): AsyncGenerator<ChatChunk> {
+export async function* translateBedrockStream(
+  events: AsyncIterable<AwsEventMessage>,
+  options: BedrockStreamOptions,
+  progress: BedrockStreamProgress,
+): AsyncGenerator<ChatChunk> {
   const { provider, id, created, model, usesJsonResponseTool, secrets } = options;
-  const chunk = (delta: ChatChunk["choices"][number]["delta"], finishReason: FinishReason | null = null): ChatChunk => ({
+  const chunk = (
+    delta: ChatChunk["choices"][number]["delta"],
+    finishReason: FinishReason | null = null,
+  ): ChatChunk => ({
     id,
     object: "chat.completion.chunk",
     created,
     model,
     choices: [{ index: 0, delta, finish_reason: finishReason }],
   });
-  const usageChunk = (usage: Usage): ChatChunk => ({ id, object: "chat.completion.chunk", created, model, choices: [], usage });
+  const usageChunk = (usage: Usage): ChatChunk => ({
+    id,
+    object: "chat.completion.chunk",
+    created,
+    model,
+    choices: [],
+    usage,
+  });
 
   const blocks = new Map<number, Block>();
   let eventCount = 0;
@@ -61,7 +79,13 @@ export async function* translateBedrockStream(events: AsyncIterable<AwsEventMess
   for await (const event of events) {
     eventCount += 1;
     // "exception" frames carry a JSON payload; "error" frames (service errors) their message in a header.
-    if (event.messageType !== "event") throw bedrockStreamExceptionError(provider, event.eventType, event.payload || String(event.headers[":error-message"]?.value ?? ""), secrets);
+    if (event.messageType !== "event")
+      throw bedrockStreamExceptionError(
+        provider,
+        event.eventType,
+        event.payload || String(event.headers[":error-message"]?.value ?? ""),
+        secrets,
+      );
     const payload = parseEvent(provider, event);
     if (!payload) continue;
     if (!roleSent) {
@@ -79,7 +103,16 @@ export async function* translateBedrockStream(events: AsyncIterable<AwsEventMess
         }
         const toolIndex = toolCount++;
         blocks.set(payload.value.contentBlockIndex, { kind: "tool", toolIndex });
-        yield chunk({ tool_calls: [{ index: toolIndex, id: toolUse.toolUseId, type: "function", function: { name: toolUse.name, arguments: "" } }] });
+        yield chunk({
+          tool_calls: [
+            {
+              index: toolIndex,
+              id: toolUse.toolUseId,
+              type: "function",
+              function: { name: toolUse.name, arguments: "" },
+            },
+          ],
+        });
         break;
       }
       case "contentBlockDelta": {
@@ -94,15 +127,30 @@ export async function* translateBedrockStream(events: AsyncIterable<AwsEventMess
         }
         if (delta.toolUse?.input) {
           const block = blocks.get(contentBlockIndex);
-          if (!block) throw invalidResponseError(provider, `a toolUse delta for content block ${contentBlockIndex}, which did not start as a tool call`);
+          if (!block)
+            throw invalidResponseError(
+              provider,
+              `a toolUse delta for content block ${contentBlockIndex}, which did not start as a tool call`,
+            );
           generatedText += delta.toolUse.input;
-          yield block.kind === "json" ? chunk({ content: delta.toolUse.input }) : chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.toolUse.input } }] });
+          yield block.kind === "json"
+            ? chunk({ content: delta.toolUse.input })
+            : chunk({
+                tool_calls: [
+                  { index: block.toolIndex, function: { arguments: delta.toolUse.input } },
+                ],
+              });
         }
         break;
       }
       case "messageStop":
         finished = true;
-        yield chunk({}, sawJsonAnswer && toolCount === 0 ? "stop" : mapBedrockFinishReason(payload.value.stopReason));
+        yield chunk(
+          {},
+          sawJsonAnswer && toolCount === 0
+            ? "stop"
+            : mapBedrockFinishReason(payload.value.stopReason),
+        );
         break;
       case "metadata":
         if (payload.value.usage) usage = convertBedrockUsage(payload.value.usage);
@@ -115,15 +163,28 @@ export async function* translateBedrockStream(events: AsyncIterable<AwsEventMess
       return;
     }
   }
-  if (eventCount === 0) throw invalidResponseError(provider, "the stream ended without sending any event");
-  if (!finished) throw invalidResponseError(provider, "the stream ended before its messageStop event");
+  if (eventCount === 0)
+    throw invalidResponseError(provider, "the stream ended without sending any event");
+  if (!finished)
+    throw invalidResponseError(provider, "the stream ended before its messageStop event");
   progress.complete = true;
   const promptTokens = estimatePromptTokens(options.messages);
   const completionTokens = estimateTokens(generatedText);
-  yield usageChunk(usage ?? { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens });
+  yield usageChunk(
+    usage ?? {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
+  );
 }
 
-type ParsedEvent = { [Type in BedrockStreamEventType]: { type: Type; value: ReturnType<(typeof bedrockStreamEventSchemas)[Type]["parse"]> } }[BedrockStreamEventType];
+type ParsedEvent = {
+  [Type in BedrockStreamEventType]: {
+    type: Type;
+    value: ReturnType<(typeof bedrockStreamEventSchemas)[Type]["parse"]>;
+  };
+}[BedrockStreamEventType];
 
 /** The event's checked payload; undefined for event types the gateway does not use (Bedrock may add more). */
 function parseEvent(provider: string, event: AwsEventMessage): ParsedEvent | undefined {
@@ -133,9 +194,17 @@ function parseEvent(provider: string, event: AwsEventMessage): ParsedEvent | und
   try {
     json = JSON.parse(event.payload);
   } catch (error) {
-    throw invalidResponseError(provider, `a ${type} event is not JSON: ${JSON.stringify(event.payload.slice(0, 120))}`, { cause: error });
+    throw invalidResponseError(
+      provider,
+      `a ${type} event is not JSON: ${JSON.stringify(event.payload.slice(0, 120))}`,
+      { cause: error },
+    );
   }
   const parsed = bedrockStreamEventSchemas[type].safeParse(json);
-  if (!parsed.success) throw invalidResponseError(provider, `a ${type} event is not in Bedrock's format: ${JSON.stringify(event.payload.slice(0, 120))}`);
+  if (!parsed.success)
+    throw invalidResponseError(
+      provider,
+      `a ${type} event is not in Bedrock's format: ${JSON.stringify(event.payload.slice(0, 120))}`,
+    );
   return { type, value: parsed.data } as ParsedEvent;
 }

@@ -18,13 +18,19 @@ export interface BedrockToolSpec {
   toolSpec: { name: string; description?: string; inputSchema: { json: unknown } };
 }
 
-export type BedrockToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
+export type BedrockToolChoice =
+  { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
 
 /** The JSON body of `POST /model/{modelId}/converse` and `/converse-stream` (the model id is in the URL). */
 export interface BedrockConverseBody {
   messages: BedrockMessage[];
   system?: Array<{ text: string }>;
-  inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+  inferenceConfig?: {
+    maxTokens?: number;
+    temperature?: number;
+    topP?: number;
+    stopSequences?: string[];
+  };
   toolConfig?: { tools: BedrockToolSpec[]; toolChoice?: BedrockToolChoice };
   additionalModelRequestFields?: unknown;
   guardrailConfig?: unknown;
@@ -38,10 +44,20 @@ export interface BedrockConversion {
 }
 
 type BedrockImageFormat = "png" | "jpeg" | "gif" | "webp";
-const imageFormatByMediaType: Record<string, BedrockImageFormat> = { "image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp" };
+const imageFormatByMediaType: Record<string, BedrockImageFormat> = {
+  "image/png": "png",
+  "image/jpeg": "jpeg",
+  "image/jpg": "jpeg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+};
 
 /** Converse fields a caller may send as they are (Bedrock's own extensions, not OpenAI's). */
-const passthroughFields = ["additionalModelRequestFields", "guardrailConfig", "performanceConfig"] as const;
+const passthroughFields = [
+  "additionalModelRequestFields",
+  "guardrailConfig",
+  "performanceConfig",
+] as const;
 
 /**
  * OpenAI's request → Bedrock Converse's body. Rules:
@@ -98,7 +114,8 @@ export function convertToBedrockRequest(request: ChatRequest): BedrockConversion
   if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig;
   const { toolConfig, usesJsonResponseTool } = toolConfigOf(request, messages);
   if (toolConfig) body.toolConfig = toolConfig;
-  for (const field of passthroughFields) if (request[field] !== undefined) body[field] = request[field];
+  for (const field of passthroughFields)
+    if (request[field] !== undefined) body[field] = request[field];
   return { body, usesJsonResponseTool };
 }
 
@@ -110,9 +127,14 @@ function rejectUnsupported(request: ChatRequest): void {
   if (request.logprobs === true) reject("logprobs", "logprobs");
   if (request.top_logprobs != null) reject("top_logprobs", "top_logprobs");
   const modalities = Array.isArray(request.modalities) ? request.modalities : [];
-  if (request.audio != null || modalities.includes("audio")) reject(request.audio != null ? "audio" : "modalities", "audio output");
+  if (request.audio != null || modalities.includes("audio"))
+    reject(request.audio != null ? "audio" : "modalities", "audio output");
   if (request.web_search_options != null) reject("web_search_options", "web_search_options");
-  if (request.functions != null || request.function_call != null) reject(request.functions != null ? "functions" : "function_call", "the legacy functions / function_call fields; use tools and tool_choice");
+  if (request.functions != null || request.function_call != null)
+    reject(
+      request.functions != null ? "functions" : "function_call",
+      "the legacy functions / function_call fields; use tools and tool_choice",
+    );
 }
 
 function convertMessage(message: ChatMessage, index: number): BedrockMessage {
@@ -120,13 +142,32 @@ function convertMessage(message: ChatMessage, index: number): BedrockMessage {
     case "user":
       return { role: "user", content: userContentOf(message, index) };
     case "assistant": {
-      const content: BedrockContentBlock[] = textsOf(message, index).filter((text) => text.length > 0).map((text) => ({ text }));
-      for (const call of message.tool_calls ?? []) content.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: parseArguments(call.function.arguments, index) } });
+      const content: BedrockContentBlock[] = textsOf(message, index)
+        .filter((text) => text.length > 0)
+        .map((text) => ({ text }));
+      for (const call of message.tool_calls ?? [])
+        content.push({
+          toolUse: {
+            toolUseId: call.id,
+            name: call.function.name,
+            input: parseArguments(call.function.arguments, index),
+          },
+        });
       return { role: "assistant", content };
     }
     case "tool": {
       if (!message.tool_call_id) throw badMessage(index, "a tool message needs tool_call_id");
-      return { role: "user", content: [{ toolResult: { toolUseId: message.tool_call_id, content: [{ text: textsOf(message, index).join("") }] } }] };
+      return {
+        role: "user",
+        content: [
+          {
+            toolResult: {
+              toolUseId: message.tool_call_id,
+              content: [{ text: textsOf(message, index).join("") }],
+            },
+          },
+        ],
+      };
     }
     default:
       throw badMessage(index, `role ${JSON.stringify(message.role)} is not supported`);
@@ -134,12 +175,17 @@ function convertMessage(message: ChatMessage, index: number): BedrockMessage {
 }
 
 function userContentOf(message: ChatMessage, index: number): BedrockContentBlock[] {
-  if (typeof message.content === "string") return message.content ? [{ text: message.content }] : [];
+  if (typeof message.content === "string")
+    return message.content ? [{ text: message.content }] : [];
   // Bedrock rejects blank text blocks.
   return (message.content ?? []).flatMap((part): BedrockContentBlock[] => {
-    if (part.type === "text" && typeof part.text === "string") return part.text ? [{ text: part.text }] : [];
+    if (part.type === "text" && typeof part.text === "string")
+      return part.text ? [{ text: part.text }] : [];
     if (part.type === "image_url") return [imageBlockOf(part, index)];
-    throw badMessage(index, `content part type ${JSON.stringify(part.type)} is not supported by bedrock`);
+    throw badMessage(
+      index,
+      `content part type ${JSON.stringify(part.type)} is not supported by bedrock`,
+    );
   });
 }
 
@@ -148,11 +194,20 @@ function imageBlockOf(part: ContentPart, index: number): BedrockContentBlock {
   const url = String((part as { image_url?: { url?: unknown } }).image_url?.url ?? "");
   const match = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s.exec(url);
   if (!match) {
-    const what = /^https?:/i.test(url) ? "image URLs (http/https); send the image inline as a base64 data: URL" : "this image_url; send a base64 data: URL";
-    throw new GatewayError("BAD_REQUEST", `bedrock does not support ${what}`, { param: `messages[${index}].content` });
+    const what = /^https?:/i.test(url)
+      ? "image URLs (http/https); send the image inline as a base64 data: URL"
+      : "this image_url; send a base64 data: URL";
+    throw new GatewayError("BAD_REQUEST", `bedrock does not support ${what}`, {
+      param: `messages[${index}].content`,
+    });
   }
   const format = imageFormatByMediaType[match[1].toLowerCase()];
-  if (!format) throw new GatewayError("BAD_REQUEST", `bedrock does not support ${match[1]} images (png, jpeg, gif, webp only)`, { param: `messages[${index}].content` });
+  if (!format)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `bedrock does not support ${match[1]} images (png, jpeg, gif, webp only)`,
+      { param: `messages[${index}].content` },
+    );
   return { image: { format, source: { bytes: match[2] } } };
 }
 
@@ -162,7 +217,10 @@ function textsOf(message: ChatMessage, index: number): string[] {
   return (message.content ?? []).map((part) => {
     if (part.type === "text" && typeof part.text === "string") return part.text;
     if (part.type === "refusal" && typeof part.refusal === "string") return part.refusal;
-    throw badMessage(index, `content part type ${JSON.stringify(part.type)} is not supported in a ${message.role} message`);
+    throw badMessage(
+      index,
+      `content part type ${JSON.stringify(part.type)} is not supported in a ${message.role} message`,
+    );
   });
 }
 
@@ -171,7 +229,10 @@ function parseArguments(text: string, index: number): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw badMessage(index, "tool_calls[].function.arguments must be JSON (Bedrock takes the arguments as a JSON document)");
+    throw badMessage(
+      index,
+      "tool_calls[].function.arguments must be JSON (Bedrock takes the arguments as a JSON document)",
+    );
   }
 }
 
@@ -181,7 +242,9 @@ function trimFinalAssistantText(messages: BedrockMessage[]): void {
   if (block && "text" in block) block.text = block.text.trimEnd();
 }
 
-function inferenceConfigOf(request: ChatRequest): NonNullable<BedrockConverseBody["inferenceConfig"]> {
+function inferenceConfigOf(
+  request: ChatRequest,
+): NonNullable<BedrockConverseBody["inferenceConfig"]> {
   const config: NonNullable<BedrockConverseBody["inferenceConfig"]> = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) config.maxTokens = maxTokens;
@@ -192,40 +255,85 @@ function inferenceConfigOf(request: ChatRequest): NonNullable<BedrockConverseBod
   return config;
 }
 
-function toolConfigOf(request: ChatRequest, messages: BedrockMessage[]): { toolConfig?: BedrockConverseBody["toolConfig"]; usesJsonResponseTool: boolean } {
+function toolConfigOf(
+  request: ChatRequest,
+  messages: BedrockMessage[],
+): { toolConfig?: BedrockConverseBody["toolConfig"]; usesJsonResponseTool: boolean } {
   const callerTools = (request.tools ?? []).map(toolSpecOf);
   const callerToolsOff = request.tool_choice === "none";
   const callerChoice = callerToolsOff ? undefined : toolChoiceOf(request.tool_choice);
   // A caller that requires a tool call (required, or a named function) gets one either way: no JSON tool then.
-  const callerForcesTool = callerTools.length > 0 && callerChoice !== undefined && ("any" in callerChoice || "tool" in callerChoice);
+  const callerForcesTool =
+    callerTools.length > 0 &&
+    callerChoice !== undefined &&
+    ("any" in callerChoice || "tool" in callerChoice);
   const requestedJsonTool = jsonResponseToolFor(request.response_format);
   const jsonTool = callerForcesTool ? undefined : requestedJsonTool;
   if (jsonTool && callerTools.some((tool) => tool.toolSpec.name === jsonResponseToolName)) {
-    throw new GatewayError("BAD_REQUEST", `bedrock answers response_format through a tool named "${jsonResponseToolName}"; rename your tool of that name`, { param: "tools" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `bedrock answers response_format through a tool named "${jsonResponseToolName}"; rename your tool of that name`,
+      { param: "tools" },
+    );
   }
   // Converse refuses tool calls and results in the conversation without a toolConfig, so "none" still declares the tools then.
-  const historyHasTools = messages.some((message) => message.content.some((block) => "toolUse" in block || "toolResult" in block));
+  const historyHasTools = messages.some((message) =>
+    message.content.some((block) => "toolUse" in block || "toolResult" in block),
+  );
   const declaredTools = callerToolsOff && !historyHasTools ? [] : callerTools;
   const callerToolsCallable = callerTools.length > 0 && !callerToolsOff;
 
   if (!jsonTool) {
     if (declaredTools.length === 0) return { usesJsonResponseTool: false };
-    return { toolConfig: callerToolsCallable && callerChoice ? { tools: declaredTools, toolChoice: callerChoice } : { tools: declaredTools }, usesJsonResponseTool: false };
+    return {
+      toolConfig:
+        callerToolsCallable && callerChoice
+          ? { tools: declaredTools, toolChoice: callerChoice }
+          : { tools: declaredTools },
+      usesJsonResponseTool: false,
+    };
   }
-  const tools = [...declaredTools, { toolSpec: { name: jsonTool.name, description: jsonTool.description, inputSchema: { json: jsonTool.parameters } } }];
+  const tools = [
+    ...declaredTools,
+    {
+      toolSpec: {
+        name: jsonTool.name,
+        description: jsonTool.description,
+        inputSchema: { json: jsonTool.parameters },
+      },
+    },
+  ];
   // The answer must be a tool call: the json tool, or — when the caller's tools stay callable — any tool.
-  const toolChoice: BedrockToolChoice = callerToolsCallable ? { any: {} } : { tool: { name: jsonTool.name } };
+  const toolChoice: BedrockToolChoice = callerToolsCallable
+    ? { any: {} }
+    : { tool: { name: jsonTool.name } };
   return { toolConfig: { tools, toolChoice }, usesJsonResponseTool: true };
 }
 
 function toolSpecOf(tool: unknown, index: number): BedrockToolSpec {
-  const { type, function: definition } = (tool ?? {}) as { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } };
+  const { type, function: definition } = (tool ?? {}) as {
+    type?: unknown;
+    function?: { name?: unknown; description?: unknown; parameters?: unknown };
+  };
   if (type !== "function" || typeof definition?.name !== "string") {
-    throw new GatewayError("BAD_REQUEST", `bedrock supports only function tools with a name (tools[${index}])`, { param: "tools" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `bedrock supports only function tools with a name (tools[${index}])`,
+      { param: "tools" },
+    );
   }
-  const description = typeof definition.description === "string" && definition.description.trim() ? definition.description : undefined;
+  const description =
+    typeof definition.description === "string" && definition.description.trim()
+      ? definition.description
+      : undefined;
   const json = definition.parameters ?? { type: "object", properties: {} };
-  return { toolSpec: { name: definition.name, ...(description ? { description } : {}), inputSchema: { json } } };
+  return {
+    toolSpec: {
+      name: definition.name,
+      ...(description ? { description } : {}),
+      inputSchema: { json },
+    },
+  };
 }
 
 function toolChoiceOf(choice: unknown): BedrockToolChoice | undefined {
@@ -233,10 +341,21 @@ function toolChoiceOf(choice: unknown): BedrockToolChoice | undefined {
   if (choice === "auto") return { auto: {} };
   if (choice === "required") return { any: {} };
   const name = (choice as { type?: unknown; function?: { name?: unknown } }).function?.name;
-  if (typeof choice === "object" && (choice as { type?: unknown }).type === "function" && typeof name === "string") return { tool: { name } };
-  throw new GatewayError("BAD_REQUEST", `tool_choice must be none, auto, required or {"type":"function","function":{"name":…}} (got ${JSON.stringify(choice)})`, { param: "tool_choice" });
+  if (
+    typeof choice === "object" &&
+    (choice as { type?: unknown }).type === "function" &&
+    typeof name === "string"
+  )
+    return { tool: { name } };
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `tool_choice must be none, auto, required or {"type":"function","function":{"name":…}} (got ${JSON.stringify(choice)})`,
+    { param: "tool_choice" },
+  );
 }
 
 function badMessage(index: number, why: string): GatewayError {
-  return new GatewayError("BAD_REQUEST", `messages[${index}]: ${why}`, { param: `messages[${index}]` });
+  return new GatewayError("BAD_REQUEST", `messages[${index}]: ${why}`, {
+    param: `messages[${index}]`,
+  });
 }

@@ -10,7 +10,16 @@ export interface DeepSeekRequest {
 }
 
 /** OpenAI fields DeepSeek does not have; dropping them leaves the answer's shape and meaning intact. */
-const droppedFields = ["metadata", "seed", "logit_bias", "user", "parallel_tool_calls", "service_tier", "store", "prediction"] as const;
+const droppedFields = [
+  "metadata",
+  "seed",
+  "logit_bias",
+  "user",
+  "parallel_tool_calls",
+  "service_tier",
+  "store",
+  "prediction",
+] as const;
 
 /**
  * OpenAI request → DeepSeek's Chat Completions body (`POST {apiBase}/chat/completions`), which
@@ -47,7 +56,10 @@ const droppedFields = ["metadata", "seed", "logit_bias", "user", "parallel_tool_
  * Reference: https://api-docs.deepseek.com/api/create-chat-completion,
  *            https://api-docs.deepseek.com/guides/thinking_mode, https://api-docs.deepseek.com/guides/json_mode
  */
-export function convertToDeepSeekRequest(request: ChatRequest, { strictTools = false }: { strictTools?: boolean } = {}): DeepSeekRequest {
+export function convertToDeepSeekRequest(
+  request: ChatRequest,
+  { strictTools = false }: { strictTools?: boolean } = {},
+): DeepSeekRequest {
   rejectUnsupported(request);
   const body: ChatRequest = { ...request, messages: convertMessages(request.messages) };
   if (Array.isArray(request.tools) && !strictTools) body.tools = request.tools.map(withoutStrict);
@@ -62,22 +74,52 @@ export function convertToDeepSeekRequest(request: ChatRequest, { strictTools = f
 
   const callerTools = (body.tools ?? []) as Array<{ function?: { name?: unknown } }>;
   if (callerTools.some((tool) => tool.function?.name === jsonResponseToolName)) {
-    throw new GatewayError("BAD_REQUEST", `deepseek does not support response_format json_schema together with a tool named "${jsonResponseToolName}" (the gateway sends the schema as that tool)`, { param: "tools" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `deepseek does not support response_format json_schema together with a tool named "${jsonResponseToolName}" (the gateway sends the schema as that tool)`,
+      { param: "tools" },
+    );
   }
-  const toolDefinition = { type: "function", function: { name: jsonTool.name, description: jsonTool.description, parameters: jsonTool.parameters } };
+  const toolDefinition = {
+    type: "function",
+    function: {
+      name: jsonTool.name,
+      description: jsonTool.description,
+      parameters: jsonTool.parameters,
+    },
+  };
   const forceJson = { type: "function", function: { name: jsonTool.name } };
   const callerMayCallTools = callerTools.length > 0 && request.tool_choice !== "none";
   delete body.response_format;
   body.tools = callerMayCallTools ? [...callerTools, toolDefinition] : [toolDefinition];
-  body.tool_choice = callerMayCallTools ? (isNamedToolChoice(request.tool_choice) ? request.tool_choice : "required") : forceJson;
+  body.tool_choice = callerMayCallTools
+    ? isNamedToolChoice(request.tool_choice)
+      ? request.tool_choice
+      : "required"
+    : forceJson;
   return { request: body, structuredOutput: true };
 }
 
 function rejectUnsupported(request: ChatRequest): void {
-  if (typeof request.n === "number" && request.n > 1) throw new GatewayError("BAD_REQUEST", "deepseek does not support n > 1 (one choice per request)", { param: "n" });
+  if (typeof request.n === "number" && request.n > 1)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "deepseek does not support n > 1 (one choice per request)",
+      { param: "n" },
+    );
   const modalities = Array.isArray(request.modalities) ? request.modalities : [];
-  if (request.audio !== undefined || modalities.includes("audio")) throw new GatewayError("BAD_REQUEST", "deepseek does not support audio output (audio, modalities)", { param: request.audio !== undefined ? "audio" : "modalities" });
-  if (request.web_search_options !== undefined) throw new GatewayError("BAD_REQUEST", "deepseek does not support web_search_options on chat completions", { param: "web_search_options" });
+  if (request.audio !== undefined || modalities.includes("audio"))
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "deepseek does not support audio output (audio, modalities)",
+      { param: request.audio !== undefined ? "audio" : "modalities" },
+    );
+  if (request.web_search_options !== undefined)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "deepseek does not support web_search_options on chat completions",
+      { param: "web_search_options" },
+    );
 }
 
 /** developer → system, and reasoning_content kept only in user turns that called tools. */
@@ -85,7 +127,12 @@ function convertMessages(messages: ChatMessage[]): ChatMessage[] {
   const converted: ChatMessage[] = [];
   let turn: ChatMessage[] = [];
   const closeTurn = () => {
-    const calledTools = turn.some((message) => message.role === "assistant" && Array.isArray(message.tool_calls) && message.tool_calls.length > 0);
+    const calledTools = turn.some(
+      (message) =>
+        message.role === "assistant" &&
+        Array.isArray(message.tool_calls) &&
+        message.tool_calls.length > 0,
+    );
     converted.push(...(calledTools ? turn : turn.map(withoutReasoning)));
     turn = [];
   };
@@ -112,5 +159,9 @@ function withoutStrict(tool: unknown): unknown {
 }
 
 function isNamedToolChoice(toolChoice: unknown): boolean {
-  return typeof toolChoice === "object" && toolChoice !== null && typeof (toolChoice as { function?: { name?: unknown } }).function?.name === "string";
+  return (
+    typeof toolChoice === "object" &&
+    toolChoice !== null &&
+    typeof (toolChoice as { function?: { name?: unknown } }).function?.name === "string"
+  );
 }

@@ -1,5 +1,11 @@
 import type { Dispatcher } from "undici";
-import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, ProviderAdapter } from "../../spec.ts";
+import type {
+  CallOptions,
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  ProviderAdapter,
+} from "../../spec.ts";
 import { createOpenAIAdapter } from "../openai/openai-adapter.ts";
 import { convertToDeepSeekRequest } from "./convert-to-deepseek-request.ts";
 import { deepSeekUsageSchema } from "./deepseek-api.ts";
@@ -29,8 +35,22 @@ export interface DeepSeekAdapterOptions {
  * `embed`.
  * Reference: https://api-docs.deepseek.com/api/create-chat-completion
  */
-export function createDeepSeekAdapter({ apiKey, apiBase = "https://api.deepseek.com", dispatcher, provider = "deepseek", headers }: DeepSeekAdapterOptions = {}): ProviderAdapter {
-  const upstream = createOpenAIAdapter({ apiKey, apiBase, dispatcher, provider, headers, mapFinishReason: mapDeepSeekFinishReason, completeAnswer: completeCachedTokens });
+export function createDeepSeekAdapter({
+  apiKey,
+  apiBase = "https://api.deepseek.com",
+  dispatcher,
+  provider = "deepseek",
+  headers,
+}: DeepSeekAdapterOptions = {}): ProviderAdapter {
+  const upstream = createOpenAIAdapter({
+    apiKey,
+    apiBase,
+    dispatcher,
+    provider,
+    headers,
+    mapFinishReason: mapDeepSeekFinishReason,
+    completeAnswer: completeCachedTokens,
+  });
   // Strict function calling is served on DeepSeek's beta endpoint only.
   const conversion = { strictTools: /\/beta\/*$/.test(apiBase) };
 
@@ -40,7 +60,10 @@ export function createDeepSeekAdapter({ apiKey, apiBase = "https://api.deepseek.
     return structuredOutput ? answerFromJsonTool(response) : response;
   }
 
-  async function* chatStream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatChunk> {
+  async function* chatStream(
+    request: ChatRequest,
+    options: CallOptions,
+  ): AsyncGenerator<ChatChunk> {
     const { request: body, structuredOutput } = convertToDeepSeekRequest(request, conversion);
     yield* normaliseDeepSeekStream(upstream.chatStream(body, options), { structuredOutput });
   }
@@ -57,6 +80,14 @@ export function createDeepSeekAdapter({ apiKey, apiBase = "https://api.deepseek.
 function completeCachedTokens(answer: ChatResponse | ChatChunk): void {
   if (!answer.usage) return;
   const usage = deepSeekUsageSchema.safeParse(answer.usage);
-  if (!usage.success || typeof usage.data.prompt_cache_hit_tokens !== "number" || typeof usage.data.prompt_tokens_details?.cached_tokens === "number") return;
-  answer.usage!.prompt_tokens_details = { ...answer.usage!.prompt_tokens_details, cached_tokens: usage.data.prompt_cache_hit_tokens };
+  if (
+    !usage.success ||
+    typeof usage.data.prompt_cache_hit_tokens !== "number" ||
+    typeof usage.data.prompt_tokens_details?.cached_tokens === "number"
+  )
+    return;
+  answer.usage!.prompt_tokens_details = {
+    ...answer.usage!.prompt_tokens_details,
+    cached_tokens: usage.data.prompt_cache_hit_tokens,
+  };
 }

@@ -33,7 +33,10 @@ export function answerFromJsonTool(response: ChatResponse): ChatResponse {
  * as content deltas when `structuredOutput`. Stopping early ends the inner stream, which closes
  * the upstream request.
  */
-export async function* normaliseDeepSeekStream(chunks: AsyncIterable<ChatChunk>, { structuredOutput }: { structuredOutput: boolean }): AsyncGenerator<ChatChunk> {
+export async function* normaliseDeepSeekStream(
+  chunks: AsyncIterable<ChatChunk>,
+  { structuredOutput }: { structuredOutput: boolean },
+): AsyncGenerator<ChatChunk> {
   const jsonCalls = structuredOutput ? createJsonCallRewriter() : undefined;
   for await (const chunk of chunks) {
     if (jsonCalls && !jsonCalls.rewrite(chunk)) continue;
@@ -67,8 +70,11 @@ function createJsonCallRewriter() {
         else delete choice.delta.tool_calls;
         if (text) choice.delta.content = (choice.delta.content ?? "") + text;
       }
-      if (choice.finish_reason === "tool_calls" && jsonIndexes.size > 0 && outputIndexes.size === 0) choice.finish_reason = "stop";
-      return !deltas || !isEmptyDelta(choice.delta) || choice.finish_reason !== null || !!chunk.usage;
+      if (choice.finish_reason === "tool_calls" && jsonIndexes.size > 0 && outputIndexes.size === 0)
+        choice.finish_reason = "stop";
+      return (
+        !deltas || !isEmptyDelta(choice.delta) || choice.finish_reason !== null || !!chunk.usage
+      );
     },
   };
 }
@@ -88,12 +94,21 @@ function* splitClosingChunk(chunk: ChatChunk): Generator<ChatChunk> {
     yield { ...base, choices: [{ ...choice, delta: {} }] };
   } else {
     yield { ...base, choices: [{ ...choice, finish_reason: null }] };
-    yield { ...base, choices: [{ ...choice, delta: {}, ...("logprobs" in choice ? { logprobs: null } : {}) }] };
+    yield {
+      ...base,
+      choices: [{ ...choice, delta: {}, ...("logprobs" in choice ? { logprobs: null } : {}) }],
+    };
   }
   if (usage) yield { ...base, choices: [], usage };
 }
 
 /** No text, reasoning, tool call or role: only nulls and empty strings (DeepSeek's closing `{"content":"","reasoning_content":null}`). */
 function isEmptyDelta(delta: ChatChunk["choices"][number]["delta"]): boolean {
-  return Object.values(delta).every((value) => value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0));
+  return Object.values(delta).every(
+    (value) =>
+      value === null ||
+      value === undefined ||
+      value === "" ||
+      (Array.isArray(value) && value.length === 0),
+  );
 }

@@ -10,7 +10,9 @@ import { mapOpenAIFinishReason } from "../openai/map-openai-finish-reason.ts";
  * Anything else maps as OpenAI's do (unknown values → "stop").
  * Reference: https://api-docs.deepseek.com/api/create-chat-completion (choices[].finish_reason)
  */
-export function mapDeepSeekFinishReason(finishReason: string | null | undefined): FinishReason | null {
+export function mapDeepSeekFinishReason(
+  finishReason: string | null | undefined,
+): FinishReason | null {
   if (finishReason === "insufficient_system_resource") return "length";
   return mapOpenAIFinishReason(finishReason);
 }

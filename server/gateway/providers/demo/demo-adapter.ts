@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ChatChunk, ChatMessage, ChatRequest, ChatResponse, FinishReason, ProviderAdapter, Usage } from "../../spec.ts";
+import type {
+  ChatChunk,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  FinishReason,
+  ProviderAdapter,
+  Usage,
+} from "../../spec.ts";
 import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
 
 /*
@@ -28,7 +36,9 @@ export function demoReplyTo(messages: ChatMessage[]): string {
 function textOf(content: ChatMessage["content"]): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((part) => (part.type === "text" && typeof part.text === "string" ? part.text : "")).join(" ");
+  return content
+    .map((part) => (part.type === "text" && typeof part.text === "string" ? part.text : ""))
+    .join(" ");
 }
 
 /** The reply cut to the request's output limit, and why it ended. */
@@ -42,11 +52,19 @@ function replyFor(request: ChatRequest): { text: string; finishReason: FinishRea
 function usageOf(request: ChatRequest, text: string): Usage {
   const promptTokens = estimatePromptTokens(request.messages);
   const completionTokens = estimateTokens(text);
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }
 
 /** The echo model's adapter; `firstTokenDelayMs` and `wordDelayMs` pace it like a hosted model. */
-export function createDemoAdapter({ firstTokenDelayMs = defaultFirstTokenDelayMs, wordDelayMs = defaultWordDelayMs, now = Date.now }: { firstTokenDelayMs?: number; wordDelayMs?: number; now?: () => number } = {}): ProviderAdapter {
+export function createDemoAdapter({
+  firstTokenDelayMs = defaultFirstTokenDelayMs,
+  wordDelayMs = defaultWordDelayMs,
+  now = Date.now,
+}: { firstTokenDelayMs?: number; wordDelayMs?: number; now?: () => number } = {}): ProviderAdapter {
   return {
     provider: "demo",
 
@@ -58,7 +76,9 @@ export function createDemoAdapter({ firstTokenDelayMs = defaultFirstTokenDelayMs
         object: "chat.completion",
         created: Math.floor(now() / 1000),
         model: request.model,
-        choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: finishReason }],
+        choices: [
+          { index: 0, message: { role: "assistant", content: text }, finish_reason: finishReason },
+        ],
         usage: usageOf(request, text),
       };
     },
@@ -67,7 +87,11 @@ export function createDemoAdapter({ firstTokenDelayMs = defaultFirstTokenDelayMs
       const { text, finishReason } = replyFor(request);
       const id = `chatcmpl-demo-${randomUUID()}`;
       const created = Math.floor(now() / 1000);
-      const chunk = (delta: ChatChunk["choices"][number]["delta"], finish: FinishReason | null = null, usage?: Usage): ChatChunk => ({
+      const chunk = (
+        delta: ChatChunk["choices"][number]["delta"],
+        finish: FinishReason | null = null,
+        usage?: Usage,
+      ): ChatChunk => ({
         id,
         object: "chat.completion.chunk",
         created,

@@ -3,7 +3,22 @@ import { GatewayError } from "../../errors.ts";
 type JsonSchema = Record<string, unknown>;
 
 /** Keywords Gemini's Schema (an OpenAPI 3.0 subset) accepts as they are in JSON Schema. */
-const keptKeywords = ["title", "description", "format", "minItems", "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum", "minProperties", "maxProperties", "default", "propertyOrdering"];
+const keptKeywords = [
+  "title",
+  "description",
+  "format",
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minProperties",
+  "maxProperties",
+  "default",
+  "propertyOrdering",
+];
 
 /**
  * A JSON Schema (tool parameters, response_format.json_schema.schema) as Gemini's Schema, the
@@ -26,7 +41,10 @@ const keptKeywords = ["title", "description", "format", "minItems", "maxItems", 
  * References: https://ai.google.dev/api/caching#Schema,
  * https://github.com/vercel/ai/blob/main/packages/google/src/convert-json-schema-to-openapi-schema.ts
  */
-export function convertJsonSchemaToGeminiSchema(schema: unknown, { param }: { param: string }): JsonSchema | undefined {
+export function convertJsonSchemaToGeminiSchema(
+  schema: unknown,
+  { param }: { param: string },
+): JsonSchema | undefined {
   if (!isObject(schema)) return undefined;
   return convertDefinition(schema, { root: schema, param, resolving: new Set(), isRoot: true });
 }
@@ -40,19 +58,27 @@ interface Context {
 
 function convertDefinition(schema: unknown, context: Context): JsonSchema | undefined {
   if (schema === true || schema === undefined) return {};
-  if (schema === false) throw new GatewayError("BAD_REQUEST", `${context.param}: a false schema cannot be sent to Gemini`, { param: context.param });
+  if (schema === false)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${context.param}: a false schema cannot be sent to Gemini`,
+      { param: context.param },
+    );
   if (!isObject(schema)) return undefined;
   if (typeof schema.$ref === "string") return convertReference(schema, schema.$ref, context);
   if (Array.isArray(schema.allOf)) return convertDefinition(mergeAllOf(schema), context);
 
   if (isEmptyObjectSchema(schema)) {
     if (context.isRoot) return undefined;
-    return typeof schema.description === "string" ? { type: "object", description: schema.description } : { type: "object" };
+    return typeof schema.description === "string"
+      ? { type: "object", description: schema.description }
+      : { type: "object" };
   }
 
   const nested: Context = { ...context, isRoot: false };
   const result: JsonSchema = {};
-  for (const keyword of keptKeywords) if (schema[keyword] !== undefined) result[keyword] = schema[keyword];
+  for (const keyword of keptKeywords)
+    if (schema[keyword] !== undefined) result[keyword] = schema[keyword];
   if (Array.isArray(schema.required)) result.required = schema.required;
 
   const { type } = schema;
@@ -66,22 +92,38 @@ function convertDefinition(schema: unknown, context: Context): JsonSchema | unde
     result.type = type;
   }
 
-  const values = Array.isArray(schema.enum) ? schema.enum : schema.const !== undefined ? [schema.const] : undefined;
+  const values = Array.isArray(schema.enum)
+    ? schema.enum
+    : schema.const !== undefined
+      ? [schema.const]
+      : undefined;
   if (values) {
     Object.assign(result, convertEnum(values, result, context.param));
     delete result.anyOf;
   }
 
   if (isObject(schema.properties)) {
-    result.properties = Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, convertDefinition(property, nested) ?? {}]));
+    result.properties = Object.fromEntries(
+      Object.entries(schema.properties).map(([name, property]) => [
+        name,
+        convertDefinition(property, nested) ?? {},
+      ]),
+    );
   }
   if (schema.items !== undefined) {
-    result.items = Array.isArray(schema.items) ? convertDefinition(schema.items[0], nested) : convertDefinition(schema.items, nested);
+    result.items = Array.isArray(schema.items)
+      ? convertDefinition(schema.items[0], nested)
+      : convertDefinition(schema.items, nested);
   }
 
-  const alternatives = [...(Array.isArray(schema.anyOf) ? schema.anyOf : []), ...(Array.isArray(schema.oneOf) ? schema.oneOf : [])];
+  const alternatives = [
+    ...(Array.isArray(schema.anyOf) ? schema.anyOf : []),
+    ...(Array.isArray(schema.oneOf) ? schema.oneOf : []),
+  ];
   if (alternatives.length > 0) {
-    const nonNull = alternatives.filter((alternative) => !(isObject(alternative) && alternative.type === "null"));
+    const nonNull = alternatives.filter(
+      (alternative) => !(isObject(alternative) && alternative.type === "null"),
+    );
     if (nonNull.length < alternatives.length) result.nullable = true;
     if (nonNull.length === 1) Object.assign(result, convertDefinition(nonNull[0], nested));
     else result.anyOf = nonNull.map((alternative) => convertDefinition(alternative, nested) ?? {});
@@ -93,29 +135,59 @@ function convertDefinition(schema: unknown, context: Context): JsonSchema | unde
 function convertEnum(values: unknown[], converted: JsonSchema, param: string): JsonSchema {
   const nonNull = values.filter((value) => value !== null);
   const nullable = nonNull.length < values.length ? { nullable: true } : {};
-  if (nonNull.length > 0 && nonNull.every((value) => typeof value === "string")) return { type: "string", enum: nonNull, ...nullable };
-  const kinds = new Set(nonNull.map((value) => (typeof value === "number" ? (Number.isInteger(value) && converted.type === "integer" ? "integer" : "number") : typeof value)));
+  if (nonNull.length > 0 && nonNull.every((value) => typeof value === "string"))
+    return { type: "string", enum: nonNull, ...nullable };
+  const kinds = new Set(
+    nonNull.map((value) =>
+      typeof value === "number"
+        ? Number.isInteger(value) && converted.type === "integer"
+          ? "integer"
+          : "number"
+        : typeof value,
+    ),
+  );
   const [kind] = kinds;
   if (kinds.size !== 1 || !["number", "integer", "boolean"].includes(kind)) {
-    throw new GatewayError("BAD_REQUEST", `${param}: Gemini only takes enums whose values share one primitive type`, { param });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${param}: Gemini only takes enums whose values share one primitive type`,
+      { param },
+    );
   }
   return { type: kind, format: "enum", enum: nonNull.map(String), ...nullable };
 }
 
 /** Inlines `#/$defs/Name` or `#/definitions/Name` from the root schema; sibling keywords win. */
-function convertReference(schema: JsonSchema, reference: string, context: Context): JsonSchema | undefined {
+function convertReference(
+  schema: JsonSchema,
+  reference: string,
+  context: Context,
+): JsonSchema | undefined {
   const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(reference);
   const definitions = match ? context.root[match[1]] : undefined;
-  const name = match ? decodeURIComponent(match[2]).replaceAll("~1", "/").replaceAll("~0", "~") : "";
+  const name = match
+    ? decodeURIComponent(match[2]).replaceAll("~1", "/").replaceAll("~0", "~")
+    : "";
   if (!match || !isObject(definitions) || !Object.hasOwn(definitions, name)) {
-    throw new GatewayError("BAD_REQUEST", `${context.param}: Gemini schemas cannot hold the reference ${reference} (only #/$defs/… and #/definitions/… of the root are inlined)`, { param: context.param });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${context.param}: Gemini schemas cannot hold the reference ${reference} (only #/$defs/… and #/definitions/… of the root are inlined)`,
+      { param: context.param },
+    );
   }
   if (context.resolving.has(reference)) {
-    throw new GatewayError("BAD_REQUEST", `${context.param}: Gemini schemas cannot be recursive (${reference} refers to itself)`, { param: context.param });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${context.param}: Gemini schemas cannot be recursive (${reference} refers to itself)`,
+      { param: context.param },
+    );
   }
   const { $ref: _reference, ...siblings } = schema;
   const target = definitions[name];
-  return convertDefinition(isObject(target) ? { ...target, ...siblings } : target, { ...context, resolving: new Set([...context.resolving, reference]) });
+  return convertDefinition(isObject(target) ? { ...target, ...siblings } : target, {
+    ...context,
+    resolving: new Set([...context.resolving, reference]),
+  });
 }
 
 function mergeAllOf(schema: JsonSchema): JsonSchema {
@@ -124,8 +196,10 @@ function mergeAllOf(schema: JsonSchema): JsonSchema {
   for (const member of allOf as unknown[]) {
     if (!isObject(member)) continue;
     for (const [keyword, value] of Object.entries(member)) {
-      if (keyword === "properties" && isObject(value)) merged.properties = { ...(merged.properties as JsonSchema | undefined), ...value };
-      else if (keyword === "required" && Array.isArray(value)) merged.required = [...new Set([...((merged.required as unknown[]) ?? []), ...value])];
+      if (keyword === "properties" && isObject(value))
+        merged.properties = { ...(merged.properties as JsonSchema | undefined), ...value };
+      else if (keyword === "required" && Array.isArray(value))
+        merged.required = [...new Set([...((merged.required as unknown[]) ?? []), ...value])];
       else merged[keyword] ??= value;
     }
   }
@@ -133,7 +207,11 @@ function mergeAllOf(schema: JsonSchema): JsonSchema {
 }
 
 function isEmptyObjectSchema(schema: JsonSchema): boolean {
-  return schema.type === "object" && (!isObject(schema.properties) || Object.keys(schema.properties).length === 0) && !schema.additionalProperties;
+  return (
+    schema.type === "object" &&
+    (!isObject(schema.properties) || Object.keys(schema.properties).length === 0) &&
+    !schema.additionalProperties
+  );
 }
 
 function isObject(value: unknown): value is JsonSchema {

@@ -52,7 +52,10 @@ const mimeTypeByExtension: Record<string, string> = {
  *   content, as Gemini expects all results of a turn together.
  * Reference: https://ai.google.dev/api/caching#Content
  */
-export function convertToGeminiContents(messages: ChatMessage[], { model }: { model: string }): { contents: GeminiContent[]; systemInstruction?: { parts: GeminiRequestPart[] } } {
+export function convertToGeminiContents(
+  messages: ChatMessage[],
+  { model }: { model: string },
+): { contents: GeminiContent[]; systemInstruction?: { parts: GeminiRequestPart[] } } {
   const systemParts: GeminiRequestPart[] = [];
   const contents: GeminiContent[] = [];
   const toolNames = new Map<string, string>();
@@ -65,17 +68,33 @@ export function convertToGeminiContents(messages: ChatMessage[], { model }: { mo
     switch (message.role) {
       case "system":
       case "developer":
-        for (const text of textsOf(message.content, where, message.role)) systemParts.push({ text });
+        for (const text of textsOf(message.content, where, message.role))
+          systemParts.push({ text });
         return;
       case "user":
         contents.push({ role: "user", parts: userParts(message.content, where) });
         return;
       case "assistant": {
-        const parts: GeminiRequestPart[] = textsOf(message.content, where, "assistant", ["text", "refusal"]).filter((text) => text.length > 0).map((text) => ({ text }));
+        const parts: GeminiRequestPart[] = textsOf(message.content, where, "assistant", [
+          "text",
+          "refusal",
+        ])
+          .filter((text) => text.length > 0)
+          .map((text) => ({ text }));
         for (const [callIndex, call] of (message.tool_calls ?? []).entries()) {
           toolNames.set(call.id, call.function.name);
-          const functionCall = { name: call.function.name, args: argumentsOf(call.function.arguments, `${where}.tool_calls[${callIndex}].function.arguments`) };
-          parts.push(signCalls && callIndex === 0 ? { functionCall, thoughtSignature: skipThoughtSignature } : { functionCall });
+          const functionCall = {
+            name: call.function.name,
+            args: argumentsOf(
+              call.function.arguments,
+              `${where}.tool_calls[${callIndex}].function.arguments`,
+            ),
+          };
+          parts.push(
+            signCalls && callIndex === 0
+              ? { functionCall, thoughtSignature: skipThoughtSignature }
+              : { functionCall },
+          );
         }
         if (parts.length > 0) contents.push({ role: "model", parts });
         return;
@@ -83,20 +102,41 @@ export function convertToGeminiContents(messages: ChatMessage[], { model }: { mo
       case "tool": {
         const name = (message.tool_call_id && toolNames.get(message.tool_call_id)) || message.name;
         if (!name) {
-          throw new GatewayError("BAD_REQUEST", `${where}: Gemini needs the function name of a tool result, and tool_call_id ${JSON.stringify(message.tool_call_id)} matches no earlier assistant tool call`, { param: `${where}.tool_call_id` });
+          throw new GatewayError(
+            "BAD_REQUEST",
+            `${where}: Gemini needs the function name of a tool result, and tool_call_id ${JSON.stringify(message.tool_call_id)} matches no earlier assistant tool call`,
+            { param: `${where}.tool_call_id` },
+          );
         }
-        const part = { functionResponse: { name, response: responseOf(textsOf(message.content, where, "tool").join("")) } };
+        const part = {
+          functionResponse: {
+            name,
+            response: responseOf(textsOf(message.content, where, "tool").join("")),
+          },
+        };
         if (toolResults) toolResults.parts.push(part);
         else contents.push((toolResults = { role: "user", parts: [part] }));
         return;
       }
       default:
-        throw new GatewayError("BAD_REQUEST", `${where}: Gemini does not support the role ${JSON.stringify(message.role)}`, { param: `${where}.role` });
+        throw new GatewayError(
+          "BAD_REQUEST",
+          `${where}: Gemini does not support the role ${JSON.stringify(message.role)}`,
+          { param: `${where}.role` },
+        );
     }
   });
 
-  if (contents.length === 0) throw new GatewayError("BAD_REQUEST", "Gemini needs at least one user, assistant or tool message besides system messages", { param: "messages" });
-  return { contents, ...(systemParts.length > 0 ? { systemInstruction: { parts: systemParts } } : {}) };
+  if (contents.length === 0)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "Gemini needs at least one user, assistant or tool message besides system messages",
+      { param: "messages" },
+    );
+  return {
+    contents,
+    ...(systemParts.length > 0 ? { systemInstruction: { parts: systemParts } } : {}),
+  };
 }
 
 /** Gemini 3 and later require thought signatures on replayed function calls. */
@@ -106,12 +146,21 @@ export function isGemini3OrLater(model: string): boolean {
 }
 
 /** The texts of a message that may only hold text (string content or parts of the given types). */
-function textsOf(content: ChatMessage["content"], where: string, role: string, allowed = ["text"]): string[] {
+function textsOf(
+  content: ChatMessage["content"],
+  where: string,
+  role: string,
+  allowed = ["text"],
+): string[] {
   if (content === undefined || content === null) return [];
   if (typeof content === "string") return [content];
   return content.map((part, partIndex) => {
     if (!allowed.includes(part.type)) {
-      throw new GatewayError("BAD_REQUEST", `${where}: Gemini does not support ${part.type} parts in ${role} messages`, { param: `${where}.content[${partIndex}]` });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `${where}: Gemini does not support ${part.type} parts in ${role} messages`,
+        { param: `${where}.content[${partIndex}]` },
+      );
     }
     const { text, refusal } = part as { text?: unknown; refusal?: unknown };
     return String((part.type === "refusal" ? refusal : text) ?? "");
@@ -132,15 +181,28 @@ function userPart(part: ContentPart, param: string): GeminiRequestPart {
       return urlPart(String((part.image_url as { url?: unknown } | undefined)?.url ?? ""), param);
     case "input_audio": {
       const audio = part.input_audio as { data?: unknown; format?: unknown } | undefined;
-      return { inlineData: { mimeType: `audio/${String(audio?.format ?? "wav")}`, data: String(audio?.data ?? "") } };
+      return {
+        inlineData: {
+          mimeType: `audio/${String(audio?.format ?? "wav")}`,
+          data: String(audio?.data ?? ""),
+        },
+      };
     }
     case "file": {
       const file = part.file as { file_data?: unknown; file_id?: unknown } | undefined;
       if (typeof file?.file_data === "string") return urlPart(file.file_data, param);
-      throw new GatewayError("BAD_REQUEST", `${param}: Gemini cannot read OpenAI file ids; send the file as file_data (a data: URL)`, { param });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `${param}: Gemini cannot read OpenAI file ids; send the file as file_data (a data: URL)`,
+        { param },
+      );
     }
     default:
-      throw new GatewayError("BAD_REQUEST", `${param}: Gemini does not support ${part.type} content parts`, { param });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `${param}: Gemini does not support ${part.type} content parts`,
+        { param },
+      );
   }
 }
 
@@ -148,8 +210,13 @@ function userPart(part: ContentPart, param: string): GeminiRequestPart {
 function urlPart(url: string, param: string): GeminiRequestPart {
   const dataUrl = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s.exec(url);
   if (dataUrl) return { inlineData: { mimeType: dataUrl[1], data: dataUrl[2] } };
-  if (/^(gs|https?):\/\//i.test(url)) return { fileData: { mimeType: mimeTypeOf(url), fileUri: url } };
-  throw new GatewayError("BAD_REQUEST", `${param}: Gemini takes base64 data: URLs, gs:// and http(s) URLs (got ${JSON.stringify(url.slice(0, 40))})`, { param });
+  if (/^(gs|https?):\/\//i.test(url))
+    return { fileData: { mimeType: mimeTypeOf(url), fileUri: url } };
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `${param}: Gemini takes base64 data: URLs, gs:// and http(s) URLs (got ${JSON.stringify(url.slice(0, 40))})`,
+    { param },
+  );
 }
 
 function mimeTypeOf(url: string): string {
@@ -167,7 +234,10 @@ function argumentsOf(text: string, param: string): Record<string, unknown> {
   } catch {
     throw new GatewayError("BAD_REQUEST", `${param} must be JSON to send to Gemini`, { param });
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new GatewayError("BAD_REQUEST", `${param} must be a JSON object to send to Gemini`, { param });
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new GatewayError("BAD_REQUEST", `${param} must be a JSON object to send to Gemini`, {
+      param,
+    });
   return parsed as Record<string, unknown>;
 }
 
@@ -175,7 +245,8 @@ function argumentsOf(text: string, param: string): Record<string, unknown> {
 function responseOf(text: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
     return { content: parsed };
   } catch {
     return { content: text };

@@ -1,19 +1,38 @@
 import { GatewayError } from "../../errors.ts";
 import type { ChatRequest } from "../../spec.ts";
 import { convertJsonSchemaToGeminiSchema } from "./convert-json-schema-to-gemini-schema.ts";
-import { convertToGeminiContents, type GeminiContent, type GeminiRequestPart, isGemini3OrLater } from "./convert-to-gemini-contents.ts";
+import {
+  convertToGeminiContents,
+  type GeminiContent,
+  type GeminiRequestPart,
+  isGemini3OrLater,
+} from "./convert-to-gemini-contents.ts";
 
 /** The JSON body of `POST …/models/{model}:generateContent` (and `:streamGenerateContent`). */
 export interface GeminiRequestBody {
   contents: GeminiContent[];
   systemInstruction?: { parts: GeminiRequestPart[] };
-  tools?: Array<{ functionDeclarations: Array<{ name: string; description?: string; parameters?: Record<string, unknown> }> }>;
-  toolConfig?: { functionCallingConfig: { mode: "AUTO" | "ANY" | "NONE"; allowedFunctionNames?: string[] } };
+  tools?: Array<{
+    functionDeclarations: Array<{
+      name: string;
+      description?: string;
+      parameters?: Record<string, unknown>;
+    }>;
+  }>;
+  toolConfig?: {
+    functionCallingConfig: { mode: "AUTO" | "ANY" | "NONE"; allowedFunctionNames?: string[] };
+  };
   generationConfig?: Record<string, unknown>;
 }
 
 /** Gemini 2.5's thinking budgets for OpenAI's reasoning_effort, as Google's own OpenAI-compatible endpoint maps them. */
-const thinkingBudgetByEffort: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
+const thinkingBudgetByEffort: Record<string, number> = {
+  none: 0,
+  minimal: 0,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+};
 
 /**
  * An OpenAI chat request as a Gemini GenerateContentRequest (the same body for Vertex AI).
@@ -41,7 +60,10 @@ const thinkingBudgetByEffort: Record<string, number> = { none: 0, minimal: 0, lo
  * References: https://ai.google.dev/api/generate-content#request-body,
  * https://github.com/vercel/ai/blob/main/packages/google/src/google-language-model.ts
  */
-export function convertToGeminiRequest(request: ChatRequest, { model = request.model }: { model?: string } = {}): GeminiRequestBody {
+export function convertToGeminiRequest(
+  request: ChatRequest,
+  { model = request.model }: { model?: string } = {},
+): GeminiRequestBody {
   rejectUnsupported(request);
   const { contents, systemInstruction } = convertToGeminiContents(request.messages, { model });
   const body: GeminiRequestBody = { contents };
@@ -61,26 +83,46 @@ function rejectUnsupported(request: ChatRequest): void {
   const reject = (param: string, why: string) => {
     throw new GatewayError("BAD_REQUEST", `Gemini does not support ${param}${why}`, { param });
   };
-  if (typeof request.n === "number" && request.n > 1) reject("n", " > 1 through the gateway (one choice per request)");
+  if (typeof request.n === "number" && request.n > 1)
+    reject("n", " > 1 through the gateway (one choice per request)");
   if (request.logprobs) reject("logprobs", "");
-  if (request.top_logprobs !== undefined && request.top_logprobs !== null) reject("top_logprobs", "");
+  if (request.top_logprobs !== undefined && request.top_logprobs !== null)
+    reject("top_logprobs", "");
   if (request.audio !== undefined && request.audio !== null) reject("audio", " output");
-  if (Array.isArray(request.modalities) && request.modalities.some((modality) => modality !== "text")) reject("modalities", " other than text");
+  if (
+    Array.isArray(request.modalities) &&
+    request.modalities.some((modality) => modality !== "text")
+  )
+    reject("modalities", " other than text");
   if (request.web_search_options !== undefined) reject("web_search_options", "");
-  if (request.functions !== undefined || request.function_call !== undefined) reject("functions", " (the deprecated function-calling fields); use tools and tool_choice");
+  if (request.functions !== undefined || request.function_call !== undefined)
+    reject("functions", " (the deprecated function-calling fields); use tools and tool_choice");
 }
 
-function convertTools(tools: unknown[] | undefined): NonNullable<GeminiRequestBody["tools"]>[number]["functionDeclarations"] | undefined {
+function convertTools(
+  tools: unknown[] | undefined,
+): NonNullable<GeminiRequestBody["tools"]>[number]["functionDeclarations"] | undefined {
   if (!tools || tools.length === 0) return undefined;
   return tools.map((tool, index) => {
-    const { type, function: definition } = tool as { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } };
+    const { type, function: definition } = tool as {
+      type?: unknown;
+      function?: { name?: unknown; description?: unknown; parameters?: unknown };
+    };
     if (type !== "function" || typeof definition?.name !== "string") {
-      throw new GatewayError("BAD_REQUEST", `tools[${index}]: Gemini only takes function tools with a name`, { param: `tools[${index}]` });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `tools[${index}]: Gemini only takes function tools with a name`,
+        { param: `tools[${index}]` },
+      );
     }
-    const parameters = convertJsonSchemaToGeminiSchema(definition.parameters, { param: `tools[${index}].function.parameters` });
+    const parameters = convertJsonSchemaToGeminiSchema(definition.parameters, {
+      param: `tools[${index}].function.parameters`,
+    });
     return {
       name: definition.name,
-      ...(typeof definition.description === "string" && definition.description ? { description: definition.description } : {}),
+      ...(typeof definition.description === "string" && definition.description
+        ? { description: definition.description }
+        : {}),
       ...(parameters ? { parameters } : {}),
     };
   });
@@ -92,8 +134,13 @@ function convertToolChoice(toolChoice: unknown): GeminiRequestBody["toolConfig"]
   if (toolChoice === "none") return { functionCallingConfig: { mode: "NONE" } };
   if (toolChoice === "required") return { functionCallingConfig: { mode: "ANY" } };
   const named = toolChoice as { type?: unknown; function?: { name?: unknown } };
-  if (named.type === "function" && typeof named.function?.name === "string") return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [named.function.name] } };
-  throw new GatewayError("BAD_REQUEST", `tool_choice must be auto, none, required or {type: "function", function: {name}} for Gemini (got ${JSON.stringify(toolChoice)})`, { param: "tool_choice" });
+  if (named.type === "function" && typeof named.function?.name === "string")
+    return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [named.function.name] } };
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `tool_choice must be auto, none, required or {type: "function", function: {name}} for Gemini (got ${JSON.stringify(toolChoice)})`,
+    { param: "tool_choice" },
+  );
 }
 
 function convertGenerationConfig(request: ChatRequest, model: string): Record<string, unknown> {
@@ -104,7 +151,8 @@ function convertGenerationConfig(request: ChatRequest, model: string): Record<st
   set("temperature", request.temperature);
   set("topP", request.top_p);
   set("maxOutputTokens", request.max_completion_tokens ?? request.max_tokens);
-  if (request.stop !== undefined && request.stop !== null) set("stopSequences", Array.isArray(request.stop) ? request.stop : [request.stop]);
+  if (request.stop !== undefined && request.stop !== null)
+    set("stopSequences", Array.isArray(request.stop) ? request.stop : [request.stop]);
   set("seed", request.seed);
   set("presencePenalty", request.presence_penalty);
   set("frequencyPenalty", request.frequency_penalty);
@@ -123,22 +171,43 @@ function convertResponseFormat(responseFormat: unknown): Record<string, unknown>
       return { responseMimeType: "application/json" };
     case "json_schema": {
       if (!format.json_schema?.schema || typeof format.json_schema.schema !== "object") {
-        throw new GatewayError("BAD_REQUEST", "response_format.json_schema.schema must be a JSON schema object", { param: "response_format" });
+        throw new GatewayError(
+          "BAD_REQUEST",
+          "response_format.json_schema.schema must be a JSON schema object",
+          { param: "response_format" },
+        );
       }
-      const responseSchema = convertJsonSchemaToGeminiSchema(format.json_schema.schema, { param: "response_format.json_schema.schema" });
-      return { responseMimeType: "application/json", ...(responseSchema ? { responseSchema } : {}) };
+      const responseSchema = convertJsonSchemaToGeminiSchema(format.json_schema.schema, {
+        param: "response_format.json_schema.schema",
+      });
+      return {
+        responseMimeType: "application/json",
+        ...(responseSchema ? { responseSchema } : {}),
+      };
     }
     default:
-      throw new GatewayError("BAD_REQUEST", `response_format.type must be text, json_object or json_schema (got ${JSON.stringify(format.type)})`, { param: "response_format" });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `response_format.type must be text, json_object or json_schema (got ${JSON.stringify(format.type)})`,
+        { param: "response_format" },
+      );
   }
 }
 
-function convertReasoningEffort(effort: unknown, model: string): Record<string, unknown> | undefined {
+function convertReasoningEffort(
+  effort: unknown,
+  model: string,
+): Record<string, unknown> | undefined {
   if (effort === undefined || effort === null) return undefined;
   if (typeof effort !== "string" || !Object.hasOwn(thinkingBudgetByEffort, effort)) {
-    throw new GatewayError("BAD_REQUEST", `reasoning_effort must be none, minimal, low, medium or high for Gemini (got ${JSON.stringify(effort)})`, { param: "reasoning_effort" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `reasoning_effort must be none, minimal, low, medium or high for Gemini (got ${JSON.stringify(effort)})`,
+      { param: "reasoning_effort" },
+    );
   }
-  if (isGemini3OrLater(model)) return { thinkingLevel: effort === "none" ? "minimal" : effort, includeThoughts: true };
+  if (isGemini3OrLater(model))
+    return { thinkingLevel: effort === "none" ? "minimal" : effort, includeThoughts: true };
   const thinkingBudget = thinkingBudgetByEffort[effort];
   return thinkingBudget === 0 ? { thinkingBudget } : { thinkingBudget, includeThoughts: true };
 }

@@ -1,7 +1,15 @@
 import type { Dispatcher } from "undici";
 import type { UpstreamError } from "../../errors.ts";
 import { readServerSentEvents } from "../../sse.ts";
-import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderAdapter } from "../../spec.ts";
+import type {
+  CallOptions,
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  ProviderAdapter,
+} from "../../spec.ts";
 import {
   type AnswerSchema,
   asUpstreamFailure,
@@ -16,9 +24,22 @@ import {
   type UpstreamResponse,
 } from "../../upstream-http.ts";
 import { convertToGeminiRequest } from "./convert-to-gemini-request.ts";
-import { geminiResponseSchema, geminiStreamEventSchema, type GeminiResponse } from "./gemini-api.ts";
-import { embeddingInputsOf, geminiEmbeddingsWire, type GoogleEmbeddingsWire } from "./gemini-embeddings.ts";
-import { asGeminiErrorBody, geminiHttpError, geminiInvalidResponseError, geminiPayloadError } from "./gemini-error.ts";
+import {
+  geminiResponseSchema,
+  geminiStreamEventSchema,
+  type GeminiResponse,
+} from "./gemini-api.ts";
+import {
+  embeddingInputsOf,
+  geminiEmbeddingsWire,
+  type GoogleEmbeddingsWire,
+} from "./gemini-embeddings.ts";
+import {
+  asGeminiErrorBody,
+  geminiHttpError,
+  geminiInvalidResponseError,
+  geminiPayloadError,
+} from "./gemini-error.ts";
 import { convertGeminiResponse } from "./gemini-response.ts";
 import { translateGeminiStream } from "./gemini-stream.ts";
 
@@ -63,14 +84,34 @@ export function createGeminiAdapter({
   provider = "gemini",
   headers = {},
   urlFor = geminiUrlBuilder(apiBase),
-  authenticate = async (): Promise<GoogleCredentials> => ({ headers: apiKey ? { "x-goog-api-key": apiKey } : {}, secret: apiKey }),
+  authenticate = async (): Promise<GoogleCredentials> => ({
+    headers: apiKey ? { "x-goog-api-key": apiKey } : {},
+    secret: apiKey,
+  }),
   embeddings = geminiEmbeddingsWire,
 }: GeminiAdapterOptions = {}): ProviderAdapter {
-  async function post(url: URL, body: string, signal: AbortSignal, accept: string): Promise<{ response: UpstreamResponse; secrets: Array<string | undefined> }> {
+  async function post(
+    url: URL,
+    body: string,
+    signal: AbortSignal,
+    accept: string,
+  ): Promise<{ response: UpstreamResponse; secrets: Array<string | undefined> }> {
     signal.throwIfAborted();
     const credentials = await authenticate(signal);
-    const requestHeaders = { "content-type": "application/json", accept, ...headers, ...credentials.headers };
-    const response = await postUpstream({ provider, url, headers: requestHeaders, body, signal, dispatcher });
+    const requestHeaders = {
+      "content-type": "application/json",
+      accept,
+      ...headers,
+      ...credentials.headers,
+    };
+    const response = await postUpstream({
+      provider,
+      url,
+      headers: requestHeaders,
+      body,
+      signal,
+      dispatcher,
+    });
     return { response, secrets: [apiKey, credentials.secret] };
   }
 
@@ -83,8 +124,13 @@ export function createGeminiAdapter({
     return post(url, body, signal, stream ? "text/event-stream" : "application/json");
   }
 
-  function rejectUnlessSuccessful(response: UpstreamResponse, secrets: Array<string | undefined>): Promise<void> {
-    return rejectStatus(response, ({ status, headers, bodyText }) => geminiHttpError({ provider, status, headers, bodyText, secrets }));
+  function rejectUnlessSuccessful(
+    response: UpstreamResponse,
+    secrets: Array<string | undefined>,
+  ): Promise<void> {
+    return rejectStatus(response, ({ status, headers, bodyText }) =>
+      geminiHttpError({ provider, status, headers, bodyText, secrets }),
+    );
   }
 
   /** How Google's answers are read; `secrets` differ per request (a Vertex token refreshes). */
@@ -99,11 +145,21 @@ export function createGeminiAdapter({
     };
   }
 
-  function parseAnswer(text: string, what: string, secrets: Array<string | undefined>, schema: AnswerSchema = geminiResponseSchema): GeminiResponse {
+  function parseAnswer(
+    text: string,
+    what: string,
+    secrets: Array<string | undefined>,
+    schema: AnswerSchema = geminiResponseSchema,
+  ): GeminiResponse {
     return readUpstreamJson<GeminiResponse>(text, schema, what, readingWith(secrets));
   }
 
-  function wrongShape(json: unknown, text: string, what: string, secrets: Array<string | undefined>): UpstreamError {
+  function wrongShape(
+    json: unknown,
+    text: string,
+    what: string,
+    secrets: Array<string | undefined>,
+  ): UpstreamError {
     return unexpectedAnswer(json, text, what, readingWith(secrets));
   }
 
@@ -111,7 +167,10 @@ export function createGeminiAdapter({
     const { response, secrets } = await send(request, signal, false);
     try {
       await rejectUnlessSuccessful(response, secrets);
-      return convertGeminiResponse(parseAnswer(await response.body.text(), "the response", secrets), request);
+      return convertGeminiResponse(
+        parseAnswer(await response.body.text(), "the response", secrets),
+        request,
+      );
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
     } finally {
@@ -119,7 +178,10 @@ export function createGeminiAdapter({
     }
   }
 
-  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
+  async function* chatStream(
+    request: ChatRequest,
+    { signal }: CallOptions,
+  ): AsyncGenerator<ChatChunk> {
     const { response, secrets } = await send(request, signal, true);
     let finished = false;
     try {
@@ -127,7 +189,12 @@ export function createGeminiAdapter({
       const contentType = contentTypeOf(response);
       if (contentType && !contentType.includes("text/event-stream")) {
         const text = await response.body.text();
-        throw wrongShape(parseJsonOrText(text), text, `the stream (content-type ${contentType})`, secrets);
+        throw wrongShape(
+          parseJsonOrText(text),
+          text,
+          `the stream (content-type ${contentType})`,
+          secrets,
+        );
       }
       // The body outlives this iterator on purpose: once read to its end it is drained, not destroyed (see finally).
       const events = readServerSentEvents(response.body.iterator({ destroyOnReturn: false }));
@@ -137,7 +204,8 @@ export function createGeminiAdapter({
           eventCount += 1;
           yield parseAnswer(event.data, "a stream event", secrets, geminiStreamEventSchema);
         }
-        if (eventCount === 0) throw geminiInvalidResponseError(provider, "the stream ended without sending any event");
+        if (eventCount === 0)
+          throw geminiInvalidResponseError(provider, "the stream ended without sending any event");
         finished = true;
       };
       // One Gemini event becomes several chunks: an abort between them must stop the rest too.
@@ -154,7 +222,10 @@ export function createGeminiAdapter({
   }
 
   /** One call per batch of at most `maxInputsPerCall` inputs, vectors concatenated in input order. */
-  async function embed(request: EmbeddingRequest, { signal }: CallOptions): Promise<EmbeddingResponse> {
+  async function embed(
+    request: EmbeddingRequest,
+    { signal }: CallOptions,
+  ): Promise<EmbeddingResponse> {
     const inputs = embeddingInputsOf(request, provider);
     const batchSize = embeddings.maxInputsPerCall(request.model);
     const vectors: number[][] = [];
@@ -162,8 +233,15 @@ export function createGeminiAdapter({
     let promptTokens: number | undefined = 0;
     for (let start = 0; start < inputs.length; start += batchSize) {
       const batch = inputs.slice(start, start + batchSize);
-      const body = JSON.stringify(embeddings.body(batch, { model: request.model, dimensions: request.dimensions }));
-      const { response, secrets } = await post(urlFor(request.model, embeddings.operation), body, signal, "application/json");
+      const body = JSON.stringify(
+        embeddings.body(batch, { model: request.model, dimensions: request.dimensions }),
+      );
+      const { response, secrets } = await post(
+        urlFor(request.model, embeddings.operation),
+        body,
+        signal,
+        "application/json",
+      );
       try {
         await rejectUnlessSuccessful(response, secrets);
         const text = await response.body.text();
@@ -171,7 +249,10 @@ export function createGeminiAdapter({
         const answer = embeddings.read(json, batch);
         if (!answer) throw wrongShape(json, text, "the embeddings response", secrets);
         vectors.push(...answer.vectors);
-        promptTokens = promptTokens === undefined || answer.promptTokens === undefined ? undefined : promptTokens + answer.promptTokens;
+        promptTokens =
+          promptTokens === undefined || answer.promptTokens === undefined
+            ? undefined
+            : promptTokens + answer.promptTokens;
       } catch (error) {
         throw asUpstreamFailure(error, signal, provider);
       } finally {
@@ -182,7 +263,9 @@ export function createGeminiAdapter({
       object: "list",
       data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
       model: request.model,
-      ...(promptTokens === undefined ? {} : { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }),
+      ...(promptTokens === undefined
+        ? {}
+        : { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }),
     };
   }
 
@@ -196,6 +279,8 @@ export function createGeminiAdapter({
 export function geminiUrlBuilder(apiBase: string): (model: string, operation: string) => URL {
   const root = apiBase.replace(/\/+$/, "");
   const versioned = /\/v1(?:alpha|beta\d*)?$/.test(root) ? root : `${root}/v1beta`;
-  return (model, operation) => new URL(`${versioned}/models/${encodeURIComponent(model.replace(/^models\//, ""))}:${operation}`);
+  return (model, operation) =>
+    new URL(
+      `${versioned}/models/${encodeURIComponent(model.replace(/^models\//, ""))}:${operation}`,
+    );
 }
-

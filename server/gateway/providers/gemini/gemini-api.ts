@@ -27,7 +27,9 @@ const partSchema = z.looseObject({
 export type GeminiPart = z.infer<typeof partSchema>;
 
 const candidateSchema = z.looseObject({
-  content: z.looseObject({ role: z.string().nullish(), parts: z.array(partSchema).nullish() }).nullish(),
+  content: z
+    .looseObject({ role: z.string().nullish(), parts: z.array(partSchema).nullish() })
+    .nullish(),
   finishReason: z.string().nullish(),
   index: z.number().nullish(),
 });
@@ -60,15 +62,21 @@ const responseFields = z.looseObject({
  * A `generateContent` answer. A prompt blocked up front has no candidates, only
  * `promptFeedback.blockReason`; an answer with neither is not Gemini's.
  */
-export const geminiResponseSchema = responseFields.refine((response) => Array.isArray(response.candidates) || !!response.promptFeedback, { message: "neither candidates nor promptFeedback" });
+export const geminiResponseSchema = responseFields.refine(
+  (response) => Array.isArray(response.candidates) || !!response.promptFeedback,
+  { message: "neither candidates nor promptFeedback" },
+);
 
 /**
  * One `data:` event of `streamGenerateContent?alt=sse`: a whole GenerateContentResponse with the
  * next piece of the candidate; an event may also carry only the running usageMetadata.
  */
-export const geminiStreamEventSchema = responseFields.refine((event) => Array.isArray(event.candidates) || !!event.promptFeedback || !!event.usageMetadata, {
-  message: "neither candidates, promptFeedback nor usageMetadata",
-});
+export const geminiStreamEventSchema = responseFields.refine(
+  (event) => Array.isArray(event.candidates) || !!event.promptFeedback || !!event.usageMetadata,
+  {
+    message: "neither candidates, promptFeedback nor usageMetadata",
+  },
+);
 
 export type GeminiResponse = z.infer<typeof geminiResponseSchema>;
 
@@ -82,7 +90,15 @@ const errorSchema = z.looseObject({
   code: z.number().nullish(),
   message: z.string().nullish(),
   status: z.string().nullish(),
-  details: z.array(z.looseObject({ "@type": z.string().nullish(), retryDelay: z.string().nullish(), reason: z.string().nullish() })).nullish(),
+  details: z
+    .array(
+      z.looseObject({
+        "@type": z.string().nullish(),
+        retryDelay: z.string().nullish(),
+        reason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
 });
 
 export const geminiErrorBodySchema = z.union([

@@ -13,7 +13,10 @@ export interface GoogleEmbeddingsWire {
   maxInputsPerCall(model: string): number;
   body(inputs: string[], options: { model: string; dimensions?: number }): unknown;
   /** The vectors in input order and the prompt tokens (undefined when the API reports none), or undefined when `json` is not an answer. */
-  read(json: unknown, inputs: string[]): { vectors: number[][]; promptTokens: number | undefined } | undefined;
+  read(
+    json: unknown,
+    inputs: string[],
+  ): { vectors: number[][]; promptTokens: number | undefined } | undefined;
 }
 
 /**
@@ -27,12 +30,19 @@ export const geminiEmbeddingsWire: GoogleEmbeddingsWire = {
   operation: "batchEmbedContents",
   maxInputsPerCall: () => 100,
   body: (inputs, { model, dimensions }) => ({
-    requests: inputs.map((text) => ({ model: `models/${model.replace(/^models\//, "")}`, content: { parts: [{ text }] }, ...(dimensions ? { outputDimensionality: dimensions } : {}) })),
+    requests: inputs.map((text) => ({
+      model: `models/${model.replace(/^models\//, "")}`,
+      content: { parts: [{ text }] },
+      ...(dimensions ? { outputDimensionality: dimensions } : {}),
+    })),
   }),
   read(json, inputs) {
     const parsed = geminiBatchEmbedResponseSchema.safeParse(json);
     if (!parsed.success || parsed.data.embeddings.length !== inputs.length) return undefined;
-    return { vectors: parsed.data.embeddings.map((embedding) => embedding.values), promptTokens: undefined };
+    return {
+      vectors: parsed.data.embeddings.map((embedding) => embedding.values),
+      promptTokens: undefined,
+    };
   },
 };
 
@@ -43,10 +53,23 @@ export const geminiEmbeddingsWire: GoogleEmbeddingsWire = {
  * `user` and `metadata` are not sent.
  */
 export function embeddingInputsOf(request: EmbeddingRequest, provider: string): string[] {
-  if (request.encoding_format === "base64") throw new GatewayError("BAD_REQUEST", `${provider} does not support encoding_format base64 (only float)`, { param: "encoding_format" });
+  if (request.encoding_format === "base64")
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${provider} does not support encoding_format base64 (only float)`,
+      { param: "encoding_format" },
+    );
   const inputs = typeof request.input === "string" ? [request.input] : request.input;
-  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((input) => typeof input === "string")) {
-    throw new GatewayError("BAD_REQUEST", `${provider} embeddings take a string or a list of strings (token-array inputs are not supported)`, { param: "input" });
+  if (
+    !Array.isArray(inputs) ||
+    inputs.length === 0 ||
+    !inputs.every((input) => typeof input === "string")
+  ) {
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${provider} embeddings take a string or a list of strings (token-array inputs are not supported)`,
+      { param: "input" },
+    );
   }
   return inputs as string[];
 }

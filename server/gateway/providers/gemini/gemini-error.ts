@@ -1,8 +1,17 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
+import {
+  excerptOf,
+  type HttpFailure,
+  isContextLengthError,
+  redactSecrets,
+  upstreamHttpError,
+} from "../../upstream-errors.ts";
 import { geminiErrorBodySchema, type GeminiErrorBody } from "./gemini-api.ts";
 
-export { connectionError as geminiConnectionError, invalidResponseError as geminiInvalidResponseError } from "../../upstream-errors.ts";
+export {
+  connectionError as geminiConnectionError,
+  invalidResponseError as geminiInvalidResponseError,
+} from "../../upstream-errors.ts";
 
 /**
  * The HTTP status of each google.rpc canonical code, for errors reported without one (inside a
@@ -29,7 +38,11 @@ const statusByCanonicalCode: Record<string, number> = {
 };
 
 /** ErrorInfo reasons that mean the gateway's credential is wrong although Google answers 400. */
-const credentialReasons = new Set(["API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED"]);
+const credentialReasons = new Set([
+  "API_KEY_INVALID",
+  "API_KEY_EXPIRED",
+  "API_KEY_SERVICE_BLOCKED",
+]);
 
 /**
  * An error status from the Gemini API (or Vertex AI, same body) turned into the one
@@ -66,15 +79,23 @@ export function geminiHttpError(failure: HttpFailure): UpstreamError {
  * a stream, or an error body where an answer should be. Its status is `error.code`, else the
  * canonical code's, else 500 (Google failed; trying again is reasonable).
  */
-export function geminiPayloadError(provider: string, payload: GeminiErrorBody, secrets: Array<string | undefined> = []): UpstreamError {
+export function geminiPayloadError(
+  provider: string,
+  payload: GeminiErrorBody,
+  secrets: Array<string | undefined> = [],
+): UpstreamError {
   const { error } = payload;
-  const upstreamStatus = error.code ?? (error.status ? statusByCanonicalCode[error.status] : undefined) ?? 500;
+  const upstreamStatus =
+    error.code ?? (error.status ? statusByCanonicalCode[error.status] : undefined) ?? 500;
   const detail = error.message || "unknown error";
   return new UpstreamError({
     provider,
     kind: "http",
     upstreamStatus,
-    message: redactSecrets(`${provider} reported an error${error.status ? ` (${error.status})` : ""}: ${detail}`, secrets),
+    message: redactSecrets(
+      `${provider} reported an error${error.status ? ` (${error.status})` : ""}: ${detail}`,
+      secrets,
+    ),
     retryAfterMs: retryDelayMs(error),
     upstreamCode: reasonOf(error) ?? error.status ?? undefined,
     isContextLengthExceeded: isContextLengthError({ status: upstreamStatus, message: detail }),
@@ -98,7 +119,11 @@ export function parseGeminiErrorBody(text: string): GeminiErrorBody | undefined 
 
 /** The ErrorInfo detail's `reason` (API_KEY_INVALID, RATE_LIMIT_EXCEEDED…). */
 function reasonOf(error: GeminiErrorBody["error"] | undefined): string | undefined {
-  return error?.details?.find((detail) => detail["@type"]?.endsWith("google.rpc.ErrorInfo") && detail.reason)?.reason ?? undefined;
+  return (
+    error?.details?.find(
+      (detail) => detail["@type"]?.endsWith("google.rpc.ErrorInfo") && detail.reason,
+    )?.reason ?? undefined
+  );
 }
 
 /**
@@ -106,7 +131,9 @@ function reasonOf(error: GeminiErrorBody["error"] | undefined): string | undefin
  * and an "s" ("30s", "34.4s"). Reference: https://cloud.google.com/apis/design/errors#retryinfo
  */
 function retryDelayMs(error: GeminiErrorBody["error"] | undefined): number | undefined {
-  const delay = error?.details?.find((detail) => detail["@type"]?.endsWith("google.rpc.RetryInfo"))?.retryDelay;
+  const delay = error?.details?.find((detail) =>
+    detail["@type"]?.endsWith("google.rpc.RetryInfo"),
+  )?.retryDelay;
   const match = delay ? /^(\d+(?:\.\d+)?)s$/.exec(delay.trim()) : null;
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }

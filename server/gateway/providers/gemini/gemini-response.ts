@@ -42,7 +42,11 @@ export function sortParts(parts: GeminiPart[] | null | undefined): GeminiPartsBy
   const sorted: GeminiPartsByKind = { text: [], thoughts: [], calls: [] };
   for (const part of parts ?? []) {
     if (part.functionCall?.name) {
-      sorted.calls.push({ id: part.functionCall.id || newToolCallId(), name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) });
+      sorted.calls.push({
+        id: part.functionCall.id || newToolCallId(),
+        name: part.functionCall.name,
+        arguments: JSON.stringify(part.functionCall.args ?? {}),
+      });
     } else if (typeof part.text === "string" && part.text.length > 0) {
       (part.thought ? sorted.thoughts : sorted.text).push(part.text);
     }
@@ -54,7 +58,11 @@ export function sortParts(parts: GeminiPart[] | null | undefined): GeminiPartsBy
  * The finish reason of an answer: a prompt blocked before generation (`promptFeedback.blockReason`,
  * no candidates) is "content_filter"; otherwise the candidate's mapped finishReason.
  */
-export function finishReasonOf(response: Pick<GeminiResponse, "promptFeedback">, finishReason: string | null | undefined, hasToolCalls: boolean): FinishReason | null {
+export function finishReasonOf(
+  response: Pick<GeminiResponse, "promptFeedback">,
+  finishReason: string | null | undefined,
+  hasToolCalls: boolean,
+): FinishReason | null {
   if (response.promptFeedback?.blockReason) return "content_filter";
   return mapGeminiFinishReason(finishReason, { hasToolCalls });
 }
@@ -64,10 +72,17 @@ export function finishReasonOf(response: Pick<GeminiResponse, "promptFeedback">,
  * `content` (null when there is none), thoughts as `reasoning_content`, function calls as
  * `tool_calls`; `id` is Gemini's responseId, `model` its modelVersion (else the request's).
  */
-export function convertGeminiResponse(response: GeminiResponse, request: ChatRequest): ChatResponse {
+export function convertGeminiResponse(
+  response: GeminiResponse,
+  request: ChatRequest,
+): ChatResponse {
   const candidate = response.candidates?.[0];
   const { text, thoughts, calls } = sortParts(candidate?.content?.parts);
-  const toolCalls: ToolCall[] = calls.map(({ id, name, arguments: args }) => ({ id, type: "function", function: { name, arguments: args } }));
+  const toolCalls: ToolCall[] = calls.map(({ id, name, arguments: args }) => ({
+    id,
+    type: "function",
+    function: { name, arguments: args },
+  }));
   return {
     id: response.responseId || newCompletionId(),
     object: "chat.completion",
@@ -82,11 +97,10 @@ export function convertGeminiResponse(response: GeminiResponse, request: ChatReq
           ...(thoughts.length > 0 ? { reasoning_content: thoughts.join("") } : {}),
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
-        finish_reason: finishReasonOf(response, candidate?.finishReason, toolCalls.length > 0) ?? "stop",
+        finish_reason:
+          finishReasonOf(response, candidate?.finishReason, toolCalls.length > 0) ?? "stop",
       },
     ],
     ...(response.usageMetadata ? { usage: convertGeminiUsage(response.usageMetadata) } : {}),
   };
 }
-
-

@@ -21,9 +21,16 @@ import { newCompletionId } from "../../identifiers.ts";
  * that is an invalid response, not a finished answer.
  * Reference: https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  */
-export async function* translateGeminiStream(responses: AsyncIterable<GeminiResponse>, request: ChatRequest, { provider }: { provider: string }): AsyncGenerator<ChatChunk> {
+export async function* translateGeminiStream(
+  responses: AsyncIterable<GeminiResponse>,
+  request: ChatRequest,
+  { provider }: { provider: string },
+): AsyncGenerator<ChatChunk> {
   let head: Pick<ChatChunk, "id" | "object" | "created" | "model"> | undefined;
-  const chunk = (delta: ChatChunk["choices"][number]["delta"], finishReason: ChatChunk["choices"][number]["finish_reason"] = null): ChatChunk => ({
+  const chunk = (
+    delta: ChatChunk["choices"][number]["delta"],
+    finishReason: ChatChunk["choices"][number]["finish_reason"] = null,
+  ): ChatChunk => ({
     ...head!,
     choices: [{ index: 0, delta, finish_reason: finishReason }],
   });
@@ -34,7 +41,12 @@ export async function* translateGeminiStream(responses: AsyncIterable<GeminiResp
 
   for await (const response of responses) {
     if (!head) {
-      head = { id: response.responseId || newCompletionId(), object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: response.modelVersion || request.model };
+      head = {
+        id: response.responseId || newCompletionId(),
+        object: "chat.completion.chunk",
+        created: Math.floor(Date.now() / 1000),
+        model: response.modelVersion || request.model,
+      };
       yield chunk({ role: "assistant", content: "" });
     }
     const candidate = response.candidates?.[0];
@@ -43,7 +55,11 @@ export async function* translateGeminiStream(responses: AsyncIterable<GeminiResp
     for (const piece of text) yield chunk({ content: piece });
     for (const call of calls) {
       const index = toolCallCount++;
-      yield chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
+      yield chunk({
+        tool_calls: [
+          { index, id: call.id, type: "function", function: { name: call.name, arguments: "" } },
+        ],
+      });
       yield chunk({ tool_calls: [{ index, function: { arguments: call.arguments } }] });
     }
     if (candidate?.finishReason) finishReason = candidate.finishReason;
@@ -52,7 +68,11 @@ export async function* translateGeminiStream(responses: AsyncIterable<GeminiResp
   }
 
   if (!head) return;
-  if (!finishReason && !blocked) throw geminiInvalidResponseError(provider, "the stream ended without a finish reason");
-  yield chunk({}, finishReasonOf({ promptFeedback: blocked }, finishReason, toolCallCount > 0) ?? "stop");
+  if (!finishReason && !blocked)
+    throw geminiInvalidResponseError(provider, "the stream ended without a finish reason");
+  yield chunk(
+    {},
+    finishReasonOf({ promptFeedback: blocked }, finishReason, toolCallCount > 0) ?? "stop",
+  );
   if (usage) yield { ...head, choices: [], usage };
 }

@@ -1,7 +1,16 @@
 import type { FinishReason } from "../../spec.ts";
 
 /** Finish reasons that mean Google's filters stopped the answer (safety, recitation, blocklists, PII, images). */
-const filtered = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"]);
+const filtered = new Set([
+  "SAFETY",
+  "RECITATION",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "IMAGE_SAFETY",
+  "IMAGE_PROHIBITED_CONTENT",
+  "IMAGE_RECITATION",
+]);
 
 /**
  * A Gemini candidate's `finishReason` to the gateway's:
@@ -15,7 +24,10 @@ const filtered = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTE
  * - none (a stream event before the end) → null.
  * Reference: https://ai.google.dev/api/generate-content#FinishReason
  */
-export function mapGeminiFinishReason(finishReason: string | null | undefined, { hasToolCalls }: { hasToolCalls: boolean }): FinishReason | null {
+export function mapGeminiFinishReason(
+  finishReason: string | null | undefined,
+  { hasToolCalls }: { hasToolCalls: boolean },
+): FinishReason | null {
   if (!finishReason) return null;
   if (finishReason === "STOP") return hasToolCalls ? "tool_calls" : "stop";
   if (finishReason === "MAX_TOKENS") return "length";

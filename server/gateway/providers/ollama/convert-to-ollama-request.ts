@@ -7,7 +7,10 @@ export interface OllamaMessage {
   content: string;
   images?: string[];
   thinking?: string;
-  tool_calls?: Array<{ id?: string; function: { name: string; arguments: Record<string, unknown> } }>;
+  tool_calls?: Array<{
+    id?: string;
+    function: { name: string; arguments: Record<string, unknown> };
+  }>;
   tool_name?: string;
   tool_call_id?: string;
 }
@@ -17,7 +20,10 @@ export interface OllamaChatRequestBody {
   model: string;
   messages: OllamaMessage[];
   stream: boolean;
-  tools?: Array<{ type: "function"; function: { name: string; description?: string; parameters?: unknown } }>;
+  tools?: Array<{
+    type: "function";
+    function: { name: string; description?: string; parameters?: unknown };
+  }>;
   format?: "json" | Record<string, unknown>;
   options?: Record<string, unknown>;
   think?: boolean | string;
@@ -55,9 +61,16 @@ const provider = "ollama";
  * `stream` is decided by the call, not the body.
  * Reference: https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
  */
-export function convertToOllamaRequest(request: ChatRequest, { stream }: { stream: boolean }): OllamaChatRequestBody {
+export function convertToOllamaRequest(
+  request: ChatRequest,
+  { stream }: { stream: boolean },
+): OllamaChatRequestBody {
   rejectUnsupported(request);
-  const body: OllamaChatRequestBody = { model: request.model, messages: convertMessages(request.messages), stream };
+  const body: OllamaChatRequestBody = {
+    model: request.model,
+    messages: convertMessages(request.messages),
+    stream,
+  };
   const tools = selectTools(request.tools, request.tool_choice);
   if (tools) body.tools = tools;
   const format = formatFor(request.response_format);
@@ -67,7 +80,8 @@ export function convertToOllamaRequest(request: ChatRequest, { stream }: { strea
   const think = request.think ?? thinkFor(request.reasoning_effort);
   if (think !== undefined) body.think = think as boolean | string;
   for (const field of ["keep_alive", "truncate", "shift"] as const) {
-    if (request[field] !== undefined) (body as unknown as Record<string, unknown>)[field] = request[field];
+    if (request[field] !== undefined)
+      (body as unknown as Record<string, unknown>)[field] = request[field];
   }
   return body;
 }
@@ -78,11 +92,20 @@ function rejectUnsupported(request: ChatRequest): void {
   };
   if (typeof request.n === "number" && request.n > 1) reject("n", "n > 1 (one choice per request)");
   if (request.logprobs) reject("logprobs", "logprobs in OpenAI's format");
-  if (typeof request.top_logprobs === "number" && request.top_logprobs > 0) reject("top_logprobs", "top_logprobs in OpenAI's format");
+  if (typeof request.top_logprobs === "number" && request.top_logprobs > 0)
+    reject("top_logprobs", "top_logprobs in OpenAI's format");
   if (request.audio != null) reject("audio", "audio output");
-  if (Array.isArray(request.modalities) && request.modalities.some((modality) => modality !== "text")) reject("modalities", "output modalities other than text");
+  if (
+    Array.isArray(request.modalities) &&
+    request.modalities.some((modality) => modality !== "text")
+  )
+    reject("modalities", "output modalities other than text");
   if (request.web_search_options != null) reject("web_search_options", "web_search_options");
-  if (request.functions != null || request.function_call != null) reject(request.functions != null ? "functions" : "function_call", "the deprecated functions / function_call (use tools)");
+  if (request.functions != null || request.function_call != null)
+    reject(
+      request.functions != null ? "functions" : "function_call",
+      "the deprecated functions / function_call (use tools)",
+    );
 }
 
 function convertMessages(messages: ChatMessage[]): OllamaMessage[] {
@@ -96,25 +119,52 @@ function convertMessages(messages: ChatMessage[]): OllamaMessage[] {
       case "user":
         return userMessage(message.content, param);
       case "assistant": {
-        const converted: OllamaMessage = { role: "assistant", content: textOf(message.content, param) };
-        if (typeof message.reasoning_content === "string" && message.reasoning_content) converted.thinking = message.reasoning_content;
+        const converted: OllamaMessage = {
+          role: "assistant",
+          content: textOf(message.content, param),
+        };
+        if (typeof message.reasoning_content === "string" && message.reasoning_content)
+          converted.thinking = message.reasoning_content;
         if (message.tool_calls?.length) {
           converted.tool_calls = message.tool_calls.map((call, callIndex) => {
             toolNames.set(call.id, call.function.name);
-            return { id: call.id, function: { name: call.function.name, arguments: argumentsObject(call.function.arguments, `${param}.tool_calls.${callIndex}.function.arguments`) } };
+            return {
+              id: call.id,
+              function: {
+                name: call.function.name,
+                arguments: argumentsObject(
+                  call.function.arguments,
+                  `${param}.tool_calls.${callIndex}.function.arguments`,
+                ),
+              },
+            };
           });
         }
         return converted;
       }
       case "tool": {
-        const toolName = message.tool_call_id === undefined ? undefined : toolNames.get(message.tool_call_id);
+        const toolName =
+          message.tool_call_id === undefined ? undefined : toolNames.get(message.tool_call_id);
         if (!toolName) {
-          throw new GatewayError("BAD_REQUEST", `${param}: a tool message must answer a tool call of an earlier assistant message (tool_call_id ${JSON.stringify(message.tool_call_id)} matches none)`, { param: `${param}.tool_call_id` });
+          throw new GatewayError(
+            "BAD_REQUEST",
+            `${param}: a tool message must answer a tool call of an earlier assistant message (tool_call_id ${JSON.stringify(message.tool_call_id)} matches none)`,
+            { param: `${param}.tool_call_id` },
+          );
         }
-        return { role: "tool", content: textOf(message.content, param), tool_name: toolName, tool_call_id: message.tool_call_id };
+        return {
+          role: "tool",
+          content: textOf(message.content, param),
+          tool_name: toolName,
+          tool_call_id: message.tool_call_id,
+        };
       }
       default:
-        throw new GatewayError("BAD_REQUEST", `${param}: unknown role ${JSON.stringify(message.role)}`, { param: `${param}.role` });
+        throw new GatewayError(
+          "BAD_REQUEST",
+          `${param}: unknown role ${JSON.stringify(message.role)}`,
+          { param: `${param}.role` },
+        );
     }
   });
 }
@@ -127,7 +177,9 @@ function userMessage(content: ChatMessage["content"], param: string): OllamaMess
     if (part.type === "image_url") images.push(imageBytes(part, `${param}.content.${index}`));
     else texts.push(textOfPart(part, `${param}.content.${index}`));
   });
-  return images.length > 0 ? { role: "user", content: texts.join("\n"), images } : { role: "user", content: texts.join("\n") };
+  return images.length > 0
+    ? { role: "user", content: texts.join("\n"), images }
+    : { role: "user", content: texts.join("\n") };
 }
 
 /** The text of a message that can only carry text (system, assistant, tool, or text parts). */
@@ -140,17 +192,26 @@ function textOfPart(part: ContentPart, param: string): string {
   if (part.type === "text" && typeof part.text === "string") return part.text;
   // An assistant message may carry its refusal as a part; it is what the assistant said.
   if (part.type === "refusal" && typeof part.refusal === "string") return part.refusal;
-  throw new GatewayError("BAD_REQUEST", `${provider} does not support content parts of type ${JSON.stringify(part.type)} here (${param})`, { param });
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `${provider} does not support content parts of type ${JSON.stringify(part.type)} here (${param})`,
+    { param },
+  );
 }
 
 /** The base64 payload of a `data:<type>;base64,<bytes>` URL: Ollama wants the bytes without the prefix. */
 function imageBytes(part: ContentPart, param: string): string {
   const url = (part as { image_url?: { url?: unknown } }).image_url?.url;
-  if (typeof url !== "string") throw new GatewayError("BAD_REQUEST", `${param}: image_url.url must be a string`, { param });
+  if (typeof url !== "string")
+    throw new GatewayError("BAD_REQUEST", `${param}: image_url.url must be a string`, { param });
   const match = /^data:[^,]*;base64,(.*)$/s.exec(url);
   if (match) return match[1];
-  const what = /^https?:/i.test(url) ? "image URLs (it takes base64 image bytes): send the image as a data: URL" : "this image URL: send the image as a base64 data: URL";
-  throw new GatewayError("BAD_REQUEST", `${provider} does not support ${what} (${param})`, { param });
+  const what = /^https?:/i.test(url)
+    ? "image URLs (it takes base64 image bytes): send the image as a data: URL"
+    : "this image URL: send the image as a base64 data: URL";
+  throw new GatewayError("BAD_REQUEST", `${provider} does not support ${what} (${param})`, {
+    param,
+  });
 }
 
 /** Ollama wants the arguments of an earlier call as an object, not OpenAI's JSON string. */
@@ -161,32 +222,63 @@ function argumentsObject(text: string, param: string): Record<string, unknown> {
   } catch {
     parsed = undefined;
   }
-  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  throw new GatewayError("BAD_REQUEST", `${param} must be a JSON object for ${provider}`, { param });
+  if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+    return parsed as Record<string, unknown>;
+  throw new GatewayError("BAD_REQUEST", `${param} must be a JSON object for ${provider}`, {
+    param,
+  });
 }
 
-type OpenAITool = { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } };
+type OpenAITool = {
+  type?: unknown;
+  function?: { name?: unknown; description?: unknown; parameters?: unknown };
+};
 
-function selectTools(tools: unknown[] | undefined, toolChoice: unknown): OllamaChatRequestBody["tools"] {
+function selectTools(
+  tools: unknown[] | undefined,
+  toolChoice: unknown,
+): OllamaChatRequestBody["tools"] {
   const declared = (tools ?? []) as OpenAITool[];
   const converted = declared.map((tool, index) => {
     if (tool.type !== "function" || typeof tool.function?.name !== "string") {
-      throw new GatewayError("BAD_REQUEST", `${provider} only supports function tools (tools.${index})`, { param: `tools.${index}` });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `${provider} only supports function tools (tools.${index})`,
+        { param: `tools.${index}` },
+      );
     }
     const { name, description, parameters } = tool.function;
-    return { type: "function" as const, function: { name, ...(typeof description === "string" ? { description } : {}), ...(parameters !== undefined ? { parameters } : {}) } };
+    return {
+      type: "function" as const,
+      function: {
+        name,
+        ...(typeof description === "string" ? { description } : {}),
+        ...(parameters !== undefined ? { parameters } : {}),
+      },
+    };
   });
-  if (toolChoice === undefined || toolChoice === null || toolChoice === "auto") return converted.length > 0 ? converted : undefined;
+  if (toolChoice === undefined || toolChoice === null || toolChoice === "auto")
+    return converted.length > 0 ? converted : undefined;
   if (toolChoice === "none") return undefined;
-  if (converted.length === 0) throw new GatewayError("BAD_REQUEST", "tool_choice needs tools", { param: "tool_choice" });
+  if (converted.length === 0)
+    throw new GatewayError("BAD_REQUEST", "tool_choice needs tools", { param: "tool_choice" });
   if (toolChoice === "required") return converted;
   const name = (toolChoice as { type?: unknown; function?: { name?: unknown } }).function?.name;
   if ((toolChoice as { type?: unknown }).type === "function" && typeof name === "string") {
     const chosen = converted.filter((tool) => tool.function.name === name);
-    if (chosen.length === 0) throw new GatewayError("BAD_REQUEST", `tool_choice names ${JSON.stringify(name)}, which is not in tools`, { param: "tool_choice" });
+    if (chosen.length === 0)
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `tool_choice names ${JSON.stringify(name)}, which is not in tools`,
+        { param: "tool_choice" },
+      );
     return chosen;
   }
-  throw new GatewayError("BAD_REQUEST", `tool_choice must be "none", "auto", "required" or {type: "function", function: {name}}`, { param: "tool_choice" });
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `tool_choice must be "none", "auto", "required" or {type: "function", function: {name}}`,
+    { param: "tool_choice" },
+  );
 }
 
 function formatFor(responseFormat: unknown): OllamaChatRequestBody["format"] {
@@ -200,17 +292,28 @@ function formatFor(responseFormat: unknown): OllamaChatRequestBody["format"] {
     case "json_schema": {
       const schema = format.json_schema?.schema;
       if (!schema || typeof schema !== "object" || Array.isArray(schema)) {
-        throw new GatewayError("BAD_REQUEST", "response_format.json_schema.schema must be a JSON schema object", { param: "response_format" });
+        throw new GatewayError(
+          "BAD_REQUEST",
+          "response_format.json_schema.schema must be a JSON schema object",
+          { param: "response_format" },
+        );
       }
       return schema as Record<string, unknown>;
     }
     default:
-      throw new GatewayError("BAD_REQUEST", `response_format.type must be text, json_object or json_schema (got ${JSON.stringify(format.type)})`, { param: "response_format" });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `response_format.type must be text, json_object or json_schema (got ${JSON.stringify(format.type)})`,
+        { param: "response_format" },
+      );
   }
 }
 
 function optionsFor(request: ChatRequest): Record<string, unknown> {
-  const own = request.options && typeof request.options === "object" && !Array.isArray(request.options) ? (request.options as Record<string, unknown>) : {};
+  const own =
+    request.options && typeof request.options === "object" && !Array.isArray(request.options)
+      ? (request.options as Record<string, unknown>)
+      : {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
   const mapped: Record<string, unknown> = {
@@ -223,7 +326,12 @@ function optionsFor(request: ChatRequest): Record<string, unknown> {
     presence_penalty: request.presence_penalty,
     frequency_penalty: request.frequency_penalty,
   };
-  return { ...own, ...Object.fromEntries(Object.entries(mapped).filter(([, value]) => value !== undefined && value !== null)) };
+  return {
+    ...own,
+    ...Object.fromEntries(
+      Object.entries(mapped).filter(([, value]) => value !== undefined && value !== null),
+    ),
+  };
 }
 
 function thinkFor(reasoningEffort: unknown): boolean | string | undefined {
@@ -261,9 +369,21 @@ export interface OllamaEmbedRequestBody {
  */
 export function convertToOllamaEmbedRequest(request: EmbeddingRequest): OllamaEmbedRequestBody {
   const { input } = request;
-  const isText = typeof input === "string" || (Array.isArray(input) && input.every((item) => typeof item === "string"));
-  if (!isText) throw new GatewayError("BAD_REQUEST", `${provider} does not support token-array inputs: send text`, { param: "input" });
-  if (request.encoding_format === "base64") throw new GatewayError("BAD_REQUEST", `${provider} does not support encoding_format "base64": it answers floats`, { param: "encoding_format" });
+  const isText =
+    typeof input === "string" ||
+    (Array.isArray(input) && input.every((item) => typeof item === "string"));
+  if (!isText)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${provider} does not support token-array inputs: send text`,
+      { param: "input" },
+    );
+  if (request.encoding_format === "base64")
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${provider} does not support encoding_format "base64": it answers floats`,
+      { param: "encoding_format" },
+    );
   const body: OllamaEmbedRequestBody = { model: request.model, input: input as string | string[] };
   if (request.dimensions !== undefined) body.dimensions = request.dimensions;
   if (typeof request.truncate === "boolean") body.truncate = request.truncate;

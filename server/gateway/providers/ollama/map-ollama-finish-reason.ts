@@ -11,7 +11,10 @@ import type { FinishReason } from "../../spec.ts";
  * References: https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion,
  * https://github.com/ollama/ollama/blob/main/llm/server.go (DoneReason)
  */
-export function mapOllamaFinishReason(doneReason: string | null | undefined, { hasToolCalls }: { hasToolCalls: boolean }): FinishReason {
+export function mapOllamaFinishReason(
+  doneReason: string | null | undefined,
+  { hasToolCalls }: { hasToolCalls: boolean },
+): FinishReason {
   if (doneReason === "length") return "length";
   return hasToolCalls ? "tool_calls" : "stop";
 }

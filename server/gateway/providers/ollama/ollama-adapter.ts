@@ -1,5 +1,13 @@
 import type { Dispatcher } from "undici";
-import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderAdapter } from "../../spec.ts";
+import type {
+  CallOptions,
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  ProviderAdapter,
+} from "../../spec.ts";
 import {
   type AnswerSchema,
   asUpstreamFailure,
@@ -13,9 +21,22 @@ import {
   type UpstreamJsonReading,
   type UpstreamResponse,
 } from "../../upstream-http.ts";
-import { convertToOllamaEmbedRequest, convertToOllamaRequest } from "./convert-to-ollama-request.ts";
-import { ollamaChatResponseSchema, ollamaEmbedResponseSchema, type OllamaChatResponse, type OllamaEmbedResponse } from "./ollama-api.ts";
-import { asOllamaErrorBody, ollamaHttpError, ollamaInvalidResponseError, ollamaPayloadError } from "./ollama-error.ts";
+import {
+  convertToOllamaEmbedRequest,
+  convertToOllamaRequest,
+} from "./convert-to-ollama-request.ts";
+import {
+  ollamaChatResponseSchema,
+  ollamaEmbedResponseSchema,
+  type OllamaChatResponse,
+  type OllamaEmbedResponse,
+} from "./ollama-api.ts";
+import {
+  asOllamaErrorBody,
+  ollamaHttpError,
+  ollamaInvalidResponseError,
+  ollamaPayloadError,
+} from "./ollama-error.ts";
 import { createOllamaStreamTranslator, readNdjsonLines, toChatResponse } from "./ollama-stream.ts";
 
 export interface OllamaAdapterOptions {
@@ -43,19 +64,43 @@ export interface OllamaAdapterOptions {
  * is rethrown unchanged.
  * Reference: https://github.com/ollama/ollama/blob/main/docs/api.md
  */
-export function createOllamaAdapter({ apiBase = "http://127.0.0.1:11434", apiKey, dispatcher, provider = "ollama", headers = {} }: OllamaAdapterOptions = {}): ProviderAdapter {
+export function createOllamaAdapter({
+  apiBase = "http://127.0.0.1:11434",
+  apiKey,
+  dispatcher,
+  provider = "ollama",
+  headers = {},
+}: OllamaAdapterOptions = {}): ProviderAdapter {
   const root = normalizeApiBase(apiBase);
   const chatUrl = new URL(`${root}/api/chat`);
   const embedUrl = new URL(`${root}/api/embed`);
-  const requestHeaders = { "content-type": "application/json", ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  const requestHeaders = {
+    "content-type": "application/json",
+    ...headers,
+    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+  };
   const secrets = [apiKey];
 
-  function post(url: URL, body: unknown, signal: AbortSignal, accept: string): Promise<UpstreamResponse> {
-    return postUpstream({ provider, url, headers: { ...requestHeaders, accept }, body: JSON.stringify(body), signal, dispatcher });
+  function post(
+    url: URL,
+    body: unknown,
+    signal: AbortSignal,
+    accept: string,
+  ): Promise<UpstreamResponse> {
+    return postUpstream({
+      provider,
+      url,
+      headers: { ...requestHeaders, accept },
+      body: JSON.stringify(body),
+      signal,
+      dispatcher,
+    });
   }
 
   function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
-    return rejectStatus(response, ({ status, headers, bodyText }) => ollamaHttpError({ provider, status, headers, bodyText, secrets }));
+    return rejectStatus(response, ({ status, headers, bodyText }) =>
+      ollamaHttpError({ provider, status, headers, bodyText, secrets }),
+    );
   }
 
   const reading: UpstreamJsonReading = {
@@ -66,14 +111,25 @@ export function createOllamaAdapter({ apiBase = "http://127.0.0.1:11434", apiKey
       return reported ? ollamaPayloadError(provider, reported, secrets) : undefined;
     },
   };
-  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
-  const wrongShape = (json: unknown, text: string, what: string) => unexpectedAnswer(json, text, what, reading);
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) =>
+    readUpstreamJson<Answer>(text, schema, what, reading);
+  const wrongShape = (json: unknown, text: string, what: string) =>
+    unexpectedAnswer(json, text, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
-    const response = await post(chatUrl, convertToOllamaRequest(request, { stream: false }), signal, "application/json");
+    const response = await post(
+      chatUrl,
+      convertToOllamaRequest(request, { stream: false }),
+      signal,
+      "application/json",
+    );
     try {
       await rejectUnlessSuccessful(response);
-      const answer = parseAnswer<OllamaChatResponse>(await response.body.text(), ollamaChatResponseSchema, "the response");
+      const answer = parseAnswer<OllamaChatResponse>(
+        await response.body.text(),
+        ollamaChatResponseSchema,
+        "the response",
+      );
       return toChatResponse(answer, request.model);
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
@@ -82,8 +138,16 @@ export function createOllamaAdapter({ apiBase = "http://127.0.0.1:11434", apiKey
     }
   }
 
-  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
-    const response = await post(chatUrl, convertToOllamaRequest(request, { stream: true }), signal, "application/x-ndjson");
+  async function* chatStream(
+    request: ChatRequest,
+    { signal }: CallOptions,
+  ): AsyncGenerator<ChatChunk> {
+    const response = await post(
+      chatUrl,
+      convertToOllamaRequest(request, { stream: true }),
+      signal,
+      "application/x-ndjson",
+    );
     let sawDone = false;
     let lineCount = 0;
     try {
@@ -96,9 +160,15 @@ export function createOllamaAdapter({ apiBase = "http://127.0.0.1:11434", apiKey
       }
       const translator = createOllamaStreamTranslator(request.model);
       // The body outlives this iterator on purpose: after the done line it is drained, not destroyed (see finally).
-      for await (const line of readNdjsonLines(response.body.iterator({ destroyOnReturn: false }), { provider })) {
+      for await (const line of readNdjsonLines(response.body.iterator({ destroyOnReturn: false }), {
+        provider,
+      })) {
         lineCount += 1;
-        const answer = parseAnswer<OllamaChatResponse>(line, ollamaChatResponseSchema, "a stream line");
+        const answer = parseAnswer<OllamaChatResponse>(
+          line,
+          ollamaChatResponseSchema,
+          "a stream line",
+        );
         for (const chunk of translator.chunksFor(answer)) {
           // Several chunks may come from one line; none is handed out once the caller gave up.
           signal.throwIfAborted();
@@ -109,7 +179,13 @@ export function createOllamaAdapter({ apiBase = "http://127.0.0.1:11434", apiKey
           break;
         }
       }
-      if (!sawDone) throw ollamaInvalidResponseError(provider, lineCount === 0 ? "the stream ended without sending any line" : "the stream ended before its done line");
+      if (!sawDone)
+        throw ollamaInvalidResponseError(
+          provider,
+          lineCount === 0
+            ? "the stream ended without sending any line"
+            : "the stream ended before its done line",
+        );
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
     } finally {
@@ -118,21 +194,35 @@ export function createOllamaAdapter({ apiBase = "http://127.0.0.1:11434", apiKey
     }
   }
 
-  async function embed(request: EmbeddingRequest, { signal }: CallOptions): Promise<EmbeddingResponse> {
+  async function embed(
+    request: EmbeddingRequest,
+    { signal }: CallOptions,
+  ): Promise<EmbeddingResponse> {
     const body = convertToOllamaEmbedRequest(request);
     const response = await post(embedUrl, body, signal, "application/json");
     try {
       await rejectUnlessSuccessful(response);
-      const answer = parseAnswer<OllamaEmbedResponse>(await response.body.text(), ollamaEmbedResponseSchema, "the embeddings response");
+      const answer = parseAnswer<OllamaEmbedResponse>(
+        await response.body.text(),
+        ollamaEmbedResponseSchema,
+        "the embeddings response",
+      );
       const inputCount = Array.isArray(body.input) ? body.input.length : 1;
       if (answer.embeddings.length !== inputCount) {
-        throw ollamaInvalidResponseError(provider, `the embeddings response has ${answer.embeddings.length} vectors for ${inputCount} inputs`);
+        throw ollamaInvalidResponseError(
+          provider,
+          `the embeddings response has ${answer.embeddings.length} vectors for ${inputCount} inputs`,
+        );
       }
       // Omitted (Go omitempty) when zero, like the chat counts.
       const promptTokens = answer.prompt_eval_count ?? 0;
       return {
         object: "list",
-        data: answer.embeddings.map((embedding, index) => ({ object: "embedding", index, embedding })),
+        data: answer.embeddings.map((embedding, index) => ({
+          object: "embedding",
+          index,
+          embedding,
+        })),
         model: answer.model || request.model,
         usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
       };
@@ -151,4 +241,3 @@ function normalizeApiBase(apiBase: string): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(apiBase) ? apiBase : `http://${apiBase}`;
   return withScheme.replace(/\/+$/, "").replace(/\/api$/, "");
 }
-

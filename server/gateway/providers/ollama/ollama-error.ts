@@ -1,8 +1,17 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, type HttpFailure, isContextLengthError, redactSecrets, upstreamHttpError } from "../../upstream-errors.ts";
+import {
+  excerptOf,
+  type HttpFailure,
+  isContextLengthError,
+  redactSecrets,
+  upstreamHttpError,
+} from "../../upstream-errors.ts";
 import { ollamaErrorBodySchema, type OllamaErrorBody } from "./ollama-api.ts";
 
-export { connectionError as ollamaConnectionError, invalidResponseError as ollamaInvalidResponseError } from "../../upstream-errors.ts";
+export {
+  connectionError as ollamaConnectionError,
+  invalidResponseError as ollamaInvalidResponseError,
+} from "../../upstream-errors.ts";
 
 /*
  * Ollama reports every error as `{ "error": "<message>" }` with no code or type: 400 (bad
@@ -29,7 +38,11 @@ export function ollamaHttpError(failure: HttpFailure): UpstreamError {
  * runner failed, which Ollama itself answers with 500 before streaming starts, so it counts as a
  * 500 (retryable) — unless the message says the prompt does not fit, which is a 400.
  */
-export function ollamaPayloadError(provider: string, payload: OllamaErrorBody, secrets: Array<string | undefined> = []): UpstreamError {
+export function ollamaPayloadError(
+  provider: string,
+  payload: OllamaErrorBody,
+  secrets: Array<string | undefined> = [],
+): UpstreamError {
   const detail = payload.error || "unknown error";
   const isContextLengthExceeded = isContextLengthError({ message: detail });
   return new UpstreamError({

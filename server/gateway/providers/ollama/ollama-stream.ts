@@ -34,20 +34,29 @@ export async function* readNdjsonLines(
       pending = pending.slice(newline + 1);
       if (line) yield line;
     }
-    if (pending.length > maxLineLength) throw ollamaInvalidResponseError(provider, `a stream line is longer than ${maxLineLength} characters`);
+    if (pending.length > maxLineLength)
+      throw ollamaInvalidResponseError(
+        provider,
+        `a stream line is longer than ${maxLineLength} characters`,
+      );
   }
   const last = (pending + decoder.decode()).trim();
   if (last) yield last;
 }
 
 /** Translates the lines of one `/api/chat` stream into OpenAI chunks (same id, created and model on every chunk). */
-export function createOllamaStreamTranslator(requestModel: string): { chunksFor(line: OllamaChatResponse): ChatChunk[] } {
+export function createOllamaStreamTranslator(requestModel: string): {
+  chunksFor(line: OllamaChatResponse): ChatChunk[];
+} {
   const id = newCompletionId();
   const created = Math.floor(Date.now() / 1000);
   let model: string | undefined;
   let toolCallCount = 0;
 
-  const chunk = (delta: ChatChunk["choices"][number]["delta"], finishReason: FinishReason | null = null): ChatChunk => ({
+  const chunk = (
+    delta: ChatChunk["choices"][number]["delta"],
+    finishReason: FinishReason | null = null,
+  ): ChatChunk => ({
     id,
     object: "chat.completion.chunk",
     created,
@@ -68,12 +77,38 @@ export function createOllamaStreamTranslator(requestModel: string): { chunksFor(
       // Ollama sends each call whole in one line: a header delta, then all arguments in one piece.
       for (const call of message?.tool_calls ?? []) {
         const index = toolCallCount++;
-        chunks.push(chunk({ tool_calls: [{ index, id: toolCallIdOf(call), type: "function", function: { name: call.function.name, arguments: "" } }] }));
-        chunks.push(chunk({ tool_calls: [{ index, function: { arguments: JSON.stringify(call.function.arguments ?? {}) } }] }));
+        chunks.push(
+          chunk({
+            tool_calls: [
+              {
+                index,
+                id: toolCallIdOf(call),
+                type: "function",
+                function: { name: call.function.name, arguments: "" },
+              },
+            ],
+          }),
+        );
+        chunks.push(
+          chunk({
+            tool_calls: [
+              { index, function: { arguments: JSON.stringify(call.function.arguments ?? {}) } },
+            ],
+          }),
+        );
       }
       if (line.done) {
-        chunks.push(chunk({}, mapOllamaFinishReason(line.done_reason, { hasToolCalls: toolCallCount > 0 })));
-        chunks.push({ id, object: "chat.completion.chunk", created, model: model!, choices: [], usage: usageOf(line) });
+        chunks.push(
+          chunk({}, mapOllamaFinishReason(line.done_reason, { hasToolCalls: toolCallCount > 0 })),
+        );
+        chunks.push({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model: model!,
+          choices: [],
+          usage: usageOf(line),
+        });
       }
       return chunks;
     },
@@ -86,7 +121,10 @@ export function toChatResponse(answer: OllamaChatResponse, requestModel: string)
   const toolCalls: ToolCall[] = (message?.tool_calls ?? []).map((call) => ({
     id: toolCallIdOf(call),
     type: "function",
-    function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) },
+    function: {
+      name: call.function.name,
+      arguments: JSON.stringify(call.function.arguments ?? {}),
+    },
   }));
   const content = message?.content ?? "";
   return {
@@ -104,7 +142,9 @@ export function toChatResponse(answer: OllamaChatResponse, requestModel: string)
           ...(message?.thinking ? { reasoning_content: message.thinking } : {}),
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
-        finish_reason: mapOllamaFinishReason(answer.done_reason, { hasToolCalls: toolCalls.length > 0 }),
+        finish_reason: mapOllamaFinishReason(answer.done_reason, {
+          hasToolCalls: toolCalls.length > 0,
+        }),
       },
     ],
     usage: usageOf(answer),
@@ -119,11 +159,14 @@ export function toChatResponse(answer: OllamaChatResponse, requestModel: string)
 function usageOf(answer: OllamaChatResponse): Usage {
   const promptTokens = answer.prompt_eval_count ?? 0;
   const completionTokens = answer.eval_count ?? 0;
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }
 
 /** Newer Ollama servers send an id with each tool call; older ones none, so one is made up. */
 function toolCallIdOf(call: OllamaToolCall): string {
   return call.id || newToolCallId();
 }
-

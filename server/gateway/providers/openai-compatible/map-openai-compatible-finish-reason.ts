@@ -22,6 +22,11 @@ const aliases: Record<string, FinishReason> = {
  * References: https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices,
  * https://github.com/vercel/ai/blob/main/packages/openai-compatible/src/map-openai-compatible-finish-reason.ts
  */
-export function mapOpenAICompatibleFinishReason(finishReason: string | null | undefined): FinishReason | null {
-  return (finishReason && Object.hasOwn(aliases, finishReason) ? aliases[finishReason] : undefined) ?? mapOpenAIFinishReason(finishReason);
+export function mapOpenAICompatibleFinishReason(
+  finishReason: string | null | undefined,
+): FinishReason | null {
+  return (
+    (finishReason && Object.hasOwn(aliases, finishReason) ? aliases[finishReason] : undefined) ??
+    mapOpenAIFinishReason(finishReason)
+  );
 }

@@ -22,7 +22,21 @@ export interface OpenAICompatibleAdapterOptions {
  * with a required `apiBase`, an optional key and a finish-reason mapping that knows the
  * values these servers send besides OpenAI's.
  */
-export function createOpenAICompatibleAdapter({ apiBase, apiKey, dispatcher, provider = "openai-compatible", headers }: OpenAICompatibleAdapterOptions): ProviderAdapter {
-  if (!apiBase) throw new Error(`The ${provider} provider needs an apiBase (the server's /v1 URL).`);
-  return createOpenAIAdapter({ apiBase, apiKey, dispatcher, provider, headers, mapFinishReason: mapOpenAICompatibleFinishReason });
+export function createOpenAICompatibleAdapter({
+  apiBase,
+  apiKey,
+  dispatcher,
+  provider = "openai-compatible",
+  headers,
+}: OpenAICompatibleAdapterOptions): ProviderAdapter {
+  if (!apiBase)
+    throw new Error(`The ${provider} provider needs an apiBase (the server's /v1 URL).`);
+  return createOpenAIAdapter({
+    apiBase,
+    apiKey,
+    dispatcher,
+    provider,
+    headers,
+    mapFinishReason: mapOpenAICompatibleFinishReason,
+  });
 }

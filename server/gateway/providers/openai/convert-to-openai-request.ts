@@ -14,7 +14,10 @@ export type OpenAIRequestBody = Record<string, unknown>;
  * `model` is already the upstream model id (the router resolved it).
  * Reference: https://platform.openai.com/docs/api-reference/chat/create
  */
-export function convertToOpenAIRequest(request: ChatRequest, { stream }: { stream: boolean }): OpenAIRequestBody {
+export function convertToOpenAIRequest(
+  request: ChatRequest,
+  { stream }: { stream: boolean },
+): OpenAIRequestBody {
   const { metadata: _metadata, stream: _stream, stream_options: streamOptions, ...body } = request;
   if (!stream) return body;
   return { ...body, stream: true, stream_options: { ...streamOptions, include_usage: true } };

@@ -7,7 +7,9 @@ import type { FinishReason } from "../../spec.ts";
  * them) only understand the documented values.
  * Reference: https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
  */
-export function mapOpenAIFinishReason(finishReason: string | null | undefined): FinishReason | null {
+export function mapOpenAIFinishReason(
+  finishReason: string | null | undefined,
+): FinishReason | null {
   switch (finishReason) {
     case null:
     case undefined:

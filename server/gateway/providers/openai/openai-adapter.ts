@@ -13,10 +13,25 @@ import {
   type UpstreamJsonReading,
   type UpstreamResponse,
 } from "../../upstream-http.ts";
-import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, FinishReason, ProviderAdapter, Usage } from "../../spec.ts";
+import type {
+  CallOptions,
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  FinishReason,
+  ProviderAdapter,
+  Usage,
+} from "../../spec.ts";
 import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
-import { openAIChatChunkSchema, openAIChatResponseSchema, openAIEmbeddingResponseSchema, openAIErrorBodySchema } from "./openai-api.ts";
+import {
+  openAIChatChunkSchema,
+  openAIChatResponseSchema,
+  openAIEmbeddingResponseSchema,
+  openAIErrorBodySchema,
+} from "./openai-api.ts";
 import { openAIHttpError, openAIInvalidResponseError, openAIPayloadError } from "./openai-error.ts";
 import { newCompletionId } from "../../identifiers.ts";
 
@@ -70,14 +85,36 @@ export function createOpenAIAdapter({
 }: OpenAIAdapterOptions = {}): ProviderAdapter {
   // Computed once unless the URL depends on the model.
   const root = apiBase.replace(/\/+$/, "");
-  const fixedUrls = { "chat/completions": new URL(`${root}/chat/completions`), embeddings: new URL(`${root}/embeddings`) };
-  const urlOf = (operation: OpenAIOperation, model: string) => (urlFor ? urlFor(operation, model) : fixedUrls[operation]);
-  const requestHeaders = { "content-type": "application/json", ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  const fixedUrls = {
+    "chat/completions": new URL(`${root}/chat/completions`),
+    embeddings: new URL(`${root}/embeddings`),
+  };
+  const urlOf = (operation: OpenAIOperation, model: string) =>
+    urlFor ? urlFor(operation, model) : fixedUrls[operation];
+  const requestHeaders = {
+    "content-type": "application/json",
+    ...headers,
+    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+  };
   const secrets = [apiKey, ...extraSecrets];
 
-  function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
-    const headers = { ...requestHeaders, accept: stream ? "text/event-stream" : "application/json" };
-    return postUpstream({ provider, url: urlOf("chat/completions", request.model), headers, body: JSON.stringify(prepareBody(convertToOpenAIRequest(request, { stream }))), signal, dispatcher });
+  function send(
+    request: ChatRequest,
+    signal: AbortSignal,
+    stream: boolean,
+  ): Promise<UpstreamResponse> {
+    const headers = {
+      ...requestHeaders,
+      accept: stream ? "text/event-stream" : "application/json",
+    };
+    return postUpstream({
+      provider,
+      url: urlOf("chat/completions", request.model),
+      headers,
+      body: JSON.stringify(prepareBody(convertToOpenAIRequest(request, { stream }))),
+      signal,
+      dispatcher,
+    });
   }
 
   function failure(error: unknown, signal: AbortSignal): unknown {
@@ -85,7 +122,9 @@ export function createOpenAIAdapter({
   }
 
   function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
-    return rejectStatus(response, ({ status, headers, bodyText }) => openAIHttpError({ provider, status, headers, bodyText, secrets }));
+    return rejectStatus(response, ({ status, headers, bodyText }) =>
+      openAIHttpError({ provider, status, headers, bodyText, secrets }),
+    );
   }
 
   const reading: UpstreamJsonReading = {
@@ -96,15 +135,22 @@ export function createOpenAIAdapter({
       return reported.success ? openAIPayloadError(provider, reported.data, secrets) : undefined;
     },
   };
-  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
-  const wrongShape = (json: unknown, text: string, what: string) => unexpectedAnswer(json, text, what, reading);
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) =>
+    readUpstreamJson<Answer>(text, schema, what, reading);
+  const wrongShape = (json: unknown, text: string, what: string) =>
+    unexpectedAnswer(json, text, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const response = await send(request, signal, false);
     try {
       await rejectUnlessSuccessful(response);
-      const answer = parseAnswer<ChatResponse>(await response.body.text(), openAIChatResponseSchema, "the response");
-      for (const choice of answer.choices) choice.finish_reason = mapFinishReason(choice.finish_reason);
+      const answer = parseAnswer<ChatResponse>(
+        await response.body.text(),
+        openAIChatResponseSchema,
+        "the response",
+      );
+      for (const choice of answer.choices)
+        choice.finish_reason = mapFinishReason(choice.finish_reason);
       completeUsage(answer.usage);
       completeIdentity(answer, request, newCompletionId());
       completeAnswer(answer);
@@ -116,7 +162,10 @@ export function createOpenAIAdapter({
     }
   }
 
-  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
+  async function* chatStream(
+    request: ChatRequest,
+    { signal }: CallOptions,
+  ): AsyncGenerator<ChatChunk> {
     const response = await send(request, signal, true);
     let sawDone = false;
     let eventCount = 0;
@@ -129,7 +178,9 @@ export function createOpenAIAdapter({
         throw wrongShape(parseJsonOrText(text), text, `the stream (content-type ${contentType})`);
       }
       // The body outlives this iterator on purpose: after [DONE] it is drained, not destroyed (see finally).
-      for await (const event of readServerSentEvents(response.body.iterator({ destroyOnReturn: false }))) {
+      for await (const event of readServerSentEvents(
+        response.body.iterator({ destroyOnReturn: false }),
+      )) {
         eventCount += 1;
         if (event.data === "[DONE]") {
           sawDone = true;
@@ -145,7 +196,8 @@ export function createOpenAIAdapter({
         completeAnswer(chunk);
         yield chunk;
       }
-      if (eventCount === 0) throw openAIInvalidResponseError(provider, "the stream ended without sending any event");
+      if (eventCount === 0)
+        throw openAIInvalidResponseError(provider, "the stream ended without sending any event");
     } catch (error) {
       throw failure(error, signal);
     } finally {
@@ -155,12 +207,26 @@ export function createOpenAIAdapter({
   }
 
   /** Embeddings pass through like chat: the caller's body minus the gateway's metadata. */
-  async function embed(request: EmbeddingRequest, { signal }: CallOptions): Promise<EmbeddingResponse> {
+  async function embed(
+    request: EmbeddingRequest,
+    { signal }: CallOptions,
+  ): Promise<EmbeddingResponse> {
     const { metadata: _metadata, ...body } = request;
-    const response = await postUpstream({ provider, url: urlOf("embeddings", request.model), headers: { ...requestHeaders, accept: "application/json" }, body: JSON.stringify(body), signal, dispatcher });
+    const response = await postUpstream({
+      provider,
+      url: urlOf("embeddings", request.model),
+      headers: { ...requestHeaders, accept: "application/json" },
+      body: JSON.stringify(body),
+      signal,
+      dispatcher,
+    });
     try {
       await rejectUnlessSuccessful(response);
-      return parseAnswer<EmbeddingResponse>(await response.body.text(), openAIEmbeddingResponseSchema, "the embeddings response");
+      return parseAnswer<EmbeddingResponse>(
+        await response.body.text(),
+        openAIEmbeddingResponseSchema,
+        "the embeddings response",
+      );
     } catch (error) {
       throw failure(error, signal);
     } finally {
@@ -173,17 +239,20 @@ export function createOpenAIAdapter({
 
 /** Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it. */
 function completeUsage(usage: Usage | null | undefined): void {
-  if (usage && typeof usage.total_tokens !== "number") usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  if (usage && typeof usage.total_tokens !== "number")
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
 }
 
 /**
  * Some OpenAI-compatible servers leave out `id`, `model` or `created`; the gateway's shapes
  * (and OpenAI SDKs) expect them, so fill them in from the request.
  */
-function completeIdentity(answer: ChatResponse | ChatChunk, request: ChatRequest, fallbackId: string): void {
+function completeIdentity(
+  answer: ChatResponse | ChatChunk,
+  request: ChatRequest,
+  fallbackId: string,
+): void {
   answer.id ??= fallbackId;
   answer.model ??= request.model;
   answer.created ??= Math.floor(Date.now() / 1000);
 }
-
-

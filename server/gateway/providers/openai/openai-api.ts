@@ -27,7 +27,9 @@ const toolCallDeltaSchema = z.looseObject({
   index: z.number(),
   id: z.string().nullish(),
   type: z.string().nullish(),
-  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+  function: z
+    .looseObject({ name: z.string().nullish(), arguments: z.string().nullish() })
+    .nullish(),
 });
 
 /** Optional: some compatible servers leave them out, and the adapter fills them in. */
@@ -76,9 +78,13 @@ export const openAIChatChunkSchema = z.looseObject({
 /** `POST /embeddings`: one vector (floats, or base64 with encoding_format) per input, in input order. */
 export const openAIEmbeddingResponseSchema = z.looseObject({
   object: z.string().optional(),
-  data: z.array(z.looseObject({ index: z.number(), embedding: z.union([z.array(z.number()), z.string()]) })),
+  data: z.array(
+    z.looseObject({ index: z.number(), embedding: z.union([z.array(z.number()), z.string()]) }),
+  ),
   model: z.string().optional(),
-  usage: z.looseObject({ prompt_tokens: z.number(), total_tokens: z.number().optional() }).optional(),
+  usage: z
+    .looseObject({ prompt_tokens: z.number(), total_tokens: z.number().optional() })
+    .optional(),
 });
 
 /**

@@ -1,9 +1,20 @@
 import { UpstreamError } from "../../errors.ts";
-import { excerptOf, type HttpFailure, isContextLengthError, parseRetryAfterMs, redactSecrets, type ResponseHeaders, upstreamHttpError } from "../../upstream-errors.ts";
+import {
+  excerptOf,
+  type HttpFailure,
+  isContextLengthError,
+  parseRetryAfterMs,
+  redactSecrets,
+  type ResponseHeaders,
+  upstreamHttpError,
+} from "../../upstream-errors.ts";
 import { openAIErrorBodySchema, type OpenAIErrorBody } from "./openai-api.ts";
 
 // The generic pieces, under the names this provider's callers and tests know.
-export { connectionError as openAIConnectionError, invalidResponseError as openAIInvalidResponseError } from "../../upstream-errors.ts";
+export {
+  connectionError as openAIConnectionError,
+  invalidResponseError as openAIInvalidResponseError,
+} from "../../upstream-errors.ts";
 export { excerptOf, isContextLengthError, parseRetryAfterMs, type ResponseHeaders };
 
 /**
@@ -18,7 +29,16 @@ export function openAIHttpError(failure: HttpFailure): UpstreamError {
   const error = parseErrorBody(bodyText)?.error;
   const detail = error?.message || excerptOf(bodyText);
   const upstreamCode = error?.code != null ? String(error.code) : (error?.type ?? undefined);
-  return upstreamHttpError(failure, { detail, upstreamCode, isContextLengthExceeded: isContextLengthError({ status: failure.status, code: upstreamCode, type: error?.type, message: detail }) });
+  return upstreamHttpError(failure, {
+    detail,
+    upstreamCode,
+    isContextLengthExceeded: isContextLengthError({
+      status: failure.status,
+      code: upstreamCode,
+      type: error?.type,
+      message: detail,
+    }),
+  });
 }
 
 /**
@@ -26,7 +46,11 @@ export function openAIHttpError(failure: HttpFailure): UpstreamError {
  * of a stream, as OpenAI and several compatible servers do when generation fails after the
  * headers were sent. A numeric `code` (OpenRouter's) is taken as the status.
  */
-export function openAIPayloadError(provider: string, payload: OpenAIErrorBody, secrets: Array<string | undefined> = []): UpstreamError {
+export function openAIPayloadError(
+  provider: string,
+  payload: OpenAIErrorBody,
+  secrets: Array<string | undefined> = [],
+): UpstreamError {
   const { message, code, type } = payload.error;
   const upstreamStatus = typeof code === "number" ? code : undefined;
   const upstreamCode = typeof code === "string" ? code : (type ?? undefined);
@@ -37,7 +61,12 @@ export function openAIPayloadError(provider: string, payload: OpenAIErrorBody, s
     upstreamStatus,
     message: redactSecrets(`${provider} reported an error: ${detail}`, secrets),
     upstreamCode,
-    isContextLengthExceeded: isContextLengthError({ status: upstreamStatus, code: upstreamCode, type, message: detail }),
+    isContextLengthExceeded: isContextLengthError({
+      status: upstreamStatus,
+      code: upstreamCode,
+      type,
+      message: detail,
+    }),
   });
 }
 

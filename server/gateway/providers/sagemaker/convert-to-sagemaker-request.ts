@@ -35,11 +35,23 @@ export type SageMakerRequestBody = Record<string, unknown>;
  * - `audio`, or `modalities` other than ["text"]: the containers answer in text only.
  * Reference: https://huggingface.co/docs/text-generation-inference/en/messages_api
  */
-export function convertToSageMakerRequest(request: ChatRequest, { stream }: { stream: boolean }): SageMakerRequestBody {
+export function convertToSageMakerRequest(
+  request: ChatRequest,
+  { stream }: { stream: boolean },
+): SageMakerRequestBody {
   rejectUnsupported(request);
-  const { logit_bias: _logitBias, max_completion_tokens: maxCompletionTokens, response_format: responseFormat, ...body } = convertToOpenAIRequest(request, { stream });
-  const converted: SageMakerRequestBody = { ...body, messages: request.messages.map(asContainerMessage) };
-  if (maxCompletionTokens !== undefined && maxCompletionTokens !== null) converted.max_tokens = maxCompletionTokens;
+  const {
+    logit_bias: _logitBias,
+    max_completion_tokens: maxCompletionTokens,
+    response_format: responseFormat,
+    ...body
+  } = convertToOpenAIRequest(request, { stream });
+  const converted: SageMakerRequestBody = {
+    ...body,
+    messages: request.messages.map(asContainerMessage),
+  };
+  if (maxCompletionTokens !== undefined && maxCompletionTokens !== null)
+    converted.max_tokens = maxCompletionTokens;
   if (typeof converted.stop === "string") converted.stop = [converted.stop];
   const format = containerResponseFormat(responseFormat);
   if (format !== undefined) converted.response_format = format;
@@ -48,28 +60,45 @@ export function convertToSageMakerRequest(request: ChatRequest, { stream }: { st
 
 function rejectUnsupported(request: ChatRequest): void {
   if (typeof request.n === "number" && request.n > 1) {
-    throw new GatewayError("BAD_REQUEST", "sagemaker does not support n > 1 (one choice per request); send separate requests instead", { param: "n" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "sagemaker does not support n > 1 (one choice per request); send separate requests instead",
+      { param: "n" },
+    );
   }
   if (request.audio !== undefined && request.audio !== null) {
-    throw new GatewayError("BAD_REQUEST", "sagemaker does not support audio output: the chat containers answer in text only", { param: "audio" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      "sagemaker does not support audio output: the chat containers answer in text only",
+      { param: "audio" },
+    );
   }
   const modalities = request.modalities;
   if (Array.isArray(modalities) && modalities.some((modality) => modality !== "text")) {
-    throw new GatewayError("BAD_REQUEST", `sagemaker does not support the modalities ${JSON.stringify(modalities)}: the chat containers answer in text only`, { param: "modalities" });
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `sagemaker does not support the modalities ${JSON.stringify(modalities)}: the chat containers answer in text only`,
+      { param: "modalities" },
+    );
   }
 }
 
 function asContainerMessage(message: ChatMessage): ChatMessage {
   if (message.role === "developer") return { ...message, role: "system" };
   // TGI reads a message as text when `content` is a string, dropping its tool_calls; null makes it read the calls.
-  if (message.role === "assistant" && message.content === "" && message.tool_calls?.length) return { ...message, content: null };
+  if (message.role === "assistant" && message.content === "" && message.tool_calls?.length)
+    return { ...message, content: null };
   return message;
 }
 
 /** OpenAI's response_format with TGI's `value` added (see above); undefined drops it. */
 function containerResponseFormat(responseFormat: unknown): unknown {
   if (responseFormat === undefined || responseFormat === null) return undefined;
-  const format = responseFormat as { type?: unknown; value?: unknown; json_schema?: { name?: unknown; schema?: unknown } };
+  const format = responseFormat as {
+    type?: unknown;
+    value?: unknown;
+    json_schema?: { name?: unknown; schema?: unknown };
+  };
   if (format.type === "text") return undefined;
   // A caller that already speaks TGI's format (value given, or type json/regex) is passed through.
   if (format.value !== undefined) return format;
@@ -77,9 +106,19 @@ function containerResponseFormat(responseFormat: unknown): unknown {
   if (format.type === "json_schema") {
     const schema = format.json_schema?.schema;
     if (!schema || typeof schema !== "object") {
-      throw new GatewayError("BAD_REQUEST", "response_format.json_schema.schema must be a JSON schema object", { param: "response_format" });
+      throw new GatewayError(
+        "BAD_REQUEST",
+        "response_format.json_schema.schema must be a JSON schema object",
+        { param: "response_format" },
+      );
     }
-    return { ...format, value: { ...(typeof format.json_schema?.name === "string" ? { name: format.json_schema.name } : {}), schema } };
+    return {
+      ...format,
+      value: {
+        ...(typeof format.json_schema?.name === "string" ? { name: format.json_schema.name } : {}),
+        schema,
+      },
+    };
   }
   return format;
 }

@@ -21,7 +21,12 @@ const aliases: Record<string, FinishReason> = {
  * References: https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices,
  * https://huggingface.github.io/text-generation-inference/ (FinishReason: length, eos_token, stop_sequence)
  */
-export function mapSageMakerFinishReason(finishReason: string | null | undefined, { hasToolCalls = false }: { hasToolCalls?: boolean } = {}): FinishReason | null {
-  const mapped = (finishReason && Object.hasOwn(aliases, finishReason) ? aliases[finishReason] : undefined) ?? mapOpenAIFinishReason(finishReason);
+export function mapSageMakerFinishReason(
+  finishReason: string | null | undefined,
+  { hasToolCalls = false }: { hasToolCalls?: boolean } = {},
+): FinishReason | null {
+  const mapped =
+    (finishReason && Object.hasOwn(aliases, finishReason) ? aliases[finishReason] : undefined) ??
+    mapOpenAIFinishReason(finishReason);
   return mapped === "stop" && hasToolCalls ? "tool_calls" : mapped;
 }

@@ -1,6 +1,12 @@
 import type { Dispatcher } from "undici";
 import { type AwsProviderSettings, createAwsProviderSigner } from "../../aws-sigv4.ts";
-import type { CallOptions, ChatChunk, ChatRequest, ChatResponse, ProviderAdapter } from "../../spec.ts";
+import type {
+  CallOptions,
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  ProviderAdapter,
+} from "../../spec.ts";
 import { readServerSentEvents } from "../../sse.ts";
 import {
   type AnswerSchema,
@@ -15,8 +21,18 @@ import {
   type UpstreamResponse,
 } from "../../upstream-http.ts";
 import { convertToSageMakerRequest } from "./convert-to-sagemaker-request.ts";
-import { containerErrorSchema, type SageMakerChatChunk, sageMakerChatChunkSchema, type SageMakerChatResponse, sageMakerChatResponseSchema } from "./sagemaker-api.ts";
-import { containerReportedError, sageMakerHttpError, sageMakerInvalidResponseError } from "./sagemaker-error.ts";
+import {
+  containerErrorSchema,
+  type SageMakerChatChunk,
+  sageMakerChatChunkSchema,
+  type SageMakerChatResponse,
+  sageMakerChatResponseSchema,
+} from "./sagemaker-api.ts";
+import {
+  containerReportedError,
+  sageMakerHttpError,
+  sageMakerInvalidResponseError,
+} from "./sagemaker-error.ts";
 import { readSageMakerPayload } from "./sagemaker-event-stream.ts";
 import { completeSageMakerResponse, SageMakerStreamNormalizer } from "./sagemaker-stream.ts";
 
@@ -39,37 +55,60 @@ export interface SageMakerAdapterOptions extends AwsProviderSettings {
  * References: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
  *             https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html
  */
-export function createSageMakerAdapter({ apiBase, dispatcher, provider = "sagemaker", ...aws }: SageMakerAdapterOptions): ProviderAdapter {
+export function createSageMakerAdapter({
+  apiBase,
+  dispatcher,
+  provider = "sagemaker",
+  ...aws
+}: SageMakerAdapterOptions): ProviderAdapter {
   const { region, signRequest, secrets } = createAwsProviderSigner(provider, "sagemaker", aws);
   const root = (apiBase ?? `https://runtime.sagemaker.${region}.amazonaws.com`).replace(/\/+$/, "");
 
-  async function send(request: ChatRequest, signal: AbortSignal, stream: boolean): Promise<UpstreamResponse> {
+  async function send(
+    request: ChatRequest,
+    signal: AbortSignal,
+    stream: boolean,
+  ): Promise<UpstreamResponse> {
     const body = JSON.stringify(convertToSageMakerRequest(request, { stream }));
     signal.throwIfAborted();
-    const url = new URL(`${root}/endpoints/${encodeURIComponent(request.model)}/${stream ? "invocations-response-stream" : "invocations"}`);
+    const url = new URL(
+      `${root}/endpoints/${encodeURIComponent(request.model)}/${stream ? "invocations-response-stream" : "invocations"}`,
+    );
     // `accept` is the container's answer type on InvokeEndpoint; the stream's is X-Amzn-SageMaker-Accept (SSE).
-    const headers: Record<string, string> = stream ? { "content-type": "application/json", "x-amzn-sagemaker-accept": "text/event-stream" } : { "content-type": "application/json", accept: "application/json" };
+    const headers: Record<string, string> = stream
+      ? { "content-type": "application/json", "x-amzn-sagemaker-accept": "text/event-stream" }
+      : { "content-type": "application/json", accept: "application/json" };
     const signed = await signRequest({ url, method: "POST", headers, body });
     return postUpstream({ provider, url, headers: signed, body, signal, dispatcher });
   }
 
   function rejectUnlessSuccessful(response: UpstreamResponse): Promise<void> {
-    return rejectStatus(response, ({ status, headers, bodyText }) => sageMakerHttpError({ provider, status, headers, bodyText, secrets }));
+    return rejectStatus(response, ({ status, headers, bodyText }) =>
+      sageMakerHttpError({ provider, status, headers, bodyText, secrets }),
+    );
   }
 
   const reading: UpstreamJsonReading = {
     provider,
     // The container speaks OpenAI's Messages API.
     format: "OpenAI's",
-    reportedError: (json) => (containerErrorSchema.safeParse(json).success ? containerReportedError(provider, JSON.stringify(json), secrets) : undefined),
+    reportedError: (json) =>
+      containerErrorSchema.safeParse(json).success
+        ? containerReportedError(provider, JSON.stringify(json), secrets)
+        : undefined,
   };
-  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) => readUpstreamJson<Answer>(text, schema, what, reading);
+  const parseAnswer = <Answer>(text: string, schema: AnswerSchema, what: string) =>
+    readUpstreamJson<Answer>(text, schema, what, reading);
 
   async function chat(request: ChatRequest, { signal }: CallOptions): Promise<ChatResponse> {
     const response = await send(request, signal, false);
     try {
       await rejectUnlessSuccessful(response);
-      const answer = parseAnswer<SageMakerChatResponse>(await response.body.text(), sageMakerChatResponseSchema, "the response");
+      const answer = parseAnswer<SageMakerChatResponse>(
+        await response.body.text(),
+        sageMakerChatResponseSchema,
+        "the response",
+      );
       return completeSageMakerResponse(answer, request);
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
@@ -78,7 +117,10 @@ export function createSageMakerAdapter({ apiBase, dispatcher, provider = "sagema
     }
   }
 
-  async function* chatStream(request: ChatRequest, { signal }: CallOptions): AsyncGenerator<ChatChunk> {
+  async function* chatStream(
+    request: ChatRequest,
+    { signal }: CallOptions,
+  ): AsyncGenerator<ChatChunk> {
     const response = await send(request, signal, true);
     const normalizer = new SageMakerStreamNormalizer(request);
     let sawDone = false;
@@ -86,19 +128,34 @@ export function createSageMakerAdapter({ apiBase, dispatcher, provider = "sagema
       await rejectUnlessSuccessful(response);
       const contentType = contentTypeOf(response);
       if (contentType && !contentType.includes("application/vnd.amazon.eventstream")) {
-        throw sageMakerInvalidResponseError(provider, `the stream is not an AWS event stream (content-type ${contentType}): ${quotedExcerpt(await response.body.text())}`);
+        throw sageMakerInvalidResponseError(
+          provider,
+          `the stream is not an AWS event stream (content-type ${contentType}): ${quotedExcerpt(await response.body.text())}`,
+        );
       }
       // The body outlives these iterators on purpose: after [DONE] it is drained, not destroyed (see finally).
-      const payload = readSageMakerPayload(response.body.iterator({ destroyOnReturn: false }), { provider, secrets });
+      const payload = readSageMakerPayload(response.body.iterator({ destroyOnReturn: false }), {
+        provider,
+        secrets,
+      });
       for await (const event of readServerSentEvents(payload)) {
         if (event.data === "[DONE]") {
           sawDone = true;
           break;
         }
         if (event.event === "error") throw containerReportedError(provider, event.data, secrets);
-        yield* emit(normalizer.push(parseAnswer<SageMakerChatChunk>(event.data, sageMakerChatChunkSchema, "a stream event")), signal);
+        yield* emit(
+          normalizer.push(
+            parseAnswer<SageMakerChatChunk>(event.data, sageMakerChatChunkSchema, "a stream event"),
+          ),
+          signal,
+        );
       }
-      if (!normalizer.started) throw sageMakerInvalidResponseError(provider, "the stream ended without sending any chat chunk");
+      if (!normalizer.started)
+        throw sageMakerInvalidResponseError(
+          provider,
+          "the stream ended without sending any chat chunk",
+        );
       yield* emit(normalizer.finish(), signal);
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);

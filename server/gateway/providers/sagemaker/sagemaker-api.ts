@@ -32,7 +32,9 @@ const toolCallDeltaSchema = z.looseObject({
   index: z.number().nullish(),
   id: z.string().nullish(),
   type: z.string().nullish(),
-  function: z.looseObject({ name: z.string().nullish(), arguments: argumentsSchema.nullish() }).nullish(),
+  function: z
+    .looseObject({ name: z.string().nullish(), arguments: argumentsSchema.nullish() })
+    .nullish(),
 });
 
 /** TGI leaves `id` empty; the adapter fills id, model and created in when absent. */
@@ -127,7 +129,12 @@ export const containerErrorSchema = z.union([
     }),
   }),
   z.looseObject({ error: z.string(), error_type: z.string().nullish() }),
-  z.looseObject({ object: z.literal("error"), message: z.string(), type: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish() }),
+  z.looseObject({
+    object: z.literal("error"),
+    message: z.string(),
+    type: z.string().nullish(),
+    code: z.union([z.string(), z.number()]).nullish(),
+  }),
 ]);
 
 export type ContainerError = z.infer<typeof containerErrorSchema>;

@@ -13,7 +13,10 @@ import { sageMakerStreamExceptionError } from "./sagemaker-error.ts";
  * → its UpstreamError.
  * Reference: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_ResponseStream.html
  */
-export async function* readSageMakerPayload(body: AsyncIterable<Uint8Array>, { provider, secrets = [] }: { provider: string; secrets?: Array<string | undefined> }): AsyncGenerator<Uint8Array> {
+export async function* readSageMakerPayload(
+  body: AsyncIterable<Uint8Array>,
+  { provider, secrets = [] }: { provider: string; secrets?: Array<string | undefined> },
+): AsyncGenerator<Uint8Array> {
   for await (const message of readAwsEventStream(body, { provider })) {
     const payload = payloadOf(message, provider, secrets);
     if (payload) yield payload;
@@ -21,12 +24,23 @@ export async function* readSageMakerPayload(body: AsyncIterable<Uint8Array>, { p
 }
 
 /** A PayloadPart's bytes; an exception or error frame throws; other events (none documented) carry nothing. */
-function payloadOf(message: AwsEventMessage, provider: string, secrets: Array<string | undefined>): Uint8Array | undefined {
-  if (message.messageType === "event") return message.eventType === "PayloadPart" ? message.body : undefined;
-  if (message.messageType === "exception") throw sageMakerStreamExceptionError(provider, message.eventType, message.payload, secrets);
+function payloadOf(
+  message: AwsEventMessage,
+  provider: string,
+  secrets: Array<string | undefined>,
+): Uint8Array | undefined {
+  if (message.messageType === "event")
+    return message.eventType === "PayloadPart" ? message.body : undefined;
+  if (message.messageType === "exception")
+    throw sageMakerStreamExceptionError(provider, message.eventType, message.payload, secrets);
   if (message.messageType === "error") {
     const errorMessage = message.headers[":error-message"]?.value;
-    throw sageMakerStreamExceptionError(provider, message.eventType, JSON.stringify({ Message: typeof errorMessage === "string" ? errorMessage : "" }), secrets);
+    throw sageMakerStreamExceptionError(
+      provider,
+      message.eventType,
+      JSON.stringify({ Message: typeof errorMessage === "string" ? errorMessage : "" }),
+      secrets,
+    );
   }
   return undefined;
 }

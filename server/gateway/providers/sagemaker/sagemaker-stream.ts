@@ -1,7 +1,18 @@
-import type { ChatChunk, ChatRequest, ChatResponse, ToolCall, ToolCallDelta, Usage } from "../../spec.ts";
+import type {
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  ToolCall,
+  ToolCallDelta,
+  Usage,
+} from "../../spec.ts";
 import { estimatePromptTokens, estimateTokens } from "../../tokens.ts";
 import { mapSageMakerFinishReason } from "./map-sagemaker-finish-reason.ts";
-import type { SageMakerChatChunk, SageMakerChatResponse, SageMakerToolCallDelta } from "./sagemaker-api.ts";
+import type {
+  SageMakerChatChunk,
+  SageMakerChatResponse,
+  SageMakerToolCallDelta,
+} from "./sagemaker-api.ts";
 import { newCompletionId, newToolCallId } from "../../identifiers.ts";
 
 /*
@@ -13,21 +24,36 @@ import { newCompletionId, newToolCallId } from "../../identifiers.ts";
  */
 
 /** The container's chat.completion, completed: ids, finish reasons, string tool arguments, usage. */
-export function completeSageMakerResponse(answer: SageMakerChatResponse, request: ChatRequest): ChatResponse {
+export function completeSageMakerResponse(
+  answer: SageMakerChatResponse,
+  request: ChatRequest,
+): ChatResponse {
   let completionText = "";
   const choices = answer.choices.map((choice, position) => {
     const { tool_calls: rawToolCalls, ...message } = choice.message;
     const toolCalls: ToolCall[] = (rawToolCalls ?? []).map((call) => {
       const toolArguments = argumentsText(call.function.arguments) ?? "{}";
       completionText += call.function.name + toolArguments;
-      return { ...call, id: call.id || newToolCallId(), type: "function", function: { ...call.function, arguments: toolArguments } } as ToolCall;
+      return {
+        ...call,
+        id: call.id || newToolCallId(),
+        type: "function",
+        function: { ...call.function, arguments: toolArguments },
+      } as ToolCall;
     });
     completionText += message.content ?? "";
     return {
       ...choice,
       index: choice.index ?? position,
-      message: { ...message, role: "assistant" as const, content: message.content ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
-      finish_reason: mapSageMakerFinishReason(choice.finish_reason ?? "stop", { hasToolCalls: toolCalls.length > 0 }),
+      message: {
+        ...message,
+        role: "assistant" as const,
+        content: message.content ?? null,
+        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+      },
+      finish_reason: mapSageMakerFinishReason(choice.finish_reason ?? "stop", {
+        hasToolCalls: toolCalls.length > 0,
+      }),
     };
   });
   return {
@@ -67,7 +93,11 @@ export class SageMakerStreamNormalizer {
   push(chunk: SageMakerChatChunk): ChatChunk[] {
     const chunks: ChatChunk[] = [];
     if (!this.identity) {
-      this.identity = { id: chunk.id || newCompletionId(), model: chunk.model || this.request.model, created: chunk.created ?? nowInSeconds() };
+      this.identity = {
+        id: chunk.id || newCompletionId(),
+        model: chunk.model || this.request.model,
+        created: chunk.created ?? nowInSeconds(),
+      };
       chunks.push(this.chunk({ role: "assistant", content: "" }));
     }
     if (chunk.usage) this.usage = chunk.usage as Usage;
@@ -75,13 +105,16 @@ export class SageMakerStreamNormalizer {
       const { role: _role, content, tool_calls: toolCalls, ...others } = choice.delta ?? {};
       const delta: ChatChunk["choices"][number]["delta"] = {};
       // TGI sends `function_call: null`, `refusal: null` on every delta: only real values pass.
-      for (const [field, value] of Object.entries(others)) if (value !== null && value !== undefined && value !== "") delta[field] = value;
+      for (const [field, value] of Object.entries(others))
+        if (value !== null && value !== undefined && value !== "") delta[field] = value;
       if (content) delta.content = content;
       const toolCallDeltas = this.toolCallDeltas(toolCalls);
       if (toolCallDeltas.length > 0) delta.tool_calls = toolCallDeltas;
-      for (const value of Object.values(delta)) if (typeof value === "string") this.completionText += value;
+      for (const value of Object.values(delta))
+        if (typeof value === "string") this.completionText += value;
       const logprobs = choice.logprobs ?? undefined;
-      if (Object.keys(delta).length > 0) chunks.push(this.chunk(delta, null, logprobs === undefined ? {} : { logprobs }));
+      if (Object.keys(delta).length > 0)
+        chunks.push(this.chunk(delta, null, logprobs === undefined ? {} : { logprobs }));
       if (choice.finish_reason) this.finishReason = choice.finish_reason;
     }
     return chunks;
@@ -89,18 +122,32 @@ export class SageMakerStreamNormalizer {
 
   /** The finish chunk and the usage chunk that close the stream. */
   finish(): ChatChunk[] {
-    const finishReason = mapSageMakerFinishReason(this.finishReason ?? "stop", { hasToolCalls: this.toolCallIds.size > 0 });
+    const finishReason = mapSageMakerFinishReason(this.finishReason ?? "stop", {
+      hasToolCalls: this.toolCallIds.size > 0,
+    });
     const usage = completeUsage(this.usage, this.request, this.completionText);
     return [this.chunk({}, finishReason), { ...this.chunk({}), choices: [], usage }];
   }
 
-  private chunk(delta: ChatChunk["choices"][number]["delta"], finishReason: ChatChunk["choices"][number]["finish_reason"] = null, extra: Record<string, unknown> = {}): ChatChunk {
+  private chunk(
+    delta: ChatChunk["choices"][number]["delta"],
+    finishReason: ChatChunk["choices"][number]["finish_reason"] = null,
+    extra: Record<string, unknown> = {},
+  ): ChatChunk {
     const { id, model, created } = this.identity!;
-    return { id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, ...extra, finish_reason: finishReason }] };
+    return {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      choices: [{ index: 0, delta, ...extra, finish_reason: finishReason }],
+    };
   }
 
   /** The first delta of each tool call carries id, type and name; the rest only their argument pieces. */
-  private toolCallDeltas(raw: SageMakerToolCallDelta[] | SageMakerToolCallDelta | null | undefined): ToolCallDelta[] {
+  private toolCallDeltas(
+    raw: SageMakerToolCallDelta[] | SageMakerToolCallDelta | null | undefined,
+  ): ToolCallDelta[] {
     if (!raw) return [];
     const deltas: ToolCallDelta[] = [];
     (Array.isArray(raw) ? raw : [raw]).forEach((call, position) => {
@@ -111,7 +158,12 @@ export class SageMakerStreamNormalizer {
         const id = call.id || newToolCallId();
         this.toolCallIds.set(index, id);
         this.completionText += call.function?.name ?? "";
-        deltas.push({ index, id, type: "function", function: { name: call.function?.name ?? "", arguments: pieceOfArguments } });
+        deltas.push({
+          index,
+          id,
+          type: "function",
+          function: { name: call.function?.name ?? "", arguments: pieceOfArguments },
+        });
       } else if (pieceOfArguments) {
         deltas.push({ index, function: { arguments: pieceOfArguments } });
       }
@@ -121,20 +173,35 @@ export class SageMakerStreamNormalizer {
 }
 
 /** The container's usage with total_tokens filled in, or an estimate when it sent none. */
-function completeUsage(usage: Usage | null | undefined, request: ChatRequest, completionText: string): Usage {
-  if (usage) return { ...usage, total_tokens: typeof usage.total_tokens === "number" ? usage.total_tokens : usage.prompt_tokens + usage.completion_tokens };
+function completeUsage(
+  usage: Usage | null | undefined,
+  request: ChatRequest,
+  completionText: string,
+): Usage {
+  if (usage)
+    return {
+      ...usage,
+      total_tokens:
+        typeof usage.total_tokens === "number"
+          ? usage.total_tokens
+          : usage.prompt_tokens + usage.completion_tokens,
+    };
   const promptTokens = estimatePromptTokens(request.messages);
   const completionTokens = estimateTokens(completionText);
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }
 
 /** Tool arguments as OpenAI's JSON text (older TGI sent an object). */
-function argumentsText(value: string | Record<string, unknown> | null | undefined): string | undefined {
+function argumentsText(
+  value: string | Record<string, unknown> | null | undefined,
+): string | undefined {
   if (value === null || value === undefined) return undefined;
   return typeof value === "string" ? value : JSON.stringify(value);
 }
-
-
 
 function nowInSeconds(): number {
   return Math.floor(Date.now() / 1000);

@@ -55,7 +55,8 @@ export function createVertexAdapter({
   getAccessToken,
   googleAuthOptions,
 }: VertexAdapterOptions): ProviderAdapter {
-  if (!project) throw new Error(`The ${provider} provider needs a project (the Google Cloud project id).`);
+  if (!project)
+    throw new Error(`The ${provider} provider needs a project (the Google Cloud project id).`);
   const useApiKey = !!apiKey && !credentials && !getAccessToken;
   const tokens = getAccessToken ?? googleAuthTokens({ keyFile: credentials, ...googleAuthOptions });
 
@@ -68,7 +69,8 @@ export function createVertexAdapter({
       if (signal.aborted) throw signal.reason;
       throw vertexCredentialsError(provider, error);
     }
-    if (!token) throw vertexCredentialsError(provider, new Error("google-auth-library returned no token"));
+    if (!token)
+      throw vertexCredentialsError(provider, new Error("google-auth-library returned no token"));
     return { headers: { authorization: `Bearer ${token}` }, secret: token };
   }
 
@@ -84,16 +86,28 @@ export function createVertexAdapter({
 
 /** Vertex AI's endpoint for a location: regional, or the global one. */
 export function vertexOrigin(location: string): string {
-  return location === "global" ? "https://aiplatform.googleapis.com" : `https://${location}-aiplatform.googleapis.com`;
+  return location === "global"
+    ? "https://aiplatform.googleapis.com"
+    : `https://${location}-aiplatform.googleapis.com`;
 }
 
 /** `{origin}/v1/projects/{project}/locations/{location}/publishers/google/models/{model}:{operation}`; an origin already ending in a version keeps it. */
-export function vertexUrlBuilder({ origin, project, location }: { origin: string; project: string; location: string }): (model: string, operation: string) => URL {
+export function vertexUrlBuilder({
+  origin,
+  project,
+  location,
+}: {
+  origin: string;
+  project: string;
+  location: string;
+}): (model: string, operation: string) => URL {
   const root = origin.replace(/\/+$/, "");
   const versioned = /\/v1(?:beta\d*)?$/.test(root) ? root : `${root}/v1`;
   const publisherModels = `projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models`;
   return (model, operation) => {
-    const resource = model.startsWith("projects/") ? model : `${publisherModels}/${encodeURIComponent(model)}`;
+    const resource = model.startsWith("projects/")
+      ? model
+      : `${publisherModels}/${encodeURIComponent(model)}`;
     return new URL(`${versioned}/${resource}:${operation}`);
   };
 }

@@ -20,7 +20,9 @@ export const vertexPredictEmbeddingsResponseSchema = z.looseObject({
     z.looseObject({
       embeddings: z.looseObject({
         values: z.array(z.number()),
-        statistics: z.looseObject({ token_count: z.number().nullish(), truncated: z.boolean().nullish() }).nullish(),
+        statistics: z
+          .looseObject({ token_count: z.number().nullish(), truncated: z.boolean().nullish() })
+          .nullish(),
       }),
     }),
   ),

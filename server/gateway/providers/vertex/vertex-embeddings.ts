@@ -23,7 +23,11 @@ export const vertexEmbeddingsWire: GoogleEmbeddingsWire = {
     const { predictions } = parsed.data;
     return {
       vectors: predictions.map((prediction) => prediction.embeddings.values),
-      promptTokens: predictions.reduce((sum, prediction, index) => sum + (prediction.embeddings.statistics?.token_count ?? estimateTokens(inputs[index])), 0),
+      promptTokens: predictions.reduce(
+        (sum, prediction, index) =>
+          sum + (prediction.embeddings.statistics?.token_count ?? estimateTokens(inputs[index])),
+        0,
+      ),
     };
   },
 };

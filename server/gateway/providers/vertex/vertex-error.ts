@@ -19,12 +19,28 @@ export {
  *   on this machine) → upstreamStatus 401, upstreamCode "credentials", not retried.
  * Reference: https://developers.google.com/identity/protocols/oauth2/service-account#error-codes
  */
-export function vertexCredentialsError(provider: string, error: unknown, secrets: Array<string | undefined> = []): UpstreamError {
+export function vertexCredentialsError(
+  provider: string,
+  error: unknown,
+  secrets: Array<string | undefined> = [],
+): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  const failure = error as { message?: unknown; code?: unknown; response?: { status?: unknown; data?: unknown } } | undefined;
-  const status = typeof failure?.response?.status === "number" ? failure.response.status : undefined;
-  const message = redactSecrets(`${provider} could not get an access token: ${failure?.message ?? String(error)}`, secrets);
-  if (status === undefined && typeof failure?.code === "string" && /^(E[A-Z]+|UND_ERR)/.test(failure.code) && failure.code !== "ENOENT" && failure.code !== "EACCES") {
+  const failure = error as
+    | { message?: unknown; code?: unknown; response?: { status?: unknown; data?: unknown } }
+    | undefined;
+  const status =
+    typeof failure?.response?.status === "number" ? failure.response.status : undefined;
+  const message = redactSecrets(
+    `${provider} could not get an access token: ${failure?.message ?? String(error)}`,
+    secrets,
+  );
+  if (
+    status === undefined &&
+    typeof failure?.code === "string" &&
+    /^(E[A-Z]+|UND_ERR)/.test(failure.code) &&
+    failure.code !== "ENOENT" &&
+    failure.code !== "EACCES"
+  ) {
     return connectionError(provider, error);
   }
   const oauthError = (failure?.response?.data as { error?: unknown } | undefined)?.error;
