@@ -22,8 +22,9 @@ const contentSecurityPolicy =
 /**
  * Serves the built dashboard (a single-page app) at /dashboard. Vite names every asset after a
  * hash of its content, so assets are cached for a year as immutable; index.html is revalidated
- * on each load so a new build is picked up at once. Unknown paths without a file extension are
- * the app's own routes and get index.html.
+ * on each load, so browsers pick up a new release at once. sirv lists the folder when this is
+ * created: a rebuild is served after a restart. Unknown paths without a file extension are the
+ * app's own routes and get index.html.
  */
 export function createDashboardRoute({
   directory = defaultDashboardDirectory,
