@@ -42,27 +42,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const models = app.services.models.list();
-  console.log(
-    [
-      `Switchboard is running (port ${port}).`,
-      `  GraphQL:   ${url}/graphql   (queries, mutations; subscriptions over graphql-ws and SSE)`,
-      `  REST:      ${url}/v1        (OpenAI-compatible: set your SDK's baseURL to this)`,
-      `  Dashboard: ${url}/dashboard`,
-      `  Metrics:   ${url}/metrics`,
-      `  Database:  ${config.database.url}`,
-      `  Models:    ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml, set OPENAI_API_KEY (or another provider's key), or try --demo"}`,
-      ...(demo
-        ? [
-            `  Demo:      'demo-echo' is a built-in echo model, not a real one. Add a real model: list it under models: in switchboard.yaml, or set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY and restart.`,
-          ]
-        : []),
-      config.auth.masterKey
-        ? "  Auth:      master key required (Authorization: Bearer <key>)"
-        : "  Auth:      off (no master key): serving on loopback only",
-    ].join("\n"),
-  );
-
+  // Before the banner: whoever reads it may stop the process at once (a supervisor, a test),
+  // and a signal that arrived before these handlers would kill it without flushing the logs.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -83,6 +64,27 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+
+  const models = app.services.models.list();
+  console.log(
+    [
+      `Switchboard is running (port ${port}).`,
+      `  GraphQL:   ${url}/graphql   (queries, mutations; subscriptions over graphql-ws and SSE)`,
+      `  REST:      ${url}/v1        (OpenAI-compatible: set your SDK's baseURL to this)`,
+      `  Dashboard: ${url}/dashboard`,
+      `  Metrics:   ${url}/metrics`,
+      `  Database:  ${config.database.url}`,
+      `  Models:    ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml, set OPENAI_API_KEY (or another provider's key), or try --demo"}`,
+      ...(demo
+        ? [
+            `  Demo:      'demo-echo' is a built-in echo model, not a real one. Add a real model: list it under models: in switchboard.yaml, or set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY and restart.`,
+          ]
+        : []),
+      config.auth.masterKey
+        ? "  Auth:      master key required (Authorization: Bearer <key>)"
+        : "  Auth:      off (no master key): serving on loopback only",
+    ].join("\n"),
+  );
 }
 
 await main();
