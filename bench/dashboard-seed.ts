@@ -87,7 +87,7 @@ export async function seedDashboardData(
     });
   }
 
-  const repository = createRequestLogRepository(prisma);
+  const repository = createRequestLogRepository(prisma, database.dialect);
   const spanMs = size.days * 86_400_000;
   const batch = 5_000;
   for (let start = 0; start < size.logs; start += batch) {

@@ -49,7 +49,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   } = dependencies;
   const database = dependencies.database ?? (await openDatabase({ url: config.database.url }));
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
-  const requestLogs = createRequestLogRepository(database.prisma);
+  const requestLogs = createRequestLogRepository(database.prisma, database.dialect);
   const logWriter = createLogWriter({
     write: requestLogs.insertMany,
     onWriteError: (error, pendingCount) =>

@@ -35,7 +35,7 @@ export function createDatabaseRequestLog({
       import("../storage/request-log-repository.ts"),
     ]);
     const database = await openDatabase({ url });
-    return { database, requestLogs: createRequestLogRepository(database.prisma) };
+    return { database, requestLogs: createRequestLogRepository(database.prisma, database.dialect) };
   })();
   const ready = opening.then(() => {});
   // Requests await `ready` and show its failure; until one does, the rejection is not unhandled.

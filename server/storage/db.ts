@@ -1,7 +1,8 @@
 /**
- * Opens the database the config names: migrates it first (server/storage/migrate.ts), then
- * builds the Prisma client on the better-sqlite3 driver adapter. Prisma 7 needs no native
- * engine at run time, only the generated client (server/generated/sqlite, `npm run generate`).
+ * Opens the database the config names: migrates it first, then builds the Prisma client on the
+ * driver adapter for its URL — better-sqlite3 for `file:` (server/storage/migrate.ts), pg for
+ * `postgresql://` (server/storage/migrate-postgresql.ts). Prisma 7 needs no native engine at
+ * run time, only the generated clients (server/generated/{sqlite,postgresql}, `npm run generate`).
  */
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/sqlite/client.ts";
@@ -10,24 +11,58 @@ import { busyTimeoutMs, databaseFilePath, migrateDatabase } from "./migrate.ts";
 /** How often the planner statistics are refreshed while running. */
 const statisticsRefreshMs = 3 * 60 * 60_000;
 
-/** The generated client's type, for repositories and services (they never construct one). */
+/**
+ * The generated client's type, for repositories and services (they never construct one). The
+ * PostgreSQL client has the same models and accepts a superset of these inputs, so code written
+ * against this type runs on both.
+ */
 export type { PrismaClient };
+
+/** Which SQL the database speaks: raw SQL differs (placeholders), Prisma's own queries do not. */
+export type SqlDialect = "sqlite" | "postgresql";
 
 /** An open, migrated database. */
 export interface Database {
   prisma: PrismaClient;
+  dialect: SqlDialect;
   /** The URL it was opened with, as configured. */
   url: string;
   /** Disconnects the client; call once, after the last write (the log writer's final flush). */
   close(): Promise<void>;
 }
 
+/** True for the URLs served by PostgreSQL (`postgresql://` or `postgres://`). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
 /**
- * Migrates and opens the database at `url`. Only SQLite `file:` URLs are supported so far;
- * the file and its folder are created when missing. Relative paths are resolved against the
- * working directory.
+ * Migrates and opens the database at `url`: a SQLite `file:` URL (the file and its folder are
+ * created when missing; relative paths are resolved against the working directory) or a
+ * PostgreSQL URL (the database must exist; its tables are created and migrated).
  */
 export async function openDatabase({ url }: { url: string }): Promise<Database> {
+  return isPostgresUrl(url) ? openPostgres(url) : openSqlite(url);
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  // Loaded only for PostgreSQL: an embedded SQLite gateway never loads pg.
+  const [{ migratePostgres }, { PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([
+    import("./migrate-postgresql.ts"),
+    import("@prisma/adapter-pg"),
+    import("../generated/postgresql/client.ts"),
+  ]);
+  await migratePostgres({ url });
+  const prisma = new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) });
+  return {
+    prisma: prisma as unknown as PrismaClient,
+    dialect: "postgresql",
+    url,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openSqlite(url: string): Promise<Database> {
   await migrateDatabase({ url });
   const adapter = new PrismaBetterSqlite3({
     // The adapter strips "file:" itself but resolves nothing, so hand it the absolute path.
@@ -46,6 +81,7 @@ export async function openDatabase({ url }: { url: string }): Promise<Database> 
   ).unref();
   return {
     prisma,
+    dialect: "sqlite",
     url,
     async close() {
       clearInterval(refreshStatistics);

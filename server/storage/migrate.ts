@@ -6,12 +6,12 @@
  * can take over a database later. Only SQL files are read here: the WASM schema engine is a
  * development tool (scripts/create-migration.ts) and never runs in the server.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { checkRecorded, readMigrations, type MigrationRow } from "./migration-files.ts";
 
 /** This repository's SQLite migrations; independent of the working directory. */
 export const defaultMigrationsDir = path.resolve(
@@ -34,17 +34,6 @@ const createMigrationsTableSql = `CREATE TABLE IF NOT EXISTS "_prisma_migrations
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`;
 
-interface MigrationFile {
-  name: string;
-  sql: string;
-  checksum: string;
-}
-
-interface MigrationRow {
-  checksum: string;
-  finished_at: string | null;
-}
-
 /**
  * The absolute file path of a SQLite `file:` URL: `file:./data/x.db` (relative to the working
  * directory), `file:/abs/x.db` or `file:///abs/x.db`. Anything else throws, naming only the
@@ -54,7 +43,7 @@ export function databaseFilePath(url: string): string {
   if (!url.startsWith("file:")) {
     const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(no scheme)";
     throw new Error(
-      `Unsupported database URL with scheme ${scheme}: only SQLite file: URLs are supported so far (PostgreSQL comes later)`,
+      `Unsupported database URL with scheme ${scheme}: use a SQLite file: URL or a postgresql:// URL`,
     );
   }
   // Prisma-style options after "?" (e.g. ?connection_limit=1) are not part of the path.
@@ -64,43 +53,6 @@ export function databaseFilePath(url: string): string {
     : withoutOptions.slice("file:".length);
   if (!filePath) throw new Error(`Database URL "${url}" names no file`);
   return path.resolve(process.cwd(), filePath);
-}
-
-/** Migration folders in name order (their UTC timestamp prefix makes that creation order). */
-async function readMigrations(migrationsDir: string): Promise<MigrationFile[]> {
-  if (!existsSync(migrationsDir)) throw new Error(`Migrations folder not found: ${migrationsDir}`);
-  const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
-  return Promise.all(
-    names.map(async (name) => {
-      const file = path.join(migrationsDir, name, "migration.sql");
-      if (!existsSync(file)) throw new Error(`Migration ${name} has no migration.sql (${file})`);
-      const content = await readFile(file);
-      // Prisma's checksum: SHA-256 of the file's bytes, hex; it detects edited migrations.
-      return {
-        name,
-        sql: content.toString("utf8"),
-        checksum: createHash("sha256").update(content).digest("hex"),
-      };
-    }),
-  );
-}
-
-/** Throws unless a recorded migration is finished and still has the committed content. */
-function checkRecorded(migration: MigrationFile, row: MigrationRow): void {
-  if (row.finished_at === null) {
-    throw new Error(
-      `Migration ${migration.name} is recorded as started but not finished in _prisma_migrations; repair the database by hand`,
-    );
-  }
-  if (row.checksum !== migration.checksum) {
-    throw new Error(
-      `Migration ${migration.name} was modified after it was applied: its checksum in _prisma_migrations (${row.checksum}) differs from migration.sql (${migration.checksum}). Restore the file and add a new migration instead.`,
-    );
-  }
 }
 
 /** Prisma's timestamp text for this table (the schema engine writes `...+00:00`, not `Z`). */

@@ -1,5 +1,15 @@
-import type { PrismaClient } from "./db.ts";
+import type { PrismaClient, SqlDialect } from "./db.ts";
 import type { RequestLogEntry } from "./log-writer.ts";
+
+/** `(?, ?), (?, ?)` for SQLite, `($1, $2), ($3, $4)` for PostgreSQL (pg has no `?` placeholders). */
+function valuesList(dialect: SqlDialect, rows: number, columns: number): string {
+  let next = 1;
+  const one = () => (dialect === "postgresql" ? `$${next++}` : "?");
+  return Array.from(
+    { length: rows },
+    () => `(${Array.from({ length: columns }, one).join(", ")})`,
+  ).join(", ");
+}
 
 /** Filters shared by the request log listing and spend queries. */
 export interface RequestLogFilter {
@@ -60,7 +70,6 @@ const insertColumns = [
   "metadata",
 ] as const;
 const insertPrefix = `INSERT INTO "RequestLog" (${insertColumns.map((column) => `"${column}"`).join(", ")}) VALUES`;
-const rowPlaceholders = `(${insertColumns.map(() => "?").join(", ")})`;
 /**
  * Rows per INSERT. Each statement runs synchronously on the event loop that serves requests;
  * 100 rows keep that under ~10 ms (500 blocked it for ~40 ms and showed in p99), and the
@@ -100,18 +109,46 @@ function counterRows(entries: RequestLogEntry[], updatedAt: Date): unknown[][] {
   ]);
 }
 
+/** The largest value of an INTEGER column on PostgreSQL (int4); SQLite has no such limit. */
+const maxInteger = 2_147_483_647;
+
+/**
+ * A value as both databases store it. PostgreSQL refuses what SQLite takes — NUL characters in
+ * text and JSON, fractions and values past int4 in INTEGER columns — and one refused row would
+ * fail its whole batch, spend counters included. So text loses NULs and numbers are whole and
+ * in range, on either database.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === "string")
+    return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
+  if (typeof value === "number")
+    return Math.min(Math.max(Math.round(value), -maxInteger), maxInteger);
+  return value;
+}
+
+/** JSON text without NUL characters anywhere (PostgreSQL's jsonb refuses \u0000). */
+function storableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === "string" ? storable(item) : item,
+  );
+}
+
 function toRow(entry: RequestLogEntry): unknown[] {
   const row: Partial<Record<(typeof insertColumns)[number], unknown>> = {
     ...entry,
     day: entry.createdAt.toISOString().slice(0, 10),
-    attempts: JSON.stringify(entry.attempts),
-    metadata: entry.metadata === undefined ? null : JSON.stringify(entry.metadata),
+    attempts: storableJson(entry.attempts),
+    metadata: entry.metadata === undefined ? null : storableJson(entry.metadata),
   };
-  return insertColumns.map((column) => row[column] ?? null);
+  return insertColumns.map(
+    (column) =>
+      (column === "attempts" || column === "metadata" ? row[column] : storable(row[column])) ??
+      null,
+  );
 }
 
 /** Reads and writes RequestLog rows; the only code that knows their table shape. */
-export function createRequestLogRepository(prisma: PrismaClient) {
+export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDialect = "sqlite") {
   function whereFor(filter: RequestLogFilter = {}) {
     return {
       requestedModel: filter.model,
@@ -133,7 +170,7 @@ export function createRequestLogRepository(prisma: PrismaClient) {
     for (let start = 0; start < entries.length; start += rowsPerInsert) {
       const chunk = entries.slice(start, start + rowsPerInsert);
       const insertLogs = prisma.$executeRawUnsafe(
-        `${insertPrefix} ${chunk.map(() => rowPlaceholders).join(", ")}`,
+        `${insertPrefix} ${valuesList(dialect, chunk.length, insertColumns.length)}`,
         ...chunk.flatMap(toRow),
       );
       const counters = counterRows(chunk, new Date());
@@ -144,7 +181,7 @@ export function createRequestLogRepository(prisma: PrismaClient) {
       // The logs and what they add to the spend counters commit together: a budget restored
       // from the counters on start always matches the logs.
       const addSpend = prisma.$executeRawUnsafe(
-        `${counterUpsertPrefix} ${counters.map(() => "(?, ?, ?, ?, ?)").join(", ")} ${counterUpsertSuffix}`,
+        `${counterUpsertPrefix} ${valuesList(dialect, counters.length, 5)} ${counterUpsertSuffix}`,
         ...counters.flat(),
       );
       await prisma.$transaction([insertLogs, addSpend]);
