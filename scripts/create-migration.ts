@@ -8,6 +8,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { MigrationList } from "@prisma/schema-engine-wasm/schema_engine_bg";
+import { createPostgresSchemaEngine } from "./postgres-schema-engine.ts";
+import { startPostgres } from "./temporary-postgres.ts";
+import { writePostgresSchema } from "./write-postgresql-schema.ts";
 import { createSqliteSchemaEngine } from "./schema-engine.ts";
 
 const repositoryRoot = path.resolve(import.meta.dirname, "..");
@@ -32,7 +35,10 @@ export interface MigrationPaths {
  * without a lock file ("Could not determine the connector"), so before the first migration
  * it is given the content that is about to be written.
  */
-async function readMigrationsList(migrationsDir: string): Promise<MigrationList> {
+async function readMigrationsList(
+  migrationsDir: string,
+  provider: "sqlite" | "postgresql" = "sqlite",
+): Promise<MigrationList> {
   const entries = existsSync(migrationsDir)
     ? await readdir(migrationsDir, { withFileTypes: true })
     : [];
@@ -45,7 +51,9 @@ async function readMigrationsList(migrationsDir: string): Promise<MigrationList>
     baseDir: migrationsDir,
     lockfile: {
       path: lockfileName,
-      content: existsSync(lockfilePath) ? await readFile(lockfilePath, "utf8") : lockfileContent,
+      content: existsSync(lockfilePath)
+        ? await readFile(lockfilePath, "utf8")
+        : lockfileContent.replace('"sqlite"', `"${provider}"`),
     },
     shadowDbInitScript: "",
     migrationDirectories: await Promise.all(
@@ -87,6 +95,35 @@ export async function diffMigrationsToSchema({
     return result.stdout ?? "";
   } finally {
     engine.free();
+  }
+}
+
+/**
+ * The PostgreSQL twin of diffMigrationsToSchema: the SQL that takes a database migrated with
+ * prisma/migrations/postgresql to prisma/schema.postgresql.prisma. The engine needs a server
+ * (`url`, a database it may connect to); it replays the migrations into a shadow database it
+ * creates and drops beside it.
+ */
+export async function diffPostgresMigrationsToSchema({
+  url,
+  schemaPath = path.join(repositoryRoot, "prisma/schema.postgresql.prisma"),
+  migrationsDir = path.join(repositoryRoot, "prisma/migrations/postgresql"),
+}: MigrationPaths & { url: string }): Promise<string> {
+  const engine = await createPostgresSchemaEngine({ url });
+  try {
+    const result = await engine.diff({
+      from: { tag: "migrations", ...(await readMigrationsList(migrationsDir, "postgresql")) },
+      to: {
+        tag: "schemaDatamodel",
+        files: [{ path: schemaPath, content: await readFile(schemaPath, "utf8") }],
+      },
+      script: true,
+      exitCode: null,
+      filters: { externalTables: [], externalEnums: [] },
+    });
+    return result.stdout ?? "";
+  } finally {
+    await engine.close();
   }
 }
 
@@ -136,6 +173,37 @@ export async function createMigration({
   return folder;
 }
 
+/**
+ * The PostgreSQL migration for the same change: the engine needs a server for it, so a
+ * throwaway one is started for the diff. `CREATE SCHEMA "public"` is left out of the SQL: the
+ * schema exists in every database, and the statement fails for a role that does not own it.
+ */
+export async function createPostgresMigration({
+  name,
+  now = new Date(),
+}: {
+  name: string;
+  now?: Date;
+}): Promise<string | undefined> {
+  writePostgresSchema();
+  const migrationsDir = path.join(repositoryRoot, "prisma/migrations/postgresql");
+  const server = await startPostgres();
+  try {
+    const url = await server.createDatabase("switchboard_migration_diff");
+    const script = (await diffPostgresMigrationsToSchema({ url, migrationsDir })).replace(
+      /^-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n/m,
+      "",
+    );
+    if (isEmptyMigration(script)) return undefined;
+    const folder = path.join(migrationsDir, `${migrationTimestamp(now)}_${migrationSlug(name)}`);
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, "migration.sql"), script);
+    return folder;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const name = process.argv[2];
   if (!name) {
@@ -144,13 +212,17 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  const folder = await createMigration({ name });
+  const now = new Date();
+  const folders = [
+    await createMigration({ name, now }),
+    await createPostgresMigration({ name, now }),
+  ];
   const elapsed = `${Math.round(performance.now() - started)} ms`;
-  if (folder)
-    console.log(
-      `wrote ${path.relative(process.cwd(), path.join(folder, "migration.sql"))} (${elapsed})`,
-    );
-  else console.log(`no changes: the migrations already match prisma/schema.prisma (${elapsed})`);
+  for (const folder of folders.filter(Boolean))
+    console.log(`wrote ${path.relative(process.cwd(), path.join(folder!, "migration.sql"))}`);
+  if (!folders.some(Boolean))
+    console.log(`no changes: the migrations already match prisma/schema.prisma (${elapsed})`);
+  else console.log(`(${elapsed})`);
 }
 
 // Run only as a script, so the test can import diffMigrationsToSchema without side effects.

@@ -25,7 +25,7 @@ let bindingsReady: Promise<typeof engineBindings> | undefined;
  * The package's own entry does `import * as wasm from "./schema_engine_bg.wasm"`, which
  * Node 20 cannot load, so this repeats what that entry does with WebAssembly.instantiate.
  */
-function loadEngineBindings(): Promise<typeof engineBindings> {
+export function loadEngineBindings(): Promise<typeof engineBindings> {
   bindingsReady ??= (async () => {
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
