@@ -29,11 +29,36 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
   },
   test: {
-    // The dashboard's unit tests (pure formatting and shaping functions) sit next to its code.
-    include: ["test/**/*.test.ts", "dashboard/src/**/*.test.ts"],
     // Integration and e2e tests start servers on port 0 and spawn the CLI; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        // The dashboard's unit tests (pure formatting and shaping functions) sit next to its code.
+        test: {
+          name: "sqlite",
+          include: ["test/**/*.test.ts", "dashboard/src/**/*.test.ts"],
+          // What only PostgreSQL has to prove runs in the postgresql project.
+          exclude: ["**/*.postgresql.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "postgresql",
+          // The suites that touch storage, again on one PostgreSQL server started for the run.
+          include: ["test/integration/**/*.test.ts"],
+          // SQLite's own: its migration runner and drift, and the repository's SQLite details.
+          exclude: [
+            "test/integration/migrations.test.ts",
+            "test/integration/request-log-repository.test.ts",
+          ],
+          env: { SWITCHBOARD_TEST_STORAGE: "postgresql" },
+          globalSetup: ["test/support/postgres-global-setup.ts"],
+        },
+      },
+    ],
   },
 });

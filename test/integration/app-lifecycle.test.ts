@@ -1,8 +1,7 @@
-import Database from "better-sqlite3";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { databaseFilePath } from "../../server/storage/migrate.ts";
+import { openDatabase } from "../../server/storage/db.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
 import { mockModel, startTestApp } from "../support/start-app.ts";
 
@@ -99,14 +98,18 @@ describe("app lifecycle", () => {
     expect(upstream.closedRequests).toBe(closedBefore + 1);
     await expect(fetch(`${gateway.url}/health`)).rejects.toThrow();
 
-    const database = new Database(databaseFilePath(gateway.databaseUrl), { readonly: true });
-    const rows = database.prepare("SELECT status, stream FROM RequestLog ORDER BY createdAt").all();
-    database.close();
+    // Read back through a fresh connection: what stop() wrote is in the database, not a cache.
+    const database = await openDatabase({ url: gateway.databaseUrl });
+    const rows = await database.prisma.requestLog.findMany({
+      select: { status: true, stream: true },
+      orderBy: { createdAt: "asc" },
+    });
+    await database.close();
     expect(rows).toEqual([
-      { status: "success", stream: 0 },
-      { status: "success", stream: 0 },
-      { status: "success", stream: 0 },
-      { status: "cancelled", stream: 1 },
+      { status: "success", stream: false },
+      { status: "success", stream: false },
+      { status: "success", stream: false },
+      { status: "cancelled", stream: true },
     ]);
     await reader.cancel().catch(() => {});
     await gateway.stop();

@@ -121,11 +121,19 @@ describe("teams, keys, scopes and the audit log", () => {
       },
     ]);
     await gateway.app.logWriter.flush();
-    const databaseBytes = readFileSync(path.join(gateway.directory, "switchboard.db")).toString(
-      "latin1",
-    );
-    expect(databaseBytes).not.toContain(searchKey.secret);
-    expect(databaseBytes).not.toContain(searchKey.secret.slice(12));
+    // Everything stored anywhere: the SQLite file's bytes, or every row of every PostgreSQL table.
+    const stored = gateway.databaseUrl.startsWith("file:")
+      ? readFileSync(path.join(gateway.directory, "switchboard.db")).toString("latin1")
+      : JSON.stringify(
+          await Promise.all(
+            ["Team", "ApiKey", "AuditLog", "RequestLog", "SpendCounter"].map((table) =>
+              gateway.app.database.prisma.$queryRawUnsafe(`SELECT * FROM "${table}"`),
+            ),
+          ),
+          (_key, value) => (typeof value === "bigint" ? String(value) : value),
+        );
+    expect(stored).not.toContain(searchKey.secret);
+    expect(stored).not.toContain(searchKey.secret.slice(12));
   });
 
   it("lets a team key call completions for its models, logged under its team and key", async () => {

@@ -140,10 +140,10 @@ PRAGMA defer_foreign_keys=OFF;`,
     ).toBe(1);
   });
 
-  it("accepts only SQLite file: URLs, without echoing credentials", async () => {
-    const attempt = migrateDatabase({ url: "postgresql://admin:secret@localhost/switchboard" });
+  it("names the URLs it takes for an unknown scheme, without echoing credentials", async () => {
+    const attempt = openDatabase({ url: "mysql://admin:secret@localhost/switchboard" });
     await expect(attempt).rejects.toThrow(
-      "only SQLite file: URLs are supported so far (PostgreSQL comes later)",
+      "Unsupported database URL with scheme mysql:: use a SQLite file: URL or a postgresql:// URL",
     );
     await expect(attempt).rejects.not.toThrow("secret");
   });

@@ -41,7 +41,7 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
   beforeAll(async () => {
     directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
     database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
-    repository = createRequestLogRepository(database.prisma);
+    repository = createRequestLogRepository(database.prisma, database.dialect);
     await repository.insertMany([
       entry({
         id: "a",

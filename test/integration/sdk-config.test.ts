@@ -10,6 +10,7 @@ import {
   startMockOpenAIUpstream,
 } from "../support/mock-openai-upstream.ts";
 import { startTestApp } from "../support/start-app.ts";
+import { testDatabaseUrl } from "../support/test-database.ts";
 
 /*
  * How the SDK is configured — a YAML path, an object, or nothing but the environment — and
@@ -146,7 +147,8 @@ describe("createGateway: configuration and storage", () => {
   });
 
   it("with a database, logs each request there (source sdk), and the server on that database shows the spend", async () => {
-    const databaseUrl = `file:${path.join(directory, "switchboard.db")}`;
+    // The database the server started below on this directory opens (a file, or on PostgreSQL a database).
+    const databaseUrl = await testDatabaseUrl(directory);
     const model = mockModel(upstream.baseUrl, "assistant", {
       pricing: { inputPerMillion: 2.5, outputPerMillion: 10 },
     });

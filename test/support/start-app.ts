@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createApp, type App, type AppDependencies } from "../../server/app.ts";
 import { configSchema } from "../../server/config.ts";
+import { testDatabaseUrl } from "./test-database.ts";
 
 export interface TestApp {
   app: App;
@@ -43,7 +44,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   // A directory given is reused (a restart on the same database) and kept on stop.
   const directory = reused ?? mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
-  const databaseUrl = `file:${path.join(directory, "switchboard.db")}`;
+  const databaseUrl = await testDatabaseUrl(directory);
   const parsed = configSchema.parse({
     ...config,
     database: { url: databaseUrl },
