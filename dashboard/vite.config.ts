@@ -9,10 +9,11 @@ export default defineConfig({
   base: "/dashboard/",
   plugins: [
     react(),
-    // .br and .gz beside each text asset, made once at build time: the gateway hands out the one
-    // the browser accepts (sirv) instead of compressing on every request.
+    // .gz beside each text asset, made once at build time: the gateway sends it to browsers that
+    // accept gzip (sirv) instead of compressing on every request. Not brotli: browsers offer it
+    // only over HTTPS, and a third copy of every asset would double the package's dashboard.
     compression({
-      algorithms: ["brotliCompress", "gzip"],
+      algorithms: ["gzip"],
       include: /\.(js|css|html|svg)$/,
       threshold: 1024,
     }),

@@ -34,8 +34,7 @@ export function createDashboardRoute({
     ? sirv(directory, {
         single: true,
         etag: true,
-        // The build writes .br and .gz beside each asset; the one the browser accepts is sent.
-        brotli: true,
+        // The build writes a .gz beside each asset, sent to browsers that accept gzip.
         gzip: true,
         setHeaders: (response, pathname) => {
           response.setHeader(
