@@ -15,6 +15,13 @@ export const governanceParams = [
   "limits.maxParallel",
 ] as const;
 
+/** The three rate limits, each an optional whole number. */
+const limitFields = [
+  { field: "rpm", label: "Requests per minute" },
+  { field: "tpm", label: "Tokens per minute" },
+  { field: "maxParallel", label: "Parallel requests" },
+] as const;
+
 /**
  * The fields teams and keys share: name, allowed models, budget and period, and rate limits.
  * `modelsHint` says what an empty list means (every model for a team; the team's for a key).
@@ -102,53 +109,27 @@ export function GovernanceFields({
         </FormField>
       </div>
       <div className="field-row field-row-three">
-        <FormField
-          label="Requests per minute"
-          param="limits.rpm"
-          error={errors["limits.rpm"] ?? errors.limits}
-        >
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              inputMode="numeric"
-              value={values.rpm}
-              onChange={set("rpm")}
-              autoComplete="off"
-              placeholder="No limit"
-            />
-          )}
-        </FormField>
-        <FormField label="Tokens per minute" param="limits.tpm" error={errors["limits.tpm"]}>
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              inputMode="numeric"
-              value={values.tpm}
-              onChange={set("tpm")}
-              autoComplete="off"
-              placeholder="No limit"
-            />
-          )}
-        </FormField>
-        <FormField
-          label="Parallel requests"
-          param="limits.maxParallel"
-          error={errors["limits.maxParallel"]}
-        >
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              inputMode="numeric"
-              value={values.maxParallel}
-              onChange={set("maxParallel")}
-              autoComplete="off"
-              placeholder="No limit"
-            />
-          )}
-        </FormField>
+        {limitFields.map(({ field, label }, index) => (
+          <FormField
+            key={field}
+            label={label}
+            param={`limits.${field}`}
+            // An error about the limits as a whole shows at the first of them.
+            error={errors[`limits.${field}`] ?? (index === 0 ? errors.limits : undefined)}
+          >
+            {(control) => (
+              <input
+                {...control}
+                type="text"
+                inputMode="numeric"
+                value={values[field]}
+                onChange={set(field)}
+                autoComplete="off"
+                placeholder="No limit"
+              />
+            )}
+          </FormField>
+        ))}
       </div>
     </>
   );
