@@ -18,6 +18,25 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Creates the database `name` on the server `serverUrl` names, unless it exists (then it is kept
+ * as it is: a test app restarting on its directory finds its data), and returns its URL.
+ */
+export async function ensurePostgresDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "42P04") throw error; // 42P04: it exists
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 function postgresUser(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {}; // not root: run them as ourselves
   const line = readFileSync("/etc/passwd", "utf8")
@@ -114,16 +133,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     pid: child.pid!,
     directory,
     url,
-    async createDatabase(name) {
-      const client = new pg.Client({ connectionString: url() });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE "${name}"`);
-      } finally {
-        await client.end();
-      }
-      return url(name);
-    },
+    createDatabase: (name) => ensurePostgresDatabase(url(), name),
     async stop() {
       if (child.exitCode === null) {
         process.kill(child.pid!, "SIGINT"); // "fast" shutdown: abort sessions, clean stop
