@@ -167,7 +167,29 @@ export const configSchema = z
     database: z
       .strictObject({ url: z.string().min(1).default("file:./.switchboard/switchboard.db") })
       .prefault({}),
-    redis: z.strictObject({ url: z.string().min(1) }).optional(),
+    redis: z
+      .strictObject({
+        url: z
+          .string()
+          .min(1)
+          .refine(
+            (value) => /^rediss?:\/\//.test(value),
+            "the Redis URL must start with redis:// or rediss://",
+          ),
+        // false: a request that needs a limit or budget check while Redis is down gets 503 redis_unavailable.
+        failOpen: z.boolean().default(false),
+      })
+      .optional(),
+    // Exact-match response cache: in memory on one instance, in Redis when redis.url is set.
+    cache: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        ttlSeconds: positiveInteger.default(3600),
+        maxEntries: positiveInteger.default(10_000),
+        // Answers sampled with temperature > 0 differ run to run; caching them is opt-in.
+        cacheNonDeterministic: z.boolean().default(false),
+      })
+      .prefault({}),
     auth: z
       .strictObject({
         // An empty value (e.g. "${SWITCHBOARD_MASTER_KEY:-}") means "no master key".

@@ -82,15 +82,21 @@ export interface BudgetLedger {
    * (its reservation still records the actual spend on settle). Throws a RangeError on a
    * negative maxCost.
    */
-  reserve(budgets: Budget[], maxCostNanoUsd: bigint): ReserveResult;
+  reserve(budgets: Budget[], maxCostNanoUsd: bigint): ReserveResult | Promise<ReserveResult>;
   /** Spend and reservations of the period containing `at` (default: now), for Team.budget { spentUsd, remainingUsd, resetsAt }. */
-  state(budget: Budget, at?: Date): BudgetState;
+  state(budget: Budget, at?: Date): BudgetState | Promise<BudgetState>;
   /** Adds settled spend from storage (SpendCounter rows) on start to what the ledger holds. */
   load(rows: Iterable<SpendRow>): void;
   /** Records spend that did not go through a reservation (e.g. replayed on start) — `load` for one row. */
   record(row: SpendRow): void;
   /** Drops a scope's counters (a deleted key); its outstanding reservations then settle into nothing. */
   forget(scope: BudgetScope, id: string): void;
+}
+
+/** The in-process ledger: every answer is immediate. */
+export interface InMemoryBudgetLedger extends BudgetLedger {
+  reserve(budgets: Budget[], maxCostNanoUsd: bigint): ReserveResult;
+  state(budget: Budget, at?: Date): BudgetState;
 }
 
 export interface BudgetLedgerOptions {
@@ -168,7 +174,7 @@ export function createBudgetLedger({
   now = () => new Date(),
   thresholdFraction = 0.8,
   onThresholdCrossed,
-}: BudgetLedgerOptions = {}): BudgetLedger {
+}: BudgetLedgerOptions = {}): InMemoryBudgetLedger {
   if (!(thresholdFraction > 0 && thresholdFraction <= 1))
     throw new RangeError(`thresholdFraction must be in (0, 1], got ${thresholdFraction}.`);
   const thresholdMillionths = BigInt(Math.round(thresholdFraction * Number(fractionDenominator)));

@@ -15,6 +15,8 @@ export type GatewayErrorCode =
   | "FORBIDDEN"
   | "PROVIDER_ERROR"
   | "CANCELLED"
+  /** Redis (shared limits and budgets) is unreachable and `redis.failOpen` is false: nothing is counted per instance. */
+  | "REDIS_UNAVAILABLE"
   /** The model's answer is not the JSON its schema asks for: raised by the SDK's completionObject, never by REST or GraphQL. */
   | "INVALID_OUTPUT";
 
@@ -29,6 +31,7 @@ const statusByCode: Record<GatewayErrorCode, number> = {
   // 499 is the de-facto "client closed request" status; it is only ever logged.
   CANCELLED: 499,
   PROVIDER_ERROR: 502,
+  REDIS_UNAVAILABLE: 503,
   // The provider answered, but not with what was asked: a bad answer from upstream, as 502 is.
   INVALID_OUTPUT: 502,
 };

@@ -39,13 +39,18 @@ export interface LimitUsage {
 }
 
 export interface RateLimiter {
-  /** Atomically checks every scope and, only if all allow it, counts the request (1 request, estimatedTokens tokens, 1 parallel slot) in all of them. */
-  acquire(scopes: LimitScope[], estimatedTokens: number): AcquireResult;
+  /**
+   * Atomically checks every scope and, only if all allow it, counts the request (1 request,
+   * estimatedTokens tokens, 1 parallel slot) in all of them. Synchronous in memory; a promise
+   * when the counters are shared (Redis), rejecting with REDIS_UNAVAILABLE when they cannot be read.
+   */
+  acquire(scopes: LimitScope[], estimatedTokens: number): AcquireResult | Promise<AcquireResult>;
   /** Current usage of one scope (for GraphQL/metrics): requests and tokens in the last minute, parallel in flight. */
   usage(key: string): LimitUsage;
 }
 
 export interface InMemoryRateLimiter extends RateLimiter {
+  acquire(scopes: LimitScope[], estimatedTokens: number): AcquireResult;
   /** How many scopes hold counters in memory (for metrics, and to prove idle scopes are dropped). */
   trackedScopeCount(): number;
 }

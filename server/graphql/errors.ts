@@ -120,9 +120,14 @@ export const errorTypes = [
   ProviderError,
 ];
 
-/** The union member for an expected failure; unexpected errors are rethrown (and masked). */
+/**
+ * The union member for an expected failure. A gateway failure without a member of its own
+ * (REDIS_UNAVAILABLE, CANCELLED) becomes a GraphQL error carrying its code; anything else is
+ * rethrown (and masked).
+ */
 export function toErrorResult(error: unknown): ErrorResult {
-  if (!(error instanceof GatewayError) || !(error.code in typenameByCode)) throw error;
+  if (!(error instanceof GatewayError)) throw error;
+  if (!(error.code in typenameByCode)) throw toGraphQLError(error);
   const typename = typenameByCode[error.code as keyof typeof typenameByCode];
   const upstream = error instanceof UpstreamError ? error : undefined;
   return {

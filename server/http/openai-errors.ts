@@ -11,6 +11,7 @@ const typeByCode: Record<string, string> = {
   RATE_LIMITED: "rate_limit_error",
   BUDGET_EXCEEDED: "budget_exceeded",
   PROVIDER_ERROR: "api_error",
+  REDIS_UNAVAILABLE: "api_error",
 };
 
 /** The body OpenAI sends on errors: `{ error: { message, type, param, code } }`. */

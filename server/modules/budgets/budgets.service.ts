@@ -76,8 +76,8 @@ export function createBudgetsService({
     keyBudget: (key: ApiKeyRecord) => withState(budgetOfKey(key)),
   };
 
-  function withState(budget: Budget | undefined) {
-    return budget && { budget, ...ledger.state(budget) };
+  async function withState(budget: Budget | undefined) {
+    return budget && { budget, ...(await ledger.state(budget)) };
   }
 }
 

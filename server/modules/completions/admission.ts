@@ -37,7 +37,8 @@ export class DeploymentAtLimitError extends GatewayError {
   }
 }
 
-export type Admit = (request: AdmissionRequest) => Admission;
+/** Synchronous with in-memory counters; a promise when they live in Redis. */
+export type Admit = (request: AdmissionRequest) => Admission | Promise<Admission>;
 
 /** Admits everything (no limits configured anywhere, or a library user who wants none). */
 export const admitEverything: Admit = () => ({ finish: () => {} });
@@ -76,7 +77,7 @@ export function createAdmission({
   callers,
   maxOutputTokensOf = () => null,
 }: AdmissionOptions): Admit {
-  return function admit({
+  return async function admit({
     principal,
     deployment,
     promptTokens,
@@ -106,7 +107,7 @@ export function createAdmission({
         limits: { rpm, tpm },
       });
 
-    const acquired = limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
+    const acquired = await limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
     if (!acquired.ok) {
       if (acquired.scope.key === deploymentScopeKey(deployment))
         throw new DeploymentAtLimitError(acquired.message, acquired.retryAfterMs);
@@ -116,7 +117,7 @@ export function createAdmission({
     }
 
     const applicable = callers?.budgets.budgetsFor(principal) ?? [];
-    let reservation: ReturnType<BudgetLedger["reserve"]> | undefined;
+    let reservation: Awaited<ReturnType<BudgetLedger["reserve"]>> | undefined;
     if (callers && applicable.length > 0) {
       const outputCap = producesOutput
         ? (maxOutputTokens ??
@@ -132,7 +133,13 @@ export function createAdmission({
             cachedTokens: 0,
           })
         : 0n;
-      reservation = callers.ledger.reserve(applicable, maxCost);
+      try {
+        reservation = await callers.ledger.reserve(applicable, maxCost);
+      } catch (error) {
+        // Redis went away between the two checks: the slot taken must not stay taken.
+        acquired.lease.release(0);
+        throw error;
+      }
       if (!reservation.ok) {
         acquired.lease.release(0);
         throw new GatewayError("BUDGET_EXCEEDED", reservation.message);

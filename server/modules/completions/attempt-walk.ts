@@ -61,7 +61,7 @@ export interface Walk<Value> {
   signal: AbortSignal;
   callerSignal?: AbortSignal;
   /** Limits and budget for one attempt on `deployment`; throws RATE_LIMITED / BUDGET_EXCEEDED. */
-  admit(deployment: Deployment): Admission;
+  admit(deployment: Deployment): Admission | Promise<Admission>;
   /** The attempt itself. */
   call(deployment: Deployment): Promise<Value>;
   /** Told about each attempt as it ends (successful or not), in order. */
@@ -134,7 +134,7 @@ export function createAttemptWalker({
         const deployment = rotation[position];
         let admission: Admission;
         try {
-          admission = walk.admit(deployment);
+          admission = await walk.admit(deployment);
         } catch (refusal) {
           if (!(refusal instanceof DeploymentAtLimitError)) throw refusal;
           // Not an attempt: nothing was sent. The next deployment takes this one's place.

@@ -240,7 +240,7 @@ export function createCompletionsService({
       model: string,
       metadata: unknown,
       signal: AbortSignal,
-      admitFor: (deployment: Deployment) => Admission,
+      admitFor: (deployment: Deployment) => Admission | Promise<Admission>,
       call: (deployment: Deployment) => Promise<Value>,
       promptTokens?: number,
     ) {

@@ -38,7 +38,7 @@ const ApiKey = builder.objectRef<ApiKeyRecord>("ApiKey").implement({
     budget: t.field({
       type: Budget,
       nullable: true,
-      resolve: (key, _args, { services }) => services.budgets.keyBudget(key) ?? null,
+      resolve: async (key, _args, { services }) => (await services.budgets.keyBudget(key)) ?? null,
     }),
     metadata: t.field({ type: "JSON", nullable: true, resolve: (key) => key.metadata ?? null }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),

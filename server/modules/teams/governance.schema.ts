@@ -42,7 +42,7 @@ export const Limits = builder
     }),
   });
 
-type BudgetView = NonNullable<ReturnType<BudgetsService["teamBudget"]>>;
+type BudgetView = NonNullable<Awaited<ReturnType<BudgetsService["teamBudget"]>>>;
 
 export const Budget = builder.objectRef<BudgetView>("Budget").implement({
   description:

@@ -72,7 +72,8 @@ export const Team = builder.objectRef<TeamRecord>("Team").implement({
     budget: t.field({
       type: Budget,
       nullable: true,
-      resolve: (team, _args, { services }) => services.budgets.teamBudget(team) ?? null,
+      resolve: async (team, _args, { services }) =>
+        (await services.budgets.teamBudget(team)) ?? null,
     }),
     spend: t.field({
       type: SpendSummary,
