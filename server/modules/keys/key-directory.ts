@@ -6,28 +6,52 @@ export type TeamRecord = Awaited<ReturnType<PrismaClient["team"]["findFirstOrThr
 export type ApiKeyRecord = Awaited<ReturnType<PrismaClient["apiKey"]["findFirstOrThrow"]>>;
 
 /**
+ * Where a put came from: "local" is a change this instance just committed (others must hear of
+ * it); "storage" is a row read back from the database (at start, or another instance's change
+ * arriving through the directory sync), which must not be announced again.
+ */
+export type ChangeOrigin = "local" | "storage";
+
+/** One put into the directory, with what was there before (undefined for a new row). */
+export type DirectoryChange =
+  | { kind: "team"; team: TeamRecord; previous?: TeamRecord; origin: ChangeOrigin }
+  | { kind: "apiKey"; key: ApiKeyRecord; previous?: ApiKeyRecord; origin: ChangeOrigin };
+
+/**
  * Every team and key in memory, so authenticating a request costs no database round trip
  * (DESIGN §8). Loaded once at start; the teams and keys services put each change here right
- * after its transaction commits, so a revocation takes effect on the next request.
+ * after its transaction commits, so a revocation takes effect on the next request. Change
+ * listeners carry those changes to the other instances (storage/redis/redis-key-sync.ts).
  */
 export function createKeyDirectory() {
   const teams = new Map<string, TeamRecord>();
   const keysById = new Map<string, ApiKeyRecord>();
   const keysByHash = new Map<string, ApiKeyRecord>();
+  const changeListeners = new Set<(change: DirectoryChange) => void>();
 
-  function putTeam(team: TeamRecord): void {
+  function putTeam(team: TeamRecord, origin: ChangeOrigin = "local"): void {
+    const previous = teams.get(team.id);
     teams.set(team.id, team);
+    for (const listener of changeListeners) listener({ kind: "team", team, previous, origin });
   }
 
-  function putKey(key: ApiKeyRecord): void {
+  function putKey(key: ApiKeyRecord, origin: ChangeOrigin = "local"): void {
+    const previous = keysById.get(key.id);
     keysById.set(key.id, key);
     keysByHash.set(key.hash, key);
+    for (const listener of changeListeners) listener({ kind: "apiKey", key, previous, origin });
   }
 
   /** Loads every team and key from storage (at start). */
   async function load(prisma: PrismaClient): Promise<void> {
-    for (const team of await prisma.team.findMany()) putTeam(team);
-    for (const key of await prisma.apiKey.findMany()) putKey(key);
+    for (const team of await prisma.team.findMany()) putTeam(team, "storage");
+    for (const key of await prisma.apiKey.findMany()) putKey(key, "storage");
+  }
+
+  /** Calls `listener` with every put from now on (synchronously, inside the put); returns the unsubscribe function. */
+  function onChange(listener: (change: DirectoryChange) => void): () => void {
+    changeListeners.add(listener);
+    return () => changeListeners.delete(listener);
   }
 
   /**
@@ -55,6 +79,7 @@ export function createKeyDirectory() {
     load,
     putTeam,
     putKey,
+    onChange,
     findKeyByHash: (hash: string) => keysByHash.get(hash),
     key: (id: string) => keysById.get(id),
     team: (id: string) => teams.get(id),

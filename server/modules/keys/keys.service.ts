@@ -29,7 +29,8 @@ export function visiblePrefixOf(secret: string): string {
 /**
  * Team keys (virtual keys): created with a secret shown once, revoked for good. The key and
  * its audit entry are one transaction; the in-memory directory is updated once it commits,
- * and revocation listeners (open graphql-ws connections) are told at once.
+ * and revocation listeners (open graphql-ws connections) are told at once — of revocations
+ * made here and of those another instance made, as they reach the directory.
  */
 export function createKeysService({
   prisma,
@@ -43,6 +44,11 @@ export function createKeysService({
   now?: () => Date;
 }) {
   const revocationListeners = new Set<(key: ApiKeyRecord) => void>();
+  // The directory is where both kinds of revocation land, so it is where they are noticed.
+  directory.onChange((change) => {
+    if (change.kind !== "apiKey" || !change.key.revokedAt || change.previous?.revokedAt) return;
+    for (const listener of revocationListeners) listener(change.key);
+  });
 
   async function createApiKey(
     input: ApiKeyInput,
@@ -113,7 +119,6 @@ export function createKeysService({
       return revoked;
     });
     directory.putKey(apiKey);
-    for (const listener of revocationListeners) listener(apiKey);
     return apiKey;
   }
 
