@@ -31,12 +31,17 @@ export interface BudgetAlert {
 
 type GatewayEventMap = { requestLogged: [RequestLogEntry]; budgetThresholdReached: [BudgetAlert] };
 
-export function createGatewayEvents() {
+/**
+ * In memory by default; pass the Redis event target (storage/redis/redis-events.ts) so that
+ * subscribers on every instance see what each instance publishes.
+ */
+export function createGatewayEvents(eventTarget?: PubSubEventTarget<GatewayEventMap>) {
+  if (eventTarget) return createPubSub<GatewayEventMap>({ eventTarget });
   // Every open dashboard and live feed is one listener; Node's default warns past 10 of them.
-  const eventTarget = new EventTarget();
-  setMaxListeners(0, eventTarget);
+  const inMemory = new EventTarget();
+  setMaxListeners(0, inMemory);
   return createPubSub<GatewayEventMap>({
-    eventTarget: eventTarget as PubSubEventTarget<GatewayEventMap>,
+    eventTarget: inMemory as PubSubEventTarget<GatewayEventMap>,
   });
 }
 
