@@ -59,6 +59,23 @@ export default defineConfig({
           globalSetup: ["test/support/postgres-global-setup.ts"],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "redis",
+          // The suites of what Redis shares (limits, budgets, keys, live events, cooldowns), again
+          // with config `redis` set: the same behaviour from the shared counters as from memory.
+          include: [
+            "test/integration/budgets.test.ts",
+            "test/integration/rate-limits.test.ts",
+            "test/integration/governance.test.ts",
+            "test/integration/graphql-subscriptions.test.ts",
+            "test/integration/failover.test.ts",
+          ],
+          env: { SWITCHBOARD_TEST_REDIS: "1" },
+          globalSetup: ["test/support/redis-global-setup.ts"],
+        },
+      },
     ],
   },
 });

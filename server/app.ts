@@ -20,6 +20,7 @@ import { createGatewayEvents, createServices } from "./services.ts";
 import { openDatabase, type Database } from "./storage/db.ts";
 import { createLogWriter } from "./storage/log-writer.ts";
 import { createRequestLogRepository } from "./storage/request-log-repository.ts";
+import { connectRedis, type RedisConnection } from "./storage/redis/redis-connection.ts";
 
 /** What tests and embedders may replace. */
 export interface AppDependencies {
@@ -55,6 +56,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     onWriteError: (error, pendingCount) =>
       onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
+  const redis = config.redis && (await openRedis(config.redis, onProblem));
   const events = createGatewayEvents();
   const governance = await createGovernance({
     masterKey: config.auth.masterKey,
@@ -63,6 +65,13 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     events,
     now,
     onProblem,
+    redis: redis && {
+      connection: redis,
+      failOpen: config.redis!.failOpen,
+      // A request cannot run longer than the timeout; a dead instance's holds go a little after.
+      holdTtlMs: config.router.timeoutMs + 30_000,
+      flushLogs: logWriter.flush,
+    },
   });
   const { authenticate } = governance;
   const { router, health, completions } = createGatewayCore({
@@ -81,6 +90,10 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   const metrics = createMetrics({
     health,
     deployments: () => router.listGroups().flatMap((group) => group.deployments),
+    redis: redis && {
+      isReady: redis.isReady,
+      localFallbacks: governance.localFallbackCount,
+    },
   });
   const services = createServices({
     router,
@@ -170,12 +183,14 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
         await closed;
         // Closing connections cancels their upstream calls; let those cancellations be logged.
         await completions.whenAllRecorded(shutdownGraceMs);
+        await governance.settled(shutdownGraceMs);
         await logWriter.stop();
         if (logWriter.pendingCount > 0)
           onProblem(
             `${logWriter.pendingCount} request logs could not be written before stopping`,
             undefined,
           );
+        await redis?.close();
         if (!dependencies.dispatcher) await dispatcher.close();
         if (!dependencies.database) await database.close();
       })();
@@ -185,3 +200,26 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;
+
+/**
+ * Connects to Redis and waits (a few seconds at most) for it to answer. An instance may start
+ * while Redis is down: it serves, and its limit and budget checks answer as `redis.failOpen`
+ * says until Redis is back.
+ */
+async function openRedis(
+  { url, keyPrefix }: { url: string; keyPrefix: string },
+  onProblem: (message: string, error: unknown) => void,
+): Promise<RedisConnection> {
+  const connection = connectRedis({
+    url,
+    keyPrefix,
+    onStateChange: (state, error) =>
+      state === "lost"
+        ? onProblem("lost the connection to Redis; reconnecting", error)
+        : console.error("switchboard: the connection to Redis is back"),
+  });
+  const ready = new Promise<void>((resolve) => connection.commands.once("ready", () => resolve()));
+  const waited = new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref());
+  await Promise.race([ready, waited]);
+  return connection;
+}

@@ -178,6 +178,8 @@ export const configSchema = z
           ),
         // false: a request that needs a limit or budget check while Redis is down gets 503 redis_unavailable.
         failOpen: z.boolean().default(false),
+        // Every key and channel starts with it: gateways that must not share state can share a Redis.
+        keyPrefix: z.string().min(1).default("switchboard:"),
       })
       .optional(),
     // Exact-match response cache: in memory on one instance, in Redis when redis.url is set.

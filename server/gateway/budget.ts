@@ -21,6 +21,12 @@ export interface Budget {
   /** Inclusive: spend may reach the limit exactly. */
   limitNanoUsd: bigint;
   period: BudgetPeriod;
+  /**
+   * Budgets of one request with the same group are reserved in one atomic step by a shared
+   * (Redis) ledger, which keeps a group's counters in one Redis Cluster slot: a key and its team
+   * share their team's. Defaults to scope and id.
+   */
+  group?: string;
 }
 
 /** Settled spend of one scope in one period, as stored in a SpendCounter row. */
@@ -230,7 +236,14 @@ export function createBudgetLedger({
       const fits =
         maxCostNanoUsd === 0n ||
         counter.spentNanoUsd + counter.reservedNanoUsd + maxCostNanoUsd <= budget.limitNanoUsd;
-      if (!fits) return refuse(budget, counter, maxCostNanoUsd, at);
+      if (!fits)
+        return budgetRefusal(
+          budget,
+          counter.spentNanoUsd,
+          counter.reservedNanoUsd,
+          maxCostNanoUsd,
+          at,
+        );
       // The same scope listed twice is checked against each limit but reserved in once.
       if (!entries.some((entry) => entry.counter === counter))
         entries.push({ budget, startMs, counter });
@@ -344,13 +357,14 @@ function remainingOf(budget: Budget, spentNanoUsd: bigint, reservedNanoUsd: bigi
   return remaining > 0n ? remaining : 0n;
 }
 
-function refuse(
+/** The refusal of a request a budget has no room for (the same words whichever ledger counted). */
+export function budgetRefusal(
   budget: Budget,
-  counter: PeriodCounter,
+  spentNanoUsd: bigint,
+  reservedNanoUsd: bigint,
   maxCostNanoUsd: bigint,
   at: Date,
 ): Extract<ReserveResult, { ok: false }> {
-  const { spentNanoUsd, reservedNanoUsd } = counter;
   const remaining = remainingOf(budget, spentNanoUsd, reservedNanoUsd);
   const resetsAt = periodEnd(budget.period, at);
   const message =

@@ -18,6 +18,12 @@ export interface LimitScope {
   limits: Limits;
   /** For error messages, e.g. "team 'search'". */
   label: string;
+  /**
+   * Scopes with the same group are counted in one atomic step by a shared (Redis) limiter, which
+   * keeps a group's counters in one Redis Cluster slot: a key and its team share their team's.
+   * Defaults to `key`.
+   */
+  group?: string;
 }
 
 export interface LimitLease {
@@ -61,7 +67,7 @@ const windowMs = windowSeconds * 1000;
  * Nothing tells us when an in-flight request will end; one second is short enough not to make
  * callers wait long and long enough not to have them spin on the slot.
  */
-const parallelRetryAfterMs = 1000;
+export const parallelRetryAfterMs = 1000;
 /** Idle longer than the window, a scope's counters are all zero, so dropping them loses nothing. */
 const idleScopeMs = 2 * windowMs;
 const sweepIntervalMs = windowMs;
@@ -243,14 +249,14 @@ function advance(counters: ScopeCounters, second: number): void {
 }
 
 // A spent window admits nothing, even a request estimated at 0 tokens: it will use some.
-function tokensNeeded(estimatedTokens: number): number {
+export function tokensNeeded(estimatedTokens: number): number {
   return Math.max(estimatedTokens, 1);
 }
 
-type Refusal = Extract<AcquireResult, { ok: false }>;
+export type Refusal = Extract<AcquireResult, { ok: false }>;
 
 /** Refuses, with a full window's wait, a request that would not fit even into an empty window. */
-function refuseIfNeverFits(scope: LimitScope, estimatedTokens: number): Refusal | undefined {
+export function refuseIfNeverFits(scope: LimitScope, estimatedTokens: number): Refusal | undefined {
   const { rpm, tpm } = scope.limits;
   if (tpm != null && tokensNeeded(estimatedTokens) > tpm) {
     return refuse(
@@ -278,14 +284,8 @@ function check(
   currentMs: number,
 ): Refusal | undefined {
   const { rpm, tpm, maxParallel } = scope.limits;
-  if (maxParallel != null && counters.inFlight >= maxParallel) {
-    return refuse(
-      scope,
-      "maxParallel",
-      parallelRetryAfterMs,
-      `Too many requests in flight for ${scope.label}: at most ${maxParallel} at once. Retry when one finishes.`,
-    );
-  }
+  if (maxParallel != null && counters.inFlight >= maxParallel)
+    return limitRefusal(scope, "maxParallel", parallelRetryAfterMs);
   if (rpm != null && counters.requestsInWindow + 1 > rpm) {
     const retryAfterMs = waitUntilFits(
       counters.requestsPerSecond,
@@ -295,12 +295,7 @@ function check(
       counters.headSecond,
       currentMs,
     );
-    return refuse(
-      scope,
-      "rpm",
-      retryAfterMs,
-      `Rate limit reached for ${scope.label}: ${rpm} requests per minute. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`,
-    );
+    return limitRefusal(scope, "rpm", retryAfterMs);
   }
   if (tpm != null && counters.tokensInWindow + tokensNeeded(estimatedTokens) > tpm) {
     const retryAfterMs = waitUntilFits(
@@ -311,14 +306,33 @@ function check(
       counters.headSecond,
       currentMs,
     );
-    return refuse(
-      scope,
-      "tpm",
-      retryAfterMs,
-      `Rate limit reached for ${scope.label}: ${tpm} tokens per minute, ${counters.tokensInWindow} used and this request needs about ${estimatedTokens}. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`,
-    );
+    return limitRefusal(scope, "tpm", retryAfterMs, {
+      tokensInWindow: counters.tokensInWindow,
+      estimatedTokens,
+    });
   }
   return undefined;
+}
+
+/** The refusal of a request that has to wait (the same words whichever limiter counted). */
+export function limitRefusal(
+  scope: LimitScope,
+  limit: LimitName,
+  retryAfterMs: number,
+  tokens: { tokensInWindow: number; estimatedTokens: number } = {
+    tokensInWindow: 0,
+    estimatedTokens: 0,
+  },
+): Refusal {
+  const { rpm, tpm, maxParallel } = scope.limits;
+  const retryIn = `Retry in ${Math.ceil(retryAfterMs / 1000)} s.`;
+  const message =
+    limit === "maxParallel"
+      ? `Too many requests in flight for ${scope.label}: at most ${maxParallel} at once. Retry when one finishes.`
+      : limit === "rpm"
+        ? `Rate limit reached for ${scope.label}: ${rpm} requests per minute. ${retryIn}`
+        : `Rate limit reached for ${scope.label}: ${tpm} tokens per minute, ${tokens.tokensInWindow} used and this request needs about ${tokens.estimatedTokens}. ${retryIn}`;
+  return refuse(scope, limit, retryAfterMs, message);
 }
 
 /** Time until enough of the oldest buckets expire (bucket of second s leaves at (s + 60) s) for `needed` to fit under `limit`. */

@@ -10,6 +10,8 @@ export interface MetricsOptions {
   health: DeploymentHealth;
   /** Every configured deployment, read at each scrape. */
   deployments: () => Deployment[];
+  /** With Redis configured: whether it answers, and the checks this instance answered alone. */
+  redis?: { isReady(): boolean; localFallbacks(): number };
 }
 
 /**
@@ -17,7 +19,7 @@ export interface MetricsOptions {
  * Request counters come from request-log entries (`observe`); deployment health is read from
  * `health` at scrape time, so it is never stale and removed deployments disappear.
  */
-export function createMetrics({ health, deployments }: MetricsOptions) {
+export function createMetrics({ health, deployments, redis }: MetricsOptions) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "switchboard_process_" });
   const labelNames = ["model", "provider", "status", "source"] as const;
@@ -107,6 +109,26 @@ export function createMetrics({ health, deployments }: MetricsOptions) {
     "Smoothed time to first token of successful streamed attempts.",
     (snapshot) => secondsOrNull(snapshot.timeToFirstTokenMs),
   );
+
+  if (redis) {
+    new Gauge({
+      name: "switchboard_redis_up",
+      help: "1 while Redis (shared limits, budgets, events) answers, 0 while it is unreachable.",
+      registers: [registry],
+      collect() {
+        this.set(redis.isReady() ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: "switchboard_redis_local_fallbacks_total",
+      help: "Limit and budget checks this instance answered alone while Redis was down (redis.failOpen: true).",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(redis.localFallbacks());
+      },
+    });
+  }
 
   function observe(entry: RequestLogEntry): void {
     const labels = {

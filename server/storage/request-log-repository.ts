@@ -201,6 +201,15 @@ export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDia
     }));
   }
 
+  /** What one scope has spent from `from` on, by its per-day counters (seeds a shared budget counter). */
+  async function spentSince(scope: string, scopeId: string, from: Date): Promise<bigint> {
+    const { _sum } = await prisma.spendCounter.aggregate({
+      _sum: { spentNanoUsd: true },
+      where: { scope, scopeId, periodStart: { gte: from } },
+    });
+    return _sum.spentNanoUsd ?? 0n;
+  }
+
   /**
    * Newest first, continuing after the row `after` (cursor = row id). `inverted` walks the
    * other way from `before` (backwards pagination); the connection helper re-reverses it.
@@ -278,7 +287,7 @@ export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDia
       .sort((left, right) => (left.key ?? "").localeCompare(right.key ?? ""));
   }
 
-  return { insertMany, list, spend, spendCountersSince };
+  return { insertMany, list, spend, spendCountersSince, spentSince };
 }
 
 export type RequestLogRepository = ReturnType<typeof createRequestLogRepository>;

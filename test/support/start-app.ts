@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createApp, type App, type AppDependencies } from "../../server/app.ts";
+import { inject } from "vitest";
 import { configSchema } from "../../server/config.ts";
 import { testDatabaseUrl } from "./test-database.ts";
 
@@ -45,7 +46,11 @@ export async function startTestApp(
   // A directory given is reused (a restart on the same database) and kept on stop.
   const directory = reused ?? mkdtempSync(path.join(tmpdir(), "switchboard-test-"));
   const databaseUrl = await testDatabaseUrl(directory);
+  // The "redis" project runs the governance suites again with limits and budgets in Redis.
+  const redisUrl = process.env.SWITCHBOARD_TEST_REDIS ? inject("redisUrl") : undefined;
   const parsed = configSchema.parse({
+    // Each app its own key prefix: apps of parallel test files share the one redis-server.
+    ...(redisUrl ? { redis: { url: redisUrl, keyPrefix: `${path.basename(directory)}:` } } : {}),
     ...config,
     database: { url: databaseUrl },
     server: { host: "127.0.0.1", port: 0 },

@@ -92,6 +92,7 @@ function budgetOfTeam(team: TeamRecord): Budget | undefined {
         label: `team '${team.name}'`,
         limitNanoUsd: team.budgetLimitNanoUsd,
         period: team.budgetPeriod as BudgetPeriod,
+        group: `team:${team.id}`,
       };
 }
 
@@ -104,5 +105,6 @@ function budgetOfKey(key: ApiKeyRecord): Budget | undefined {
         label: `API key '${key.name}'`,
         limitNanoUsd: key.budgetLimitNanoUsd,
         period: key.budgetPeriod as BudgetPeriod,
+        group: `team:${key.teamId}`,
       };
 }

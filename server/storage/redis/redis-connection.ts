@@ -8,8 +8,10 @@ import { Redis } from "ioredis";
 import { GatewayError } from "../../gateway/errors.ts";
 
 export interface RedisConnection {
-  /** For commands and scripts. */
+  /** For commands and scripts; every key gets `keyPrefix` (ioredis adds it, scripts' KEYS included). */
   readonly commands: Redis;
+  /** Starts every key (added by the client) and every channel (added by whoever names one). */
+  readonly keyPrefix: string;
   /** For SUBSCRIBE only. */
   readonly subscriber: Redis;
   /** Connected and answering (as far as the client knows). */
@@ -19,6 +21,7 @@ export interface RedisConnection {
 
 export interface RedisConnectionOptions {
   url: string;
+  keyPrefix?: string;
   /** Told when the connection is lost and when it is back. */
   onStateChange?: (state: "lost" | "ready", error?: unknown) => void;
   /** A command that has not answered by then fails (and counts as Redis being unavailable). */
@@ -27,6 +30,7 @@ export interface RedisConnectionOptions {
 
 export function connectRedis({
   url,
+  keyPrefix = "switchboard:",
   onStateChange = () => {},
   commandTimeoutMs = 2_000,
 }: RedisConnectionOptions): RedisConnection {
@@ -38,7 +42,7 @@ export function connectRedis({
     // Reconnect forever, at most a second apart: the outage ends when Redis is back.
     retryStrategy: (attempt: number) => Math.min(50 * attempt, 1_000),
   };
-  const commands = new Redis(url, { ...options, connectionName: "switchboard" });
+  const commands = new Redis(url, { ...options, keyPrefix, connectionName: "switchboard" });
   const subscriber = new Redis(url, {
     ...options,
     // Subscribing must survive a reconnect: ioredis re-subscribes, but only with a queue to hold the command.
@@ -66,6 +70,7 @@ export function connectRedis({
   subscriber.on("error", () => {});
   return {
     commands,
+    keyPrefix,
     subscriber,
     isReady: () => commands.status === "ready",
     async close() {
