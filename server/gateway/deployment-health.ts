@@ -3,7 +3,8 @@
  * smoothed latency and time to first token (latency strategy), and cooldowns after repeated
  * failures (DESIGN §3 `router.cooldown`). Exposed in GraphQL as
  * models { deployments { healthy, cooldownUntil, inFlight, latencyMs } } and in metrics.
- * Pure: the clock is injected, nothing here does I/O.
+ * Pure: the clock is injected, nothing here does I/O. Several instances share cooldowns through
+ * `onCooldown` and `coolDownUntil` (storage/redis/redis-cooldowns.ts carries them).
  */
 
 /** Tuning of cooldowns and smoothing; `router.cooldown` in the config maps onto the first three. */
@@ -56,6 +57,18 @@ export interface DeploymentHealth {
   snapshot(deploymentId: string): DeploymentSnapshot;
   /** Healthy = not cooling down. A deployment whose cooldown has passed is healthy again (half-open: the next failure within the window after it counts afresh). */
   isHealthy(deploymentId: string): boolean;
+  /**
+   * Calls `listener` each time failures seen here take a deployment out or push its cooldown
+   * later, with when it ends (epoch ms on the injected clock); returns the unsubscribe function.
+   * Called inside the failing attempt's report, so a listener must return quickly and not throw.
+   */
+  onCooldown(listener: (deploymentId: string, untilMs: number) => void): () => void;
+  /**
+   * Takes a deployment out until `untilMs` because another instance took it out. Never shortens
+   * a cooldown already running; a time already past changes nothing. Not told to `onCooldown`
+   * listeners: it is news from elsewhere, not to be passed on again.
+   */
+  coolDownUntil(deploymentId: string, untilMs: number): void;
 }
 
 interface DeploymentState {
@@ -97,6 +110,7 @@ export function createDeploymentHealth({
     throw new RangeError(`latencySmoothing must be in (0, 1], got ${latencySmoothing}`);
 
   const stateById = new Map<string, DeploymentState>();
+  const cooldownListeners = new Set<(deploymentId: string, untilMs: number) => void>();
   let latestMs = Number.NEGATIVE_INFINITY;
 
   // A clock stepped backwards (NTP) must not restart a finished cooldown or revive old failures.
@@ -143,8 +157,24 @@ export function createDeploymentHealth({
       state.timeToFirstTokenMs = smooth(state.timeToFirstTokenMs, timeToFirstTokenMs);
   }
 
-  function recordFailure(state: DeploymentState, retryAfterMs: number | undefined): void {
+  function recordFailure(
+    deploymentId: string,
+    state: DeploymentState,
+    retryAfterMs: number | undefined,
+  ): void {
     const currentMs = clock();
+    const untilBefore = state.cooldownUntilMs;
+    countFailure(state, retryAfterMs, currentMs);
+    const untilMs = state.cooldownUntilMs;
+    if (untilMs > untilBefore && untilMs > currentMs)
+      for (const listener of cooldownListeners) listener(deploymentId, untilMs);
+  }
+
+  function countFailure(
+    state: DeploymentState,
+    retryAfterMs: number | undefined,
+    currentMs: number,
+  ): void {
     if (retryAfterMs !== undefined && isMeasurement(retryAfterMs)) {
       state.cooldownUntilMs = Math.max(
         state.cooldownUntilMs,
@@ -176,7 +206,7 @@ export function createDeploymentHealth({
         if (end()) recordSuccess(state, result);
       },
       failed(details) {
-        if (end()) recordFailure(state, details?.retryAfterMs);
+        if (end()) recordFailure(deploymentId, state, details?.retryAfterMs);
       },
       abandoned() {
         end();
@@ -213,7 +243,21 @@ export function createDeploymentHealth({
     return !state || state.cooldownUntilMs <= clock();
   }
 
-  return { start, snapshot, isHealthy };
+  function onCooldown(listener: (deploymentId: string, untilMs: number) => void): () => void {
+    cooldownListeners.add(listener);
+    return () => cooldownListeners.delete(listener);
+  }
+
+  function coolDownUntil(deploymentId: string, untilMs: number): void {
+    if (!Number.isFinite(untilMs) || untilMs <= clock()) return;
+    const state = stateFor(deploymentId);
+    if (untilMs <= state.cooldownUntilMs) return;
+    state.cooldownUntilMs = untilMs;
+    // As when it is taken out here: failures before the cooldown do not count after it.
+    state.failureTimes.length = 0;
+  }
+
+  return { start, snapshot, isHealthy, onCooldown, coolDownUntil };
 }
 
 function isMeasurement(milliseconds: number): boolean {

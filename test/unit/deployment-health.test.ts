@@ -139,6 +139,69 @@ describe("cooldown", () => {
   });
 });
 
+describe("shared cooldowns", () => {
+  function listen(health: ReturnType<typeof setUp>["health"]) {
+    const cooldowns: Array<[string, number]> = [];
+    const stop = health.onCooldown((deploymentId, untilMs) =>
+      cooldowns.push([deploymentId, untilMs]),
+    );
+    return { cooldowns, stop };
+  }
+
+  it("tells listeners when failures take a deployment out or push its cooldown later, and only then", () => {
+    const { health, at, fail } = setUp({ maxRetryAfterCooldownMs: 60_000 });
+    const { cooldowns, stop } = listen(health);
+    fail();
+    fail();
+    expect(cooldowns).toEqual([]);
+    at(1_000);
+    fail();
+    expect(cooldowns).toEqual([["d1", start + 1_000 + 30_000]]);
+    // Later and longer: a provider's retry-after pushes the end out.
+    at(2_000);
+    health.start("d1").failed({ retryAfterMs: 50_000 });
+    // Shorter ones and stragglers change nothing, so say nothing.
+    health.start("d1").failed({ retryAfterMs: 1_000 });
+    health.start("d1").failed();
+    health.start("d2").failed({ retryAfterMs: 0 });
+    expect(cooldowns).toEqual([
+      ["d1", start + 31_000],
+      ["d1", start + 52_000],
+    ]);
+    stop();
+    health.start("d2").failed({ retryAfterMs: 5_000 });
+    expect(cooldowns).toHaveLength(2);
+  });
+
+  it("applies a cooldown from elsewhere without shortening one and without passing it on", () => {
+    const { health, at, fail } = setUp();
+    const { cooldowns } = listen(health);
+    fail();
+    fail();
+    health.coolDownUntil("d1", start + 10_000);
+    expect(health.isHealthy("d1")).toBe(false);
+    // Failures from before it do not count after it, as with a cooldown started here.
+    expect(health.snapshot("d1")).toMatchObject({
+      coolingDown: true,
+      cooldownUntil: new Date(start + 10_000),
+      recentFailures: 0,
+    });
+    health.coolDownUntil("d1", start + 5_000);
+    expect(health.snapshot("d1").cooldownUntil).toEqual(new Date(start + 10_000));
+    // Failures of attempts that end while it cools down are ignored, as ever.
+    fail();
+    at(10_000);
+    expect(health.isHealthy("d1")).toBe(true);
+    expect(health.snapshot("d1").recentFailures).toBe(0);
+    // A time already past, or no time at all, changes nothing.
+    health.coolDownUntil("d1", start + 9_000);
+    health.coolDownUntil("d2", Number.NaN);
+    expect(health.isHealthy("d1")).toBe(true);
+    expect(health.isHealthy("d2")).toBe(true);
+    expect(cooldowns).toEqual([]);
+  });
+});
+
 describe("in flight", () => {
   it("counts started attempts until they succeed, fail or are abandoned", () => {
     const { health } = setUp();
