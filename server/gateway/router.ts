@@ -17,6 +17,9 @@ export interface Deployment {
   price?: ModelPrice;
 }
 
+/** What callers are told about the deployment that answered (an answer from the response cache has no live one). */
+export type DeploymentIdentity = Pick<Deployment, "id" | "group" | "provider" | "model">;
+
 /** A model name as callers see it: `models` lists these. */
 export interface ModelGroup {
   name: string;
