@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
+import { createInMemoryResponseCache, type ResponseCache } from "./gateway/cache.ts";
 import { createDeploymentHealth } from "./gateway/deployment-health.ts";
 import { createModelCatalog } from "./gateway/model-catalog.ts";
 import { createPricing } from "./gateway/pricing.ts";
@@ -16,8 +17,8 @@ import { createCompletionsService } from "./modules/completions/completions.serv
 import type { RequestLogEntry } from "./storage/log-writer.ts";
 
 export interface GatewayCoreOptions {
-  /** The models and the router settings; nothing else of the config is read here. */
-  config: Pick<Config, "models" | "router">;
+  /** The models, the router and the response cache settings; nothing else of the config is read here. */
+  config: Pick<Config, "models" | "router" | "cache">;
   /** The upstream connection pool every adapter shares. */
   dispatcher: Dispatcher;
   /** Where each finished request goes (the log writer, metrics, live events — or nowhere). */
@@ -26,6 +27,11 @@ export interface GatewayCoreOptions {
   limiter?: RateLimiter;
   /** Keys, limits and budgets before each attempt; by default only deployments' own rpm/tpm on `limiter`. */
   admit?: Admit;
+  /**
+   * Where answers are cached when `config.cache.enabled` (the server passes a Redis one when
+   * `redis.url` is set: see response-cache.ts); this instance's memory by default.
+   */
+  responseCache?: ResponseCache;
   now?: () => number;
   random?: () => number;
 }
@@ -44,7 +50,9 @@ export function createGatewayCore({
   random,
   limiter = createInMemoryRateLimiter({ now }),
   admit = createAdmission({ limiter }),
+  responseCache,
 }: GatewayCoreOptions) {
+  const cache = config.cache;
   const pricing = createPricing();
   const router = createRouter({
     models: config.models,
@@ -83,6 +91,14 @@ export function createGatewayCore({
       random,
       now,
     }),
+    responseCache: cache.enabled
+      ? {
+          store:
+            responseCache ?? createInMemoryResponseCache({ maxEntries: cache.maxEntries, now }),
+          ttlMs: cache.ttlSeconds * 1000,
+          cacheNonDeterministic: cache.cacheNonDeterministic,
+        }
+      : undefined,
     timeoutMs: config.router.timeoutMs,
     firstTokenTimeoutMs: config.router.firstTokenTimeoutMs,
     streamIdleTimeoutMs: config.router.streamIdleTimeoutMs,

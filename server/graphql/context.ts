@@ -7,6 +7,8 @@ export interface GraphQLContext {
   services: AppServices;
   /** Fires when the HTTP caller goes away (mutations); subscriptions own their own controller. */
   signal?: AbortSignal;
+  /** The HTTP request's `cache-control` (HTTP and SSE; graphql-ws has none): `no-store` bypasses the response cache. */
+  cacheControl?: string;
   /** This request's DataLoaders by name (created on first use by loaderOf, DESIGN §10.4). */
   loaders?: Map<string, unknown>;
 }

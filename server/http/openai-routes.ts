@@ -2,29 +2,35 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
-import type { Deployment } from "../gateway/router.ts";
+import type { DeploymentIdentity } from "../gateway/router.ts";
 import { formatUsd } from "../gateway/money.ts";
-import type { CompletionContext } from "../modules/completions/completions.service.ts";
+import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
 import type { Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
 
-/** Which request this was and where it was served (DESIGN §5), on JSON and stream answers alike. */
+/**
+ * Which request this was and where it was served (DESIGN §5), on JSON and stream answers alike;
+ * with the response cache on, whether it answered (`x-switchboard-cache: hit | miss`).
+ */
 function servedByHeaders({
   requestId,
   deployment,
   attempts,
+  cache,
 }: {
   requestId: string;
-  deployment: Deployment;
+  deployment: DeploymentIdentity;
   attempts: number;
+  cache?: CacheStatus;
 }): Record<string, string> {
   return {
     "x-request-id": requestId,
     "x-switchboard-provider": deployment.provider,
     "x-switchboard-deployment": deployment.id,
     "x-switchboard-attempts": String(attempts),
+    ...(cache ? { "x-switchboard-cache": cache } : {}),
   };
 }
 
@@ -51,7 +57,12 @@ export function createOpenAIRoutes({
       if (!response.writableFinished)
         controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
     });
-    const context: CompletionContext = { principal, source: "rest", signal: controller.signal };
+    const context: CompletionContext = {
+      principal,
+      source: "rest",
+      signal: controller.signal,
+      cacheControl: request.headers["cache-control"],
+    };
     try {
       return { context, body: await readJsonBody(request) };
     } catch (error) {

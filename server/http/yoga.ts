@@ -49,7 +49,9 @@ export function createGraphQLServer({
           ),
           source,
         );
-        return { principal, services, signal: (initial as { request?: Request }).request?.signal };
+        const request = (initial as { request?: Request }).request;
+        const cacheControl = request?.headers.get("cache-control") ?? undefined;
+        return { principal, services, signal: request?.signal, cacheControl };
       } catch (error) {
         if (error instanceof GatewayError) {
           throw new GraphQLError(error.message, {

@@ -4,7 +4,7 @@ import { GatewayError } from "../gateway/errors.ts";
 import { createUpstreamDispatcher } from "../gateway/http-pool.ts";
 import { formatUsd } from "../gateway/money.ts";
 import { sdkCaller } from "../gateway/principal.ts";
-import type { Deployment } from "../gateway/router.ts";
+import type { DeploymentIdentity } from "../gateway/router.ts";
 import type { ChatChunk } from "../gateway/spec.ts";
 import type {
   CompletionContext,
@@ -160,10 +160,12 @@ function servedBy({
   requestId,
   deployment,
   attempts,
+  cache,
 }: {
   requestId: string;
-  deployment: Deployment;
+  deployment: DeploymentIdentity;
   attempts: number;
+  cache?: "hit" | "miss";
 }): Omit<CompletionFacts, "costUsd" | "latencyMs"> {
   return {
     requestId,
@@ -171,6 +173,7 @@ function servedBy({
     provider: deployment.provider,
     deployment: deployment.id,
     attempts,
+    ...(cache === "hit" ? { cached: true } : {}),
   };
 }
 

@@ -53,8 +53,10 @@ export interface CompletionFacts {
   provider: string;
   /** `provider:upstream-model#n`, n being the entry's index in the config's models. */
   deployment: string;
-  /** Upstream attempts it took (1 when the first deployment answered). */
+  /** Upstream attempts it took (1 when the first deployment answered; 0 from the response cache). */
   attempts: number;
+  /** Present (true) when the answer came from the response cache (config `cache`): it cost nothing. */
+  cached?: true;
   /** Exact cost in USD as a decimal string ("0.000125"): the config's pricing, else the bundled price data, else "0". */
   costUsd: string;
   latencyMs: number;

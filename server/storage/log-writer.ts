@@ -16,7 +16,8 @@ export interface RequestLogEntry {
   model?: string;
   provider?: string;
   deployment?: string;
-  status: "success" | "error" | "cancelled";
+  /** "cache_hit": answered from the response cache (no upstream call, cost 0; deployment is the one that first answered). */
+  status: "success" | "error" | "cancelled" | "cache_hit";
   errorCode?: string;
   errorMessage?: string;
   httpStatus?: number;

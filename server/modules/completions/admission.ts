@@ -11,7 +11,11 @@ import type { RequestCharge } from "./usage-accounting.ts";
 /** What a request asks of the limits before it is sent. */
 export interface AdmissionRequest {
   principal: Principal;
-  deployment: Deployment;
+  /**
+   * The deployment it will be sent to. Absent for an answer from the response cache: nothing is
+   * sent, so only the key's and the team's rate limits apply and no budget is reserved.
+   */
+  deployment?: Deployment;
   /** Estimated prompt tokens (the provider reports the real count afterwards). */
   promptTokens: number;
   /** The caller's max_tokens, when given: counted against tokens per minute until the real count is known. */
@@ -99,8 +103,8 @@ export function createAdmission({
         label: `team '${team.name}'`,
         limits: { rpm: team.rpmLimit, tpm: team.tpmLimit, maxParallel: team.maxParallel },
       });
-    const { rpm, tpm } = deployment.entry;
-    if (rpm || tpm)
+    const { rpm, tpm } = deployment?.entry ?? {};
+    if (deployment && (rpm || tpm))
       scopes.push({
         key: deploymentScopeKey(deployment),
         label: `deployment ${deployment.id}`,
@@ -109,7 +113,7 @@ export function createAdmission({
 
     const acquired = await limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
     if (!acquired.ok) {
-      if (acquired.scope.key === deploymentScopeKey(deployment))
+      if (deployment && acquired.scope.key === deploymentScopeKey(deployment))
         throw new DeploymentAtLimitError(acquired.message, acquired.retryAfterMs);
       throw new GatewayError("RATE_LIMITED", acquired.message, {
         retryAfterMs: acquired.retryAfterMs,
@@ -118,7 +122,7 @@ export function createAdmission({
 
     const applicable = callers?.budgets.budgetsFor(principal) ?? [];
     let reservation: Awaited<ReturnType<BudgetLedger["reserve"]>> | undefined;
-    if (callers && applicable.length > 0) {
+    if (callers && deployment && applicable.length > 0) {
       const outputCap = producesOutput
         ? (maxOutputTokens ??
           deployment.entry.maxOutputTokens ??

@@ -159,6 +159,11 @@ const ChatCompletion = builder.objectRef<CompletionResult>("ChatCompletion").imp
     }),
     costUsd: t.field({ type: "Usd", resolve: (result) => result.charge.costNanoUsd }),
     latencyMs: t.exposeInt("latencyMs"),
+    cached: t.boolean({
+      description:
+        "Answered from the response cache: nothing was sent upstream and it cost nothing (provider and deployment are those that first answered).",
+      resolve: (result) => result.cache === "hit",
+    }),
   }),
 });
 
@@ -196,7 +201,7 @@ const ChunkChoice = builder
 
 /** A chunk as the subscription yields it: the provider's chunk and where the stream is served. */
 type ServedChunk = ChunkShape & {
-  servedBy: { provider: string; deployment: string; attempts: number };
+  servedBy: { provider: string; deployment: string; attempts: number; cached: boolean };
 };
 
 const ChatCompletionChunk = builder.objectRef<ServedChunk>("ChatCompletionChunk").implement({
@@ -208,6 +213,10 @@ const ChatCompletionChunk = builder.objectRef<ServedChunk>("ChatCompletionChunk"
       description:
         "Upstream attempts it took to start the stream (retries and fallbacks before the first chunk).",
       resolve: (chunk) => chunk.servedBy.attempts,
+    }),
+    cached: t.boolean({
+      description: "The stream replays an answer from the response cache.",
+      resolve: (chunk) => chunk.servedBy.cached,
     }),
     id: t.exposeString("id"),
     model: t.exposeString("model"),
@@ -228,6 +237,7 @@ builder.mutationField("createChatCompletion", (t) =>
           principal: context.principal,
           source: "graphql",
           signal: context.signal,
+          cacheControl: context.cacheControl,
         });
       } catch (error) {
         return toErrorResult(error);
@@ -250,11 +260,13 @@ builder.subscriptionField("chatCompletionStream", (t) =>
           principal: context.principal,
           source: "graphql-subscription",
           signal: controller.signal,
+          cacheControl: context.cacheControl,
         });
         const servedBy = {
           provider: stream.deployment.provider,
           deployment: stream.deployment.id,
           attempts: stream.attempts,
+          cached: stream.cache === "hit",
         };
         let last: ServedChunk | undefined;
         for await (const chunk of stream) {

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { CachedAnswer } from "../../gateway/cache.ts";
 import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
 import { GatewayError } from "../../gateway/errors.ts";
 import type { Principal } from "../../gateway/principal.ts";
-import type { Deployment, Router } from "../../gateway/router.ts";
+import type { Deployment, DeploymentIdentity, Router } from "../../gateway/router.ts";
 import type {
   ChatChunk,
   ChatRequest,
@@ -17,6 +18,16 @@ import type { RequestLogEntry } from "../../storage/log-writer.ts";
 import { estimateInputTokens, estimatePromptTokens } from "../../gateway/tokens.ts";
 import { type Admission, type Admit, admitEverything } from "./admission.ts";
 import {
+  type CacheEntry,
+  cachedChunks,
+  cachedResponse,
+  cacheEntryFor,
+  completionTextOf,
+  findCachedAnswer,
+  type ResponseCaching,
+  storeAnswer,
+} from "./cached-answers.ts";
+import {
   type AttemptRecord,
   type AttemptWalker,
   createAttemptWalker,
@@ -26,11 +37,15 @@ import { createRequestDeadline, type RequestDeadline } from "./request-deadline.
 import { createStreamWatchdog, type StreamWatchdog } from "./stream-watchdog.ts";
 import {
   chargeFor,
+  chargeForCacheHit,
   chargeForEmbedding,
   noCharge,
   toGatewayError,
   type RequestCharge,
+  usageOrEstimate,
+  createStreamTally,
 } from "./usage-accounting.ts";
+import { replayCachedStream } from "./cached-stream.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
 export interface CompletionContext {
@@ -43,14 +58,21 @@ export interface CompletionContext {
    * instead of the configured `router.fallbacks`; one request, one log entry.
    */
   fallbacks?: readonly string[];
+  /** The HTTP request's `cache-control`: `no-store` keeps it away from the response cache, `no-cache` refreshes its entry. */
+  cacheControl?: string;
 }
+
+/** Whether the response cache answered: undefined when there is no cache. */
+export type CacheStatus = "hit" | "miss" | undefined;
 
 export interface CompletionResult {
   requestId: string;
   response: ChatResponse;
-  deployment: Deployment;
-  /** Upstream attempts it took (1 when the first deployment answered). */
+  /** The deployment that answered (for a cache hit: the one that answered first). */
+  deployment: DeploymentIdentity;
+  /** Upstream attempts it took (1 when the first deployment answered; 0 for a cache hit). */
   attempts: number;
+  cache: CacheStatus;
   charge: RequestCharge;
   latencyMs: number;
 }
@@ -76,9 +98,10 @@ export interface StreamSummary {
 /** An upstream stream that has started (the provider accepted the request), relayed chunk by chunk. */
 export interface CompletionStream extends AsyncIterable<ChatChunk> {
   requestId: string;
-  deployment: Deployment;
-  /** Upstream attempts it took to get the first chunk. */
+  deployment: DeploymentIdentity;
+  /** Upstream attempts it took to get the first chunk (0 for a cache hit, which replays a stored answer). */
   attempts: number;
+  cache: CacheStatus;
   /** Available after the last chunk: finish reason, usage and cost. */
   readonly summary: StreamSummary | undefined;
 }
@@ -96,6 +119,8 @@ export interface CompletionsServiceOptions {
   admit?: Admit;
   /** Retries and fallbacks across deployments (issue 6); one attempt on the first deployment by default. */
   walkAttempts?: AttemptWalker;
+  /** The exact response cache (config `cache`); none by default. */
+  responseCache?: ResponseCaching;
   now?: () => number;
   createRequestId?: () => string;
 }
@@ -112,12 +137,14 @@ export function createCompletionsService({
   streamIdleTimeoutMs = timeoutMs,
   admit = admitEverything,
   walkAttempts = createAttemptWalker({ router, retries: 0 }),
+  responseCache,
   now = Date.now,
   createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
 }: CompletionsServiceOptions) {
   // Requests begun but not yet logged, so stop() can wait for cancelled ones to be recorded.
   let unrecordedCount = 0;
   const idleWaiters: Array<() => void> = [];
+  const missStatus: CacheStatus = responseCache ? "miss" : undefined;
 
   function begin(body: unknown, context: CompletionContext) {
     unrecordedCount += 1;
@@ -144,7 +171,7 @@ export function createCompletionsService({
 
     function record(outcome: {
       status: RequestLogEntry["status"];
-      deployment?: Deployment;
+      deployment?: DeploymentIdentity;
       charge?: RequestCharge;
       error?: GatewayError;
       stream: boolean;
@@ -167,13 +194,13 @@ export function createCompletionsService({
       // A request that did not succeed tells the router why (a cancelled one says nothing about the deployment).
       admission?.finish(
         outcome.charge,
-        outcome.status === "success"
+        outcome.status === "success" || outcome.status === "cache_hit"
           ? undefined
           : (outcome.error ?? new GatewayError("CANCELLED", "The caller cancelled the request.")),
       );
       admission = undefined;
       const charge = outcome.charge ?? noCharge;
-      const { deployment, error } = outcome;
+      const { deployment, error, status } = outcome;
       recordRequest({
         ...base,
         model: deployment?.model,
@@ -191,10 +218,10 @@ export function createCompletionsService({
         attempts:
           attempts.length > 0
             ? attempts.map((attempt, index) =>
-                index === attempts.length - 1 && outcome.status !== "success"
+                index === attempts.length - 1 && (status === "error" || status === "cancelled")
                   ? {
                       ...attempt,
-                      status: outcome.status,
+                      status,
                       errorCode: error?.code,
                       httpStatus: error?.status,
                     }
@@ -285,15 +312,76 @@ export function createCompletionsService({
       );
     }
 
-    return { requestId, startedAt, record, checkModels, prepare, run, runChat };
+    /**
+     * The stored answer for the request, if the cache has one, admitted like any request by the
+     * key's and team's rate limits — but against no deployment and no budget: nothing is sent.
+     */
+    async function findAnswer(
+      request: ChatRequest,
+      entry: CacheEntry | undefined,
+    ): Promise<CachedAnswer | undefined> {
+      const answer = await findCachedAnswer(responseCache, entry);
+      if (!answer) return undefined;
+      // A stored answer of a model no longer served (another instance's config) is not served.
+      router.assertServed(request.model);
+      admission = await admit({
+        principal: context.principal,
+        promptTokens: estimatePromptTokens(request.messages),
+        maxOutputTokens: request.max_completion_tokens ?? request.max_tokens,
+      });
+      return answer;
+    }
+
+    /** Logs a hit at cost 0 with the stored answer's tokens (estimated when it reported no usage). */
+    function recordHit(
+      request: ChatRequest,
+      answer: CachedAnswer,
+      served: { usage: Usage | undefined; completionText: string },
+      stream: boolean,
+      timeToFirstTokenMs?: number,
+    ) {
+      const charge = chargeForCacheHit(served.usage, {
+        messages: request.messages,
+        completionText: served.completionText,
+      });
+      const latencyMs = record({
+        status: "cache_hit",
+        deployment: answer.servedBy,
+        charge,
+        stream,
+        timeToFirstTokenMs,
+      });
+      return { charge, latencyMs };
+    }
+
+    return {
+      requestId,
+      startedAt,
+      record,
+      checkModels,
+      prepare,
+      run,
+      runChat,
+      findAnswer,
+      recordHit,
+    };
   }
 
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
   async function chat(body: unknown, context: CompletionContext): Promise<CompletionResult> {
-    const { requestId, record, prepare, runChat } = begin(body, context);
+    const { requestId, record, prepare, runChat, findAnswer, recordHit } = begin(body, context);
     let deployment: Deployment | undefined;
     try {
       const { request, deadline } = prepare();
+      const cacheEntry = cacheEntryFor(responseCache, request, context);
+      const cached = await findAnswer(request, cacheEntry);
+      if (cached) {
+        const response = cachedResponse(cached);
+        const served = { usage: response.usage, completionText: completionTextOf(response) };
+        const { charge, latencyMs } = recordHit(request, cached, served, false);
+        const deployment = cached.servedBy;
+        return { requestId, response, deployment, charge, latencyMs, attempts: 0, cache: "hit" };
+      }
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
       const result = await runChat(request, deadline.signal, (candidate) =>
         candidate.adapter.chat(
@@ -303,15 +391,21 @@ export function createCompletionsService({
       );
       deployment = result.deployment;
       const response = result.value;
-      const completionText = response.choices
-        .map((choice) => choice.message.content ?? "")
-        .join("");
       const charge = chargeFor(deployment, response.usage, {
         messages: request.messages,
-        completionText,
+        completionText: completionTextOf(response),
       });
       const latencyMs = record({ status: "success", deployment, charge, stream: false });
-      return { requestId, response, deployment, charge, latencyMs, attempts: result.attempts };
+      storeAnswer(responseCache, cacheEntry, { deployment, response });
+      return {
+        requestId,
+        response,
+        deployment,
+        charge,
+        latencyMs,
+        attempts: result.attempts,
+        cache: missStatus,
+      };
     } catch (thrown) {
       const { error, failedOn } = failureOf(thrown, context, deployment);
       record({
@@ -330,16 +424,41 @@ export function createCompletionsService({
    * to the caller. Breaking out of the iteration (or the caller's signal) closes the upstream.
    */
   async function chatStream(body: unknown, context: CompletionContext): Promise<CompletionStream> {
-    const { requestId, startedAt, record, prepare, runChat } = begin(body, context);
+    const { requestId, startedAt, record, prepare, runChat, findAnswer, recordHit } = begin(
+      body,
+      context,
+    );
     let deployment: Deployment | undefined;
     let upstream: AsyncIterator<ChatChunk>;
     let first: IteratorResult<ChatChunk>;
     let watchdog: StreamWatchdog;
     let messages: ChatRequest["messages"];
     let attemptCount: number;
+    let cacheEntry: CacheEntry | undefined;
     try {
       const { request, deadline } = prepare();
       messages = request.messages;
+      cacheEntry = cacheEntryFor(responseCache, request, context);
+      const cached = await findAnswer(request, cacheEntry);
+      if (cached) {
+        const timeToFirstTokenMs = now() - startedAt;
+        return replayCachedStream({
+          requestId,
+          deployment: cached.servedBy,
+          chunks: cachedChunks(cached),
+          finish(tally) {
+            const { charge, latencyMs } = recordHit(
+              request,
+              cached,
+              tally,
+              true,
+              timeToFirstTokenMs,
+            );
+            const usage = usageOrEstimate(tally.usage, charge);
+            return { finishReason: tally.finishReason, usage, charge, latencyMs };
+          },
+        });
+      }
       // A stream may fail over only until its first chunk: after that the caller has tokens.
       const result = await runChat(request, deadline.signal, async (candidate) => {
         const attemptWatchdog = createStreamWatchdog({
@@ -383,14 +502,15 @@ export function createCompletionsService({
     let summary: StreamSummary | undefined;
     let started = false;
     let finished = false;
-    let completionText = "";
-    let usage: Usage | undefined;
-    let finishReason: FinishReason | null = null;
+    const tally = createStreamTally();
+    // Copies of the chunks as they passed (the caller may change its own), kept for the cache.
+    const chunksToStore: ChatChunk[] | undefined = cacheEntry?.write ? [] : undefined;
 
     function finish(status: RequestLogEntry["status"], error?: GatewayError) {
       if (finished) return;
       finished = true;
       watchdog.clear();
+      const { usage, finishReason, completionText } = tally;
       const charge = chargeFor(servingDeployment, usage, { messages, completionText });
       const latencyMs = record({
         status,
@@ -400,16 +520,13 @@ export function createCompletionsService({
         stream: true,
         timeToFirstTokenMs,
       });
-      summary = {
-        finishReason,
-        charge,
-        usage: usage ?? {
-          prompt_tokens: charge.promptTokens,
-          completion_tokens: charge.completionTokens,
-          total_tokens: charge.promptTokens + charge.completionTokens,
-        },
-        latencyMs,
-      };
+      summary = { finishReason, charge, usage: usageOrEstimate(usage, charge), latencyMs };
+      // Only a stream that ran to its end is an answer worth storing.
+      if (status === "success" && chunksToStore)
+        storeAnswer(responseCache, cacheEntry, {
+          deployment: servingDeployment,
+          chunks: chunksToStore,
+        });
     }
 
     /** The next chunk from the provider; only this wait counts towards the idle timeout. */
@@ -424,15 +541,8 @@ export function createCompletionsService({
         for (let result = first; !result.done; result = await nextChunk()) {
           watchdog.chunkArrived();
           const chunk = result.value;
-          if (chunk.usage) usage = chunk.usage;
-          for (const choice of chunk.choices) {
-            completionText +=
-              (choice.delta.content ?? "") +
-              (choice.delta.tool_calls ?? [])
-                .map((call) => call.function?.arguments ?? "")
-                .join("");
-            if (choice.finish_reason) finishReason = choice.finish_reason;
-          }
+          tally.add(chunk);
+          chunksToStore?.push(structuredClone(chunk));
           yield chunk;
         }
         status = "success";
@@ -468,6 +578,7 @@ export function createCompletionsService({
       requestId,
       deployment: servingDeployment,
       attempts: attemptCount,
+      cache: missStatus,
       get summary() {
         return summary;
       },

@@ -1,7 +1,13 @@
 import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
 import { costNanoUsd } from "../../gateway/pricing.ts";
 import type { Deployment } from "../../gateway/router.ts";
-import type { ChatMessage, EmbeddingResponse, Usage } from "../../gateway/spec.ts";
+import type {
+  ChatChunk,
+  ChatMessage,
+  EmbeddingResponse,
+  FinishReason,
+  Usage,
+} from "../../gateway/spec.ts";
 import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
 
@@ -33,9 +39,35 @@ export const noCharge: RequestCharge = {
 export function chargeFor(
   deployment: Deployment,
   usage: Usage | null | undefined,
-  estimate: { messages: ChatMessage[]; completionText: string },
+  estimate: UsageEstimate,
 ): RequestCharge {
-  const tokens = usage
+  const tokens = tokensOf(usage, estimate);
+  const cacheWriteTokens = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const cost = deployment.price
+    ? costNanoUsd(deployment.price, { ...tokens, cacheWriteTokens })
+    : 0n;
+  return { ...tokens, costNanoUsd: cost, usageEstimated: !usage };
+}
+
+/**
+ * An answer from the response cache costs nothing; its tokens (those of the stored answer) still
+ * count against the caller's tokens per minute and show in the log.
+ */
+export function chargeForCacheHit(
+  usage: Usage | null | undefined,
+  estimate: UsageEstimate,
+): RequestCharge {
+  return { ...tokensOf(usage, estimate), costNanoUsd: 0n, usageEstimated: !usage };
+}
+
+/** What the token counts are estimated from when the provider reported no usage. */
+interface UsageEstimate {
+  messages: ChatMessage[];
+  completionText: string;
+}
+
+function tokensOf(usage: Usage | null | undefined, estimate: UsageEstimate) {
+  return usage
     ? {
         promptTokens: usage.prompt_tokens ?? 0,
         completionTokens: usage.completion_tokens ?? 0,
@@ -48,11 +80,39 @@ export function chargeFor(
         cachedTokens: 0,
         reasoningTokens: 0,
       };
-  const cacheWriteTokens = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
-  const cost = deployment.price
-    ? costNanoUsd(deployment.price, { ...tokens, cacheWriteTokens })
-    : 0n;
-  return { ...tokens, costNanoUsd: cost, usageEstimated: !usage };
+}
+
+/**
+ * What a stream's chunks add up to as they pass: the last usage reported, the last finish reason,
+ * and the text received (content and tool-call arguments), to estimate tokens without usage.
+ */
+export function createStreamTally() {
+  const tally = {
+    usage: undefined as Usage | undefined,
+    finishReason: null as FinishReason | null,
+    completionText: "",
+    add(chunk: ChatChunk): void {
+      if (chunk.usage) tally.usage = chunk.usage;
+      for (const choice of chunk.choices) {
+        tally.completionText +=
+          (choice.delta.content ?? "") +
+          (choice.delta.tool_calls ?? []).map((call) => call.function?.arguments ?? "").join("");
+        if (choice.finish_reason) tally.finishReason = choice.finish_reason;
+      }
+    },
+  };
+  return tally;
+}
+
+/** The provider's usage, or one made of the charge's (estimated) counts when it reported none. */
+export function usageOrEstimate(usage: Usage | undefined, charge: RequestCharge): Usage {
+  return (
+    usage ?? {
+      prompt_tokens: charge.promptTokens,
+      completion_tokens: charge.completionTokens,
+      total_tokens: charge.promptTokens + charge.completionTokens,
+    }
+  );
 }
 
 /**

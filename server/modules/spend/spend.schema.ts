@@ -12,6 +12,10 @@ const RequestStatus = builder.enumType("RequestStatus", {
     SUCCESS: { value: "success" },
     ERROR: { value: "error" },
     CANCELLED: { value: "cancelled" },
+    CACHE_HIT: {
+      value: "cache_hit",
+      description: "Answered from the response cache: no upstream call, cost 0.",
+    },
   } as const,
 });
 

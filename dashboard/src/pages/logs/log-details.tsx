@@ -95,7 +95,10 @@ function Metadata({ metadata }: { metadata: unknown }) {
 
 /** Everything the gateway logged about one request, its error and its upstream attempts. */
 export function LogDetails({ entry, onClose }: { entry: LogEntry; onClose(): void }) {
-  const failed = entry.status !== "SUCCESS" || entry.errorCode || entry.errorMessage;
+  const failed =
+    (entry.status !== "SUCCESS" && entry.status !== "CACHE_HIT") ||
+    entry.errorCode ||
+    entry.errorMessage;
   return (
     <Modal title={`Request to ${entry.requestedModel}`} onClose={onClose} testId="log-details" wide>
       <div className="log-details">

@@ -23,6 +23,7 @@ export const statusOptions: ReadonlyArray<{ value: RequestStatus; label: string 
   { value: "SUCCESS", label: "Success" },
   { value: "ERROR", label: "Error" },
   { value: "CANCELLED", label: "Cancelled" },
+  { value: "CACHE_HIT", label: "Cache hit" },
 ];
 
 const statuses = new Map<string, RequestStatus>(

@@ -14,6 +14,7 @@ const statusLabels: Record<RequestStatus, string> = {
   SUCCESS: "Success",
   ERROR: "Error",
   CANCELLED: "Cancelled",
+  CACHE_HIT: "Cache hit",
 };
 
 /** A request's status as a coloured word (the word carries it; the colour only helps). */
