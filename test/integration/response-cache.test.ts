@@ -298,6 +298,22 @@ describe("response cache", () => {
     expect(upstream.requests.length).toBe(sentBefore);
   });
 
+  it("a team whose budget has no room left still gets its cached answers, which cost nothing", async () => {
+    // One answer costs 0.000006 USD; its reservation (prompt x2, 10 output tokens) about 0.000008.
+    const { secret } = await teamKey({
+      name: "nearly-spent",
+      budget: { limitUsd: "0.00001", period: "MONTHLY" },
+    });
+    const body = ask("on a budget", { max_tokens: 10 });
+    expect((await chat(body, { secret })).status).toBe(200);
+    const refused = await chat(ask("not cached yet", { max_tokens: 10 }), { secret });
+    expect(refused.status).toBe(429);
+    expect((await refused.json()).error.code).toBe("budget_exceeded");
+    const hit = await chat(body, { secret });
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get("x-switchboard-cache")).toBe("hit");
+  });
+
   it("teams never share answers: team B's first request is a miss after team A's hit", async () => {
     const teamA = await teamKey({ name: "team-a" });
     const teamB = await teamKey({ name: "team-b" });
