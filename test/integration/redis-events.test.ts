@@ -8,6 +8,7 @@ import {
   eventChannelPrefix,
   eventSerializer,
 } from "../../server/storage/redis/redis-events.ts";
+import { waitForSubscribers } from "../support/redis-subscribers.ts";
 
 const entry: RequestLogEntry = {
   id: "req_1",
@@ -57,8 +58,8 @@ describe("live events across instances (Redis)", () => {
   const connections: RedisConnection[] = [];
   const problems: string[] = [];
 
-  function startInstance() {
-    const connection = connectRedis({ url: redis.url });
+  function startInstance(keyPrefix?: string) {
+    const connection = connectRedis({ url: redis.url, keyPrefix });
     connections.push(connection);
     const redisEvents = connectRedisEvents({
       connection,
@@ -70,19 +71,12 @@ describe("live events across instances (Redis)", () => {
   let first: ReturnType<typeof startInstance>;
   let second: ReturnType<typeof startInstance>;
 
-  /** Until `count` connections listen for `topic` (an event published before is lost). */
-  async function listeners(topic: string, count: number) {
-    await vi.waitFor(
-      async () => {
-        const [, listening] = (await first.connection.commands.pubsub(
-          "NUMSUB",
-          eventChannelPrefix + topic,
-        )) as [string, number];
-        expect(listening).toBe(count);
-      },
-      { timeout: 10_000, interval: 20 },
+  const listeners = (topic: string, count: number) =>
+    waitForSubscribers(
+      first.connection.commands,
+      first.connection.keyPrefix + eventChannelPrefix + topic,
+      count,
     );
-  }
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -107,12 +101,33 @@ describe("live events across instances (Redis)", () => {
     expect(remote.value).toEqual(entry);
     expect(typeof remote.value.costNanoUsd).toBe("bigint");
     expect(remote.value.createdAt).toBeInstanceOf(Date);
-    // This instance's own subscribers get it the same way, through Redis.
-    expect(local.value).toEqual(entry);
+    // This instance's own subscribers get it in memory, and only so: not again through Redis.
+    expect(local.value).toBe(entry);
+    first.events.publish("requestLogged", { ...entry, id: "req_2" });
+    expect((await here.next()).value.id).toBe("req_2");
+    expect((await elsewhere.next()).value.id).toBe("req_2");
 
     await Promise.all([elsewhere.return?.(), here.return?.()]);
     await listeners("requestLogged", 0);
     expect(problems).toEqual([]);
+  });
+
+  it("keeps gateways with another key prefix on the same Redis apart", async () => {
+    const other = startInstance("other:");
+    const otherPublisher = startInstance("other:");
+    try {
+      const feed = other.events.subscribe("requestLogged")[Symbol.asyncIterator]();
+      const next = feed.next();
+      await waitForSubscribers(other.connection.commands, "other:events:requestLogged", 1);
+      first.events.publish("requestLogged", entry);
+      // Redis answers in order: once PING is answered, the PUBLISH before it has been delivered.
+      await first.connection.commands.ping();
+      otherPublisher.events.publish("requestLogged", { ...entry, id: "req_other" });
+      expect((await next).value.id).toBe("req_other");
+      await feed.return?.();
+    } finally {
+      await Promise.all([other.redisEvents.stop(), otherPublisher.redisEvents.stop()]);
+    }
   });
 
   it("serves 20 subscribers on one subscription without Node's max-listeners warning", async () => {
@@ -137,15 +152,20 @@ describe("live events across instances (Redis)", () => {
     }
   });
 
-  it("loses events during an outage without throwing, and resumes after it", async () => {
+  it("loses other instances' events during an outage without throwing, and resumes after it", async () => {
     const feed = second.events.subscribe("requestLogged")[Symbol.asyncIterator]();
     const next = feed.next();
-    await listeners("requestLogged", 1);
+    const localFeed = first.events.subscribe("requestLogged")[Symbol.asyncIterator]();
+    const localNext = localFeed.next();
+    await listeners("requestLogged", 2);
 
     await redis.kill();
     await vi.waitFor(() => expect(first.connection.isReady()).toBe(false));
     first.events.publish("requestLogged", { ...entry, id: "req_lost" });
     first.events.publish("requestLogged", { ...entry, id: "req_lost_too" });
+    // This instance's own feed goes on.
+    expect((await localNext).value.id).toBe("req_lost");
+    expect((await localFeed.next()).value.id).toBe("req_lost_too");
     // A subscription opened during the outage is made once Redis is back.
     const lateFeed = second.events.subscribe("budgetThresholdReached")[Symbol.asyncIterator]();
     const lateNext = lateFeed.next();
@@ -154,13 +174,13 @@ describe("live events across instances (Redis)", () => {
     );
 
     await redis.restart();
-    await listeners("requestLogged", 1);
+    await listeners("requestLogged", 2);
     await listeners("budgetThresholdReached", 1);
     first.events.publish("requestLogged", { ...entry, id: "req_after" });
     first.events.publish("budgetThresholdReached", alert);
     expect((await next).value).toEqual({ ...entry, id: "req_after" });
     expect((await lateNext).value).toEqual(alert);
-    await Promise.all([feed.return?.(), lateFeed.return?.()]);
+    await Promise.all([feed.return?.(), lateFeed.return?.(), localFeed.return?.()]);
   });
 });
 

@@ -9,8 +9,9 @@ import { createTeamsService } from "../../server/modules/teams/teams.service.ts"
 import { createAuditLogRepository } from "../../server/storage/audit-log-repository.ts";
 import { openDatabase, type Database } from "../../server/storage/db.ts";
 import { connectRedis, type RedisConnection } from "../../server/storage/redis/redis-connection.ts";
-import { directoryChannel, startKeySync } from "../../server/storage/redis/redis-key-sync.ts";
+import { directoryChannelName, startKeySync } from "../../server/storage/redis/redis-key-sync.ts";
 import { testDatabaseUrl } from "../support/test-database.ts";
+import { waitForSubscribers } from "../support/redis-subscribers.ts";
 
 const admin = { id: "admin" };
 /** DESIGN §6: a revocation takes effect on every instance within a second. */
@@ -66,19 +67,12 @@ describe("key and team changes across instances (Redis)", () => {
     return instance;
   }
 
-  /** Until `count` connections listen on the directory channel (a message sent before is lost). */
-  async function subscribers(count: number) {
-    await vi.waitFor(
-      async () => {
-        const [, listening] = (await instances[0].connection.commands.pubsub(
-          "NUMSUB",
-          directoryChannel,
-        )) as [string, number];
-        expect(listening).toBe(count);
-      },
-      { timeout: 10_000, interval: 20 },
+  const subscribers = (count: number) =>
+    waitForSubscribers(
+      instances[0].connection.commands,
+      instances[0].connection.keyPrefix + directoryChannelName,
+      count,
     );
-  }
 
   let first: Awaited<ReturnType<typeof startInstance>>;
   let second: Awaited<ReturnType<typeof startInstance>>;

@@ -2,7 +2,8 @@
  * Deployment cooldowns shared by every instance (DESIGN §3 `router.cooldown`, §7): when failures
  * take a deployment out on one instance, the others stop sending it traffic too, instead of each
  * paying its own failures to learn the same thing. A cooldown is published for the instances
- * running now and stored as `switchboard:cooldown:<deploymentId>` with the cooldown's own expiry
+ * running now (channel `switchboard:cooldowns`) and stored as `switchboard:cooldown:<deploymentId>`
+ * (both after the connection's key prefix, `switchboard:` by default) with the cooldown's own expiry
  * for those that start (or reconnect) while it lasts. Only the remaining time travels — a
  * message carries it, a key's TTL holds it — so the instances' clocks need not agree.
  */
@@ -11,8 +12,9 @@ import type { DeploymentHealth } from "../../gateway/deployment-health.ts";
 import type { RedisConnection } from "./redis-connection.ts";
 import { keepSubscribed } from "./redis-subscription.ts";
 
-export const cooldownChannel = "switchboard:cooldowns";
-export const cooldownKeyPrefix = "switchboard:cooldown:";
+/** After the connection's key prefix (which ioredis adds to keys, but not to channels). */
+export const cooldownChannelName = "cooldowns";
+export const cooldownKeyPrefix = "cooldown:";
 
 interface CooldownMessage {
   instanceId: string;
@@ -51,6 +53,7 @@ export function shareCooldowns({
   retryMs = 1_000,
 }: SharedCooldownsOptions): { stop(): Promise<void> } {
   const { commands } = connection;
+  const cooldownChannel = connection.keyPrefix + cooldownChannelName;
   const known = new Set(deploymentIds);
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -79,7 +82,13 @@ export function shareCooldowns({
   /** Applies the cooldowns stored now: at first, and after every outage of the subscription. */
   function loadStored(): void {
     clearTimeout(retryTimer);
+    commands.off("ready", loadStored);
     if (stopped) return;
+    // The subscriber may be back before the command connection (each reconnects on its own).
+    if (!connection.isReady()) {
+      commands.once("ready", loadStored);
+      return;
+    }
     Promise.all(
       [...known].map(async (deploymentId) => {
         const remainingMs = await commands.pttl(cooldownKeyPrefix + deploymentId);
@@ -114,6 +123,7 @@ export function shareCooldowns({
     async stop() {
       stopped = true;
       clearTimeout(retryTimer);
+      commands.off("ready", loadStored);
       stopListening();
       await subscription.stop();
     },

@@ -1,38 +1,49 @@
 /*
  * Live events (requestLogged, budgetThresholdReached) across instances (DESIGN §7): the event
- * target behind createGatewayEvents() becomes graphql-yoga's Redis one, so a subscriber on any
- * instance sees what every instance publishes. Every event, this instance's own included, goes
- * through Redis: while Redis is down live feeds are quiet (the request log in the database is
- * complete either way) and requests never wait for or fail on a publish.
+ * target behind createGatewayEvents() pairs an in-memory target with graphql-yoga's Redis one.
+ * An event reaches this instance's subscribers at once, in memory, as without Redis, and every
+ * other instance's through Redis, which skip it when it comes back here. So a local live feed
+ * neither waits for a subscription to take effect in Redis nor goes quiet during an outage; only
+ * the other instances' events are missed then (the request log in the database is complete
+ * either way). Requests never wait for or fail on a publish.
  */
+import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import type { Redis } from "ioredis";
 import type { RedisConnection } from "./redis-connection.ts";
 import { keepSubscribed } from "./redis-subscription.ts";
 
-/** Each event topic is a channel under this prefix, so other users of the Redis are left alone. */
-export const eventChannelPrefix = "switchboard:events:";
+/** Each event topic is a channel under this (after the connection's key prefix: `switchboard:events:<topic>`). */
+export const eventChannelPrefix = "events:";
 
 export interface RedisEventsOptions {
   connection: RedisConnection;
+  /** Tells this instance's own events apart when Redis hands them back. */
+  instanceId?: string;
   /** Told about failed publishes (once per run of failures) and unreadable messages. */
   onProblem?: (message: string, error: unknown) => void;
 }
 
 /**
- * The Redis event target for createGatewayEvents(eventTarget), and `stop()` to end its
+ * The event target for createGatewayEvents(eventTarget), and `stop()` to end its Redis
  * subscriptions. It shares the connection's subscriber with the other Redis users: the library
  * subscribes per topic and looks each message's channel up among its own topics.
  */
 export function connectRedisEvents<Event extends CustomEvent = CustomEvent>({
   connection,
+  instanceId = randomUUID(),
   onProblem = () => {},
 }: RedisEventsOptions) {
+  const channelPrefix = connection.keyPrefix + eventChannelPrefix;
+  // Each message starts with its sender's id and a newline, then the serialized event.
+  const ownMark = `${instanceId}\n`;
   const messageListeners = new Set<(channel: string, message: string) => void>();
   const subscription = keepSubscribed({
     subscriber: connection.subscriber,
     onMessage: (channel, message) => {
-      const topic = channel.slice(eventChannelPrefix.length);
+      if (message.startsWith(ownMark)) return;
+      const topic = channel.slice(channelPrefix.length);
       for (const listener of messageListeners) listener(topic, message);
     },
     onProblem,
@@ -50,12 +61,12 @@ export function connectRedisEvents<Event extends CustomEvent = CustomEvent>({
       if (event === "message") messageListeners.add(listener);
       return subscribeClient;
     },
-    subscribe: async (topic: string) => subscription.add(eventChannelPrefix + topic),
-    unsubscribe: async (topic: string) => subscription.remove(eventChannelPrefix + topic),
+    subscribe: async (topic: string) => subscription.add(channelPrefix + topic),
+    unsubscribe: async (topic: string) => subscription.remove(channelPrefix + topic),
   };
   const publishClient = {
     publish: (topic: string, message: string) =>
-      connection.commands.publish(eventChannelPrefix + topic, message).then(
+      connection.commands.publish(channelPrefix + topic, message).then(
         (receivers) => {
           publishFailing = false;
           return receivers;
@@ -64,7 +75,7 @@ export function connectRedisEvents<Event extends CustomEvent = CustomEvent>({
           // Every request publishes: one report per outage, not one per request.
           if (!publishFailing)
             onProblem(
-              `publishing live events failed; subscribers miss them until Redis is back`,
+              `publishing live events failed; other instances' subscribers miss them until Redis is back`,
               error,
             );
           publishFailing = true;
@@ -72,15 +83,35 @@ export function connectRedisEvents<Event extends CustomEvent = CustomEvent>({
         },
       ),
   };
-
-  const eventTarget = createRedisEventTarget<Event>({
+  const remote = createRedisEventTarget<Event>({
     publishClient: publishClient as unknown as Redis,
     subscribeClient: subscribeClient as unknown as Redis,
-    serializer: eventSerializer,
+    serializer: {
+      stringify: (detail) => ownMark + eventSerializer.stringify(detail),
+      parse: (message) => eventSerializer.parse(message.slice(message.indexOf("\n") + 1)),
+    },
   });
+  // Every open dashboard and live feed is one listener; Node's default warns past 10 of them.
+  const local = new EventTarget();
+  setMaxListeners(0, local);
+
+  const eventTarget = {
+    addEventListener(topic: string, callback: EventListenerOrEventListenerObject | null) {
+      local.addEventListener(topic, callback);
+      remote.addEventListener(topic, callback as never);
+    },
+    removeEventListener(topic: string, callback: EventListenerOrEventListenerObject | null) {
+      local.removeEventListener(topic, callback);
+      remote.removeEventListener(topic, callback as never);
+    },
+    dispatchEvent(event: Event) {
+      local.dispatchEvent(event);
+      return remote.dispatchEvent(event);
+    },
+  } as typeof remote;
   return {
     eventTarget,
-    /** Unsubscribes from every topic; live subscriptions still open get no more events. */
+    /** Unsubscribes from every topic: events from other instances stop, this one's still flow. */
     stop: () => subscription.stop(),
   };
 }

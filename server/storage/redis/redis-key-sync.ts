@@ -13,8 +13,8 @@ import type { PrismaClient } from "../db.ts";
 import type { RedisConnection } from "./redis-connection.ts";
 import { keepSubscribed } from "./redis-subscription.ts";
 
-/** The channel every instance publishes directory changes on. */
-export const directoryChannel = "switchboard:directory";
+/** The channel every instance publishes directory changes on, after the connection's key prefix. */
+export const directoryChannelName = "directory";
 
 interface DirectoryInvalidation {
   instanceId: string;
@@ -51,6 +51,7 @@ export function startKeySync({
   resyncIntervalMs = 30_000,
   onProblem = () => {},
 }: KeySyncOptions): KeySync {
+  const directoryChannel = connection.keyPrefix + directoryChannelName;
   const reads = new Set<Promise<void>>();
   let stopped = false;
   let resyncing: Promise<void> | undefined;
