@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Dispatcher } from "undici";
@@ -21,6 +22,10 @@ import { openDatabase, type Database } from "./storage/db.ts";
 import { createLogWriter } from "./storage/log-writer.ts";
 import { createRequestLogRepository } from "./storage/request-log-repository.ts";
 import { connectRedis, type RedisConnection } from "./storage/redis/redis-connection.ts";
+import { createResponseCache } from "./response-cache.ts";
+import { shareCooldowns } from "./storage/redis/redis-cooldowns.ts";
+import { connectRedisEvents } from "./storage/redis/redis-events.ts";
+import { startKeySync } from "./storage/redis/redis-key-sync.ts";
 
 /** What tests and embedders may replace. */
 export interface AppDependencies {
@@ -57,7 +62,10 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
   const redis = config.redis && (await openRedis(config.redis, onProblem));
-  const events = createGatewayEvents();
+  // Tells this instance's own messages apart when Redis hands them back.
+  const instanceId = randomUUID();
+  const redisEvents = redis && connectRedisEvents({ connection: redis, instanceId, onProblem });
+  const events = createGatewayEvents(redisEvents?.eventTarget);
   const governance = await createGovernance({
     masterKey: config.auth.masterKey,
     prisma: database.prisma,
@@ -74,11 +82,25 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     },
   });
   const { authenticate } = governance;
+  const keySync =
+    redis &&
+    startKeySync({
+      connection: redis,
+      directory: governance.directory,
+      prisma: database.prisma,
+      instanceId,
+      onProblem,
+    });
   const { router, health, completions } = createGatewayCore({
     config,
     dispatcher,
     limiter: governance.limiter,
     admit: governance.admit,
+    responseCache: createResponseCache({
+      settings: config.cache,
+      redis: redis?.commands,
+      onProblem,
+    }),
     now,
     random,
     recordRequest: (entry) => {
@@ -87,6 +109,18 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       events.publish("requestLogged", entry);
     },
   });
+  const sharedCooldowns =
+    redis &&
+    shareCooldowns({
+      connection: redis,
+      health,
+      instanceId,
+      now,
+      onProblem,
+      deploymentIds: router
+        .listGroups()
+        .flatMap((group) => group.deployments.map((deployment) => deployment.id)),
+    });
   const metrics = createMetrics({
     health,
     deployments: () => router.listGroups().flatMap((group) => group.deployments),
@@ -190,6 +224,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
             `${logWriter.pendingCount} request logs could not be written before stopping`,
             undefined,
           );
+        await Promise.all([keySync?.stop(), sharedCooldowns?.stop(), redisEvents?.stop()]);
         await redis?.close();
         if (!dependencies.dispatcher) await dispatcher.close();
         if (!dependencies.database) await database.close();

@@ -94,12 +94,14 @@ export function createAdmission({
     if (key)
       scopes.push({
         key: `apiKey:${key.id}`,
+        group: `team:${key.teamId}`,
         label: `API key '${key.name}'`,
         limits: { rpm: key.rpmLimit, tpm: key.tpmLimit, maxParallel: key.maxParallel },
       });
     if (team)
       scopes.push({
         key: `team:${team.id}`,
+        group: `team:${team.id}`,
         label: `team '${team.name}'`,
         limits: { rpm: team.rpmLimit, tpm: team.tpmLimit, maxParallel: team.maxParallel },
       });
