@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { startRedis, type RedisServer } from "../scripts/temporary-redis.ts";
 import { spawnServer, type ServerProcess } from "./child-process.ts";
 import {
   measureMemory,
@@ -59,13 +60,14 @@ const wanted = (name: string) => !selected || selected.includes(name);
 
 const masterKey = "sk-bench-master-key";
 const servers: ServerProcess[] = [];
+let redis: RedisServer | undefined;
 const stopAll = () =>
   Promise.allSettled(
     servers
       .splice(0)
       .reverse()
       .map((server) => server.stop()),
-  );
+  ).then(() => redis?.stop());
 process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
 try {
@@ -78,6 +80,19 @@ try {
   // DESIGN §8 measures the gateway with auth, limits and budgets on: callers use a team key.
   const teamKey = await createBenchTeamKey(gateway.url, masterKey);
   if (settings.profileDirectory) mkdirSync(settings.profileDirectory, { recursive: true });
+  // The same gateway with limits and budgets in Redis (a real redis-server on this machine).
+  let redisGateway: ServerProcess | undefined;
+  let redisTeamKey = "";
+  if (wanted("rest-redis") || wanted("rest-stream-redis")) {
+    redis = await startRedis();
+    redisGateway = await spawnServer("gateway (Redis)", "./serve-gateway.ts", [
+      upstream.url,
+      masterKey,
+      redis.url,
+    ]);
+    servers.push(redisGateway);
+    redisTeamKey = await createBenchTeamKey(redisGateway.url, masterKey);
+  }
 
   const scenarios: Scenario[] = [
     {
@@ -122,6 +137,22 @@ try {
       server: gateway,
       spec: streamRequest(teamKey),
     },
+    ...(redisGateway
+      ? [
+          {
+            name: "rest-redis",
+            description: "as rest, with limits and budgets shared through Redis",
+            server: redisGateway,
+            spec: restRequest(redisTeamKey),
+          },
+          {
+            name: "rest-stream-redis",
+            description: "as rest-stream, with limits and budgets shared through Redis",
+            server: redisGateway,
+            spec: streamRequest(redisTeamKey),
+          },
+        ]
+      : []),
   ].filter((scenario) => wanted(scenario.name));
 
   console.log(

@@ -11,17 +11,20 @@ import { benchModel } from "./scenarios.ts";
  * its own SQLite file in a temp directory, request logging on (the default), a master key set
  * (auth on), one model served by the bench upstream.
  *
- * `npx tsx bench/serve-gateway.ts <upstream origin> <master key>` prints `http://127.0.0.1:<port>`.
+ * With a Redis URL, limits and budgets are shared through Redis (several instances' setup).
+ *
+ * `npx tsx bench/serve-gateway.ts <upstream origin> <master key> [redis url]` prints `http://127.0.0.1:<port>`.
  */
-const [upstreamOrigin, masterKey] = process.argv.slice(2);
+const [upstreamOrigin, masterKey, redisUrl] = process.argv.slice(2);
 if (!upstreamOrigin || !masterKey)
-  throw new Error("usage: serve-gateway.ts <upstream origin> <master key>");
+  throw new Error("usage: serve-gateway.ts <upstream origin> <master key> [redis url]");
 
 const directory = mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
 const config = configSchema.parse({
   server: { host: "127.0.0.1", port: 0 },
   database: { url: `file:${path.join(directory, "switchboard.db")}` },
   auth: { masterKey },
+  ...(redisUrl ? { redis: { url: redisUrl } } : {}),
   models: [
     {
       name: benchModel,
