@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLSchema } from "graphql";
-import { createYoga } from "graphql-yoga";
+import { createYoga, maskError } from "graphql-yoga";
 import { GatewayError } from "../gateway/errors.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { AppServices } from "../services.ts";
@@ -36,8 +36,19 @@ export function createGraphQLServer({
     plugins: [useSseSingleConnection({ endpoint: graphqlEndpoint, authenticate })],
     landingPage: false,
     logging: false,
-    // Unexpected errors are masked; expected ones are GraphQLErrors carrying extensions.code.
-    maskedErrors: true,
+    // Unexpected errors are masked; expected ones are GraphQLErrors carrying extensions.code, and
+    // so is a gateway failure in a plain field (Team.budget while Redis is unreachable).
+    maskedErrors: {
+      maskError(error, message, isDevelopment) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (!(original instanceof GatewayError)) return maskError(error, message, isDevelopment);
+        return new GraphQLError(original.message, {
+          nodes: error instanceof GraphQLError ? error.nodes : undefined,
+          path: error instanceof GraphQLError ? error.path : undefined,
+          extensions: { code: original.code },
+        });
+      },
+    },
     context: (initial) => {
       try {
         const source = (initial as { connectionParams?: unknown }).connectionParams

@@ -383,6 +383,19 @@ describe("when Redis fails", () => {
       expect((await refused.json()).error).toMatchObject({ code: "redis_unavailable" });
       // The master key has no limits or budget: it needs no shared check and is still served.
       expect((await chat(instances[0], masterKey)).status).toBe(200);
+      // The budget's state lives in Redis too: GraphQL says why it cannot show it.
+      const response = await fetch(`${instances[1].url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
+        body: JSON.stringify({ query: `{ team(id: "${teamId}") { name budget { spentUsd } } }` }),
+      });
+      const { data, errors } = await response.json();
+      expect(data.team).toEqual({ name: expect.any(String), budget: null });
+      expect(errors[0]).toMatchObject({
+        path: ["team", "budget"],
+        extensions: { code: "REDIS_UNAVAILABLE" },
+        message: expect.stringMatching(/Redis.*unavailable/),
+      });
     } finally {
       await redis.restart();
     }
