@@ -253,20 +253,13 @@ export function createBudgetLedger({
   }
 
   function createReservation(entries: ReservedEntry[], reservedNanoUsd: bigint): BudgetReservation {
-    let finished = false;
-    return {
-      spendCounters: entries.map(({ budget, startMs }) => ({
-        scope: budget.scope,
-        scopeId: budget.id,
-        periodStart: new Date(startMs),
-      })),
-      settle(actualNanoUsd: bigint) {
-        if (finished) return;
-        if (actualNanoUsd < 0n)
-          throw new RangeError(
-            `A request cannot cost a negative amount, got ${actualNanoUsd} nano-USD.`,
-          );
-        finished = true;
+    const spendCounters = entries.map(({ budget, startMs }) => ({
+      scope: budget.scope,
+      scopeId: budget.id,
+      periodStart: new Date(startMs),
+    }));
+    return reservationOf(spendCounters, {
+      settle(actualNanoUsd) {
         const crossings: ThresholdCrossing[] = [];
         for (const { budget, startMs, counter } of entries) {
           const spentBefore = counter.spentNanoUsd;
@@ -297,11 +290,9 @@ export function createBudgetLedger({
         for (const crossing of crossings) onThresholdCrossed?.(crossing);
       },
       release() {
-        if (finished) return;
-        finished = true;
         for (const { counter } of entries) counter.reservedNanoUsd -= reservedNanoUsd;
       },
-    };
+    });
   }
 
   function state(budget: Budget, at: Date = clock()): BudgetState {
@@ -355,6 +346,34 @@ function scopeKey(scope: BudgetScope, id: string): string {
 function remainingOf(budget: Budget, spentNanoUsd: bigint, reservedNanoUsd: bigint): bigint {
   const remaining = budget.limitNanoUsd - spentNanoUsd - reservedNanoUsd;
   return remaining > 0n ? remaining : 0n;
+}
+
+/**
+ * A reservation from its two outcomes: the first settle or release wins and later calls do
+ * nothing; a negative cost is refused (a RangeError) before anything changes.
+ */
+export function reservationOf(
+  spendCounters: BudgetReservation["spendCounters"],
+  outcomes: { settle(actualNanoUsd: bigint): void; release(): void },
+): BudgetReservation {
+  let finished = false;
+  return {
+    spendCounters,
+    settle(actualNanoUsd) {
+      if (finished) return;
+      if (actualNanoUsd < 0n)
+        throw new RangeError(
+          `A request cannot cost a negative amount, got ${actualNanoUsd} nano-USD.`,
+        );
+      finished = true;
+      outcomes.settle(actualNanoUsd);
+    },
+    release() {
+      if (finished) return;
+      finished = true;
+      outcomes.release();
+    },
+  };
 }
 
 /** The refusal of a request a budget has no room for (the same words whichever ledger counted). */

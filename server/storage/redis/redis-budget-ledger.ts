@@ -25,6 +25,7 @@ import {
   budgetRefusal,
   periodEnd,
   periodStart,
+  reservationOf,
 } from "../../gateway/budget.ts";
 import { isRedisConnectionError, redisUnavailable } from "./redis-connection.ts";
 
@@ -219,7 +220,6 @@ export function createRedisBudgetLedger({
     member: string,
     reservedNanoUsd: bigint,
   ): BudgetReservation {
-    let finished = false;
     const prefixes = entries.map(({ budget, start }) => prefixOf(budget, start.getTime()));
     const marker = `budget:{${entries[0].budget.group ?? entries[0].budget.id}}:settled:${member}`;
 
@@ -254,27 +254,16 @@ export function createRedisBudgetLedger({
       if (failure) throw failure;
     }
 
-    return {
-      spendCounters: entries.map(({ budget, start }) => ({
-        scope: budget.scope,
-        scopeId: budget.id,
-        periodStart: start,
-      })),
-      settle(actualNanoUsd: bigint) {
-        if (finished) return;
-        if (actualNanoUsd < 0n)
-          throw new RangeError(
-            `A request cannot cost a negative amount, got ${actualNanoUsd} nano-USD.`,
-          );
-        finished = true;
-        deliver(() => settleNow(actualNanoUsd), "settling a budget reservation");
-      },
-      release() {
-        if (finished) return;
-        finished = true;
-        deliver(releaseNow, "releasing a budget reservation");
-      },
-    };
+    const spendCounters = entries.map(({ budget, start }) => ({
+      scope: budget.scope,
+      scopeId: budget.id,
+      periodStart: start,
+    }));
+    return reservationOf(spendCounters, {
+      settle: (actualNanoUsd) =>
+        deliver(() => settleNow(actualNanoUsd), "settling a budget reservation"),
+      release: () => deliver(releaseNow, "releasing a budget reservation"),
+    });
   }
 
   /**
@@ -352,5 +341,5 @@ function distinct(budgets: Budget[]): Budget[] {
 }
 
 function nothingReserved(): BudgetReservation {
-  return { spendCounters: [], settle() {}, release() {} };
+  return reservationOf([], { settle() {}, release() {} });
 }
