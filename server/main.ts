@@ -73,7 +73,12 @@ async function main(): Promise<void> {
       `  REST:      ${url}/v1        (OpenAI-compatible: set your SDK's baseURL to this)`,
       `  Dashboard: ${url}/dashboard`,
       `  Metrics:   ${url}/metrics`,
-      `  Database:  ${config.database.url}`,
+      `  Database:  ${withoutPassword(config.database.url)}`,
+      ...(config.redis
+        ? [
+            `  Redis:     ${withoutPassword(config.redis.url)} (shared limits, budgets, keys, events, cooldowns${config.cache.enabled ? ", cache" : ""}; ${config.redis.failOpen ? "failOpen: counts locally while it is down" : "while it is down, checked requests get 503"})`,
+          ]
+        : []),
       `  Models:    ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml, set OPENAI_API_KEY (or another provider's key), or try --demo"}`,
       ...(demo
         ? [
@@ -88,3 +93,15 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** A URL as the banner prints it: a password in it never reaches the terminal or the logs. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

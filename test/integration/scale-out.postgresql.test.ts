@@ -35,7 +35,8 @@ function writeConfig(name: string, { failOpen = false } = {}): string {
   writeFileSync(
     file,
     JSON.stringify({
-      database: { url: databaseUrl },
+      // The harness's server trusts local connections; the password shows the banner hides it.
+      database: { url: databaseUrl.replace("postgres@", "postgres:db-password-1234@") },
       redis: { url: redis.url, failOpen },
       auth: { masterKey },
       cache: { enabled: true },
@@ -199,8 +200,12 @@ describe("two instances on one PostgreSQL and one Redis", () => {
     );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => row.count === "1")).toBe(true);
-    for (const instance of instances)
+    for (const instance of instances) {
       expect((await fetch(`${instance.url}/health`)).status).toBe(200);
+      expect(instance.output()).toContain(`Redis:     ${redis.url} (shared limits`);
+      expect(instance.output()).toContain("Database:  postgresql://postgres:***@");
+      expect(instance.output()).not.toContain("db-password-1234");
+    }
   });
 
   it("a team budget that allows about 10 requests is never overspent by 100 parallel requests split across both", async () => {
