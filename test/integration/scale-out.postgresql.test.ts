@@ -300,8 +300,10 @@ describe("two instances on one PostgreSQL and one Redis", () => {
       status = (await chat(instances[1], secret)).status;
       if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const tookMs = performance.now() - revokedAt;
     expect(status).toBe(401);
-    expect(performance.now() - revokedAt).toBeLessThan(1_000);
+    expect(tookMs).toBeLessThan(1_000);
+    console.log(`revoked on one instance, refused by the other after ${tookMs.toFixed(0)} ms`);
   });
 
   it("a requestLogged subscriber on one instance sees a request served by the other", async () => {
