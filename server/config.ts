@@ -162,6 +162,8 @@ export const configSchema = z
       .strictObject({
         host: z.string().min(1).default("127.0.0.1"),
         port: z.int().min(0).max(65535).default(4000),
+        // Browser origins allowed to call /v1 and /graphql (CORS); none by default.
+        corsOrigins: z.array(z.string().min(1)).default([]),
       })
       .prefault({}),
     database: z
@@ -206,6 +208,41 @@ export const configSchema = z
       })
       .prefault({}),
     models: z.array(modelEntrySchema).default([]),
+    logging: z
+      .strictObject({
+        level: z
+          .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+          .default("info"),
+        // json: one line per event on stdout (pino); pretty: for a terminal.
+        format: z.enum(["json", "pretty"]).default("json"),
+        // Keep each request's prompt and answer with its log row (secrets redacted) for audit.
+        storeBodies: z.boolean().default(false),
+      })
+      .prefault({}),
+    retention: z
+      .strictObject({
+        // Older request logs (and their bodies) are pruned; daily rollups keep spend exact.
+        requestLogsDays: positiveInteger.default(90),
+      })
+      .prefault({}),
+    graphql: z
+      .strictObject({
+        maxDepth: positiveInteger.default(12),
+        maxAliases: positiveInteger.default(30),
+        maxTokens: positiveInteger.default(5_000),
+        maxCost: positiveInteger.default(5_000),
+        maxBatch: positiveInteger.default(10),
+        // Unset: on without a master key (local development), off with one.
+        introspection: z.boolean().optional(),
+        graphiql: z.boolean().optional(),
+      })
+      .prefault({}),
+    metrics: z
+      .strictObject({
+        // When set, /metrics answers only `Authorization: Bearer <apiKey>`.
+        apiKey: z.string().min(8).optional(),
+      })
+      .prefault({}),
     router: z
       .strictObject({
         strategy: z
@@ -213,6 +250,8 @@ export const configSchema = z
           .default("simple-shuffle"),
         retries: z.int().min(0).max(10).default(2),
         timeoutMs: positiveInteger.default(600_000),
+        // One non-streaming upstream attempt; past it the attempt fails over like a 5xx (within timeoutMs).
+        attemptTimeoutMs: positiveInteger.default(60_000),
         // A stream attempt with no first chunk within this fails over; after it, a gap this long ends the stream with an error.
         firstTokenTimeoutMs: positiveInteger.default(120_000),
         streamIdleTimeoutMs: positiveInteger.default(60_000),

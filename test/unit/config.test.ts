@@ -31,7 +31,7 @@ models:
     apiBase: "\${TEST_BASE:-http://127.0.0.1:9/v1}"
 `);
     const config = loadConfig({ configPath: file }, { TEST_OPENAI_KEY: "sk-test" }, directory);
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 4000 });
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 4000, corsOrigins: [] });
     expect(config.database.url).toBe("file:./.switchboard/switchboard.db");
     expect(config.models[0]).toMatchObject({
       name: "gpt-4o",
