@@ -24,10 +24,13 @@ export function createGraphQLServer({
   schema,
   services,
   authenticate,
+  onUnexpectedError = () => {},
 }: {
   schema: GraphQLSchema;
   services: AppServices;
   authenticate: Authenticate;
+  /** Told about each error masked as "Unexpected error." (with its stack), so it is logged somewhere. */
+  onUnexpectedError?: (error: unknown, path: readonly (string | number)[] | undefined) => void;
 }) {
   const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -41,7 +44,12 @@ export function createGraphQLServer({
     maskedErrors: {
       maskError(error, message, isDevelopment) {
         const original = error instanceof GraphQLError ? error.originalError : error;
-        if (!(original instanceof GatewayError)) return maskError(error, message, isDevelopment);
+        if (!(original instanceof GatewayError)) {
+          // A GraphQLError of its own (validation, a refused key) is shown as it is, not masked.
+          if (original && !(original instanceof GraphQLError))
+            onUnexpectedError(original, error instanceof GraphQLError ? error.path : undefined);
+          return maskError(error, message, isDevelopment);
+        }
         return new GraphQLError(original.message, {
           nodes: error instanceof GraphQLError ? error.nodes : undefined,
           path: error instanceof GraphQLError ? error.path : undefined,
