@@ -13,6 +13,8 @@ export interface RequestLogEntry {
   /** Where the request came in; "sdk" is an in-process `createGateway` writing to a configured database. */
   source: "rest" | "graphql" | "graphql-subscription" | "sdk";
   requestedModel: string;
+  /** The caller's own `x-request-id` (validated), sent upstream; not stored in the row (`id` is). */
+  clientRequestId?: string;
   model?: string;
   provider?: string;
   deployment?: string;
@@ -38,6 +40,8 @@ export interface RequestLogEntry {
     errorCode?: string;
     httpStatus?: number;
     upstreamStatus?: number;
+    /** The provider's own id for the call, from its response headers. */
+    upstreamRequestId?: string;
     latencyMs: number;
   }>;
   /** The caller's tags from the request's `metadata`. */

@@ -33,6 +33,7 @@ import {
   createAttemptWalker,
   WalkFailure,
 } from "./attempt-walk.ts";
+import { withAttemptTimeout } from "./attempt-timeout.ts";
 import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
 import { createStreamWatchdog, type StreamWatchdog } from "./stream-watchdog.ts";
 import {
@@ -46,6 +47,8 @@ import {
   createStreamTally,
 } from "./usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
+import { completionSpanAttributes, endCompletionSpan } from "./completion-span.ts";
+import type { RequestTracing } from "../../tracing.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
 export interface CompletionContext {
@@ -111,6 +114,8 @@ export interface CompletionsServiceOptions {
   /** Queues the log entry (batched) and tells live subscribers. */
   recordRequest(entry: RequestLogEntry): void;
   timeoutMs: number;
+  /** One non-streaming upstream attempt (router.attemptTimeoutMs): past it the attempt fails over like a 5xx; default: timeoutMs. */
+  attemptTimeoutMs?: number;
   /** A stream attempt with no first chunk by then fails over (router.firstTokenTimeoutMs); default: timeoutMs. */
   firstTokenTimeoutMs?: number;
   /** A started stream silent this long ends with an error (router.streamIdleTimeoutMs); default: timeoutMs. */
@@ -121,6 +126,8 @@ export interface CompletionsServiceOptions {
   walkAttempts?: AttemptWalker;
   /** The exact response cache (config `cache`); none by default. */
   responseCache?: ResponseCaching;
+  /** OpenTelemetry spans (a completion span around its attempts); none when tracing is off. */
+  tracing?: RequestTracing;
   now?: () => number;
   createRequestId?: () => string;
 }
@@ -133,11 +140,13 @@ export function createCompletionsService({
   router,
   recordRequest,
   timeoutMs,
+  attemptTimeoutMs = timeoutMs,
   firstTokenTimeoutMs = timeoutMs,
   streamIdleTimeoutMs = timeoutMs,
   admit = admitEverything,
   walkAttempts = createAttemptWalker({ router, retries: 0 }),
   responseCache,
+  tracing,
   now = Date.now,
   createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
 }: CompletionsServiceOptions) {
@@ -146,7 +155,11 @@ export function createCompletionsService({
   const idleWaiters: Array<() => void> = [];
   const missStatus: CacheStatus = responseCache ? "miss" : undefined;
 
-  function begin(body: unknown, context: CompletionContext) {
+  function begin(
+    body: unknown,
+    context: CompletionContext,
+    operation: "chat" | "embeddings" = "chat",
+  ) {
     unrecordedCount += 1;
     let recorded = false;
     let deadline: RequestDeadline | undefined;
@@ -160,6 +173,11 @@ export function createCompletionsService({
       metadata && typeof metadata === "object" && !Array.isArray(metadata)
         ? (metadata as Record<string, unknown>)
         : undefined;
+    const span = tracing?.startSpan(
+      `${operation} ${requestedModel}`,
+      completionSpanAttributes(operation, requestId, body, context),
+      "internal",
+    );
     const base = {
       id: requestId,
       createdAt: new Date(startedAt),
@@ -201,6 +219,7 @@ export function createCompletionsService({
       admission = undefined;
       const charge = outcome.charge ?? noCharge;
       const { deployment, error, status } = outcome;
+      if (span) endCompletionSpan(span, outcome, charge, attempts.length);
       recordRequest({
         ...base,
         model: deployment?.model,
@@ -272,18 +291,21 @@ export function createCompletionsService({
       promptTokens?: number,
     ) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
-      const result = await walkAttempts({
-        model,
-        fallbacks: context.fallbacks,
-        metadata,
-        stream,
-        signal,
-        promptTokens,
-        callerSignal: context.signal,
-        admit: admitFor,
-        call,
-        onAttempt: (attempt) => void attempts.push(attempt),
-      });
+      const walk = () =>
+        walkAttempts({
+          model,
+          fallbacks: context.fallbacks,
+          metadata,
+          stream,
+          signal,
+          promptTokens,
+          callerSignal: context.signal,
+          admit: admitFor,
+          call,
+          onAttempt: (attempt) => void attempts.push(attempt),
+        });
+      // The attempts' spans are children of the completion's.
+      const result = await (span ? span.run(walk) : walk());
       admission = result.admission;
       return { ...result, attempts: attempts.length };
     }
@@ -367,6 +389,11 @@ export function createCompletionsService({
     };
   }
 
+  /** The bound of one non-streaming attempt on `deployment` within the request's deadline (`signal`). */
+  function attemptLimit(signal: AbortSignal, deployment: Deployment) {
+    return { signal, provider: deployment.provider, timeoutMs: attemptTimeoutMs };
+  }
+
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
   async function chat(body: unknown, context: CompletionContext): Promise<CompletionResult> {
     const { requestId, record, prepare, runChat, findAnswer, recordHit } = begin(body, context);
@@ -384,9 +411,8 @@ export function createCompletionsService({
       }
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
       const result = await runChat(request, deadline.signal, (candidate) =>
-        candidate.adapter.chat(
-          { ...upstreamRequest, model: candidate.model },
-          { signal: deadline.signal },
+        withAttemptTimeout(attemptLimit(deadline.signal, candidate), (signal) =>
+          candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal }),
         ),
       );
       deployment = result.deployment;
@@ -592,7 +618,7 @@ export function createCompletionsService({
    * `encoding_format` is never sent upstream: the gateway encodes base64 itself.
    */
   async function embed(body: unknown, context: CompletionContext): Promise<EmbeddingResult> {
-    const { requestId, record, checkModels, run } = begin(body, context);
+    const { requestId, record, checkModels, run } = begin(body, context, "embeddings");
     let deployment: Deployment | undefined;
     let deadline: RequestDeadline | undefined;
     try {
@@ -628,9 +654,9 @@ export function createCompletionsService({
               `The deployment ${candidate.id} does not serve embeddings.`,
               { param: "model" },
             );
-          return candidate.adapter.embed(
-            { ...upstreamRequest, model: candidate.model },
-            { signal },
+          const embed = candidate.adapter.embed;
+          return withAttemptTimeout(attemptLimit(signal, candidate), (attemptSignal) =>
+            embed({ ...upstreamRequest, model: candidate.model }, { signal: attemptSignal }),
           );
         },
       );
