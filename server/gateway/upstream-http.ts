@@ -7,6 +7,7 @@ import {
   invalidResponseError,
   type ResponseHeaders,
 } from "./upstream-errors.ts";
+import { noteProviderRequestId, withExchangeHeaders } from "./upstream-exchange.ts";
 
 /*
  * The HTTP plumbing every provider adapter shares: one POST through the keep-alive pool, the
@@ -33,7 +34,11 @@ export interface UpstreamPost {
   dispatcher?: Dispatcher;
 }
 
-/** POSTs `body`; a failure to connect becomes a `connection` UpstreamError, an abort rethrows the signal's reason. */
+/**
+ * POSTs `body` with the attempt's `x-request-id`, noting the provider's own id
+ * (upstream-exchange.ts); a failure to connect becomes a `connection` UpstreamError, an abort
+ * rethrows the signal's reason.
+ */
 export async function postUpstream({
   provider,
   url,
@@ -44,7 +49,15 @@ export async function postUpstream({
 }: UpstreamPost): Promise<UpstreamResponse> {
   signal.throwIfAborted();
   try {
-    return await sendRequest(url, { method: "POST", dispatcher, signal, headers, body });
+    const response = await sendRequest(url, {
+      method: "POST",
+      dispatcher,
+      signal,
+      headers: withExchangeHeaders(headers),
+      body,
+    });
+    noteProviderRequestId(response.headers);
+    return response;
   } catch (error) {
     throw asUpstreamFailure(error, signal, provider);
   }

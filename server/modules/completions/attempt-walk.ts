@@ -9,6 +9,7 @@ import {
   type RoutingStrategy,
 } from "../../gateway/routing-strategy.ts";
 import { type Admission, DeploymentAtLimitError } from "./admission.ts";
+import { type UpstreamExchange, withUpstreamExchange } from "../../gateway/upstream-exchange.ts";
 import { toGatewayError } from "./usage-accounting.ts";
 
 /** One upstream attempt as the request log keeps it. */
@@ -21,6 +22,8 @@ export interface AttemptRecord {
   httpStatus?: number;
   /** The provider's own HTTP status, when it answered with one. */
   upstreamStatus?: number;
+  /** The provider's own id for the call (its `request-id`, `x-request-id`, … response header). */
+  upstreamRequestId?: string;
   latencyMs: number;
 }
 
@@ -43,7 +46,31 @@ export interface AttemptWalkOptions {
   /** Waits between attempts; rejects with the signal's reason when it aborts. */
   sleep?: (milliseconds: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** Told when the walk retries or falls back to another model (for warnings in the log). */
+  onEvent?: (event: WalkEvent) => void;
 }
+
+/** A retry on the same model group, or a move to a fallback model; `requestId` is the walk's. */
+export type WalkEvent =
+  | {
+      kind: "retry";
+      requestId?: string;
+      model: string;
+      /** The deployment that failed, its attempt number in the group and the failure. */
+      deployment: string;
+      attempt: number;
+      errorCode: string;
+      upstreamStatus?: number;
+      delayMs: number;
+    }
+  | {
+      kind: "fallback";
+      requestId?: string;
+      from: string;
+      to: string;
+      /** The failure code, or CONTEXT_WINDOW when the prompt was estimated too big to try. */
+      reason: string;
+    };
 
 export interface Walk<Value> {
   model: string;
@@ -53,6 +80,10 @@ export interface Walk<Value> {
    */
   fallbacks?: readonly string[];
   metadata: unknown;
+  /** Named in the walk's events, and sent upstream as `x-request-id` unless `forwardedRequestId` is given. */
+  requestId?: string;
+  /** The caller's own `x-request-id`, sent upstream in its place. */
+  forwardedRequestId?: string;
   /** The prompt's estimated tokens: a model whose every deployment is known to be smaller goes straight to its context-window fallbacks. */
   promptTokens?: number;
   /** Streams are ordered by time to first token under the `latency` strategy. */
@@ -101,6 +132,7 @@ export function createAttemptWalker({
   now = Date.now,
   sleep = (milliseconds, signal) => delay(milliseconds, undefined, { signal }),
   random = Math.random,
+  onEvent,
 }: AttemptWalkOptions) {
   return async function walk<Value>(
     walk: Walk<Value>,
@@ -121,6 +153,7 @@ export function createAttemptWalker({
       ) {
         // The pre-check: the prompt cannot fit any deployment of this model, so none is called.
         chain = [...chain.slice(0, groupIndex + 1), ...biggerModels];
+        announceFallback(model, chain[groupIndex + 1], "CONTEXT_WINDOW");
         continue;
       }
       // Deployments still open to this request, in strategy order; one at its own limit leaves it.
@@ -146,8 +179,11 @@ export function createAttemptWalker({
         attempt += 1;
         const startedAt = now();
         const tracker = health?.start(deployment.id);
+        const exchange: UpstreamExchange = {
+          requestId: walk.forwardedRequestId ?? walk.requestId,
+        };
         try {
-          const value = await walk.call(deployment);
+          const value = await withUpstreamExchange(exchange, () => walk.call(deployment));
           // A stream's call returns with its first chunk: that is its time to first token.
           const answeredMs = now() - startedAt;
           walk.onAttempt(
@@ -155,6 +191,7 @@ export function createAttemptWalker({
               deployment: deployment.id,
               provider: deployment.provider,
               status: "success",
+              upstreamRequestId: exchange.providerRequestId,
               latencyMs: answeredMs,
             },
             deployment,
@@ -186,6 +223,7 @@ export function createAttemptWalker({
               errorCode: error.code,
               httpStatus: error.status,
               upstreamStatus: error instanceof UpstreamError ? error.upstreamStatus : undefined,
+              upstreamRequestId: exchange.providerRequestId,
               latencyMs: now() - startedAt,
             },
             deployment,
@@ -204,6 +242,7 @@ export function createAttemptWalker({
           if (jumpTo?.length) {
             chain = [...chain.slice(0, groupIndex + 1), ...jumpTo];
             fellBack = true;
+            announceFallback(model, chain[groupIndex + 1], error.code);
             continue;
           }
           const decision = decideRetry(error, attempt, {
@@ -215,11 +254,22 @@ export function createAttemptWalker({
             // Retryable failures that used up the group's retries fall back to the next model.
             if (isRetryableUpstream(error) && groupIndex + 1 < chain.length) {
               fellBack = true;
+              announceFallback(model, chain[groupIndex + 1], error.code);
               continue;
             }
             throw lastFailure;
           }
           position += 1;
+          onEvent?.({
+            kind: "retry",
+            requestId: walk.requestId,
+            model,
+            deployment: deployment.id,
+            attempt,
+            errorCode: error.code,
+            upstreamStatus: error instanceof UpstreamError ? error.upstreamStatus : undefined,
+            delayMs: decision.delayMs,
+          });
           if (decision.delayMs > 0)
             await sleep(decision.delayMs, walk.signal).catch(() => {
               throw new WalkFailure(
@@ -234,6 +284,10 @@ export function createAttemptWalker({
         throw new WalkFailure(groupAtLimit(model, atLimit), lastFailure?.deployment);
     }
     throw lastFailure ?? new Error("no deployment was tried");
+
+    function announceFallback(from: string, to: string, reason: string): void {
+      onEvent?.({ kind: "fallback", requestId: walk.requestId, from, to, reason });
+    }
   };
 
   /** Retryable upstream failures count towards a cooldown (a retry-after takes it out at once); anything else only frees the slot. */
