@@ -15,7 +15,6 @@ import {
 import { createAttemptWalker } from "./modules/completions/attempt-walk.ts";
 import { createCompletionsService } from "./modules/completions/completions.service.ts";
 import type { RequestLogEntry } from "./storage/log-writer.ts";
-import type { RequestTracing } from "./tracing.ts";
 
 export interface GatewayCoreOptions {
   /** The models, the router and the response cache settings; nothing else of the config is read here. */
@@ -33,8 +32,6 @@ export interface GatewayCoreOptions {
    * `redis.url` is set: see response-cache.ts); this instance's memory by default.
    */
   responseCache?: ResponseCache;
-  /** OpenTelemetry spans for completions and attempts (server/tracing.ts); none when off. */
-  tracing?: RequestTracing;
   now?: () => number;
   random?: () => number;
 }
@@ -54,7 +51,6 @@ export function createGatewayCore({
   limiter = createInMemoryRateLimiter({ now }),
   admit = createAdmission({ limiter }),
   responseCache,
-  tracing,
 }: GatewayCoreOptions) {
   const cache = config.cache;
   const pricing = createPricing();
@@ -75,7 +71,6 @@ export function createGatewayCore({
     router,
     now,
     admit,
-    tracing,
     walkAttempts: createAttemptWalker({
       router,
       retries: config.router.retries,

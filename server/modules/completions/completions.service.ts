@@ -47,8 +47,6 @@ import {
   createStreamTally,
 } from "./usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
-import { completionSpanAttributes, endCompletionSpan } from "./completion-span.ts";
-import type { RequestTracing } from "../../tracing.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
 export interface CompletionContext {
@@ -126,8 +124,6 @@ export interface CompletionsServiceOptions {
   walkAttempts?: AttemptWalker;
   /** The exact response cache (config `cache`); none by default. */
   responseCache?: ResponseCaching;
-  /** OpenTelemetry spans (a completion span around its attempts); none when tracing is off. */
-  tracing?: RequestTracing;
   now?: () => number;
   createRequestId?: () => string;
 }
@@ -146,7 +142,6 @@ export function createCompletionsService({
   admit = admitEverything,
   walkAttempts = createAttemptWalker({ router, retries: 0 }),
   responseCache,
-  tracing,
   now = Date.now,
   createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
 }: CompletionsServiceOptions) {
@@ -155,11 +150,7 @@ export function createCompletionsService({
   const idleWaiters: Array<() => void> = [];
   const missStatus: CacheStatus = responseCache ? "miss" : undefined;
 
-  function begin(
-    body: unknown,
-    context: CompletionContext,
-    operation: "chat" | "embeddings" = "chat",
-  ) {
+  function begin(body: unknown, context: CompletionContext) {
     unrecordedCount += 1;
     let recorded = false;
     let deadline: RequestDeadline | undefined;
@@ -173,11 +164,6 @@ export function createCompletionsService({
       metadata && typeof metadata === "object" && !Array.isArray(metadata)
         ? (metadata as Record<string, unknown>)
         : undefined;
-    const span = tracing?.startSpan(
-      `${operation} ${requestedModel}`,
-      completionSpanAttributes(operation, requestId, body, context),
-      "internal",
-    );
     const base = {
       id: requestId,
       createdAt: new Date(startedAt),
@@ -219,7 +205,6 @@ export function createCompletionsService({
       admission = undefined;
       const charge = outcome.charge ?? noCharge;
       const { deployment, error, status } = outcome;
-      if (span) endCompletionSpan(span, outcome, charge, attempts.length);
       recordRequest({
         ...base,
         model: deployment?.model,
@@ -291,21 +276,18 @@ export function createCompletionsService({
       promptTokens?: number,
     ) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
-      const walk = () =>
-        walkAttempts({
-          model,
-          fallbacks: context.fallbacks,
-          metadata,
-          stream,
-          signal,
-          promptTokens,
-          callerSignal: context.signal,
-          admit: admitFor,
-          call,
-          onAttempt: (attempt) => void attempts.push(attempt),
-        });
-      // The attempts' spans are children of the completion's.
-      const result = await (span ? span.run(walk) : walk());
+      const result = await walkAttempts({
+        model,
+        fallbacks: context.fallbacks,
+        metadata,
+        stream,
+        signal,
+        promptTokens,
+        callerSignal: context.signal,
+        admit: admitFor,
+        call,
+        onAttempt: (attempt) => void attempts.push(attempt),
+      });
       admission = result.admission;
       return { ...result, attempts: attempts.length };
     }
@@ -618,7 +600,7 @@ export function createCompletionsService({
    * `encoding_format` is never sent upstream: the gateway encodes base64 itself.
    */
   async function embed(body: unknown, context: CompletionContext): Promise<EmbeddingResult> {
-    const { requestId, record, checkModels, run } = begin(body, context, "embeddings");
+    const { requestId, record, checkModels, run } = begin(body, context);
     let deployment: Deployment | undefined;
     let deadline: RequestDeadline | undefined;
     try {
