@@ -1,4 +1,4 @@
-import { calcPrice } from "@pydantic/genai-prices";
+import { calcPrice, waitForUpdate } from "@pydantic/genai-prices";
 import { describe, expect, it, vi } from "vitest";
 import {
   formatUsd,
@@ -277,17 +277,151 @@ describe("createPricing", () => {
     expect(lookup).toHaveBeenCalledTimes(2);
   });
 
-  it("prices tiered models at their base tier and survives a throwing lookup", () => {
-    const tiered = createPricing().priceFor({ provider: "gemini", model: "gemini-2.5-pro" });
-    expect(tiered).toMatchObject({
-      inputNanoUsdPerMillion: 1_250_000_000n,
-      outputNanoUsdPerMillion: 10_000_000_000n,
-    });
+  it("survives a throwing lookup", () => {
     const broken = createPricing({
       lookup: () => {
         throw new Error("bad data");
       },
     });
     expect(broken.priceFor({ provider: "openai", model: "gpt-4o" })).toBeUndefined();
+  });
+
+  it("keeps a bounded number of lookups: model names may be chosen by callers", () => {
+    const lookup = vi.fn(calcPrice);
+    const pricing = createPricing({ lookup });
+    for (let index = 0; index < 1_500; index += 1)
+      pricing.priceFor({ provider: "openai", model: `invented-${index}` });
+    pricing.priceFor({ provider: "openai", model: "invented-0" });
+    // The oldest names were evicted (looked up again); the newest are still cached.
+    expect(lookup).toHaveBeenCalledTimes(1_501);
+    pricing.priceFor({ provider: "openai", model: "invented-1499" });
+    expect(lookup).toHaveBeenCalledTimes(1_501);
+  });
+});
+
+describe("long-context tiers, cache prices, request fees and prices by time", () => {
+  const pricing = createPricing();
+  const usd = (nano: bigint) => formatUsd(nano);
+
+  it("bills a 250k-token prompt on Claude Sonnet 4.5 at the long-context tier (6 / 22.5 per million, not 3 / 15)", () => {
+    const price = pricing.priceFor({ provider: "anthropic", model: "claude-sonnet-4-5" })!;
+    expect(price.inputNanoUsdPerMillion).toBe(3_000_000_000n);
+    // 250,000 × $6 + 1,000 × $22.5 per million = $1.5 + $0.0225.
+    const long = { promptTokens: 250_000, completionTokens: 1_000, cachedTokens: 0 };
+    expect(usd(costNanoUsd(price, long))).toBe("1.5225");
+    // The old base-tier shortcut billed it at about half: 250,000 × $3 + 1,000 × $15.
+    expect(usd(costNanoUsd({ ...price, tiers: undefined }, long))).toBe("0.765");
+    // Cache reads and writes have their own long-context rates ($0.6 and $7.5):
+    // 200,000 plain × 6 + 40,000 read × 0.6 + 10,000 written × 7.5 = 1.2 + 0.024 + 0.075, + 0.0225 output.
+    expect(
+      usd(
+        costNanoUsd(price, {
+          promptTokens: 250_000,
+          completionTokens: 1_000,
+          cachedTokens: 40_000,
+          cacheWriteTokens: 10_000,
+        }),
+      ),
+    ).toBe("1.3215");
+    // Exactly 200,000 is still the base tier (a tier starts above its threshold): 0.6 + 0.015.
+    expect(
+      usd(costNanoUsd(price, { promptTokens: 200_000, completionTokens: 1_000, cachedTokens: 0 })),
+    ).toBe("0.615");
+  });
+
+  it("bills a 250k-token prompt on Gemini 2.5 Pro at its long-context tier (2.5 / 15 per million)", () => {
+    const price = pricing.priceFor({ provider: "gemini", model: "gemini-2.5-pro" })!;
+    expect(price).toMatchObject({
+      inputNanoUsdPerMillion: 1_250_000_000n,
+      outputNanoUsdPerMillion: 10_000_000_000n,
+    });
+    // 250,000 × 2.5 + 1,000 × 15 = 0.625 + 0.015; at 100k: 100,000 × 1.25 + 1,000 × 10.
+    expect(
+      usd(costNanoUsd(price, { promptTokens: 250_000, completionTokens: 1_000, cachedTokens: 0 })),
+    ).toBe("0.64");
+    expect(
+      usd(costNanoUsd(price, { promptTokens: 100_000, completionTokens: 1_000, cachedTokens: 0 })),
+    ).toBe("0.135");
+  });
+
+  it("adds a per-request fee (Perplexity Sonar: $12 per thousand requests)", () => {
+    // No provider of ours maps to Perplexity: look it up there, as an openai-compatible entry's data would.
+    const perplexity = createPricing({
+      lookup: (usage, model) => calcPrice(usage, model, { providerId: "perplexity" }),
+    });
+    const price = perplexity.priceFor({ provider: "openai-compatible", model: "sonar" })!;
+    expect(price.requestsNanoUsdPerThousand).toBe(12_000_000_000n);
+    // 1,000 × $1 + 100 × $1 per million, + $0.012 for the request.
+    expect(
+      usd(costNanoUsd(price, { promptTokens: 1_000, completionTokens: 100, cachedTokens: 0 })),
+    ).toBe("0.0131");
+  });
+
+  it("uses the price in force at the time of the request (DeepSeek's off-peak hours)", () => {
+    const price = pricing.priceFor({ provider: "deepseek", model: "deepseek-chat" })!;
+    expect(price.at).toBeTypeOf("function");
+    const tokens = { promptTokens: 1_000_000, completionTokens: 1_000_000, cachedTokens: 0 };
+    // The data prices 00:30–16:30 UTC apart from the rest of the day.
+    const inWindow = new Date("2026-01-15T02:00:00Z");
+    const outside = new Date("2026-01-15T18:00:00Z");
+    for (const time of [inWindow, outside]) {
+      const expected = calcPrice(
+        { input_tokens: 1_000_000, output_tokens: 1_000_000 },
+        "deepseek-chat",
+        {
+          providerId: "deepseek",
+          timestamp: time,
+        },
+      )!;
+      expect(costNanoUsd(price, tokens, time)).toBe(nanoUsdFromNumber(expected.total_price));
+    }
+    expect(costNanoUsd(price, tokens, inWindow)).not.toBe(costNanoUsd(price, tokens, outside));
+  });
+
+  it("matches genai-prices' own calcPrice for every model in the bundled data (to the nano-USD)", async () => {
+    const at = new Date("2026-06-01T12:00:00Z");
+    const usages = [
+      { promptTokens: 1_000, completionTokens: 500, cachedTokens: 200, cacheWriteTokens: 100 },
+      {
+        promptTokens: 250_000,
+        completionTokens: 2_000,
+        cachedTokens: 50_000,
+        cacheWriteTokens: 10_000,
+      },
+      { promptTokens: 1_200_000, completionTokens: 7, cachedTokens: 0, cacheWriteTokens: 0 },
+    ];
+    let compared = 0;
+    const differences: string[] = [];
+    for (const provider of (await waitForUpdate())!) {
+      for (const model of provider.models) {
+        const onlyThisModel = { ...provider, models: [model] };
+        const lookup: typeof calcPrice = (usage, id) =>
+          calcPrice(usage, id, { provider: onlyThisModel, timestamp: at });
+        const price = createPricing({ lookup }).priceFor({ provider: "any", model: model.id });
+        if (!price) continue;
+        for (const tokens of usages) {
+          const expected = calcPrice(
+            {
+              input_tokens: tokens.promptTokens,
+              cache_read_tokens: tokens.cachedTokens,
+              cache_write_tokens: tokens.cacheWriteTokens,
+              output_tokens: tokens.completionTokens,
+            },
+            model.id,
+            { provider: onlyThisModel, timestamp: at },
+          )!;
+          const ours = costNanoUsd(price, tokens, at);
+          const theirs = nanoUsdFromNumber(expected.total_price);
+          compared += 1;
+          // The package sums binary floats: at most a nano-USD of rounding apart.
+          if (ours - theirs > 1n || theirs - ours > 1n)
+            differences.push(
+              `${provider.id}/${model.id} ${tokens.promptTokens}: ${ours} vs ${theirs}`,
+            );
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(3_000);
+    expect(differences).toEqual([]);
   });
 });
