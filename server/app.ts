@@ -12,7 +12,9 @@ import {
   dashboardPath,
   redirectToDashboard,
 } from "./http/dashboard-route.ts";
+import { createCors } from "./http/cors.ts";
 import { createMetrics } from "./http/metrics.ts";
+import { createMetricsAccess } from "./http/metrics-access.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
 import { sendJson } from "./http/openai-errors.ts";
 import { attachGraphQLWebSocket } from "./http/ws.ts";
@@ -138,16 +140,30 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     governance,
     health,
   });
-  const yoga = createGraphQLServer({ schema, services, authenticate });
+  const yoga = createGraphQLServer({
+    schema,
+    services,
+    authenticate,
+    limits: config.graphql,
+    masterKeySet: config.auth.masterKey !== undefined,
+  });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });
   const dashboardRoute = createDashboardRoute({ directory: dependencies.dashboardDirectory });
+  const applyCors = createCors(config.server.corsOrigins);
+  const refuseMetrics = createMetricsAccess({
+    apiKey: config.metrics.apiKey,
+    masterKey: config.auth.masterKey,
+  });
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const pathname = (request.url ?? "/").split("?", 1)[0];
     try {
+      const isApi = pathname.startsWith("/v1/") || pathname === yoga.graphqlEndpoint;
+      if (isApi && applyCors(request, response)) return;
       if (pathname.startsWith("/v1/")) return await openAIRoutes(request, response, pathname);
       if (pathname === "/health") return sendJson(response, 200, { status: "ok" });
-      if (pathname === "/metrics") return await metrics.handle(response);
+      if (pathname === "/metrics")
+        return refuseMetrics(request, response) ? undefined : await metrics.handle(response);
       if (pathname === dashboardPath || pathname.startsWith(`${dashboardPath}/`))
         return dashboardRoute(request, response, pathname);
       if (pathname === "/" && (request.method === "GET" || request.method === "HEAD"))

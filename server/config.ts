@@ -225,12 +225,18 @@ export const configSchema = z
         requestLogsDays: positiveInteger.default(90),
       })
       .prefault({}),
+    // Limits every GraphQL operation must pass (HTTP, SSE, WebSocket); the shipped client and
+    // dashboard need at most depth 9, 3 aliases, cost 800, 2 nested lists and 250 tokens.
     graphql: z
       .strictObject({
         maxDepth: positiveInteger.default(12),
         maxAliases: positiveInteger.default(30),
         maxTokens: positiveInteger.default(5_000),
+        // GraphQL Armor's cost: objects 2, scalars 1, x1.5 per level, x`first`.
         maxCost: positiveInteger.default(5_000),
+        // List fields along one path: teams { apiKeys { team { apiKeys } } } is 3 (teams x keys^2 rows).
+        maxListNesting: positiveInteger.default(3),
+        // Operations in one JSON array body (a batch).
         maxBatch: positiveInteger.default(10),
         // Unset: on without a master key (local development), off with one.
         introspection: z.boolean().optional(),

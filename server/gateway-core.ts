@@ -12,7 +12,7 @@ import {
   createAdmission,
   deploymentScopeKey,
 } from "./modules/completions/admission.ts";
-import { createAttemptWalker } from "./modules/completions/attempt-walk.ts";
+import { createAttemptWalker, type WalkEvent } from "./modules/completions/attempt-walk.ts";
 import { createCompletionsService } from "./modules/completions/completions.service.ts";
 import type { RequestLogEntry } from "./storage/log-writer.ts";
 
@@ -32,6 +32,8 @@ export interface GatewayCoreOptions {
    * `redis.url` is set: see response-cache.ts); this instance's memory by default.
    */
   responseCache?: ResponseCache;
+  /** Told about retries and fallbacks (the server logs them as warnings). */
+  onWalkEvent?: (event: WalkEvent) => void;
   now?: () => number;
   random?: () => number;
 }
@@ -50,6 +52,7 @@ export function createGatewayCore({
   random,
   limiter = createInMemoryRateLimiter({ now }),
   admit = createAdmission({ limiter }),
+  onWalkEvent,
   responseCache,
 }: GatewayCoreOptions) {
   const cache = config.cache;
@@ -90,6 +93,7 @@ export function createGatewayCore({
       usageOf: (deploymentId) => limiter.usage(deploymentScopeKey({ id: deploymentId })),
       random,
       now,
+      onEvent: onWalkEvent,
     }),
     responseCache: cache.enabled
       ? {

@@ -16,6 +16,24 @@ export interface AuthenticationFailure {
 }
 
 /**
+ * The credential a caller presented, as an `Authorization` value: `Authorization: Bearer <key>`
+ * first, else `x-api-key` (Anthropic's SDKs and Claude Code), else `api-key` (Azure OpenAI
+ * clients); a header that holds something else than a bearer key is passed on to be refused.
+ */
+export function presentedCredential(
+  header: (name: string) => string | string[] | null | undefined,
+): string | undefined {
+  const value = (name: string) => {
+    const found = header(name);
+    return (Array.isArray(found) ? found[0] : found) || undefined;
+  };
+  const authorization = value("authorization");
+  if (authorization && /^Bearer\s/i.test(authorization)) return authorization;
+  const key = value("x-api-key") ?? value("api-key");
+  return key ? `Bearer ${key.trim()}` : authorization;
+}
+
+/**
  * Turns an `Authorization: Bearer <key>` value into the caller: the master key is the admin;
  * a team key is looked up by its hash in the in-memory directory (no database round trip) and
  * must be neither revoked nor expired. Without a master key, authentication is off and everyone
@@ -46,7 +64,10 @@ export function createAuthenticator({
     if (!masterKeyDigest) return anonymousAdmin;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
     if (!match)
-      fail({ source, reason: "missing" }, "Missing API key: send 'Authorization: Bearer <key>'.");
+      fail(
+        { source, reason: "missing" },
+        "Missing API key: send 'Authorization: Bearer <key>' (or the key in an x-api-key or api-key header).",
+      );
     const secret = match[1];
     // Comparing digests keeps the comparison constant-time whatever the length of the key sent;
     // the same digest, in hex, is how team keys are stored (hashSecret), so it is computed once.

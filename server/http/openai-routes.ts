@@ -6,7 +6,7 @@ import type { DeploymentIdentity } from "../gateway/router.ts";
 import { formatUsd } from "../gateway/money.ts";
 import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
-import type { Authenticate } from "./authenticate.ts";
+import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
 
@@ -170,7 +170,10 @@ export function createOpenAIRoutes({
   ): Promise<void> {
     let principal: Principal;
     try {
-      principal = authenticate(request.headers.authorization, "rest");
+      principal = authenticate(
+        presentedCredential((name) => request.headers[name]),
+        "rest",
+      );
     } catch (error) {
       return sendOpenAIError(response, error);
     }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { useGraphQLSSE } from "@graphql-yoga/plugin-graphql-sse";
 import type { Plugin } from "graphql-yoga";
 import { GatewayError } from "../gateway/errors.ts";
-import type { Authenticate } from "./authenticate.ts";
+import { presentedCredential, type Authenticate } from "./authenticate.ts";
 
 /** graphql-sse's stream token: a header on every request of a single-connection client, or `?token=`. */
 const streamTokenHeader = "x-graphql-event-stream-token";
@@ -28,7 +28,10 @@ export function useSseSingleConnection({
     endpoint,
     authenticate(request) {
       try {
-        authenticate(request.headers.get("authorization"), "graphql");
+        authenticate(
+          presentedCredential((name) => request.headers.get(name)),
+          "graphql",
+        );
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
         const body = JSON.stringify({

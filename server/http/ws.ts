@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { GraphQLError } from "graphql";
 import type { WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
@@ -73,7 +74,14 @@ export function attachGraphQLWebSocket({
           socket: context.extra.socket,
           params,
         }) as unknown as EnvelopedArguments;
-        const document = parse(params.query);
+        let document: unknown;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          // A syntax error or a refused document (too many tokens) answers this operation only.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors as never;
         return {

@@ -3,10 +3,11 @@ import { createYoga, maskError } from "graphql-yoga";
 import { GatewayError } from "../gateway/errors.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { AppServices } from "../services.ts";
-import type { Authenticate } from "./authenticate.ts";
+import { presentedCredential, type Authenticate } from "./authenticate.ts";
+import { useGraphQLLimits, type GraphQLLimits } from "./graphql-limits.ts";
 import { useSseSingleConnection } from "./sse-single-connection.ts";
 
-/** The caller's credentials: the HTTP header, or graphql-ws `connectionParams.authorization`. */
+/** The caller's credentials: the HTTP headers (presentedCredential), or graphql-ws `connectionParams.authorization`. */
 function authorizationFrom(initial: {
   request?: Request;
   connectionParams?: Record<string, unknown>;
@@ -14,7 +15,7 @@ function authorizationFrom(initial: {
   const fromParams =
     initial.connectionParams?.authorization ?? initial.connectionParams?.Authorization;
   return (
-    initial.request?.headers.get("authorization") ??
+    (initial.request && presentedCredential((name) => initial.request!.headers.get(name))) ??
     (typeof fromParams === "string" ? fromParams : undefined)
   );
 }
@@ -24,19 +25,34 @@ export function createGraphQLServer({
   schema,
   services,
   authenticate,
+  limits,
+  masterKeySet,
   onUnexpectedError = () => {},
 }: {
   schema: GraphQLSchema;
   services: AppServices;
   authenticate: Authenticate;
+  /** config.graphql: depth, alias, cost, token and batch limits; introspection and GraphiQL. */
+  limits: GraphQLLimits;
+  /** With a master key, introspection and GraphiQL are off unless the config turns them on. */
+  masterKeySet: boolean;
   /** Told about each error masked as "Unexpected error." (with its stack), so it is logged somewhere. */
   onUnexpectedError?: (error: unknown, path: readonly (string | number)[] | undefined) => void;
 }) {
   const graphqlEndpoint = "/graphql";
+  const introspection = limits.introspection ?? !masterKeySet;
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint,
-    plugins: [useSseSingleConnection({ endpoint: graphqlEndpoint, authenticate })],
+    plugins: [
+      useSseSingleConnection({ endpoint: graphqlEndpoint, authenticate }),
+      useGraphQLLimits(limits, { introspection }),
+    ],
+    // JSON array bodies run as batches of at most maxBatch operations (BATCH_TOO_LARGE above).
+    batching: { limit: limits.maxBatch },
+    graphiql: limits.graphiql ?? !masterKeySet,
+    // CORS for /v1 and /graphql alike is server/http/cors.ts, from server.corsOrigins.
+    cors: false,
     landingPage: false,
     logging: false,
     // Unexpected errors are masked; expected ones are GraphQLErrors carrying extensions.code, and

@@ -47,6 +47,18 @@ export type Admit = (request: AdmissionRequest) => Admission | Promise<Admission
 /** Admits everything (no limits configured anywhere, or a library user who wants none). */
 export const admitEverything: Admit = () => ({ finish: () => {} });
 
+/**
+ * A budget cannot bind on a model whose price is unknown (it would cost 0 and reserve nothing),
+ * so a caller with a budget is refused it, naming the fix; callers without one are served.
+ */
+function unpricedModelError(deployment: Deployment): GatewayError {
+  return new GatewayError(
+    "BAD_REQUEST",
+    `Model '${deployment.group}' (${deployment.provider} '${deployment.model}') has no known price, so the budget on this key or team cannot be enforced on it. Add pricing: { inputPerMillion, outputPerMillion } (USD per million tokens) to model '${deployment.entry.name}' in switchboard.yaml, or refresh the price data with 'switchboard prices --update'.`,
+    { param: "model" },
+  );
+}
+
 /** Output tokens assumed when neither the caller, the config nor the catalog caps them. */
 const defaultMaxOutputTokens = 4096;
 /**
@@ -113,6 +125,10 @@ export function createAdmission({
         limits: { rpm, tpm },
       });
 
+    const applicable = callers?.budgets.budgetsFor(principal) ?? [];
+    if (callers && deployment && applicable.length > 0 && !deployment.price)
+      throw unpricedModelError(deployment);
+
     const acquired = await limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
     if (!acquired.ok) {
       if (deployment && acquired.scope.key === deploymentScopeKey(deployment))
@@ -122,7 +138,6 @@ export function createAdmission({
       });
     }
 
-    const applicable = callers?.budgets.budgetsFor(principal) ?? [];
     let reservation: Awaited<ReturnType<BudgetLedger["reserve"]>> | undefined;
     if (callers && deployment && applicable.length > 0) {
       const outputCap = producesOutput
@@ -131,14 +146,11 @@ export function createAdmission({
           maxOutputTokensOf(deployment) ??
           defaultMaxOutputTokens)
         : 0;
-      // A model without a known price costs nothing as far as the gateway can tell (set `pricing` in the config).
-      const maxCost = deployment.price
-        ? costNanoUsd(deployment.price, {
-            promptTokens: promptTokens * promptReserveFactor,
-            completionTokens: outputCap,
-            cachedTokens: 0,
-          })
-        : 0n;
+      const maxCost = costNanoUsd(deployment.price!, {
+        promptTokens: promptTokens * promptReserveFactor,
+        completionTokens: outputCap,
+        cachedTokens: 0,
+      });
       try {
         reservation = await callers.ledger.reserve(applicable, maxCost);
       } catch (error) {
