@@ -58,6 +58,8 @@ export interface ServicesOptions {
     clock: () => Date;
   };
   health?: DeploymentHealth;
+  /** `retention.requestLogsDays`, for spend over part-days (default 90). */
+  requestLogsDays?: number;
 }
 
 /** Everything resolvers and REST handlers call; none of it imports GraphQL. */
@@ -69,12 +71,17 @@ export function createServices({
   prisma,
   governance,
   health,
+  requestLogsDays,
 }: ServicesOptions) {
   const { directory, audit, budgets, clock: now } = governance;
   return {
     completions,
     models: createModelsService({ router, health }),
-    spend: createSpendService({ requestLogs }),
+    spend: createSpendService({
+      requestLogs,
+      now: () => now().getTime(),
+      requestLogsDays,
+    }),
     teams: createTeamsService({ prisma, directory, audit, now }),
     keys: createKeysService({ prisma, directory, audit, now }),
     audit,

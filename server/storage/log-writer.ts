@@ -4,7 +4,7 @@
  * write keeps its entries for the next attempt, and `stop()` flushes what is left.
  */
 
-/** The metadata kept for every request, successful or not (never prompt or completion text). */
+/** The metadata kept for every request, successful or not (prompt and answer only when configured). */
 export interface RequestLogEntry {
   id: string;
   createdAt: Date;
@@ -46,6 +46,14 @@ export interface RequestLogEntry {
   }>;
   /** The caller's tags from the request's `metadata`. */
   metadata?: Record<string, unknown>;
+  /** The prompt and the answer, secrets redacted: only when `logging.storeBodies` is on (table RequestBody). */
+  body?: RequestBodyRecord;
+}
+
+/** What `logging.storeBodies` keeps of a request: the request as received and the answer (or error). */
+export interface RequestBodyRecord {
+  prompt: unknown;
+  answer: unknown;
 }
 
 export interface LogWriterOptions {

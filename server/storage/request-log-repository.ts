@@ -1,17 +1,23 @@
 import type { PrismaClient, SqlDialect } from "./db.ts";
 import type { RequestLogEntry } from "./log-writer.ts";
+import {
+  mergeSpendRows,
+  rollupColumns,
+  rollupRows,
+  rollupUpsertPrefix,
+  rollupUpsertSuffix,
+  spendFromRollups,
+  type SpendGroupBy,
+  type SpendRow,
+} from "./spend-rollups.ts";
+import { storable, storableJson, valuesList } from "./sql-values.ts";
 
-/** `(?, ?), (?, ?)` for SQLite, `($1, $2), ($3, $4)` for PostgreSQL (pg has no `?` placeholders). */
-function valuesList(dialect: SqlDialect, rows: number, columns: number): string {
-  let next = 1;
-  const one = () => (dialect === "postgresql" ? `$${next++}` : "?");
-  return Array.from(
-    { length: rows },
-    () => `(${Array.from({ length: columns }, one).join(", ")})`,
-  ).join(", ");
-}
+export type { SpendGroupBy, SpendRow };
 
-/** Filters shared by the request log listing and spend queries. */
+/** What a spend query may be limited to (every one can be answered from the daily rollups). */
+export type SpendFilter = Pick<RequestLogFilter, "teamId" | "from" | "to">;
+
+/** Filters of the request log listing. */
 export interface RequestLogFilter {
   model?: string;
   provider?: string;
@@ -20,18 +26,6 @@ export interface RequestLogFilter {
   apiKeyId?: string;
   from?: Date;
   to?: Date;
-}
-
-export type SpendGroupBy = "TEAM" | "API_KEY" | "MODEL" | "PROVIDER" | "DAY";
-
-export interface SpendRow {
-  key: string | null;
-  requests: number;
-  /** Of `requests`, those that ended in an error (cancelled ones are not errors). */
-  errors: number;
-  promptTokens: number;
-  completionTokens: number;
-  costNanoUsd: bigint;
 }
 
 const groupColumn = {
@@ -77,6 +71,8 @@ const insertPrefix = `INSERT INTO "RequestLog" (${insertColumns.map((column) => 
  */
 const rowsPerInsert = 100;
 
+const bodyInsertPrefix = `INSERT INTO "RequestBody" ("id", "createdAt", "prompt", "answer") VALUES`;
+
 /**
  * Spend counters are kept per scope and UTC day: every budget period (a day, an ISO week, a
  * month, or forever) is a run of whole UTC days, so one set of counters serves any period —
@@ -107,30 +103,6 @@ function counterRows(entries: RequestLogEntry[], updatedAt: Date): unknown[][] {
     spent,
     updatedAt,
   ]);
-}
-
-/** The largest value of an INTEGER column on PostgreSQL (int4); SQLite has no such limit. */
-const maxInteger = 2_147_483_647;
-
-/**
- * A value as both databases store it. PostgreSQL refuses what SQLite takes — NUL characters in
- * text and JSON, fractions and values past int4 in INTEGER columns — and one refused row would
- * fail its whole batch, spend counters included. So text loses NULs and numbers are whole and
- * in range, on either database.
- */
-function storable(value: unknown): unknown {
-  if (typeof value === "string")
-    return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
-  if (typeof value === "number")
-    return Math.min(Math.max(Math.round(value), -maxInteger), maxInteger);
-  return value;
-}
-
-/** JSON text without NUL characters anywhere (PostgreSQL's jsonb refuses \u0000). */
-function storableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    typeof item === "string" ? storable(item) : item,
-  );
 }
 
 function toRow(entry: RequestLogEntry): unknown[] {
@@ -169,22 +141,45 @@ export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDia
   async function insertMany(entries: RequestLogEntry[]): Promise<void> {
     for (let start = 0; start < entries.length; start += rowsPerInsert) {
       const chunk = entries.slice(start, start + rowsPerInsert);
-      const insertLogs = prisma.$executeRawUnsafe(
-        `${insertPrefix} ${valuesList(dialect, chunk.length, insertColumns.length)}`,
-        ...chunk.flatMap(toRow),
-      );
+      const statements = [
+        prisma.$executeRawUnsafe(
+          `${insertPrefix} ${valuesList(dialect, chunk.length, insertColumns.length)}`,
+          ...chunk.flatMap(toRow),
+        ),
+      ];
+      // The logs and what they add to the spend counters and rollups commit together: a budget
+      // restored from the counters, or spend read from the rollups, always matches the logs.
       const counters = counterRows(chunk, new Date());
-      if (counters.length === 0) {
-        await insertLogs;
-        continue;
-      }
-      // The logs and what they add to the spend counters commit together: a budget restored
-      // from the counters on start always matches the logs.
-      const addSpend = prisma.$executeRawUnsafe(
-        `${counterUpsertPrefix} ${valuesList(dialect, counters.length, 5)} ${counterUpsertSuffix}`,
-        ...counters.flat(),
+      if (counters.length > 0)
+        statements.push(
+          prisma.$executeRawUnsafe(
+            `${counterUpsertPrefix} ${valuesList(dialect, counters.length, 5)} ${counterUpsertSuffix}`,
+            ...counters.flat(),
+          ),
+        );
+      const rollups = rollupRows(chunk);
+      statements.push(
+        prisma.$executeRawUnsafe(
+          `${rollupUpsertPrefix} ${valuesList(dialect, rollups.length, rollupColumns.length)} ${rollupUpsertSuffix}`,
+          ...rollups.flat().map(storable),
+        ),
       );
-      await prisma.$transaction([insertLogs, addSpend]);
+      const bodies = chunk.filter((entry) => entry.body);
+      if (bodies.length > 0)
+        statements.push(
+          prisma.$executeRawUnsafe(
+            `${bodyInsertPrefix} ${valuesList(dialect, bodies.length, 4)}`,
+            ...bodies.flatMap(({ id, createdAt, body }) => [
+              id,
+              createdAt,
+              storableJson(body!.prompt ?? null),
+              body!.answer === undefined || body!.answer === null
+                ? null
+                : storableJson(body!.answer),
+            ]),
+          ),
+        );
+      await prisma.$transaction(statements);
     }
   }
 
@@ -253,41 +248,52 @@ export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDia
     });
   }
 
-  async function spend(groupBy: SpendGroupBy, filter?: RequestLogFilter): Promise<SpendRow[]> {
+  /** Totals over [from, to) read from the logs themselves (the spend query's partial days). */
+  async function spendFromLogs(groupBy: SpendGroupBy, filter: SpendFilter): Promise<SpendRow[]> {
     const column = groupColumn[groupBy];
     const where = whereFor(filter);
     // Prisma types groupBy per literal column; the column varies at run time, the shape does not.
-    const by = [column] as ["requestedModel"];
-    const keyOf = (group: object) => (group as Record<string, unknown>)[column] as string | null;
-    const [groups, errorGroups] = await Promise.all([
-      prisma.requestLog.groupBy({
-        by,
-        where,
-        _sum: { costNanoUsd: true, promptTokens: true, completionTokens: true },
-        _count: { _all: true },
-      }),
-      filter?.status && filter.status !== "error"
-        ? []
-        : prisma.requestLog.groupBy({
-            by,
-            where: { ...where, status: "error" },
-            _count: { _all: true },
-          }),
-    ]);
-    const errorsByKey = new Map(errorGroups.map((group) => [keyOf(group), group._count._all]));
-    return groups
-      .map((group) => ({
-        key: keyOf(group),
+    const by = [column, "status"] as ["requestedModel", "status"];
+    const groups = await prisma.requestLog.groupBy({
+      by,
+      where,
+      _sum: { costNanoUsd: true, promptTokens: true, completionTokens: true },
+      _count: { _all: true },
+    });
+    return mergeSpendRows(
+      groups.map((group) => ({
+        key: (group as Record<string, unknown>)[column] as string | null,
         requests: group._count._all,
-        errors: errorsByKey.get(keyOf(group)) ?? 0,
+        errors: group.status === "error" ? group._count._all : 0,
         promptTokens: group._sum.promptTokens ?? 0,
         completionTokens: group._sum.completionTokens ?? 0,
         costNanoUsd: group._sum.costNanoUsd ?? 0n,
-      }))
-      .sort((left, right) => (left.key ?? "").localeCompare(right.key ?? ""));
+      })),
+    );
   }
 
-  return { insertMany, list, spend, spendCountersSince, spentSince };
+  /** Totals over whole UTC days [fromDay, toDay) from the daily rollups. */
+  function spendFromDays(
+    groupBy: SpendGroupBy,
+    days: { teamId?: string; fromDay?: string; toDay?: string },
+  ): Promise<SpendRow[]> {
+    return spendFromRollups(prisma, groupBy, days);
+  }
+
+  /** The stored prompts and answers of these requests (those kept), for the RequestLog.body field. */
+  function findBodies(ids: readonly string[]) {
+    return prisma.requestBody.findMany({ where: { id: { in: [...ids] } } });
+  }
+
+  return {
+    insertMany,
+    list,
+    spendFromLogs,
+    spendFromDays,
+    findBodies,
+    spendCountersSince,
+    spentSince,
+  };
 }
 
 export type RequestLogRepository = ReturnType<typeof createRequestLogRepository>;

@@ -7,6 +7,7 @@ import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
 import {
   createRequestLogRepository,
   type RequestLogRepository,
+  type SpendGroupBy,
 } from "../../server/storage/request-log-repository.ts";
 
 function entry(
@@ -150,57 +151,53 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     ]);
   });
 
-  it("sums spend exactly per group", async () => {
-    expect(await repository.spend("DAY")).toEqual([
-      {
-        key: "2026-11-24",
-        requests: 1,
-        errors: 0,
-        promptTokens: 10,
-        completionTokens: 5,
-        costNanoUsd: 9_007_199_254_740_993n,
-      },
-      {
-        key: "2026-11-25",
-        requests: 2,
-        errors: 1,
-        promptTokens: 20,
-        completionTokens: 10,
-        costNanoUsd: 1_007n,
-      },
-    ]);
-    expect(
-      (await repository.spend("DAY", { status: "success" })).map((row) => [
-        row.key,
-        row.requests,
-        row.errors,
-      ]),
-    ).toEqual([
-      ["2026-11-24", 1, 0],
-      ["2026-11-25", 1, 0],
-    ]);
-    expect((await repository.spend("MODEL")).map((row) => [row.key, row.requests])).toEqual([
-      ["cheap", 1],
-      ["gpt-4o-mini", 2],
-    ]);
-    expect((await repository.spend("PROVIDER")).map((row) => row.key)).toEqual([
-      "openai",
-      "openai-compatible",
-    ]);
-    expect((await repository.spend("TEAM")).map((row) => [row.key, row.requests])).toEqual([
-      [null, 1],
-      ["team-1", 2],
-    ]);
-    expect(
-      (await repository.spend("API_KEY", { teamId: "team-1" })).map((row) => [
-        row.key,
-        row.requests,
-      ]),
-    ).toEqual([
-      [null, 1],
-      ["key-1", 1],
-    ]);
-  });
+  // The same totals from the logs (part-days) and from the daily rollups (whole days).
+  const spendSources = {
+    logs: (groupBy: SpendGroupBy, teamId?: string) => repository.spendFromLogs(groupBy, { teamId }),
+    rollups: (groupBy: SpendGroupBy, teamId?: string) =>
+      repository.spendFromDays(groupBy, { teamId }),
+  };
+
+  it.each(Object.keys(spendSources) as Array<keyof typeof spendSources>)(
+    "sums spend exactly per group from the %s",
+    async (source) => {
+      const spend = spendSources[source];
+      expect(await spend("DAY")).toEqual([
+        {
+          key: "2026-11-24",
+          requests: 1,
+          errors: 0,
+          promptTokens: 10,
+          completionTokens: 5,
+          costNanoUsd: 9_007_199_254_740_993n,
+        },
+        {
+          key: "2026-11-25",
+          requests: 2,
+          errors: 1,
+          promptTokens: 20,
+          completionTokens: 10,
+          costNanoUsd: 1_007n,
+        },
+      ]);
+      expect((await spend("MODEL")).map((row) => [row.key, row.requests])).toEqual([
+        ["cheap", 1],
+        ["gpt-4o-mini", 2],
+      ]);
+      expect((await spend("PROVIDER")).map((row) => row.key)).toEqual([
+        "openai",
+        "openai-compatible",
+      ]);
+      expect((await spend("TEAM")).map((row) => [row.key, row.requests])).toEqual([
+        [null, 1],
+        ["team-1", 2],
+      ]);
+      expect((await spend("API_KEY", "team-1")).map((row) => [row.key, row.requests])).toEqual([
+        [null, 1],
+        ["key-1", 1],
+      ]);
+    },
+  );
 
   it("adds each batch's spend to per-day counters per team and key, in the same write", async () => {
     const counters = async () =>
