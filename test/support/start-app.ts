@@ -53,7 +53,8 @@ export async function startTestApp(
     ...(redisUrl ? { redis: { url: redisUrl, keyPrefix: `${path.basename(directory)}:` } } : {}),
     ...config,
     database: { url: databaseUrl },
-    server: { host: "127.0.0.1", port: 0 },
+    // Other server settings (corsOrigins) are kept; the address is always loopback, port 0.
+    server: { ...(config.server as object | undefined), host: "127.0.0.1", port: 0 },
   });
   const app = await createApp(parsed, { shutdownGraceMs: 200, ...dependencies });
   const { url } = await app.start();
