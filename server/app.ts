@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import type { Dispatcher } from "undici";
 import type { Config } from "./config.ts";
 import { createGatewayCore } from "./gateway-core.ts";
+import { createGatewayLog, reportProblemTo } from "./logging/gateway-log.ts";
+import { createLogger, type Logger, type LoggerOptions } from "./logging/logger.ts";
 import { createUpstreamDispatcher } from "./gateway/http-pool.ts";
 import { createGovernance } from "./governance.ts";
 import { schema } from "./graphql/schema.ts";
@@ -16,6 +18,7 @@ import { createCors } from "./http/cors.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createMetricsAccess } from "./http/metrics-access.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
+import { createReadiness } from "./http/readiness.ts";
 import { sendJson } from "./http/openai-errors.ts";
 import { attachGraphQLWebSocket } from "./http/ws.ts";
 import { createGraphQLServer } from "./http/yoga.ts";
@@ -40,8 +43,10 @@ export interface AppDependencies {
   shutdownGraceMs?: number;
   /** The built dashboard's folder (default: dashboard/dist beside the server). */
   dashboardDirectory?: string;
-  /** Told about problems that are not a request's own (e.g. a failed log write). */
+  /** Told about problems that are not a request's own (e.g. a failed log write); the log by default. */
   onProblem?: (message: string, error: unknown) => void;
+  /** Where log lines go (config `logging`): stdout by default; tests capture them with a stream. */
+  logDestination?: LoggerOptions["destination"];
 }
 
 /**
@@ -49,12 +54,12 @@ export interface AppDependencies {
  * GraphQL (HTTP, SSE and graphql-ws on one port) and OpenAI-compatible REST.
  */
 export async function createApp(config: Config, dependencies: AppDependencies = {}) {
-  const {
-    now = Date.now,
-    random,
-    shutdownGraceMs = 5_000,
-    onProblem = (message, error) => console.error(`switchboard: ${message}`, error),
-  } = dependencies;
+  const { now = Date.now, random, shutdownGraceMs = 5_000 } = dependencies;
+  const logger = createLogger({
+    settings: config.logging,
+    destination: dependencies.logDestination,
+  });
+  const onProblem = dependencies.onProblem ?? reportProblemTo(logger);
   const database = dependencies.database ?? (await openDatabase({ url: config.database.url }));
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
   const requestLogs = createRequestLogRepository(database.prisma, database.dialect);
@@ -63,7 +68,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     onWriteError: (error, pendingCount) =>
       onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
-  const redis = config.redis && (await openRedis(config.redis, onProblem));
+  const redis = config.redis && (await openRedis(config.redis, logger));
   // Tells this instance's own messages apart when Redis hands them back.
   const instanceId = randomUUID();
   const redisEvents = redis && connectRedisEvents({ connection: redis, instanceId, onProblem });
@@ -84,6 +89,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     },
   });
   const { authenticate } = governance;
+  const gatewayLog = createGatewayLog({ logger, directory: governance.directory });
   const keySync =
     redis &&
     startKeySync({
@@ -105,12 +111,15 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     }),
     now,
     random,
+    onWalkEvent: gatewayLog.walkEvent,
     recordRequest: (entry) => {
       logWriter.enqueue(entry);
+      gatewayLog.request(entry);
       metrics.observe(entry);
       events.publish("requestLogged", entry);
     },
   });
+  health.onCooldown(gatewayLog.cooldown);
   const sharedCooldowns =
     redis &&
     shareCooldowns({
@@ -144,11 +153,17 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     schema,
     services,
     authenticate,
+    onUnexpectedError: gatewayLog.unexpectedGraphQLError,
     limits: config.graphql,
     masterKeySet: config.auth.masterKey !== undefined,
   });
   const openAIRoutes = createOpenAIRoutes({ services, authenticate });
   const dashboardRoute = createDashboardRoute({ directory: dependencies.dashboardDirectory });
+  const answerReadiness = createReadiness({
+    database,
+    redis,
+    isStopping: () => stopping !== undefined,
+  });
   const applyCors = createCors(config.server.corsOrigins);
   const refuseMetrics = createMetricsAccess({
     apiKey: config.metrics.apiKey,
@@ -162,6 +177,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
       if (isApi && applyCors(request, response)) return;
       if (pathname.startsWith("/v1/")) return await openAIRoutes(request, response, pathname);
       if (pathname === "/health") return sendJson(response, 200, { status: "ok" });
+      if (pathname === "/ready") return await answerReadiness(response);
       if (pathname === "/metrics")
         return refuseMetrics(request, response) ? undefined : await metrics.handle(response);
       if (pathname === dashboardPath || pathname.startsWith(`${dashboardPath}/`))
@@ -244,6 +260,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
         await redis?.close();
         if (!dependencies.dispatcher) await dispatcher.close();
         if (!dependencies.database) await database.close();
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
       })();
       return stopping;
     },
@@ -259,15 +276,15 @@ export type App = Awaited<ReturnType<typeof createApp>>;
  */
 async function openRedis(
   { url, keyPrefix }: { url: string; keyPrefix: string },
-  onProblem: (message: string, error: unknown) => void,
+  logger: Logger,
 ): Promise<RedisConnection> {
   const connection = connectRedis({
     url,
     keyPrefix,
     onStateChange: (state, error) =>
       state === "lost"
-        ? onProblem("lost the connection to Redis; reconnecting", error)
-        : console.error("switchboard: the connection to Redis is back"),
+        ? logger.warn({ err: error }, "lost the connection to Redis; reconnecting")
+        : logger.info("the connection to Redis is back"),
   });
   const ready = new Promise<void>((resolve) => connection.commands.once("ready", () => resolve()));
   const waited = new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref());

@@ -1,0 +1,67 @@
+import { pino, type DestinationStream, type Logger } from "pino";
+import pinoPretty from "pino-pretty";
+import type { Config } from "../config.ts";
+
+export type { Logger };
+
+/**
+ * Fields whose values never reach the output, whatever object they sit in: a second line of
+ * defence (nothing here logs request headers or keys on purpose — see gateway-log.ts).
+ */
+const redactedPaths = [
+  "authorization",
+  "apiKey",
+  "api_key",
+  "secret",
+  "masterKey",
+  "password",
+  "secretAccessKey",
+  "sessionToken",
+  "credentials",
+  "headers.authorization",
+  'headers["x-api-key"]',
+  'headers["api-key"]',
+  "*.authorization",
+  "*.apiKey",
+  "*.secret",
+  "*.masterKey",
+  "*.password",
+  "*.secretAccessKey",
+  "*.sessionToken",
+  "*.headers.authorization",
+  '*.headers["x-api-key"]',
+  '*.headers["api-key"]',
+];
+
+export interface LoggerOptions {
+  settings: Config["logging"];
+  /** Where lines go: stdout by default; tests pass a stream to capture them. */
+  destination?: DestinationStream | NodeJS.WritableStream;
+}
+
+/**
+ * The process's logger (pino), made once in app.ts from `logging`: one JSON object per line
+ * (`format: json`), or pino-pretty's coloured lines for a terminal (`format: pretty`, formatted
+ * in this process, so it needs no worker thread and no network).
+ */
+export function createLogger({
+  settings,
+  destination = pino.destination({ dest: 1, sync: false }),
+}: LoggerOptions): Logger {
+  const options = {
+    level: settings.level,
+    base: { service: "switchboard" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: redactedPaths, censor: "[redacted]" },
+  };
+  if (settings.format === "pretty")
+    return pino(
+      options,
+      pinoPretty({
+        destination: destination as NodeJS.WritableStream,
+        sync: true,
+        ignore: "pid,hostname,service",
+      }),
+    );
+  return pino(options, destination);
+}
