@@ -111,10 +111,29 @@ export function completeFromEnvironment(
   return completed;
 }
 
-/** Without a config file: the models the environment's provider keys give, and its master key. */
+/** Without a config file: the models the environment's provider keys give. */
 export function defaultsFromEnvironment(environment: NodeJS.ProcessEnv): Record<string, unknown> {
+  return { models: environmentModels(environment) };
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `SWITCHBOARD_MASTER_KEY` fills `auth.masterKey` when the configuration (a file or none) leaves
+ * it unset or empty; a key the file sets itself wins, so what is written is what runs.
+ */
+export function fillMasterKeyFromEnvironment(
+  raw: Record<string, unknown>,
+  environment: NodeJS.ProcessEnv,
+): void {
   const masterKey = environment.SWITCHBOARD_MASTER_KEY;
-  return { models: environmentModels(environment), ...(masterKey ? { auth: { masterKey } } : {}) };
+  // An auth that is not an object is left for validation to report.
+  if (!masterKey || (raw.auth !== undefined && !isPlainObject(raw.auth))) return;
+  const auth = (raw.auth ?? {}) as Record<string, unknown>;
+  if (auth.masterKey !== undefined && auth.masterKey !== "") return;
+  raw.auth = { ...auth, masterKey };
 }
 
 const environmentReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

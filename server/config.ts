@@ -5,6 +5,7 @@ import { z } from "zod";
 import {
   completeFromEnvironment,
   defaultsFromEnvironment,
+  fillMasterKeyFromEnvironment,
   formatPath,
   providerKeyVariables,
   substituteEnvironment,
@@ -391,6 +392,7 @@ export function loadConfig(
     configPath ? readConfigFile(configPath, problems) : defaultsFromEnvironment(environment),
     { source, environment, problems, overrides },
   );
+  fillMasterKeyFromEnvironment(raw, environment);
   const parsed = validate(raw, source, problems);
   // Checked on the raw values too, so this problem is listed with the others.
   const server = (raw.server ?? {}) as { host?: unknown };

@@ -136,7 +136,9 @@ describe("HTTP access", () => {
     }
 
     it("refuses a scrape without the metrics key, or with a team key", async () => {
-      for (const headers of [{}, { authorization: `Bearer ${teamKey}` }]) {
+      for (const headers of [{}, { authorization: `Bearer ${teamKey}` }] as Array<
+        Record<string, string>
+      >) {
         const response = await scrape(headers);
         expect(response.status).toBe(401);
         expect(response.headers.get("www-authenticate")).toContain("Bearer");

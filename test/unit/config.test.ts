@@ -85,6 +85,30 @@ models:
     expect(config.auth.masterKey).toBe("sk-master-123");
   });
 
+  it("takes SWITCHBOARD_MASTER_KEY with a config file too, unless the file sets its own key", () => {
+    const environment = { SWITCHBOARD_MASTER_KEY: "sk-master-from-env" };
+    const plain = writeConfig("models: []\n");
+    expect(
+      loadConfig({ configPath: plain.file }, environment, plain.directory).auth.masterKey,
+    ).toBe("sk-master-from-env");
+    // The environment's key also lets a file-configured server listen beyond loopback.
+    expect(
+      loadConfig({ configPath: plain.file, host: "0.0.0.0" }, environment, plain.directory).auth
+        .masterKey,
+    ).toBe("sk-master-from-env");
+    const empty = writeConfig('auth: { masterKey: "${UNSET_KEY:-}" }\n');
+    expect(
+      loadConfig({ configPath: empty.file }, environment, empty.directory).auth.masterKey,
+    ).toBe("sk-master-from-env");
+    const own = writeConfig("auth: { masterKey: sk-master-in-file }\n");
+    expect(loadConfig({ configPath: own.file }, environment, own.directory).auth.masterKey).toBe(
+      "sk-master-in-file",
+    );
+    expect(loadConfig({ configPath: plain.file }, {}, plain.directory).auth.masterKey).toBe(
+      undefined,
+    );
+  });
+
   it("detects provider keys in the environment when there is no config file", () => {
     const config = loadConfig(
       {},
