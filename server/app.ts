@@ -135,6 +135,9 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   const metrics = createMetrics({
     health,
     deployments: () => router.listGroups().flatMap((group) => group.deployments),
+    modelLabel: router.configuredNameOf,
+    deploymentLabel: router.entryIdOfDeployment,
+    logQueueDepth: () => logWriter.pendingCount,
     redis: redis && {
       isReady: redis.isReady,
       localFallbacks: governance.localFallbackCount,

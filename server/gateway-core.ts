@@ -68,6 +68,8 @@ export function createGatewayCore({
     failuresToCooldown: config.router.cooldown.failures,
     cooldownMs: config.router.cooldown.seconds * 1000,
     now,
+    // Deployments a wildcard made for callers' model names share a bounded LRU; the config's stay.
+    isConfigured: (deploymentId) => router.entryIdOfDeployment(deploymentId) === deploymentId,
   });
   const describeModel = createModelCatalog();
   const completions = createCompletionsService({
@@ -90,7 +92,10 @@ export function createGatewayCore({
         }).contextWindow,
       health,
       strategy: config.router.strategy,
-      usageOf: (deploymentId) => limiter.usage(deploymentScopeKey({ id: deploymentId })),
+      usageOf: (deploymentId) =>
+        limiter.usage(
+          deploymentScopeKey({ entryId: router.entryIdOfDeployment(deploymentId) ?? deploymentId }),
+        ),
       random,
       now,
       onEvent: onWalkEvent,

@@ -7,6 +7,8 @@
  * `onCooldown` and `coolDownUntil` (storage/redis/redis-cooldowns.ts carries them).
  */
 
+import { LRUCache } from "lru-cache";
+
 /** Tuning of cooldowns and smoothing; `router.cooldown` in the config maps onto the first three. */
 export interface DeploymentHealthOptions {
   /** Failures within `failureWindowMs` that take a deployment out (config `cooldown.failures`). */
@@ -20,6 +22,13 @@ export interface DeploymentHealthOptions {
   latencySmoothing?: number;
   /** The longest a retry-after takes a deployment out; a longer one is cut to this. */
   maxRetryAfterCooldownMs?: number;
+  /**
+   * True for the config's own deployments, whose state is kept for good. Any other id (one a
+   * wildcard entry made for a model name a caller chose) lives in an LRU of
+   * `maxOtherDeployments`, so invented names cannot grow memory. Default: none is configured.
+   */
+  isConfigured?: (deploymentId: string) => boolean;
+  maxOtherDeployments?: number;
 }
 
 /** What is known about one deployment right now. */
@@ -82,8 +91,9 @@ interface DeploymentState {
 }
 
 /**
- * Keeps health in process memory. Memory is one small record per deployment id ever started;
- * deployment ids come from the config, so the map is bounded and needs no sweeping.
+ * Keeps health in process memory: one small record per configured deployment, and at most
+ * `maxOtherDeployments` more for deployments made for callers' model names (least recently used
+ * forgotten first: an attempt still in flight on one keeps its own record and ends normally).
  *
  * Decisions: a success does not erase earlier failures in the window (a deployment failing
  * every other request is still unhealthy); failures reported while a deployment cools down are
@@ -97,7 +107,9 @@ export function createDeploymentHealth({
   now = Date.now,
   latencySmoothing = 0.3,
   maxRetryAfterCooldownMs = 300_000,
-}: DeploymentHealthOptions = {}): DeploymentHealth {
+  isConfigured = () => false,
+  maxOtherDeployments = 1_000,
+}: DeploymentHealthOptions = {}): DeploymentHealth & { trackedCount(): number } {
   if (!Number.isInteger(failuresToCooldown) || failuresToCooldown < 1)
     throw new RangeError(
       `failuresToCooldown must be a positive integer, got ${failuresToCooldown}`,
@@ -109,7 +121,18 @@ export function createDeploymentHealth({
   if (!(latencySmoothing > 0 && latencySmoothing <= 1))
     throw new RangeError(`latencySmoothing must be in (0, 1], got ${latencySmoothing}`);
 
-  const stateById = new Map<string, DeploymentState>();
+  const configuredStates = new Map<string, DeploymentState>();
+  const otherStates = new LRUCache<string, DeploymentState>({ max: maxOtherDeployments });
+  const stateById = {
+    get: (deploymentId: string) =>
+      isConfigured(deploymentId)
+        ? configuredStates.get(deploymentId)
+        : otherStates.get(deploymentId),
+    set: (deploymentId: string, state: DeploymentState) =>
+      isConfigured(deploymentId)
+        ? configuredStates.set(deploymentId, state)
+        : otherStates.set(deploymentId, state),
+  };
   const cooldownListeners = new Set<(deploymentId: string, untilMs: number) => void>();
   let latestMs = Number.NEGATIVE_INFINITY;
 
@@ -257,7 +280,12 @@ export function createDeploymentHealth({
     state.failureTimes.length = 0;
   }
 
-  return { start, snapshot, isHealthy, onCooldown, coolDownUntil };
+  /** Deployments with a record in memory (for tests and to prove the bound). */
+  function trackedCount(): number {
+    return configuredStates.size + otherStates.size;
+  }
+
+  return { start, snapshot, isHealthy, onCooldown, coolDownUntil, trackedCount };
 }
 
 function isMeasurement(milliseconds: number): boolean {

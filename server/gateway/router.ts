@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { ModelEntry } from "../config.ts";
 import { GatewayError } from "./errors.ts";
 import type { ModelPrice } from "./pricing.ts";
@@ -7,6 +8,13 @@ import type { ProviderAdapter } from "./spec.ts";
 export interface Deployment {
   /** Stable id shown to callers and logged, e.g. "openai:gpt-4o#0" (#n = the config entry). */
   id: string;
+  /**
+   * The id of the config entry's own deployment: `id` itself for a configured model, the
+   * entry's (e.g. "openai:openai/*#2") for a model a caller named through a wildcard or a
+   * `provider/` prefix. Counters kept per deployment (rate limits, metric labels) use it, so they
+   * grow with the config and never with the names callers invent.
+   */
+  entryId: string;
   /** The model group (the name callers send). */
   group: string;
   provider: string;
@@ -34,6 +42,8 @@ export interface RouterOptions {
   priceFor(provider: string, model: string, entry: ModelEntry): ModelPrice | undefined;
   /** Injected for deterministic tests. */
   random?: () => number;
+  /** How many deployments made for callers' own model names (`openai/<anything>`) are kept for reuse (least recently used go first). */
+  maxCallerDeployments?: number;
 }
 
 /**
@@ -47,19 +57,30 @@ export function createRouter({
   createAdapter,
   priceFor,
   random = Math.random,
+  maxCallerDeployments = 1_000,
 }: RouterOptions) {
   const adapters = new Map<ModelEntry, ProviderAdapter>();
-  const deploymentCache = new Map<string, Deployment>();
+  // The config's own deployments are kept for good; those made for names a caller chose are an
+  // LRU, so a flood of invented `openai/<uuid>` names cannot grow memory.
+  const configuredDeployments = new Map<string, Deployment>();
+  const callerDeployments = new LRUCache<string, Deployment>({ max: maxCallerDeployments });
+
+  function entryIdOf(entry: ModelEntry, index = models.indexOf(entry)): string {
+    return `${entry.provider}:${entry.model ?? entry.name}#${index}`;
+  }
 
   function deploymentFor(entry: ModelEntry, group: string, upstreamModel: string): Deployment {
     const index = models.indexOf(entry);
     const id = `${entry.provider}:${upstreamModel}#${index}`;
-    let deployment = deploymentCache.get(id);
+    const entryId = entryIdOf(entry, index);
+    const cache = id === entryId ? configuredDeployments : callerDeployments;
+    let deployment = cache.get(id);
     if (!deployment) {
       let adapter = adapters.get(entry);
       if (!adapter) adapters.set(entry, (adapter = createAdapter(entry)));
       deployment = {
         id,
+        entryId,
         group,
         provider: entry.provider,
         model: upstreamModel,
@@ -67,7 +88,7 @@ export function createRouter({
         adapter,
         price: priceFor(entry.provider, upstreamModel, entry),
       };
-      deploymentCache.set(id, deployment);
+      cache.set(id, deployment);
     }
     return deployment;
   }
@@ -147,7 +168,41 @@ export function createRouter({
     }));
   }
 
-  return { plan, assertServed, listGroups };
+  /**
+   * The configured name a metric may count `requestedModel` under: the group's own name, or the
+   * wildcard (`openai/*`) or provider prefix that serves it; undefined for a name nothing serves.
+   */
+  function configuredNameOf(requestedModel: string): string | undefined {
+    if (groups.has(requestedModel) && !requestedModel.endsWith("*")) return requestedModel;
+    try {
+      match(requestedModel);
+      // Served, but not by its own name: through `prefix/*` or the provider named `prefix`.
+      return `${requestedModel.slice(0, requestedModel.indexOf("/"))}/*`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The config entry's deployment id (`entryId`) of any deployment id this router made; undefined for one it did not. */
+  function entryIdOfDeployment(deploymentId: string): string | undefined {
+    const index = /#(\d+)$/.exec(deploymentId)?.[1];
+    const entry = index === undefined ? undefined : models[Number(index)];
+    return entry && entryIdOf(entry, Number(index));
+  }
+
+  /** Deployments kept for callers' own model names (at most maxCallerDeployments). */
+  function callerDeploymentCount(): number {
+    return callerDeployments.size;
+  }
+
+  return {
+    plan,
+    assertServed,
+    listGroups,
+    configuredNameOf,
+    entryIdOfDeployment,
+    callerDeploymentCount,
+  };
 }
 
 export type Router = ReturnType<typeof createRouter>;

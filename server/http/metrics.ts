@@ -12,16 +12,36 @@ export interface MetricsOptions {
   deployments: () => Deployment[];
   /** With Redis configured: whether it answers, and the checks this instance answered alone. */
   redis?: { isReady(): boolean; localFallbacks(): number };
+  /**
+   * The `model` label of a requested model: a configured name (or the wildcard serving it),
+   * else one value, `unknown` — never the caller's text, which would make a series per name.
+   */
+  modelLabel?: (requestedModel: string) => string | undefined;
+  /** The `deployment` label of an attempt: the config entry's deployment (router.entryIdOfDeployment). */
+  deploymentLabel?: (deploymentId: string) => string | undefined;
+  /** Request logs queued in memory, not yet written (log-writer.ts pendingCount). */
+  logQueueDepth?: () => number;
 }
+
+/** The one label value of every model name the config does not serve. */
+export const unknownModelLabel = "unknown";
 
 /**
  * Prometheus metrics at /metrics: one registry per app, so tests and several apps don't collide.
  * Request counters come from request-log entries (`observe`); deployment health is read from
  * `health` at scrape time, so it is never stale and removed deployments disappear.
  */
-export function createMetrics({ health, deployments, redis }: MetricsOptions) {
+export function createMetrics({
+  health,
+  deployments,
+  redis,
+  modelLabel = () => undefined,
+  deploymentLabel = () => undefined,
+  logQueueDepth,
+}: MetricsOptions) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "switchboard_process_" });
+  // prom-client's own names start with process_ or nodejs_: one prefix makes them switchboard_process_…, switchboard_nodejs_….
+  collectDefaultMetrics({ register: registry, prefix: "switchboard_" });
   const labelNames = ["model", "provider", "status", "source"] as const;
   const requests = new Counter({
     name: "switchboard_requests_total",
@@ -48,6 +68,40 @@ export function createMetrics({ health, deployments, redis }: MetricsOptions) {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
+  const timeToFirstToken = new Histogram({
+    name: "switchboard_time_to_first_token_seconds",
+    help: "Time from the request to the first streamed chunk sent to the caller.",
+    labelNames: ["model", "provider"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  });
+  const rateLimitRefusals = new Counter({
+    name: "switchboard_rate_limit_refusals_total",
+    help: "Requests the gateway refused for a key's, team's or deployment's rpm, tpm or parallel limit (429 RATE_LIMITED).",
+    labelNames: ["model", "source"] as const,
+    registers: [registry],
+  });
+  const budgetRefusals = new Counter({
+    name: "switchboard_budget_refusals_total",
+    help: "Requests the gateway refused because a key's or team's budget had no room (BUDGET_EXCEEDED).",
+    labelNames: ["model", "source"] as const,
+    registers: [registry],
+  });
+  const cacheHits = new Counter({
+    name: "switchboard_cache_hits_total",
+    help: "Requests answered from the response cache.",
+    labelNames: ["model", "source"] as const,
+    registers: [registry],
+  });
+  if (logQueueDepth)
+    new Gauge({
+      name: "switchboard_log_queue_depth",
+      help: "Request logs queued in memory and not yet written to the database.",
+      registers: [registry],
+      collect() {
+        this.set(logQueueDepth());
+      },
+    });
   const attempts = new Counter({
     name: "switchboard_deployment_attempts_total",
     help: "Attempts on each deployment by outcome: success, cancelled, error, or error_<provider HTTP status>.",
@@ -131,21 +185,28 @@ export function createMetrics({ health, deployments, redis }: MetricsOptions) {
   }
 
   function observe(entry: RequestLogEntry): void {
+    const model = modelLabel(entry.requestedModel) ?? unknownModelLabel;
     const labels = {
-      model: entry.requestedModel,
+      model,
       provider: entry.provider ?? "none",
       status: entry.status,
       source: entry.source,
     };
     requests.inc(labels);
     latency.observe(labels, entry.latencyMs / 1000);
-    const modelLabels = { model: entry.requestedModel, provider: entry.provider ?? "none" };
+    const modelLabels = { model, provider: entry.provider ?? "none" };
+    if (entry.timeToFirstTokenMs != null)
+      timeToFirstToken.observe(modelLabels, entry.timeToFirstTokenMs / 1000);
+    const refusalLabels = { model, source: entry.source };
+    if (entry.errorCode === "RATE_LIMITED") rateLimitRefusals.inc(refusalLabels);
+    if (entry.errorCode === "BUDGET_EXCEEDED") budgetRefusals.inc(refusalLabels);
+    if (entry.status === "cache_hit") cacheHits.inc(refusalLabels);
     tokens.inc({ ...modelLabels, kind: "prompt" }, entry.promptTokens);
     tokens.inc({ ...modelLabels, kind: "completion" }, entry.completionTokens);
     costUsd.inc(modelLabels, Number(entry.costNanoUsd) / 1e9);
     for (const attempt of entry.attempts)
       attempts.inc({
-        deployment: attempt.deployment,
+        deployment: deploymentLabel(attempt.deployment) ?? attempt.deployment,
         provider: attempt.provider,
         outcome: outcomeOf(attempt),
       });

@@ -179,7 +179,11 @@ export function createAdmission({
   };
 }
 
-/** The rate limiter's counters of one deployment (also read by the `usage` routing strategy). */
-export function deploymentScopeKey(deployment: Pick<Deployment, "id">): string {
-  return `deployment:${deployment.id}`;
+/**
+ * The rate limiter's counters of one deployment (also read by the `usage` routing strategy),
+ * kept per config entry: the rpm/tpm a wildcard entry sets count every model called through it,
+ * and callers' invented model names make no counters of their own.
+ */
+export function deploymentScopeKey(deployment: Pick<Deployment, "entryId">): string {
+  return `deployment:${deployment.entryId}`;
 }

@@ -47,6 +47,7 @@ import {
   createStreamTally,
 } from "./usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
+import { failedAnswer, streamedAnswer, type KeepBody } from "./request-bodies.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
 export interface CompletionContext {
@@ -126,6 +127,8 @@ export interface CompletionsServiceOptions {
   responseCache?: ResponseCaching;
   now?: () => number;
   createRequestId?: () => string;
+  /** `logging.storeBodies`: builds the redacted prompt and answer kept with each log entry; off when absent. */
+  keepBody?: KeepBody;
 }
 
 /**
@@ -144,6 +147,7 @@ export function createCompletionsService({
   responseCache,
   now = Date.now,
   createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
+  keepBody,
 }: CompletionsServiceOptions) {
   // Requests begun but not yet logged, so stop() can wait for cancelled ones to be recorded.
   let unrecordedCount = 0;
@@ -180,6 +184,8 @@ export function createCompletionsService({
       error?: GatewayError;
       stream: boolean;
       timeToFirstTokenMs?: number;
+      /** The answer to keep when bodies are stored (OpenAI `choices`); a failure keeps its error. */
+      answer?: unknown;
     }) {
       const latencyMs = now() - startedAt;
       if (outcome.error && !outcome.error.request)
@@ -233,6 +239,7 @@ export function createCompletionsService({
               )
             : [],
         metadata: callerMetadata,
+        ...(keepBody && { body: keepBody(body, outcome.answer ?? failedAnswer(error)) }),
       });
       return latencyMs;
     }
@@ -340,7 +347,12 @@ export function createCompletionsService({
     function recordHit(
       request: ChatRequest,
       answer: CachedAnswer,
-      served: { usage: Usage | undefined; completionText: string },
+      served: {
+        usage: Usage | undefined;
+        completionText: string;
+        finishReason?: string | null;
+        choices?: unknown;
+      },
       stream: boolean,
       timeToFirstTokenMs?: number,
     ) {
@@ -354,6 +366,9 @@ export function createCompletionsService({
         charge,
         stream,
         timeToFirstTokenMs,
+        answer:
+          keepBody &&
+          (served.choices ?? streamedAnswer(served.completionText, served.finishReason)),
       });
       return { charge, latencyMs };
     }
@@ -386,7 +401,11 @@ export function createCompletionsService({
       const cached = await findAnswer(request, cacheEntry);
       if (cached) {
         const response = cachedResponse(cached);
-        const served = { usage: response.usage, completionText: completionTextOf(response) };
+        const served = {
+          usage: response.usage,
+          completionText: completionTextOf(response),
+          choices: response.choices,
+        };
         const { charge, latencyMs } = recordHit(request, cached, served, false);
         const deployment = cached.servedBy;
         return { requestId, response, deployment, charge, latencyMs, attempts: 0, cache: "hit" };
@@ -403,7 +422,13 @@ export function createCompletionsService({
         messages: request.messages,
         completionText: completionTextOf(response),
       });
-      const latencyMs = record({ status: "success", deployment, charge, stream: false });
+      const latencyMs = record({
+        status: "success",
+        deployment,
+        charge,
+        stream: false,
+        answer: response.choices,
+      });
       storeAnswer(responseCache, cacheEntry, { deployment, response });
       return {
         requestId,
@@ -527,6 +552,7 @@ export function createCompletionsService({
         error,
         stream: true,
         timeToFirstTokenMs,
+        answer: keepBody && streamedAnswer(completionText, finishReason),
       });
       summary = { finishReason, charge, usage: usageOrEstimate(usage, charge), latencyMs };
       // Only a stream that ran to its end is an answer worth storing.

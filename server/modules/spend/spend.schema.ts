@@ -1,7 +1,9 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from "@pothos/plugin-relay";
+import DataLoader from "dataloader";
 import { builder } from "../../graphql/builder.ts";
+import { loaderOf, type GraphQLContext } from "../../graphql/context.ts";
 import { ownTeamScope, teamToRead } from "../../graphql/team-scope.ts";
-import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import type { RequestBodyRecord, RequestLogEntry } from "../../storage/log-writer.ts";
 import type { SpendRow as SpendRowData } from "../../storage/request-log-repository.ts";
 
 const SpendGroupBy = builder.enumType("SpendGroupBy", {
@@ -42,11 +44,45 @@ type NullableOptional<Shape> = {
   [Key in keyof Shape]: undefined extends Shape[Key] ? Shape[Key] | null : Shape[Key];
 };
 type RequestLogView = NullableOptional<
-  Omit<RequestLogEntry, "attempts" | "metadata" | "source" | "status">
-> & { source: string; status: string; attempts: unknown; metadata?: unknown };
+  Omit<RequestLogEntry, "attempts" | "metadata" | "source" | "status" | "body">
+> & { source: string; status: string; attempts: unknown; metadata?: unknown; body?: unknown };
+
+const RequestBody = builder.objectRef<RequestBodyRecord>("RequestBody").implement({
+  description:
+    "A request's prompt and answer as kept by `logging.storeBodies`, with secrets redacted.",
+  fields: (t) => ({
+    prompt: t.field({
+      type: "JSON",
+      description: "The request as the gateway received it (OpenAI chat or embeddings shape).",
+      resolve: (body) => body.prompt,
+    }),
+    answer: t.field({
+      type: "JSON",
+      nullable: true,
+      description:
+        "The answer's `choices` (OpenAI shape; a stream's text as one message), `{ error }` for a failure, null for embeddings.",
+      resolve: (body) => body.answer,
+    }),
+  }),
+});
+
+/** The stored bodies of the logs in one response, in one query (DataLoader). */
+function bodyLoader(context: GraphQLContext) {
+  return loaderOf(
+    context,
+    "requestBody",
+    () =>
+      new DataLoader<string, RequestBodyRecord | null>(async (ids) => {
+        const rows = await context.services.spend.findBodies(ids);
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id) ?? null);
+      }),
+  );
+}
 
 export const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implement({
-  description: "One request's metadata: never its prompt or completion text.",
+  description:
+    "One request's metadata; its prompt and answer only as `body`, when `logging.storeBodies` is on.",
   fields: (t) => ({
     id: t.exposeID("id"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -82,6 +118,19 @@ export const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implem
       nullable: true,
       description: "The caller's tags (the request's metadata).",
       resolve: (log) => log.metadata,
+    }),
+    body: t.field({
+      type: RequestBody,
+      nullable: true,
+      description:
+        "The prompt and answer (secrets redacted) when `logging.storeBodies` kept them; null otherwise, and for anyone but the admin and the request's own team.",
+      resolve: (log, _args, context) => {
+        const { principal } = context;
+        if (principal.kind !== "admin" && (!log.teamId || principal.teamId !== log.teamId))
+          return null;
+        // A live entry carries its body; a stored one is read from RequestBody.
+        return (log.body as RequestBodyRecord | undefined) ?? bodyLoader(context).load(log.id);
+      },
     }),
   }),
 });
