@@ -1,13 +1,66 @@
 import type { ChatMessage, ContentPart } from "./spec.ts";
 
 /*
- * Token estimates for when a provider reports no usage (a stream cancelled before its usage
- * chunk, a server that ignores `stream_options.include_usage`), so spend is never silently
- * zero. They are a heuristic, not a tokenizer: English text averages about 4 characters per
- * token with OpenAI's tokenizers, and each chat message carries a few tokens of framing
+ * Token estimates, for what must be known before the provider counts: the context-window
+ * pre-check, the tokens-per-minute limits and the budget reservation; and for requests whose
+ * provider reports no usage (a stream cancelled before its usage chunk, a server that ignores
+ * `stream_options.include_usage`), so spend is never silently zero. Whenever the provider
+ * reports usage, its numbers are used instead.
+ *
+ * Text is counted with OpenAI's BPE encodings (gpt-tokenizer, pure JavaScript, shipped in the
+ * package): cl100k_base for GPT-4 / GPT-3.5 and the text-embedding models, o200k_base for
+ * everything else — exact for OpenAI's models, and for other providers far closer than
+ * characters/4, which undercounts Chinese or Japanese about 3–4× (a CJK character is one to
+ * two tokens, not a quarter). Claude's tokenizer counts more than o200k (about 5% more on
+ * English, 45% more on CJK, measured with ai-tokenizer's Claude vocabulary), so Claude models'
+ * counts are raised by `claudeTokenFactor`. Each chat message carries a few tokens of framing
  * (role and separators; see OpenAI's cookbook "How to count tokens with tiktoken").
- * Whenever the provider reports usage, its numbers are used instead.
+ *
+ * The encodings take about half a second to load; `loadTokenEncodings()` starts that (the
+ * server awaits it before listening). Until they are loaded, text falls back to 4 characters a
+ * token.
  */
+
+type EncodingName = "o200k_base" | "cl100k_base";
+type CountTokens = (text: string) => number;
+
+const encodings: Partial<Record<EncodingName, CountTokens>> = {};
+let loading: Promise<void> | undefined;
+/** A caller's `<|endoftext|>` is text to count, not a special token (the tokenizer would throw). */
+const asPlainText = { disallowedSpecial: new Set<string>() };
+
+/** Loads the BPE encodings once per process; resolves when estimates use them. */
+export function loadTokenEncodings(): Promise<void> {
+  loading ??= Promise.all([
+    import("gpt-tokenizer/encoding/o200k_base").then((module) => {
+      encodings.o200k_base = (text) => module.countTokens(text, asPlainText);
+    }),
+    import("gpt-tokenizer/encoding/cl100k_base").then((module) => {
+      encodings.cl100k_base = (text) => module.countTokens(text, asPlainText);
+    }),
+  ]).then(() => undefined);
+  return loading;
+}
+
+/** OpenAI's models before GPT-4o (and its embedding models) use cl100k_base. */
+const cl100kModel = /^(gpt-4(?!o|\.\d)|gpt-3\.5|text-embedding-(ada|3))/;
+const claudeModel = /claude/i;
+/** Claude's tokens per o200k token, between its English (~1.05) and CJK (~1.45) ratios. */
+const claudeTokenFactor = 1.2;
+
+/** How a model's text is counted: its encoding and a factor for tokenizers other than OpenAI's. */
+interface Counting {
+  encoding: EncodingName;
+  factor: number;
+}
+
+function countingFor(model: string | undefined): Counting {
+  const name = model?.slice(model.lastIndexOf("/") + 1).toLowerCase() ?? "";
+  return {
+    encoding: cl100kModel.test(name) ? "cl100k_base" : "o200k_base",
+    factor: claudeModel.test(name) ? claudeTokenFactor : 1,
+  };
+}
 
 const charactersPerToken = 4;
 /** Framing tokens per message (`<|start|>role ... <|end|>`). */
@@ -22,46 +75,55 @@ const tokensPerReply = 3;
 const tokensPerMediaPart = 85;
 
 /**
- * Estimated tokens in `text`: about 4 characters per token, rounded up.
- * A heuristic, used only when the provider reports no usage.
+ * Estimated tokens in `text` for `model` (a model id, `provider/model` too; o200k_base when
+ * absent): its BPE count, or 4 characters a token while the encodings are not loaded.
  */
-export function estimateTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.ceil(text.length / charactersPerToken);
+export function estimateTokens(text: string, model?: string): number {
+  return countText(text, countingFor(model));
+}
+
+function countText(text: string, { encoding, factor }: Counting): number {
+  if (text.length === 0) return 0;
+  const count = encodings[encoding];
+  if (!count) return Math.ceil(text.length / charactersPerToken);
+  return Math.ceil(count(text) * factor);
 }
 
 /**
- * Estimated prompt tokens of a chat request's messages: each message's text, name and tool
- * calls at about 4 characters per token, plus 3 tokens of framing per message and 3 for the
- * reply. A heuristic, used only when the provider reports no usage.
+ * Estimated prompt tokens of a chat request's messages for `model`: each message's text, name
+ * and tool calls, plus 3 tokens of framing per message and 3 for the reply.
  */
-export function estimatePromptTokens(messages: ChatMessage[]): number {
+export function estimatePromptTokens(messages: ChatMessage[], model?: string): number {
+  const counting = countingFor(model);
   let total = tokensPerReply;
   for (const message of messages) {
-    total += tokensPerMessage + contentTokens(message.content);
-    if (message.name) total += estimateTokens(message.name);
+    total += tokensPerMessage + contentTokens(message.content, counting);
+    if (message.name) total += countText(message.name, counting);
     // Defensive: this runs while logging a failed or cancelled request, where a throw would lose the log.
     for (const call of message.tool_calls ?? [])
       total +=
-        estimateTokens(call.function?.name ?? "") + estimateTokens(call.function?.arguments ?? "");
+        countText(call.function?.name ?? "", counting) +
+        countText(call.function?.arguments ?? "", counting);
   }
   return total;
 }
 
-function contentTokens(content: ChatMessage["content"]): number {
-  if (typeof content === "string") return estimateTokens(content);
+function contentTokens(content: ChatMessage["content"], counting: Counting): number {
+  if (typeof content === "string") return countText(content, counting);
   if (!Array.isArray(content)) return 0;
-  return content.reduce((sum, part) => sum + partTokens(part), 0);
+  return content.reduce((sum, part) => sum + partTokens(part, counting), 0);
 }
 
-function partTokens(part: ContentPart): number {
-  if (part.type === "text" && typeof part.text === "string") return estimateTokens(part.text);
+function partTokens(part: ContentPart, counting: Counting): number {
+  if (part.type === "text" && typeof part.text === "string") return countText(part.text, counting);
   return tokensPerMediaPart;
 }
 
 /** Estimated tokens of an embeddings input: its texts' (token-array inputs are counted by the provider). */
-export function estimateInputTokens(input: string | unknown[]): number {
+export function estimateInputTokens(input: string | unknown[], model?: string): number {
+  const counting = countingFor(model);
   return (Array.isArray(input) ? input : [input]).reduce<number>(
-    (sum, item) => sum + (typeof item === "string" ? estimateTokens(item) : 0),
+    (sum, item) => sum + (typeof item === "string" ? countText(item, counting) : 0),
     0,
   );
 }

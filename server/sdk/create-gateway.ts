@@ -4,6 +4,7 @@ import { GatewayError } from "../gateway/errors.ts";
 import { createUpstreamDispatcher } from "../gateway/http-pool.ts";
 import { formatUsd } from "../gateway/money.ts";
 import { sdkCaller } from "../gateway/principal.ts";
+import { loadTokenEncodings } from "../gateway/tokens.ts";
 import type { DeploymentIdentity } from "../gateway/router.ts";
 import type { ChatChunk } from "../gateway/spec.ts";
 import type {
@@ -75,7 +76,7 @@ export function createGateway(
         "BAD_REQUEST",
         "This gateway is closed; create another with createGateway().",
       );
-    await requestLog.ready;
+    await Promise.all([requestLog.ready, loadTokenEncodings()]);
     // Anything but a list is the request's model as it is: the service's validation names what is wrong with it.
     const [first, ...rest] = Array.isArray(model) ? model : [model];
     const context: CompletionContext = {

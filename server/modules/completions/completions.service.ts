@@ -305,7 +305,7 @@ export function createCompletionsService({
       signal: AbortSignal,
       call: (deployment: Deployment) => Promise<Value>,
     ) {
-      const promptTokens = estimatePromptTokens(request.messages);
+      const promptTokens = estimatePromptTokens(request.messages, request.model);
       const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
       return run(
         request.model,
@@ -337,7 +337,7 @@ export function createCompletionsService({
       router.assertServed(request.model);
       admission = await admit({
         principal: context.principal,
-        promptTokens: estimatePromptTokens(request.messages),
+        promptTokens: estimatePromptTokens(request.messages, request.model),
         maxOutputTokens: request.max_completion_tokens ?? request.max_tokens,
       });
       return answer;
@@ -643,7 +643,7 @@ export function createCompletionsService({
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       const signal = deadline.signal;
       const { encoding_format: encoding, ...upstreamRequest } = request;
-      const promptTokens = estimateInputTokens(request.input);
+      const promptTokens = estimateInputTokens(request.input, request.model);
       const result = await run(
         request.model,
         request.metadata,

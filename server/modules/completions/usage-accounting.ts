@@ -41,7 +41,7 @@ export function chargeFor(
   usage: Usage | null | undefined,
   estimate: UsageEstimate,
 ): RequestCharge {
-  const tokens = tokensOf(usage, estimate);
+  const tokens = tokensOf(usage, estimate, deployment.model);
   const cacheWriteTokens = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
   const cost = deployment.price
     ? costNanoUsd(deployment.price, { ...tokens, cacheWriteTokens })
@@ -66,7 +66,7 @@ interface UsageEstimate {
   completionText: string;
 }
 
-function tokensOf(usage: Usage | null | undefined, estimate: UsageEstimate) {
+function tokensOf(usage: Usage | null | undefined, estimate: UsageEstimate, model?: string) {
   return usage
     ? {
         promptTokens: usage.prompt_tokens ?? 0,
@@ -75,8 +75,8 @@ function tokensOf(usage: Usage | null | undefined, estimate: UsageEstimate) {
         reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
       }
     : {
-        promptTokens: estimatePromptTokens(estimate.messages),
-        completionTokens: estimateTokens(estimate.completionText),
+        promptTokens: estimatePromptTokens(estimate.messages, model),
+        completionTokens: estimateTokens(estimate.completionText, model),
         cachedTokens: 0,
         reasoningTokens: 0,
       };
