@@ -25,6 +25,8 @@ import { createGraphQLServer } from "./http/yoga.ts";
 import { createGatewayEvents, createServices } from "./services.ts";
 import { openDatabase, type Database } from "./storage/db.ts";
 import { createLogWriter } from "./storage/log-writer.ts";
+import { createRequestLogPruner } from "./storage/request-log-pruner.ts";
+import { configuredSecrets, createBodyKeeper } from "./modules/completions/request-bodies.ts";
 import { createRequestLogRepository } from "./storage/request-log-repository.ts";
 import { connectRedis, type RedisConnection } from "./storage/redis/redis-connection.ts";
 import { createResponseCache } from "./response-cache.ts";
@@ -102,6 +104,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   const { router, health, completions } = createGatewayCore({
     config,
     dispatcher,
+    keepBody: config.logging.storeBodies ? createBodyKeeper(configuredSecrets(config)) : undefined,
     limiter: governance.limiter,
     admit: governance.admit,
     responseCache: createResponseCache({
@@ -151,7 +154,17 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     prisma: database.prisma,
     governance,
     health,
+    requestLogsDays: config.retention.requestLogsDays,
   });
+  // retention.requestLogsDays: old logs and bodies go in small batches, off the request path.
+  const pruner = createRequestLogPruner({
+    prisma: database.prisma,
+    dialect: database.dialect,
+    requestLogsDays: config.retention.requestLogsDays,
+    now,
+    onProblem,
+  });
+  pruner.start();
   const yoga = createGraphQLServer({
     schema,
     services,
@@ -214,6 +227,8 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     fetch: yoga.fetch,
     services,
     logWriter,
+    /** One retention pass now (the app also runs it hourly); resolves with what it deleted. */
+    pruneRequestLogs: pruner.pruneOnce,
     database,
     /** Listens; port 0 picks a free port. Resolves with the address actually bound. */
     async start(
@@ -253,6 +268,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
         // Closing connections cancels their upstream calls; let those cancellations be logged.
         await completions.whenAllRecorded(shutdownGraceMs);
         await governance.settled(shutdownGraceMs);
+        await pruner.stop();
         await logWriter.stop();
         if (logWriter.pendingCount > 0)
           onProblem(
