@@ -14,6 +14,7 @@ import {
 } from "./modules/completions/admission.ts";
 import { createAttemptWalker, type WalkEvent } from "./modules/completions/attempt-walk.ts";
 import { createCompletionsService } from "./modules/completions/completions.service.ts";
+import type { KeepBody } from "./modules/completions/request-bodies.ts";
 import type { RequestLogEntry } from "./storage/log-writer.ts";
 
 export interface GatewayCoreOptions {
@@ -36,6 +37,8 @@ export interface GatewayCoreOptions {
   onWalkEvent?: (event: WalkEvent) => void;
   now?: () => number;
   random?: () => number;
+  /** `logging.storeBodies`: keeps each request's redacted prompt and answer with its log entry. */
+  keepBody?: KeepBody;
 }
 
 /**
@@ -54,6 +57,7 @@ export function createGatewayCore({
   admit = createAdmission({ limiter }),
   onWalkEvent,
   responseCache,
+  keepBody,
 }: GatewayCoreOptions) {
   const cache = config.cache;
   const pricing = createPricing();
@@ -113,6 +117,7 @@ export function createGatewayCore({
     firstTokenTimeoutMs: config.router.firstTokenTimeoutMs,
     streamIdleTimeoutMs: config.router.streamIdleTimeoutMs,
     recordRequest,
+    keepBody,
   });
   return { router, health, completions };
 }
