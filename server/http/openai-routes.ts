@@ -9,24 +9,29 @@ import type { AppServices } from "../services.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
+import { acceptedIncomingRequestId } from "./request-id.ts";
 
 /**
  * Which request this was and where it was served (DESIGN §5), on JSON and stream answers alike;
  * with the response cache on, whether it answered (`x-switchboard-cache: hit | miss`).
  */
-function servedByHeaders({
-  requestId,
-  deployment,
-  attempts,
-  cache,
-}: {
-  requestId: string;
-  deployment: DeploymentIdentity;
-  attempts: number;
-  cache?: CacheStatus;
-}): Record<string, string> {
+function servedByHeaders(
+  {
+    requestId,
+    deployment,
+    attempts,
+    cache,
+  }: {
+    requestId: string;
+    deployment: DeploymentIdentity;
+    attempts: number;
+    cache?: CacheStatus;
+  },
+  clientRequestId?: string,
+): Record<string, string> {
   return {
-    "x-request-id": requestId,
+    // The caller's own id, when it sent an acceptable one, is echoed (the log line has both).
+    "x-request-id": clientRequestId ?? requestId,
     "x-switchboard-provider": deployment.provider,
     "x-switchboard-deployment": deployment.id,
     "x-switchboard-attempts": String(attempts),
@@ -62,7 +67,10 @@ export function createOpenAIRoutes({
       source: "rest",
       signal: controller.signal,
       cacheControl: request.headers["cache-control"],
+      clientRequestId: acceptedIncomingRequestId(request.headers["x-request-id"]),
     };
+    // Errors too carry the caller's id back.
+    if (context.clientRequestId) response.setHeader("x-request-id", context.clientRequestId);
     try {
       return { context, body: await readJsonBody(request) };
     } catch (error) {
@@ -82,7 +90,7 @@ export function createOpenAIRoutes({
     try {
       const result = await services.completions.embed(received.body, received.context);
       sendJson(response, 200, result.response, {
-        ...servedByHeaders(result),
+        ...servedByHeaders(result, received.context.clientRequestId),
         "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
       });
     } catch (error) {
@@ -103,7 +111,7 @@ export function createOpenAIRoutes({
       try {
         const result = await services.completions.chat(body, context);
         return sendJson(response, 200, result.response, {
-          ...servedByHeaders(result),
+          ...servedByHeaders(result, context.clientRequestId),
           "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
         });
       } catch (error) {
@@ -131,7 +139,7 @@ export function createOpenAIRoutes({
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       connection: "keep-alive",
-      ...servedByHeaders(stream),
+      ...servedByHeaders(stream, context.clientRequestId),
     });
     response.flushHeaders();
     try {

@@ -383,10 +383,19 @@ function usageFor(usage: Answer["usage"]): Usage | undefined {
   };
 }
 
+let upstreamRequestCount = 0;
+
+/** OpenAI names every answer with its own id in `x-request-id`; so does the mock (`req_mock_<n>`). */
+function upstreamRequestId(): string {
+  upstreamRequestCount += 1;
+  return `req_mock_${upstreamRequestCount}`;
+}
+
 function startEventStream(response: ServerResponse): void {
   response.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
+    "x-request-id": upstreamRequestId(),
   });
 }
 
@@ -396,7 +405,10 @@ function sseFrame(data: unknown): string {
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "x-request-id": upstreamRequestId(),
+  });
   response.end(JSON.stringify(body));
 }
 

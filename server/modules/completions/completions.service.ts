@@ -55,6 +55,8 @@ export interface CompletionContext {
   source: RequestLogEntry["source"];
   signal?: AbortSignal;
   requestId?: string;
+  /** The caller's own `x-request-id` (validated by the surface): sent upstream and logged; the row keeps `requestId`. */
+  clientRequestId?: string;
   /**
    * Models to try, in order, after the request's own when it fails (the SDK's `model: [a, b]`),
    * instead of the configured `router.fallbacks`; one request, one log entry.
@@ -175,6 +177,7 @@ export function createCompletionsService({
       teamId: context.principal.teamId,
       source: context.source,
       requestedModel,
+      clientRequestId: context.clientRequestId,
     };
 
     function record(outcome: {
@@ -286,6 +289,8 @@ export function createCompletionsService({
       const result = await walkAttempts({
         model,
         fallbacks: context.fallbacks,
+        requestId,
+        forwardedRequestId: context.clientRequestId,
         metadata,
         stream,
         signal,
