@@ -130,16 +130,8 @@ describe("vertex: provider specifics", () => {
     let keyFile: string;
     let publicKey: string;
     const clientEmail = "gateway@test-project.iam.gserviceaccount.com";
-    // google-auth-library ignores the key file's token_uri (it always posts to
-    // https://oauth2.googleapis.com/token), so its HTTP transport is pointed at the scripted upstream instead.
-    const tokenEndpoint = () => ({
-      clientOptions: {
-        transporterOptions: {
-          adapter: (options: any, defaultAdapter: any) =>
-            defaultAdapter({ ...options, url: new URL("/token", upstream.origin) }),
-        },
-      },
-    });
+    // The key file's token_uri is the scripted upstream (a private endpoint's stand-in): the token
+    // request must go there, not to https://oauth2.googleapis.com/token.
 
     beforeAll(() => {
       const keys = generateKeyPairSync("rsa", {
@@ -160,17 +152,16 @@ describe("vertex: provider specifics", () => {
           client_email: clientEmail,
           client_id: "1234567890",
           auth_uri: "https://accounts.google.com/o/oauth2/auth",
-          token_uri: "http://127.0.0.1:9/token",
+          token_uri: new URL("/private-endpoint/token", upstream.origin).href,
         }),
       );
     });
     afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-    it("signs a JWT with the service-account key, trades it for an access token, sends it as the bearer and reuses it", async () => {
+    it("signs a JWT with the service-account key, trades it for an access token at the key file's token_uri, sends it as the bearer and reuses it", async () => {
       const adapter = adapterWith({
         getAccessToken: undefined,
         credentials: keyFile,
-        googleAuthOptions: tokenEndpoint(),
       });
       upstream.enqueue(
         jsonReply(200, {
@@ -186,7 +177,7 @@ describe("vertex: provider specifics", () => {
 
       const [tokenRequest, first, second] = upstream.requests;
       expect(upstream.requests).toHaveLength(3);
-      expect(tokenRequest.path).toBe("/token");
+      expect(tokenRequest.path).toBe("/private-endpoint/token");
       const form = new URLSearchParams(tokenRequest.rawBody);
       expect(form.get("grant_type")).toBe("urn:ietf:params:oauth:grant-type:jwt-bearer");
       const [header, payload, signature] = form.get("assertion")!.split(".");
@@ -213,7 +204,6 @@ describe("vertex: provider specifics", () => {
       const adapter = adapterWith({
         getAccessToken: undefined,
         credentials: keyFile,
-        googleAuthOptions: tokenEndpoint(),
       });
       upstream.setDefault(
         jsonReply(400, { error: "invalid_grant", error_description: "Invalid JWT Signature." }),
@@ -230,7 +220,9 @@ describe("vertex: provider specifics", () => {
           status: 502,
         });
         expect(error.message).toContain("vertex could not get an access token");
-        expect(upstream.requests.every((sent) => sent.path === "/token")).toBe(true);
+        expect(upstream.requests.every((sent) => sent.path === "/private-endpoint/token")).toBe(
+          true,
+        );
       } finally {
         upstream.setDefault({ status: 599, frames: ["no reply scripted"] });
       }

@@ -81,8 +81,8 @@ const roundTrips: RoundTrip[] = [
     }),
   },
   {
-    // Through the config Vertex's OAuth token would come from Google's token endpoint (the
-    // contract suite covers that path offline); a Vertex API key (sent as x-goog-api-key) does not.
+    // With a key file Vertex's OAuth token comes from the file's token_uri (the contract suite
+    // covers that path against a local token endpoint); a Vertex API key (x-goog-api-key) needs none.
     wire: {
       ...vertexWire,
       expectChatRequest(sent, { stream }) {

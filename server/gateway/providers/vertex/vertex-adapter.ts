@@ -4,6 +4,7 @@ import type { ProviderAdapter } from "../../spec.ts";
 import { createGeminiAdapter, type GoogleCredentials } from "../gemini/gemini-adapter.ts";
 import { vertexEmbeddingsWire } from "./vertex-embeddings.ts";
 import { vertexCredentialsError } from "./vertex-error.ts";
+import { honourTokenUri } from "./vertex-token-uri.ts";
 
 /** The OAuth scope Vertex AI's prediction endpoints need. */
 const cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
@@ -112,9 +113,12 @@ export function vertexUrlBuilder({
   };
 }
 
-/** One GoogleAuth per adapter: it caches the token and refreshes it shortly before it expires. */
+/**
+ * One GoogleAuth per adapter: it caches the token and refreshes it shortly before it expires;
+ * a service account's token comes from its key file's token_uri.
+ */
 function googleAuthTokens(options: GoogleAuthOptions): () => Promise<string | null | undefined> {
-  const auth = new GoogleAuth({ scopes: [cloudPlatformScope], ...options });
+  const auth = new GoogleAuth(honourTokenUri({ scopes: [cloudPlatformScope], ...options }));
   return () => auth.getAccessToken();
 }
 
