@@ -50,6 +50,8 @@ export async function startTestApp(
   // The "redis" project runs the governance suites again with limits and budgets in Redis.
   const redisUrl = process.env.SWITCHBOARD_TEST_REDIS ? inject("redisUrl") : undefined;
   const parsed = configSchema.parse({
+    // Request lines and warnings would drown the test output; a test that reads logs sets its own.
+    logging: { level: "error" },
     // Each app its own key prefix: apps of parallel test files share the one redis-server.
     ...(redisUrl ? { redis: { url: redisUrl, keyPrefix: `${path.basename(directory)}:` } } : {}),
     ...config,
