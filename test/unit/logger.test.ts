@@ -1,0 +1,146 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createGatewayLog, reportProblemTo } from "../../server/logging/gateway-log.ts";
+import { createLogger } from "../../server/logging/logger.ts";
+
+function capture() {
+  let text = "";
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { destination, text: () => text };
+}
+
+describe("logger", () => {
+  it("writes one JSON object per line at the configured level and above", () => {
+    const output = capture();
+    const logger = createLogger({
+      settings: { level: "warn", format: "json", storeBodies: false },
+      destination: output.destination,
+    });
+    logger.info("not written");
+    logger.warn({ deployment: "openai:a#0" }, "written");
+    const lines = output.text().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      level: 40,
+      msg: "written",
+      deployment: "openai:a#0",
+      service: "switchboard",
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+  });
+
+  it("redacts credentials wherever an object carries them", () => {
+    const output = capture();
+    const logger = createLogger({
+      settings: { level: "info", format: "json", storeBodies: false },
+      destination: output.destination,
+    });
+    logger.info(
+      {
+        apiKey: "sk-top-level-secret",
+        headers: { authorization: "Bearer sk-header-secret", "x-api-key": "sk-x-api-key-secret" },
+        entry: { apiKey: "sk-nested-secret", secretAccessKey: "aws-secret-value" },
+      },
+      "with secrets",
+    );
+    const text = output.text();
+    for (const secret of [
+      "sk-top-level-secret",
+      "sk-header-secret",
+      "sk-x-api-key-secret",
+      "sk-nested-secret",
+      "aws-secret-value",
+    ])
+      expect(text).not.toContain(secret);
+    expect(JSON.parse(text)).toMatchObject({
+      apiKey: "[redacted]",
+      headers: { authorization: "[redacted]", "x-api-key": "[redacted]" },
+      entry: { apiKey: "[redacted]", secretAccessKey: "[redacted]" },
+    });
+  });
+
+  it("formats lines for a terminal with format: pretty", () => {
+    const output = capture();
+    const logger = createLogger({
+      settings: { level: "info", format: "pretty", storeBodies: false },
+      destination: output.destination,
+    });
+    logger.warn({ deployment: "openai:a#0" }, "deployment cools down");
+    const text = output.text();
+    expect(text).toMatch(/WARN.*deployment cools down/);
+    expect(text).toContain('deployment: "openai:a#0"');
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it("reports problems as errors with their stack, and news without an error as a warning", () => {
+    const output = capture();
+    const logger = createLogger({
+      settings: { level: "info", format: "json", storeBodies: false },
+      destination: output.destination,
+    });
+    const report = reportProblemTo(logger);
+    report("writing request logs failed; 3 kept for retry", new Error("disk full"));
+    report("2 request logs could not be written before stopping", undefined);
+    const [failure, news] = output
+      .text()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(failure).toMatchObject({
+      level: 50,
+      msg: "writing request logs failed; 3 kept for retry",
+    });
+    expect(failure.err).toMatchObject({ type: "Error", message: "disk full" });
+    expect(failure.err.stack).toMatch(/\n\s+at /);
+    expect(news).toMatchObject({ level: 40 });
+    expect(news.err).toBeUndefined();
+  });
+
+  it("names a key by its prefix and a team by its name in a request line", () => {
+    const output = capture();
+    const logger = createLogger({
+      settings: { level: "info", format: "json", storeBodies: false },
+      destination: output.destination,
+    });
+    const log = createGatewayLog({
+      logger,
+      directory: {
+        key: (id) => (id === "key_1" ? ({ prefix: "sk-sb-AbCd" } as never) : undefined),
+        team: (id) => (id === "team_1" ? ({ name: "research" } as never) : undefined),
+      },
+    });
+    log.request({
+      id: "req_1",
+      createdAt: new Date(0),
+      apiKeyId: "key_1",
+      teamId: "team_1",
+      source: "rest",
+      requestedModel: "gpt-4o",
+      status: "cache_hit",
+      promptTokens: 3,
+      completionTokens: 4,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+      costNanoUsd: 0n,
+      usageEstimated: false,
+      latencyMs: 2,
+      stream: false,
+      attempts: [],
+    });
+    expect(JSON.parse(output.text())).toMatchObject({
+      level: 30,
+      requestId: "req_1",
+      keyPrefix: "sk-sb-AbCd",
+      team: "research",
+      status: "cache_hit",
+      cache: "hit",
+      attempts: 0,
+      costUsd: "0",
+    });
+  });
+});
