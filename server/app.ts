@@ -30,6 +30,7 @@ import { configuredSecrets, createBodyKeeper } from "./modules/completions/reque
 import { createRequestLogRepository } from "./storage/request-log-repository.ts";
 import { connectRedis, type RedisConnection } from "./storage/redis/redis-connection.ts";
 import { createResponseCache } from "./response-cache.ts";
+import { startTracing } from "./tracing.ts";
 import { shareCooldowns } from "./storage/redis/redis-cooldowns.ts";
 import { connectRedisEvents } from "./storage/redis/redis-events.ts";
 import { startKeySync } from "./storage/redis/redis-key-sync.ts";
@@ -45,6 +46,8 @@ export interface AppDependencies {
   shutdownGraceMs?: number;
   /** The built dashboard's folder (default: dashboard/dist beside the server). */
   dashboardDirectory?: string;
+  /** Where OTEL_EXPORTER_OTLP_ENDPOINT (and friends) are read; process.env by default. */
+  tracingEnvironment?: NodeJS.ProcessEnv;
   /** Told about problems that are not a request's own (e.g. a failed log write); the log by default. */
   onProblem?: (message: string, error: unknown) => void;
   /** Where log lines go (config `logging`): stdout by default; tests capture them with a stream. */
@@ -70,6 +73,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     onWriteError: (error, pendingCount) =>
       onProblem(`writing request logs failed; ${pendingCount} kept for retry`, error),
   });
+  const tracing = await startTracing(dependencies.tracingEnvironment);
   const redis = config.redis && (await openRedis(config.redis, logger));
   // Tells this instance's own messages apart when Redis hands them back.
   const instanceId = randomUUID();
@@ -107,6 +111,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     keepBody: config.logging.storeBodies ? createBodyKeeper(configuredSecrets(config)) : undefined,
     limiter: governance.limiter,
     admit: governance.admit,
+    tracing,
     responseCache: createResponseCache({
       settings: config.cache,
       redis: redis?.commands,
@@ -217,8 +222,16 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
 
   const server = createServer(
     { keepAliveTimeout: 65_000 },
-    (request, response) => void handleRequest(request, response),
+    (request, response) => void traced(request, response),
   );
+
+  /** The API's requests as trace roots (or children of the caller's `traceparent`) when tracing is on. */
+  function traced(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const pathname = (request.url ?? "/").split("?", 1)[0];
+    const route = pathname.startsWith("/v1/") ? pathname : pathname === "/graphql" ? pathname : "";
+    if (!tracing || !route) return handleRequest(request, response);
+    return tracing.traceHttp(request, response, route, () => handleRequest(request, response));
+  }
   const webSocket = attachGraphQLWebSocket({ server, yoga, authenticate, keys: services.keys });
   let stopping: Promise<void> | undefined;
 
@@ -277,6 +290,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
           );
         await Promise.all([keySync?.stop(), sharedCooldowns?.stop(), redisEvents?.stop()]);
         await redis?.close();
+        await tracing?.shutdown();
         if (!dependencies.dispatcher) await dispatcher.close();
         if (!dependencies.database) await database.close();
         await new Promise<void>((resolve) => logger.flush(() => resolve()));

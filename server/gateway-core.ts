@@ -16,6 +16,7 @@ import { createAttemptWalker, type WalkEvent } from "./modules/completions/attem
 import { createCompletionsService } from "./modules/completions/completions.service.ts";
 import type { KeepBody } from "./modules/completions/request-bodies.ts";
 import type { RequestLogEntry } from "./storage/log-writer.ts";
+import type { RequestTracing } from "./tracing.ts";
 
 export interface GatewayCoreOptions {
   /** The models, the router and the response cache settings; nothing else of the config is read here. */
@@ -35,6 +36,8 @@ export interface GatewayCoreOptions {
   responseCache?: ResponseCache;
   /** Told about retries and fallbacks (the server logs them as warnings). */
   onWalkEvent?: (event: WalkEvent) => void;
+  /** OpenTelemetry spans for completions and attempts (server/tracing.ts); none when off. */
+  tracing?: RequestTracing;
   now?: () => number;
   random?: () => number;
   /** `logging.storeBodies`: keeps each request's redacted prompt and answer with its log entry. */
@@ -57,6 +60,7 @@ export function createGatewayCore({
   admit = createAdmission({ limiter }),
   onWalkEvent,
   responseCache,
+  tracing,
   keepBody,
 }: GatewayCoreOptions) {
   const cache = config.cache;
@@ -80,8 +84,10 @@ export function createGatewayCore({
     router,
     now,
     admit,
+    tracing,
     walkAttempts: createAttemptWalker({
       router,
+      tracing,
       retries: config.router.retries,
       fallbacks: config.router.fallbacks,
       contextWindowFallbacks: config.router.contextWindowFallbacks,

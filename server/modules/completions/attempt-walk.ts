@@ -11,6 +11,7 @@ import {
 import { type Admission, DeploymentAtLimitError } from "./admission.ts";
 import { type UpstreamExchange, withUpstreamExchange } from "../../gateway/upstream-exchange.ts";
 import { toGatewayError } from "./usage-accounting.ts";
+import type { RequestTracing, SpanHandle } from "../../tracing.ts";
 
 /** One upstream attempt as the request log keeps it. */
 export interface AttemptRecord {
@@ -48,6 +49,8 @@ export interface AttemptWalkOptions {
   random?: () => number;
   /** Told when the walk retries or falls back to another model (for warnings in the log). */
   onEvent?: (event: WalkEvent) => void;
+  /** OpenTelemetry: one client span per attempt, under the completion's span; none when off. */
+  tracing?: RequestTracing;
 }
 
 /** A retry on the same model group, or a move to a fallback model; `requestId` is the walk's. */
@@ -133,6 +136,7 @@ export function createAttemptWalker({
   sleep = (milliseconds, signal) => delay(milliseconds, undefined, { signal }),
   random = Math.random,
   onEvent,
+  tracing,
 }: AttemptWalkOptions) {
   return async function walk<Value>(
     walk: Walk<Value>,
@@ -179,6 +183,17 @@ export function createAttemptWalker({
         attempt += 1;
         const startedAt = now();
         const tracker = health?.start(deployment.id);
+        const span = tracing?.startSpan(
+          `chat ${deployment.model}`,
+          {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": deployment.provider,
+            "gen_ai.request.model": deployment.model,
+            "switchboard.deployment": deployment.id,
+            "switchboard.attempt": attempt,
+          },
+          "client",
+        );
         const exchange: UpstreamExchange = {
           requestId: walk.forwardedRequestId ?? walk.requestId,
         };
@@ -199,6 +214,9 @@ export function createAttemptWalker({
           // The deployment stays busy (least-busy) until the request ends, when its latency is known.
           const held: Admission = {
             finish(charge, failure) {
+              if (failure) span?.fail(failure);
+              span?.setAttributes({ "gen_ai.response.id": exchange.providerRequestId });
+              span?.end();
               admission.finish(charge, failure);
               if (failure) reportFailure(tracker, failure);
               else if (charge)
@@ -214,6 +232,7 @@ export function createAttemptWalker({
           admission.finish(undefined);
           const error = toGatewayError(thrown, walk.callerSignal, deployment.provider);
           const cancelled = error.code === "CANCELLED";
+          if (span) endFailedAttemptSpan(span, error);
           reportFailure(tracker, error);
           walk.onAttempt(
             {
@@ -334,4 +353,14 @@ function groupAtLimit(model: string, soonest: DeploymentAtLimitError | undefined
     `Every deployment of '${model}' is at its own rate limit (${soonest?.message ?? "rpm/tpm"}). Retry after ${Math.ceil(retryAfterMs / 1000)} s.`,
     { retryAfterMs },
   );
+}
+
+/** A failed attempt's span: the gateway's error code and the provider's HTTP status. */
+function endFailedAttemptSpan(span: SpanHandle, error: GatewayError): void {
+  span.setAttributes({
+    "error.type": error.code,
+    "http.response.status_code": error instanceof UpstreamError ? error.upstreamStatus : undefined,
+  });
+  span.fail(error);
+  span.end();
 }

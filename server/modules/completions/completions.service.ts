@@ -47,6 +47,8 @@ import {
   createStreamTally,
 } from "./usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
+import { completionSpanAttributes, endCompletionSpan } from "./completion-span.ts";
+import type { RequestTracing } from "../../tracing.ts";
 import { failedAnswer, streamedAnswer, type KeepBody } from "./request-bodies.ts";
 
 /** Who asks, from where, and the signal that fires when they go away. */
@@ -127,6 +129,8 @@ export interface CompletionsServiceOptions {
   walkAttempts?: AttemptWalker;
   /** The exact response cache (config `cache`); none by default. */
   responseCache?: ResponseCaching;
+  /** OpenTelemetry spans (a completion span around its attempts); none when tracing is off. */
+  tracing?: RequestTracing;
   now?: () => number;
   createRequestId?: () => string;
   /** `logging.storeBodies`: builds the redacted prompt and answer kept with each log entry; off when absent. */
@@ -147,6 +151,7 @@ export function createCompletionsService({
   admit = admitEverything,
   walkAttempts = createAttemptWalker({ router, retries: 0 }),
   responseCache,
+  tracing,
   now = Date.now,
   createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
   keepBody,
@@ -156,7 +161,11 @@ export function createCompletionsService({
   const idleWaiters: Array<() => void> = [];
   const missStatus: CacheStatus = responseCache ? "miss" : undefined;
 
-  function begin(body: unknown, context: CompletionContext) {
+  function begin(
+    body: unknown,
+    context: CompletionContext,
+    operation: "chat" | "embeddings" = "chat",
+  ) {
     unrecordedCount += 1;
     let recorded = false;
     let deadline: RequestDeadline | undefined;
@@ -170,6 +179,11 @@ export function createCompletionsService({
       metadata && typeof metadata === "object" && !Array.isArray(metadata)
         ? (metadata as Record<string, unknown>)
         : undefined;
+    const span = tracing?.startSpan(
+      `${operation} ${requestedModel}`,
+      completionSpanAttributes(operation, requestId, body, context),
+      "internal",
+    );
     const base = {
       id: requestId,
       createdAt: new Date(startedAt),
@@ -214,6 +228,7 @@ export function createCompletionsService({
       admission = undefined;
       const charge = outcome.charge ?? noCharge;
       const { deployment, error, status } = outcome;
+      if (span) endCompletionSpan(span, outcome, charge, attempts.length);
       recordRequest({
         ...base,
         model: deployment?.model,
@@ -286,20 +301,23 @@ export function createCompletionsService({
       promptTokens?: number,
     ) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
-      const result = await walkAttempts({
-        model,
-        fallbacks: context.fallbacks,
-        requestId,
-        forwardedRequestId: context.clientRequestId,
-        metadata,
-        stream,
-        signal,
-        promptTokens,
-        callerSignal: context.signal,
-        admit: admitFor,
-        call,
-        onAttempt: (attempt) => void attempts.push(attempt),
-      });
+      const walk = () =>
+        walkAttempts({
+          model,
+          fallbacks: context.fallbacks,
+          requestId,
+          forwardedRequestId: context.clientRequestId,
+          metadata,
+          stream,
+          signal,
+          promptTokens,
+          callerSignal: context.signal,
+          admit: admitFor,
+          call,
+          onAttempt: (attempt) => void attempts.push(attempt),
+        });
+      // The attempts' spans are children of the completion's.
+      const result = await (span ? span.run(walk) : walk());
       admission = result.admission;
       return { ...result, attempts: attempts.length };
     }
@@ -631,7 +649,7 @@ export function createCompletionsService({
    * `encoding_format` is never sent upstream: the gateway encodes base64 itself.
    */
   async function embed(body: unknown, context: CompletionContext): Promise<EmbeddingResult> {
-    const { requestId, record, checkModels, run } = begin(body, context);
+    const { requestId, record, checkModels, run } = begin(body, context, "embeddings");
     let deployment: Deployment | undefined;
     let deadline: RequestDeadline | undefined;
     try {
