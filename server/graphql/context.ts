@@ -9,6 +9,8 @@ export interface GraphQLContext {
   signal?: AbortSignal;
   /** The HTTP request's `cache-control` (HTTP and SSE; graphql-ws has none): `no-store` bypasses the response cache. */
   cacheControl?: string;
+  /** The caller's acceptable `x-request-id` (HTTP and SSE): sent upstream and logged (http/request-id.ts). */
+  clientRequestId?: string;
   /** This request's DataLoaders by name (created on first use by loaderOf, DESIGN §10.4). */
   loaders?: Map<string, unknown>;
 }

@@ -1,10 +1,11 @@
 import { GraphQLError, type GraphQLSchema } from "graphql";
-import { createYoga, maskError } from "graphql-yoga";
+import { createYoga, maskError, type Plugin } from "graphql-yoga";
 import { GatewayError } from "../gateway/errors.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { AppServices } from "../services.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { useGraphQLLimits, type GraphQLLimits } from "./graphql-limits.ts";
+import { acceptedIncomingRequestId } from "./request-id.ts";
 import { useSseSingleConnection } from "./sse-single-connection.ts";
 
 /** The caller's credentials: the HTTP headers (presentedCredential), or graphql-ws `connectionParams.authorization`. */
@@ -47,6 +48,7 @@ export function createGraphQLServer({
     plugins: [
       useSseSingleConnection({ endpoint: graphqlEndpoint, authenticate }),
       useGraphQLLimits(limits, { introspection }),
+      echoIncomingRequestId,
     ],
     // JSON array bodies run as batches of at most maxBatch operations (BATCH_TOO_LARGE above).
     batching: { limit: limits.maxBatch },
@@ -86,7 +88,8 @@ export function createGraphQLServer({
         );
         const request = (initial as { request?: Request }).request;
         const cacheControl = request?.headers.get("cache-control") ?? undefined;
-        return { principal, services, signal: request?.signal, cacheControl };
+        const clientRequestId = acceptedIncomingRequestId(request?.headers.get("x-request-id"));
+        return { principal, services, signal: request?.signal, cacheControl, clientRequestId };
       } catch (error) {
         if (error instanceof GatewayError) {
           throw new GraphQLError(error.message, {
@@ -100,3 +103,11 @@ export function createGraphQLServer({
 }
 
 export type GraphQLServer = ReturnType<typeof createGraphQLServer>;
+
+/** The caller's acceptable `x-request-id` back on the response, as REST does (request-id.ts). */
+const echoIncomingRequestId: Plugin = {
+  onResponse({ request, response }) {
+    const requestId = acceptedIncomingRequestId(request.headers.get("x-request-id"));
+    if (requestId) response.headers.set("x-request-id", requestId);
+  },
+};

@@ -169,6 +169,30 @@ describe("structured logs", () => {
     expect(requestLine(ownId!)!.clientRequestId).toBeUndefined();
   });
 
+  it("honours x-request-id on GraphQL over HTTP too", async () => {
+    const response = await fetch(gateway.graphqlUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${teamKey.secret}`,
+        "x-request-id": "graphql-trace-42",
+      },
+      body: JSON.stringify({
+        query: `mutation { createChatCompletion(input: { model: "plain", messages: [{ role: USER, content: "hi" }] }) {
+          ... on ChatCompletion { requestId } } }`,
+      }),
+    });
+    expect(response.headers.get("x-request-id")).toBe("graphql-trace-42");
+    const { data } = (await response.json()) as any;
+    expect(healthy.requests.at(-1)!.headers["x-request-id"]).toBe("graphql-trace-42");
+    expect(requestLine(data.createChatCompletion.requestId)).toMatchObject({
+      source: "graphql",
+      clientRequestId: "graphql-trace-42",
+      keyPrefix: teamKey.prefix,
+      status: "success",
+    });
+  });
+
   it("warns about a retry and logs the request with both attempts and the providers' ids", async () => {
     const response = await chat("group");
     expect(response.status).toBe(200);

@@ -238,6 +238,7 @@ builder.mutationField("createChatCompletion", (t) =>
           source: "graphql",
           signal: context.signal,
           cacheControl: context.cacheControl,
+          clientRequestId: context.clientRequestId,
         });
       } catch (error) {
         return toErrorResult(error);
@@ -261,6 +262,7 @@ builder.subscriptionField("chatCompletionStream", (t) =>
           source: "graphql-subscription",
           signal: controller.signal,
           cacheControl: context.cacheControl,
+          clientRequestId: context.clientRequestId,
         });
         const servedBy = {
           provider: stream.deployment.provider,

@@ -94,6 +94,7 @@ builder.mutationField("createEmbedding", (t) =>
           principal: context.principal,
           source: "graphql",
           signal: context.signal,
+          clientRequestId: context.clientRequestId,
         });
       } catch (error) {
         return toErrorResult(error);
