@@ -146,6 +146,13 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     modelLabel: router.configuredNameOf,
     deploymentLabel: router.entryIdOfDeployment,
     logQueueDepth: () => logWriter.pendingCount,
+    authFailures: governance.authFailureCounts,
+    trackedEntries: () => ({
+      caller_deployments: router.callerDeploymentCount(),
+      deployment_health: health.trackedCount(),
+      rate_limit_scopes: governance.trackedScopeCount(),
+      auth_failure_sources: governance.authFailureSourceCount(),
+    }),
     redis: redis && {
       isReady: redis.isReady,
       localFallbacks: governance.localFallbackCount,

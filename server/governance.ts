@@ -3,6 +3,7 @@ import { formatUsd } from "./gateway/money.ts";
 import { createModelCatalog } from "./gateway/model-catalog.ts";
 import { createInMemoryRateLimiter, type RateLimiter } from "./gateway/rate-limit.ts";
 import { createAuthenticator } from "./http/authenticate.ts";
+import { createAuthFailureThrottle } from "./modules/audit/auth-failure-throttle.ts";
 import { createBudgetsService } from "./modules/budgets/budgets.service.ts";
 import { createAdmission } from "./modules/completions/admission.ts";
 import { createKeyDirectory } from "./modules/keys/key-directory.ts";
@@ -151,21 +152,27 @@ export async function createGovernance({
         servesEmbeddings: false,
       }).maxOutputTokens,
   });
+  const authFailures = createAuthFailureThrottle({ now });
   const authenticate = createAuthenticator({
     masterKey,
     keys: directory,
     now: clock,
-    onFailure: ({ source, reason, keyPrefix, apiKeyId }) =>
+    onFailure: ({ source, reason, keyPrefix, apiKeyId }) => {
+      // Per presented key (its visible prefix), or per surface for a missing key; bounded in all.
+      const decision = authFailures.admit(keyPrefix ?? `${source}:${reason}`);
+      if (!decision.record) return;
+      const { suppressedBefore } = decision;
       recordEvent(
         {
           actor: "anonymous",
           action: "auth.failure",
           targetType: apiKeyId ? "apiKey" : undefined,
           targetId: apiKeyId,
-          after: { source, reason, keyPrefix },
+          after: { source, reason, keyPrefix, ...(suppressedBefore ? { suppressedBefore } : {}) },
         },
         "an authentication failure",
-      ),
+      );
+    },
   });
   return {
     clock,
@@ -174,6 +181,11 @@ export async function createGovernance({
     budgets,
     admit,
     authenticate,
+    /** Failed authentications seen, and those left out of the audit log (for metrics). */
+    authFailureCounts: authFailures.counts,
+    authFailureSourceCount: authFailures.sourceCount,
+    /** Scopes with counters in this instance's memory (with Redis: those counted locally during an outage). */
+    trackedScopeCount: localLimiter.trackedScopeCount,
     limiter,
     /** Checks answered by this instance alone while Redis was down (failOpen), for metrics. */
     localFallbackCount: () => shared?.fallback.fallbackCount() ?? 0,

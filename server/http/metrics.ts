@@ -21,6 +21,10 @@ export interface MetricsOptions {
   deploymentLabel?: (deploymentId: string) => string | undefined;
   /** Request logs queued in memory, not yet written (log-writer.ts pendingCount). */
   logQueueDepth?: () => number;
+  /** Failed authentications, and those whose audit row was left out (auth-failure-throttle.ts). */
+  authFailures?: () => { failures: number; suppressed: number };
+  /** Sizes of the in-memory maps that callers' requests fill, by map name: each has a fixed bound (DECISIONS, issue 14). */
+  trackedEntries?: () => Record<string, number>;
 }
 
 /** The one label value of every model name the config does not serve. */
@@ -38,6 +42,8 @@ export function createMetrics({
   modelLabel = () => undefined,
   deploymentLabel = () => undefined,
   logQueueDepth,
+  authFailures,
+  trackedEntries,
 }: MetricsOptions) {
   const registry = new Registry();
   // prom-client's own names start with process_ or nodejs_: one prefix makes them switchboard_process_…, switchboard_nodejs_….
@@ -102,6 +108,36 @@ export function createMetrics({
         this.set(logQueueDepth());
       },
     });
+  if (trackedEntries)
+    new Gauge({
+      name: "switchboard_tracked_entries",
+      help: "Entries in the gateway's bounded in-memory maps (caller deployments, deployment health, rate-limit scopes, auth-failure sources).",
+      labelNames: ["map"] as const,
+      registers: [registry],
+      collect() {
+        for (const [map, size] of Object.entries(trackedEntries())) this.set({ map }, size);
+      },
+    });
+  if (authFailures) {
+    new Counter({
+      name: "switchboard_auth_failures_total",
+      help: "Requests refused for a missing, unknown, revoked or expired key.",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(authFailures().failures);
+      },
+    });
+    new Counter({
+      name: "switchboard_auth_failure_audit_suppressed_total",
+      help: "Failed authentications not written to the audit log (over its per-source or total rate).",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(authFailures().suppressed);
+      },
+    });
+  }
   const attempts = new Counter({
     name: "switchboard_deployment_attempts_total",
     help: "Attempts on each deployment by outcome: success, cancelled, error, or error_<provider HTTP status>.",
