@@ -6,6 +6,7 @@ export const usage = `Usage:
   switchboard --config switchboard.yaml [--port 4000] [--host 127.0.0.1]
   switchboard --model openai/gpt-4o --api-key sk-... [--api-base URL]   one-model proxy
   switchboard --demo                           add a built-in echo model to try it without a provider key
+  switchboard prices [--update [--from <file|url>]]   show or refresh the price data (see: switchboard prices --help)
 
 Options:
   -c, --config <file>     YAML config (see README)

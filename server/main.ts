@@ -1,9 +1,18 @@
 import { createApp } from "./app.ts";
 import { CliUsageError, parseCliArguments, usage } from "./cli-arguments.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
+import {
+  describePriceData,
+  PriceDataError,
+  usePriceSnapshot,
+  type PriceDataInUse,
+} from "./gateway/price-data.ts";
+import { loadTokenEncodings } from "./gateway/tokens.ts";
+import { runPricesCommand } from "./prices-command.ts";
 
 /** The CLI: parse args -> load config -> create the app -> start. The only place that exits. */
 async function main(): Promise<void> {
+  if (process.argv[2] === "prices") process.exit(await runPricesCommand(process.argv.slice(3)));
   let config: Config;
   let demo = false;
   try {
@@ -27,13 +36,17 @@ async function main(): Promise<void> {
   }
 
   let app;
+  let prices: PriceDataInUse;
   try {
+    // Both before the app: the snapshot's prices from the first request, and the tokenizer's
+    // half second of loading before the port opens rather than during the first request.
+    [prices] = await Promise.all([usePriceSnapshot(), loadTokenEncodings()]);
     app = await createApp(config);
   } catch (error) {
     console.error(
-      `switchboard: ${error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`}`,
+      `switchboard: ${error instanceof ConfigError || error instanceof PriceDataError ? error.message : `cannot start: ${(error as Error).message}`}`,
     );
-    process.exit(error instanceof ConfigError ? 78 : 1);
+    process.exit(error instanceof ConfigError || error instanceof PriceDataError ? 78 : 1);
   }
   const { url, port } = await app.start().catch((error: Error) => {
     console.error(
@@ -80,6 +93,7 @@ async function main(): Promise<void> {
             `  Redis:     ${withoutPassword(config.redis.url)} (shared limits, budgets, keys, events, cooldowns${config.cache.enabled ? ", cache" : ""}; ${config.redis.failOpen ? "failOpen: counts locally while it is down" : "while it is down, checked requests get 503"})`,
           ]
         : []),
+      `  Prices:    ${describePriceData(prices)}`,
       `  Models:    ${models.length > 0 ? models.map((model) => `${model.name} (${model.provider})`).join(", ") : "none: add models to switchboard.yaml, set OPENAI_API_KEY (or another provider's key), or try --demo"}`,
       ...(demo
         ? [
