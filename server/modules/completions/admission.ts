@@ -62,9 +62,9 @@ function unpricedModelError(deployment: Deployment): GatewayError {
 /** Output tokens assumed when neither the caller, the config nor the catalog caps them. */
 const defaultMaxOutputTokens = 4096;
 /**
- * The prompt is reserved at twice the usual estimate (about 2 characters a token instead of
- * 4): the reservation must be the most the request can cost, and code or non-English text
- * tokenizes denser than English prose.
+ * The prompt is reserved at twice its estimate: the reservation must be the most the request
+ * can cost, and the estimate is OpenAI's BPE count (tokens.ts), which another provider's
+ * tokenizer may exceed (Claude counts CJK text about 1.45× o200k).
  */
 const promptReserveFactor = 2;
 
