@@ -233,8 +233,9 @@ export const configSchema = z
         maxDepth: positiveInteger.default(12),
         maxAliases: positiveInteger.default(30),
         maxTokens: positiveInteger.default(5_000),
-        // GraphQL Armor's cost: objects 2, scalars 1, x1.5 per level, x`first`.
-        maxCost: positiveInteger.default(5_000),
+        // GraphQL Armor's cost: objects 2, scalars 1, x1.5 per level, x`first`; a page of 500
+        // request logs with a dozen fields is ~37,000, one of 1000 with every field ~107,000.
+        maxCost: positiveInteger.default(50_000),
         // List fields along one path: teams { apiKeys { team { apiKeys } } } is 3 (teams x keys^2 rows).
         maxListNesting: positiveInteger.default(3),
         // Operations in one JSON array body (a batch).

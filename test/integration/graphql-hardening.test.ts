@@ -17,8 +17,11 @@ const monthFrom = "2030-01-01T00:00:00.000Z";
 /** 100 levels of teams { apiKeys { team { apiKeys … } } }. */
 const depthBomb = `{ teams { ${"apiKeys { team { ".repeat(49)} id ${"} } ".repeat(49)} } }`;
 const aliasBomb = `{ ${Array.from({ length: 10_000 }, (_, index) => `a${index}: me { id }`).join(" ")} }`;
-const costBomb = `{ requestLogs(first: 1000) { edges { node { id requestedModel status costUsd
-  apiKey { id name team { id name } } } } } }`;
+const everyLogField = `apiKeyId attempts cachedTokens completionTokens costUsd createdAt deployment
+  errorCode errorMessage httpStatus id latencyMs metadata model promptTokens provider reasoningTokens
+  requestedModel source status stream teamId timeToFirstTokenMs usageEstimated apiKey { id name }`;
+/** A page of 1000 logs with every field: Armor's cost ~107,000. */
+const costBomb = `{ requestLogs(first: 1000) { edges { node { ${everyLogField} } } } }`;
 
 interface GraphQLAnswer {
   data?: Record<string, unknown> | null;
@@ -69,7 +72,7 @@ describe("hostile GraphQL", () => {
   it.each([
     ["a 100-level depth bomb", depthBomb, "QUERY_TOO_DEEP", /^Query depth limit of 12 exceeded/],
     ["a 10,000-alias bomb", aliasBomb, "TOO_MANY_TOKENS", /^Token limit of 5000 exceeded/],
-    ["a cost bomb", costBomb, "QUERY_TOO_COMPLEX", /^Query Cost limit of 5000 exceeded/],
+    ["a cost bomb", costBomb, "QUERY_TOO_COMPLEX", /^Query Cost limit of 50000 exceeded/],
   ])("refuses %s with 400 and its code", async (_name, query, code, message) => {
     const started = performance.now();
     const { status, body } = await post({ query });

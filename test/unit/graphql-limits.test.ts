@@ -88,12 +88,18 @@ describe("GraphQL limits", () => {
     expect(codesOf(aliases(30))).toEqual([]);
   });
 
-  it("refuses a cost bomb: a wide page of logs with every field", () => {
-    const source = `{ requestLogs(first: 1000) { edges { node { id requestedModel status costUsd
-      apiKey { id name team { id name } } } } } }`;
+  it("refuses a cost bomb: a page of 1000 logs with every field, while a full page of 500 with a dozen passes", () => {
+    const source = `{ requestLogs(first: 1000) { edges { node { apiKeyId attempts cachedTokens
+      completionTokens costUsd createdAt deployment errorCode errorMessage httpStatus id latencyMs
+      metadata model promptTokens provider reasoningTokens requestedModel source status stream teamId
+      timeToFirstTokenMs usageEstimated apiKey { id name } } } } }`;
     const errors = checkDocument(schema, source, defaults);
     expect(errors.map((error) => error.extensions.code)).toEqual(["QUERY_TOO_COMPLEX"]);
-    expect(errors[0].message).toMatch(/^Query Cost limit of 5000 exceeded, found \d+/);
+    expect(errors[0].message).toMatch(/^Query Cost limit of 50000 exceeded, found 107375\./);
+    const fullPage = `{ requestLogs(first: 500) { edges { node { id requestedModel provider deployment
+      status errorCode httpStatus promptTokens completionTokens costUsd latencyMs createdAt
+      apiKey { id name } } } pageInfo { hasNextPage endCursor } } }`;
+    expect(codesOf(fullPage)).toEqual([]);
   });
 
   it("refuses introspection when it is off, keeps __typename, and bounds it when on", () => {
