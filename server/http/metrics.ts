@@ -81,24 +81,32 @@ export function createMetrics({
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [registry],
   });
-  const rateLimitRefusals = new Counter({
-    name: "switchboard_rate_limit_refusals_total",
-    help: "Requests the gateway refused for a key's, team's or deployment's rpm, tpm or parallel limit (429 RATE_LIMITED).",
-    labelNames: ["model", "source"] as const,
-    registers: [registry],
-  });
-  const budgetRefusals = new Counter({
-    name: "switchboard_budget_refusals_total",
-    help: "Requests the gateway refused because a key's or team's budget had no room (BUDGET_EXCEEDED).",
-    labelNames: ["model", "source"] as const,
-    registers: [registry],
-  });
-  const cacheHits = new Counter({
-    name: "switchboard_cache_hits_total",
-    help: "Requests answered from the response cache.",
-    labelNames: ["model", "source"] as const,
-    registers: [registry],
-  });
+  /** A counter of requests by (bounded) model and surface. */
+  const requestCounter = (name: string, help: string) =>
+    new Counter({ name, help, labelNames: ["model", "source"] as const, registers: [registry] });
+  /** A counter whose total is kept elsewhere and read at scrape time. */
+  const totalCounter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  const rateLimitRefusals = requestCounter(
+    "switchboard_rate_limit_refusals_total",
+    "Requests the gateway refused for a key's, team's or deployment's rpm, tpm or parallel limit (429 RATE_LIMITED).",
+  );
+  const budgetRefusals = requestCounter(
+    "switchboard_budget_refusals_total",
+    "Requests the gateway refused because a key's or team's budget had no room (BUDGET_EXCEEDED).",
+  );
+  const cacheHits = requestCounter(
+    "switchboard_cache_hits_total",
+    "Requests answered from the response cache.",
+  );
   if (logQueueDepth)
     new Gauge({
       name: "switchboard_log_queue_depth",
@@ -119,24 +127,16 @@ export function createMetrics({
       },
     });
   if (authFailures) {
-    new Counter({
-      name: "switchboard_auth_failures_total",
-      help: "Requests refused for a missing, unknown, revoked or expired key.",
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(authFailures().failures);
-      },
-    });
-    new Counter({
-      name: "switchboard_auth_failure_audit_suppressed_total",
-      help: "Failed authentications not written to the audit log (over its per-source or total rate).",
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(authFailures().suppressed);
-      },
-    });
+    totalCounter(
+      "switchboard_auth_failures_total",
+      "Requests refused for a missing, unknown, revoked or expired key.",
+      () => authFailures().failures,
+    );
+    totalCounter(
+      "switchboard_auth_failure_audit_suppressed_total",
+      "Failed authentications not written to the audit log (over its per-source or total rate).",
+      () => authFailures().suppressed,
+    );
   }
   const attempts = new Counter({
     name: "switchboard_deployment_attempts_total",
@@ -209,15 +209,11 @@ export function createMetrics({
         this.set(redis.isReady() ? 1 : 0);
       },
     });
-    new Counter({
-      name: "switchboard_redis_local_fallbacks_total",
-      help: "Limit and budget checks this instance answered alone while Redis was down (redis.failOpen: true).",
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(redis.localFallbacks());
-      },
-    });
+    totalCounter(
+      "switchboard_redis_local_fallbacks_total",
+      "Limit and budget checks this instance answered alone while Redis was down (redis.failOpen: true).",
+      redis.localFallbacks,
+    );
   }
 
   function observe(entry: RequestLogEntry): void {
@@ -233,10 +229,10 @@ export function createMetrics({
     const modelLabels = { model, provider: entry.provider ?? "none" };
     if (entry.timeToFirstTokenMs != null)
       timeToFirstToken.observe(modelLabels, entry.timeToFirstTokenMs / 1000);
-    const refusalLabels = { model, source: entry.source };
-    if (entry.errorCode === "RATE_LIMITED") rateLimitRefusals.inc(refusalLabels);
-    if (entry.errorCode === "BUDGET_EXCEEDED") budgetRefusals.inc(refusalLabels);
-    if (entry.status === "cache_hit") cacheHits.inc(refusalLabels);
+    const requestLabels = { model, source: entry.source };
+    if (entry.errorCode === "RATE_LIMITED") rateLimitRefusals.inc(requestLabels);
+    if (entry.errorCode === "BUDGET_EXCEEDED") budgetRefusals.inc(requestLabels);
+    if (entry.status === "cache_hit") cacheHits.inc(requestLabels);
     tokens.inc({ ...modelLabels, kind: "prompt" }, entry.promptTokens);
     tokens.inc({ ...modelLabels, kind: "completion" }, entry.completionTokens);
     costUsd.inc(modelLabels, Number(entry.costNanoUsd) / 1e9);
