@@ -185,7 +185,11 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     limits: config.graphql,
     masterKeySet: config.auth.masterKey !== undefined,
   });
-  const openAIRoutes = createOpenAIRoutes({ services, authenticate });
+  const openAIRoutes = createOpenAIRoutes({
+    services,
+    authenticate,
+    onUnexpectedError: (error) => onProblem("unexpected error answering a REST request", error),
+  });
   const dashboardRoute = createDashboardRoute({ directory: dependencies.dashboardDirectory });
   const answerReadiness = createReadiness({
     database,

@@ -72,7 +72,7 @@ export function sendOpenAIError(
   const { status, body, retryAfterMs } = openAIErrorBody(error);
   sendJson(response, status, body, {
     ...headers,
-    ...failedRequestHeaders(error),
+    ...failedRequestHeaders(error, response),
     ...(retryAfterMs !== undefined
       ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) }
       : {}),
@@ -80,11 +80,12 @@ export function sendOpenAIError(
 }
 
 /** A failed request's id, the upstream attempts it made and the last deployment tried, as on successful answers. */
-function failedRequestHeaders(error: unknown): Record<string, string> {
+function failedRequestHeaders(error: unknown, response: ServerResponse): Record<string, string> {
   const request = error instanceof GatewayError ? error.request : undefined;
   if (!request) return {};
   return {
-    "x-request-id": request.id,
+    // The caller's own x-request-id, already on the response (openai-routes.ts), stays.
+    ...(response.hasHeader("x-request-id") ? {} : { "x-request-id": request.id }),
     "x-switchboard-attempts": String(request.attempts),
     ...(request.lastDeployment ? { "x-switchboard-deployment": request.lastDeployment } : {}),
   };

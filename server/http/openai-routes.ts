@@ -46,10 +46,19 @@ function servedByHeaders(
 export function createOpenAIRoutes({
   services,
   authenticate,
+  onUnexpectedError = () => {},
 }: {
   services: AppServices;
   authenticate: Authenticate;
+  /** Told about each failure that is not a GatewayError (answered as a 500 internal_error), for the log. */
+  onUnexpectedError?: (error: unknown) => void;
 }) {
+  /** Answers with OpenAI's error body; an error the gateway did not expect is reported first. */
+  function fail(response: ServerResponse, error: unknown): void {
+    if (!(error instanceof GatewayError)) onUnexpectedError(error);
+    sendOpenAIError(response, error);
+  }
+
   /** The request's context (aborted when the caller goes away) and its JSON body; undefined once an error was answered. */
   async function receive(
     request: IncomingMessage,
@@ -75,7 +84,7 @@ export function createOpenAIRoutes({
       return { context, body: await readJsonBody(request) };
     } catch (error) {
       services.completions.recordRejected(context, error as GatewayError);
-      sendOpenAIError(response, error);
+      fail(response, error);
       return undefined;
     }
   }
@@ -94,7 +103,7 @@ export function createOpenAIRoutes({
         "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
       });
     } catch (error) {
-      sendOpenAIError(response, error);
+      fail(response, error);
     }
   }
 
@@ -115,7 +124,7 @@ export function createOpenAIRoutes({
           "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
         });
       } catch (error) {
-        return sendOpenAIError(response, error);
+        return fail(response, error);
       }
     }
     await streamChatCompletion(response, body, context);
@@ -130,7 +139,7 @@ export function createOpenAIRoutes({
     try {
       stream = await services.completions.chatStream(body, context);
     } catch (error) {
-      return sendOpenAIError(response, error);
+      return fail(response, error);
     }
     const includeUsage =
       (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage ===
@@ -155,6 +164,7 @@ export function createOpenAIRoutes({
       if (!response.destroyed) response.end("data: [DONE]\n\n");
     } catch (error) {
       // Tokens may already be with the caller: end with an error event (OpenAI SDKs raise it), never a retry.
+      if (!(error instanceof GatewayError)) onUnexpectedError(error);
       if (!response.destroyed)
         response.end(`data: ${JSON.stringify(openAIErrorBody(error).body)}\n\n`);
     }
@@ -183,7 +193,7 @@ export function createOpenAIRoutes({
         "rest",
       );
     } catch (error) {
-      return sendOpenAIError(response, error);
+      return fail(response, error);
     }
     if (pathname === "/v1/chat/completions" && request.method === "POST")
       return chatCompletions(request, response, principal);

@@ -228,10 +228,13 @@ describe("structured logs", () => {
   });
 
   it("logs a failed request at info with its error code and the provider's status", async () => {
-    const response = await chat("doomed");
+    const response = await chat("doomed", { headers: { "x-request-id": "failing-trace-9" } });
     expect(response.status).toBe(502);
-    const requestId = response.headers.get("x-request-id") ?? (await logRow()).id;
+    // The caller's id comes back on an error too; the row keeps the gateway's own.
+    expect(response.headers.get("x-request-id")).toBe("failing-trace-9");
+    const requestId = (await logRow()).id;
     expect(requestLine(requestId)).toMatchObject({
+      clientRequestId: "failing-trace-9",
       level: 30,
       status: "error",
       errorCode: "PROVIDER_ERROR",
