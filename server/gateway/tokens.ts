@@ -63,6 +63,23 @@ function countingFor(model: string | undefined): Counting {
 }
 
 const charactersPerToken = 4;
+
+/**
+ * A token count, or the function that counts it: counting a 100 KB prompt takes tens of
+ * milliseconds, so the request path counts only when a limit, a budget or the context-window
+ * pre-check needs the number (and once: see `countedOnce`).
+ */
+export type TokenEstimate = number | (() => number);
+
+export function tokenCountOf(estimate: TokenEstimate): number {
+  return typeof estimate === "function" ? estimate() : estimate;
+}
+
+/** `count`, run on first use and remembered. */
+export function countedOnce(count: () => number): () => number {
+  let counted: number | undefined;
+  return () => (counted ??= count());
+}
 /** Framing tokens per message (`<|start|>role ... <|end|>`). */
 const tokensPerMessage = 3;
 /** Every reply is primed with `<|start|>assistant<|message|>`. */

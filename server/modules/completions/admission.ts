@@ -6,6 +6,7 @@ import type { LimitScope, RateLimiter } from "../../gateway/rate-limit.ts";
 import type { Deployment } from "../../gateway/router.ts";
 import type { BudgetsService } from "../budgets/budgets.service.ts";
 import type { KeyDirectory } from "../keys/key-directory.ts";
+import { tokenCountOf, type TokenEstimate } from "../../gateway/tokens.ts";
 import type { RequestCharge } from "./usage-accounting.ts";
 
 /** What a request asks of the limits before it is sent. */
@@ -16,8 +17,8 @@ export interface AdmissionRequest {
    * sent, so only the key's and the team's rate limits apply and no budget is reserved.
    */
   deployment?: Deployment;
-  /** Estimated prompt tokens (the provider reports the real count afterwards). */
-  promptTokens: number;
+  /** Estimated prompt tokens (the provider reports the real count afterwards), counted only when a limit or budget needs them. */
+  promptTokens: TokenEstimate;
   /** The caller's max_tokens, when given: counted against tokens per minute until the real count is known. */
   maxOutputTokens?: number;
   /** Embeddings produce no output tokens: their most possible cost is their input's. */
@@ -129,7 +130,16 @@ export function createAdmission({
     if (callers && deployment && applicable.length > 0 && !deployment.price)
       throw unpricedModelError(deployment);
 
-    const acquired = await limiter.acquire(scopes, promptTokens + (maxOutputTokens ?? 0));
+    // Counting a long prompt takes milliseconds: only for a tokens-per-minute limit, a deployment's
+    // counters (the `usage` strategy reads them) or a budget reservation.
+    const needsTokens =
+      scopes.some(
+        (scope) =>
+          scope.limits.tpm != null || (deployment && scope.key === deploymentScopeKey(deployment)),
+      ) ||
+      (callers !== undefined && deployment !== undefined && applicable.length > 0);
+    const prompt = needsTokens ? tokenCountOf(promptTokens) : 0;
+    const acquired = await limiter.acquire(scopes, prompt + (maxOutputTokens ?? 0));
     if (!acquired.ok) {
       if (deployment && acquired.scope.key === deploymentScopeKey(deployment))
         throw new DeploymentAtLimitError(acquired.message, acquired.retryAfterMs);
@@ -147,7 +157,7 @@ export function createAdmission({
           defaultMaxOutputTokens)
         : 0;
       const maxCost = costNanoUsd(deployment.price!, {
-        promptTokens: promptTokens * promptReserveFactor,
+        promptTokens: prompt * promptReserveFactor,
         completionTokens: outputCap,
         cachedTokens: 0,
       });

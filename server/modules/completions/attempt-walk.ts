@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { AttemptTracker, DeploymentHealth } from "../../gateway/deployment-health.ts";
 import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
 import { decideRetry, retriesOverride } from "../../gateway/retry.ts";
+import { tokenCountOf, type TokenEstimate } from "../../gateway/tokens.ts";
 import type { Deployment, Router } from "../../gateway/router.ts";
 import {
   type CandidateStats,
@@ -88,7 +89,7 @@ export interface Walk<Value> {
   /** The caller's own `x-request-id`, sent upstream in its place. */
   forwardedRequestId?: string;
   /** The prompt's estimated tokens: a model whose every deployment is known to be smaller goes straight to its context-window fallbacks. */
-  promptTokens?: number;
+  promptTokens?: TokenEstimate;
   /** Streams are ordered by time to first token under the `latency` strategy. */
   stream?: boolean;
   /** The request's deadline and the caller's signal (cancellation ends the walk at once). */
@@ -138,6 +139,11 @@ export function createAttemptWalker({
   onEvent,
   tracing,
 }: AttemptWalkOptions) {
+  /** True when every deployment's known context window is smaller than the prompt. */
+  function fitsNowhere(planned: Deployment[], promptTokens: number): boolean {
+    return planned.every((deployment) => (contextWindowOf(deployment) ?? Infinity) < promptTokens);
+  }
+
   return async function walk<Value>(
     walk: Walk<Value>,
   ): Promise<{ value: Value; deployment: Deployment; admission: Admission }> {
@@ -151,9 +157,7 @@ export function createAttemptWalker({
       if (
         biggerModels?.length &&
         walk.promptTokens !== undefined &&
-        planned.every(
-          (deployment) => (contextWindowOf(deployment) ?? Infinity) < walk.promptTokens!,
-        )
+        fitsNowhere(planned, tokenCountOf(walk.promptTokens))
       ) {
         // The pre-check: the prompt cannot fit any deployment of this model, so none is called.
         chain = [...chain.slice(0, groupIndex + 1), ...biggerModels];

@@ -15,7 +15,12 @@ import type {
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
 import { validateEmbeddingRequest } from "../../gateway/validate-embedding-request.ts";
 import type { RequestLogEntry } from "../../storage/log-writer.ts";
-import { estimateInputTokens, estimatePromptTokens } from "../../gateway/tokens.ts";
+import {
+  countedOnce,
+  estimateInputTokens,
+  estimatePromptTokens,
+  type TokenEstimate,
+} from "../../gateway/tokens.ts";
 import { type Admission, type Admit, admitEverything } from "./admission.ts";
 import {
   type CacheEntry,
@@ -298,7 +303,7 @@ export function createCompletionsService({
       signal: AbortSignal,
       admitFor: (deployment: Deployment) => Admission | Promise<Admission>,
       call: (deployment: Deployment) => Promise<Value>,
-      promptTokens?: number,
+      promptTokens?: TokenEstimate,
     ) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
       const walk = () =>
@@ -328,7 +333,7 @@ export function createCompletionsService({
       signal: AbortSignal,
       call: (deployment: Deployment) => Promise<Value>,
     ) {
-      const promptTokens = estimatePromptTokens(request.messages, request.model);
+      const promptTokens = countedOnce(() => estimatePromptTokens(request.messages, request.model));
       const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
       return run(
         request.model,
@@ -360,7 +365,7 @@ export function createCompletionsService({
       router.assertServed(request.model);
       admission = await admit({
         principal: context.principal,
-        promptTokens: estimatePromptTokens(request.messages, request.model),
+        promptTokens: () => estimatePromptTokens(request.messages, request.model),
         maxOutputTokens: request.max_completion_tokens ?? request.max_tokens,
       });
       return answer;
