@@ -3,34 +3,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../server/storage/db.ts";
-import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
 import { createRequestLogPruner } from "../../server/storage/request-log-pruner.ts";
 import { createRequestLogRepository } from "../../server/storage/request-log-repository.ts";
+import { logEntry } from "../support/log-entries.ts";
 import { testDatabaseUrl } from "../support/test-database.ts";
 
 const now = Date.parse("2026-03-20T15:00:00Z");
 
-function entry(id: string, createdAt: string): RequestLogEntry {
-  return {
+function entry(id: string, createdAt: string) {
+  return logEntry({
     id,
     createdAt: new Date(createdAt),
     teamId: "team-1",
     apiKeyId: "key-1",
-    source: "rest",
-    requestedModel: "gpt-4o-mini",
-    provider: "openai",
-    status: "success",
-    promptTokens: 10,
-    completionTokens: 5,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    costNanoUsd: 1_000n,
-    usageEstimated: false,
-    latencyMs: 5,
-    stream: false,
-    attempts: [],
     body: { prompt: { messages: [{ role: "user", content: id }] }, answer: null },
-  };
+  });
 }
 
 describe("request log pruner (SQLite and PostgreSQL)", () => {
@@ -75,8 +62,10 @@ describe("request log pruner (SQLite and PostgreSQL)", () => {
     pruner.start();
     try {
       await expect
-        .poll(async () =>
-          (await prisma.requestLog.findMany({ orderBy: { id: "asc" } })).map((row) => row.id),
+        .poll(
+          async () =>
+            (await prisma.requestLog.findMany({ orderBy: { id: "asc" } })).map((row) => row.id),
+          { timeout: 10_000 },
         )
         .toEqual(["edge-kept", "recent"]);
       expect(

@@ -3,36 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../server/storage/db.ts";
-import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
 import {
   createRequestLogRepository,
   type RequestLogRepository,
   type SpendGroupBy,
 } from "../../server/storage/request-log-repository.ts";
-
-function entry(
-  overrides: Partial<RequestLogEntry> & Pick<RequestLogEntry, "id" | "createdAt">,
-): RequestLogEntry {
-  return {
-    source: "rest",
-    requestedModel: "gpt-4o-mini",
-    model: "gpt-4o-mini",
-    provider: "openai",
-    deployment: "openai:gpt-4o-mini#0",
-    status: "success",
-    httpStatus: 200,
-    promptTokens: 10,
-    completionTokens: 5,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    costNanoUsd: 1_000n,
-    usageEstimated: false,
-    latencyMs: 12,
-    stream: false,
-    attempts: [],
-    ...overrides,
-  };
-}
+import { logEntry } from "../support/log-entries.ts";
 
 describe("request log repository (batched writes, reads through Prisma)", () => {
   let directory: string;
@@ -44,14 +20,14 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
     repository = createRequestLogRepository(database.prisma, database.dialect);
     await repository.insertMany([
-      entry({
+      logEntry({
         id: "a",
         createdAt: new Date("2026-11-24T23:59:59.999Z"),
         teamId: "team-1",
         apiKeyId: "key-1",
         costNanoUsd: 9_007_199_254_740_993n,
       }),
-      entry({
+      logEntry({
         id: "b",
         createdAt: new Date("2026-11-25T00:00:00.000Z"),
         teamId: "team-1",
@@ -74,7 +50,7 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
         usageEstimated: true,
         metadata: { team: "search", feature: "autocomplete" },
       }),
-      entry({
+      logEntry({
         id: "c",
         createdAt: new Date("2026-11-25T10:00:00.000Z"),
         requestedModel: "cheap",
@@ -215,14 +191,14 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
       ["team", "team-1", "2026-11-25", 1_000n],
     ]);
     await repository.insertMany([
-      entry({
+      logEntry({
         id: "d",
         createdAt: new Date("2026-11-25T11:00:00.000Z"),
         teamId: "team-1",
         apiKeyId: "key-1",
         costNanoUsd: 500n,
       }),
-      entry({
+      logEntry({
         id: "e",
         createdAt: new Date("2026-11-25T12:00:00.000Z"),
         teamId: "team-2",
@@ -241,7 +217,9 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
   it("pages through rows written at the same millisecond without skipping or repeating one (ties broken by id)", async () => {
     const at = new Date("2026-11-20T08:00:00.000Z");
     await repository.insertMany(
-      ["t-1", "t-2", "t-3", "t-4", "t-5"].map((id) => entry({ id, createdAt: at, teamId: "ties" })),
+      ["t-1", "t-2", "t-3", "t-4", "t-5"].map((id) =>
+        logEntry({ id, createdAt: at, teamId: "ties" }),
+      ),
     );
     const page = async (options: { after?: string; before?: string; inverted?: boolean }) =>
       (await repository.list({ limit: 2, filter: { teamId: "ties" }, ...options })).map(
