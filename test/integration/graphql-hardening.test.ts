@@ -3,6 +3,7 @@ import { createClient, type Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { TeamsPageDocument } from "../../dashboard/src/generated/graphql.ts";
+import { createTeamKey } from "../support/team-key.ts";
 import { startTestApp, type TestApp } from "../support/start-app.ts";
 
 /*
@@ -43,18 +44,7 @@ describe("hostile GraphQL", () => {
 
   beforeAll(async () => {
     gateway = await startTestApp({ auth: { masterKey } });
-    const admin = { authorization: `Bearer ${masterKey}` };
-    const team = await gateway.graphql<{ createTeam: { id: string } }>(
-      `mutation { createTeam(input: { name: "hardening" }) { id } }`,
-      {},
-      admin,
-    );
-    const key = await gateway.graphql<{ createApiKey: { secret: string } }>(
-      `mutation ($teamId: ID!) { createApiKey(input: { teamId: $teamId, name: "k" }) { secret } }`,
-      { teamId: team.data!.createTeam.id },
-      admin,
-    );
-    teamKey = key.data!.createApiKey.secret;
+    teamKey = await createTeamKey(gateway, masterKey, "hardening");
   });
   afterAll(async () => {
     await gateway?.stop();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
+import { createTeamKey } from "../support/team-key.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
 /*
@@ -40,18 +41,7 @@ describe("HTTP access", () => {
       server: { corsOrigins: [allowedOrigin] },
       metrics: { apiKey: metricsKey },
     });
-    const admin = { authorization: `Bearer ${masterKey}` };
-    const team = await gateway.graphql<{ createTeam: { id: string } }>(
-      `mutation { createTeam(input: { name: "access" }) { id } }`,
-      {},
-      admin,
-    );
-    const key = await gateway.graphql<{ createApiKey: { secret: string } }>(
-      `mutation ($teamId: ID!) { createApiKey(input: { teamId: $teamId, name: "k" }) { secret } }`,
-      { teamId: team.data!.createTeam.id },
-      admin,
-    );
-    teamKey = key.data!.createApiKey.secret;
+    teamKey = await createTeamKey(gateway, masterKey, "access");
   });
   afterAll(async () => {
     await gateway?.stop();
