@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedis, type RedisServer } from "../../scripts/temporary-redis.ts";
@@ -9,6 +9,18 @@ import { startTestApp, type TestApp } from "../support/start-app.ts";
  * Issue 14.3: /health says the process is up; /ready says whether it can serve — the database
  * answers, Redis (when configured) answers, and the app is not stopping.
  */
+/** A plain HTTP server answering every request with `answerReadiness`; its /ready URL. */
+async function serveReadiness(
+  answerReadiness: ReturnType<typeof createReadiness>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_request, response) => void answerReadiness(response));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ready`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 async function getJson(url: string) {
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as Record<string, any> };
@@ -36,26 +48,21 @@ describe("/health and /ready", () => {
   });
 
   describe("while stopping", () => {
-    let server: Server;
     let stopping = false;
-    let url: string;
+    let served: Awaited<ReturnType<typeof serveReadiness>>;
 
     beforeAll(async () => {
       // The app's own readiness answer over its real database; only `stopping` is the test's.
-      const answerReadiness = createReadiness({
-        database: gateway.app.database,
-        isStopping: () => stopping,
-      });
-      server = createServer((_request, response) => void answerReadiness(response));
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ready`;
+      served = await serveReadiness(
+        createReadiness({ database: gateway.app.database, isStopping: () => stopping }),
+      );
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(() => served.close());
 
     it("answers 503 once stop() has begun, naming why", async () => {
-      expect((await getJson(url)).status).toBe(200);
+      expect((await getJson(served.url)).status).toBe(200);
       stopping = true;
-      expect(await getJson(url)).toEqual({
+      expect(await getJson(served.url)).toEqual({
         status: 503,
         body: { status: "not ready", checks: { server: "stopping", database: "ok" } },
       });
@@ -73,16 +80,14 @@ describe("/health and /ready", () => {
         isStopping: () => false,
         checkTimeoutMs: 100,
       });
-      const hung = createServer((_request, response) => void answerReadiness(response));
-      await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
+      const hung = await serveReadiness(answerReadiness);
       try {
-        const port = (hung.address() as AddressInfo).port;
-        expect(await getJson(`http://127.0.0.1:${port}/ready`)).toEqual({
+        expect(await getJson(hung.url)).toEqual({
           status: 503,
           body: { status: "not ready", checks: { database: "no answer within 100 ms" } },
         });
       } finally {
-        await new Promise<void>((resolve) => hung.close(() => resolve()));
+        await hung.close();
       }
     });
   });

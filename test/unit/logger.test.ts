@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { createGatewayLog, reportProblemTo } from "../../server/logging/gateway-log.ts";
 import { createLogger } from "../../server/logging/logger.ts";
 
-function capture() {
+/** A logger writing into memory, and what it wrote so far. */
+function capturedLogger(level: "info" | "warn", format: "json" | "pretty" = "json") {
   let text = "";
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -11,19 +12,16 @@ function capture() {
       done();
     },
   });
-  return { destination, text: () => text };
+  const logger = createLogger({ settings: { level, format, storeBodies: false }, destination });
+  return { logger, text: () => text };
 }
 
 describe("logger", () => {
   it("writes one JSON object per line at the configured level and above", () => {
-    const output = capture();
-    const logger = createLogger({
-      settings: { level: "warn", format: "json", storeBodies: false },
-      destination: output.destination,
-    });
+    const { logger, text } = capturedLogger("warn");
     logger.info("not written");
     logger.warn({ deployment: "openai:a#0" }, "written");
-    const lines = output.text().trim().split("\n");
+    const lines = text().trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0])).toMatchObject({
       level: 40,
@@ -35,11 +33,7 @@ describe("logger", () => {
   });
 
   it("redacts credentials wherever an object carries them", () => {
-    const output = capture();
-    const logger = createLogger({
-      settings: { level: "info", format: "json", storeBodies: false },
-      destination: output.destination,
-    });
+    const { logger, text } = capturedLogger("info");
     logger.info(
       {
         apiKey: "sk-top-level-secret",
@@ -48,7 +42,7 @@ describe("logger", () => {
       },
       "with secrets",
     );
-    const text = output.text();
+    const written = text();
     for (const secret of [
       "sk-top-level-secret",
       "sk-header-secret",
@@ -56,8 +50,8 @@ describe("logger", () => {
       "sk-nested-secret",
       "aws-secret-value",
     ])
-      expect(text).not.toContain(secret);
-    expect(JSON.parse(text)).toMatchObject({
+      expect(written).not.toContain(secret);
+    expect(JSON.parse(written)).toMatchObject({
       apiKey: "[redacted]",
       headers: { authorization: "[redacted]", "x-api-key": "[redacted]" },
       entry: { apiKey: "[redacted]", secretAccessKey: "[redacted]" },
@@ -65,29 +59,20 @@ describe("logger", () => {
   });
 
   it("formats lines for a terminal with format: pretty", () => {
-    const output = capture();
-    const logger = createLogger({
-      settings: { level: "info", format: "pretty", storeBodies: false },
-      destination: output.destination,
-    });
+    const { logger, text } = capturedLogger("info", "pretty");
     logger.warn({ deployment: "openai:a#0" }, "deployment cools down");
-    const text = output.text();
-    expect(text).toMatch(/WARN.*deployment cools down/);
-    expect(text).toContain('deployment: "openai:a#0"');
-    expect(() => JSON.parse(text)).toThrow();
+    const written = text();
+    expect(written).toMatch(/WARN.*deployment cools down/);
+    expect(written).toContain('deployment: "openai:a#0"');
+    expect(() => JSON.parse(written)).toThrow();
   });
 
   it("reports problems as errors with their stack, and news without an error as a warning", () => {
-    const output = capture();
-    const logger = createLogger({
-      settings: { level: "info", format: "json", storeBodies: false },
-      destination: output.destination,
-    });
+    const { logger, text } = capturedLogger("info");
     const report = reportProblemTo(logger);
     report("writing request logs failed; 3 kept for retry", new Error("disk full"));
     report("2 request logs could not be written before stopping", undefined);
-    const [failure, news] = output
-      .text()
+    const [failure, news] = text()
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line));
@@ -102,11 +87,7 @@ describe("logger", () => {
   });
 
   it("names a key by its prefix and a team by its name in a request line", () => {
-    const output = capture();
-    const logger = createLogger({
-      settings: { level: "info", format: "json", storeBodies: false },
-      destination: output.destination,
-    });
+    const { logger, text } = capturedLogger("info");
     const log = createGatewayLog({
       logger,
       directory: {
@@ -132,7 +113,7 @@ describe("logger", () => {
       stream: false,
       attempts: [],
     });
-    expect(JSON.parse(output.text())).toMatchObject({
+    expect(JSON.parse(text())).toMatchObject({
       level: 30,
       requestId: "req_1",
       keyPrefix: "sk-sb-AbCd",
