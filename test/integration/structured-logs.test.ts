@@ -267,11 +267,15 @@ describe("structured logs", () => {
     // A refused key and a key sent in the other accepted headers go through the same paths.
     expect((await chat("plain", { key: wrongKey })).status).toBe(401);
     await chat("doomed", { key: teamKey.secret });
+    for (const header of ["x-api-key", "api-key"])
+      await fetch(`${gateway.url}/v1/models`, { headers: { [header]: `${wrongKey}-${header}` } });
+    await fetch(`${gateway.url}/v1/models`, { headers: { "x-api-key": teamKey.secret } });
     await gateway.graphql(`{ me { kind } }`, {}, { authorization: `Bearer ${wrongKey}` });
     await gateway.graphql(`{ teams { name } }`, {}, { authorization: `Bearer ${teamKey.secret}` });
     await gateway.app.logWriter.flush();
     const everything = `${captured}\n${consoleOutput.join("\n")}`;
     expect(lines().length).toBeGreaterThan(8);
+    // The wrong keys sent in x-api-key and api-key start with wrongKey too.
     for (const secret of [masterKey, teamKey.secret, providerApiKey, wrongKey, "Bearer "])
       expect(everything).not.toContain(secret);
     // The key's public prefix is what names it.
