@@ -339,8 +339,8 @@ for (const { wire, entry, embeddingEntry } of roundTrips) {
       it("embeddings through the openai SDK and the GraphQL mutation, logged with their tokens", async () => {
         upstream.setDefault((sent) => embeddings.reply(sent));
         const inputs = ["first text", "second text"];
-        // A provider that reports no count gets the gateway's estimate (4 characters a token: 3 + 3), flagged.
-        const expectedTokens = embeddings.promptTokens(inputs) ?? 6;
+        // A provider that reports no count gets the gateway's estimate (o200k tokens: 2 + 2), flagged.
+        const expectedTokens = embeddings.promptTokens(inputs) ?? 4;
         const estimated = embeddings.promptTokens(inputs) === undefined;
         const viaSdk = await openai.embeddings.create({ model: "embedding-model", input: inputs });
         expect(viaSdk.data.map((item) => item.embedding)).toEqual([
