@@ -103,6 +103,37 @@ describe("hostile GraphQL", () => {
     expect(page.headers.get("content-type") ?? "").not.toContain("text/html");
   });
 
+  it("refuses the bombs in graphql-sse's single connection mode too (400 with the code, not a 500)", async () => {
+    const reservation = await fetch(gateway.graphqlUrl, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${teamKey}` },
+    });
+    expect(reservation.status).toBe(201);
+    const token = await reservation.text();
+    for (const [query, code] of [
+      [aliasBomb, "TOO_MANY_TOKENS"],
+      [depthBomb, "QUERY_TOO_DEEP"],
+      [costBomb, "QUERY_TOO_COMPLEX"],
+    ]) {
+      const response = await fetch(gateway.graphqlUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${teamKey}`,
+          "x-graphql-event-stream-token": token,
+        },
+        body: JSON.stringify({ query, extensions: { operationId: code } }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as GraphQLAnswer;
+      expect(body.errors![0].extensions).toEqual({ code });
+    }
+    await fetch(`${gateway.graphqlUrl}?token=${token}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${teamKey}` },
+    });
+  });
+
   describe("over graphql-ws", () => {
     let client: Client;
     beforeAll(() => {
