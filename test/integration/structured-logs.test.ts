@@ -169,6 +169,28 @@ describe("structured logs", () => {
     expect(requestLine(ownId!)!.clientRequestId).toBeUndefined();
   });
 
+  it("logs a stream with its time to first token and the provider's id for the call", async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
+      body: JSON.stringify({
+        model: "plain",
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    expect(await response.text()).toContain("[DONE]");
+    const requestId = response.headers.get("x-request-id")!;
+    await gateway.app.logWriter.flush();
+    expect(requestLine(requestId)).toMatchObject({
+      stream: true,
+      status: "success",
+      timeToFirstTokenMs: expect.any(Number),
+      upstreamRequestId: expect.stringMatching(/^req_mock_\d+$/),
+    });
+    expect(healthy.requests.at(-1)!.headers["x-request-id"]).toBe(requestId);
+  });
+
   it("honours x-request-id on GraphQL over HTTP too", async () => {
     const response = await fetch(gateway.graphqlUrl, {
       method: "POST",
