@@ -13,6 +13,7 @@ import {
 } from "../../server/storage/migrate-postgresql.ts";
 import { readMigrations } from "../../server/storage/migration-files.ts";
 import { createRequestLogRepository } from "../../server/storage/request-log-repository.ts";
+import { logEntry } from "../support/log-entries.ts";
 import { testDatabaseUrl } from "../support/test-database.ts";
 
 /*
@@ -63,32 +64,17 @@ describe("PostgreSQL storage", () => {
       const database = await openDatabase({ url });
       try {
         const repository = createRequestLogRepository(database.prisma, database.dialect);
-        const base = {
-          createdAt: new Date("2026-11-24T10:00:00.000Z"),
-          teamId: "team-1",
-          source: "rest" as const,
-          requestedModel: "gpt-4o-mini",
-          status: "success" as const,
-          promptTokens: 10,
-          completionTokens: 5,
-          cachedTokens: 0,
-          reasoningTokens: 0,
-          costNanoUsd: 1_000n,
-          usageEstimated: false,
-          latencyMs: 12,
-          stream: false,
-          attempts: [],
-        };
+        const base = { createdAt: new Date("2026-11-24T10:00:00.000Z"), teamId: "team-1" };
         await repository.insertMany([
-          { ...base, id: "plain" },
-          {
+          logEntry({ ...base, id: "plain" }),
+          logEntry({
             ...base,
             id: "odd",
             errorMessage: "bad\u0000byte",
             latencyMs: 12.5,
             promptTokens: 2 ** 31,
             metadata: { note: "nul\u0000inside" },
-          },
+          }),
         ]);
         const rows = await repository.list({ limit: 10 });
         expect(rows.map((row) => row.id).sort()).toEqual(["odd", "plain"]);
