@@ -54,6 +54,8 @@ export default defineConfig({
           exclude: [
             "test/integration/migrations.test.ts",
             "test/integration/request-log-repository.test.ts",
+            // Memory and map bounds do not depend on the storage; one run (on SQLite) is enough.
+            "test/integration/bounded-memory.test.ts",
           ],
           env: { SWITCHBOARD_TEST_STORAGE: "postgresql" },
           globalSetup: ["test/support/postgres-global-setup.ts"],
