@@ -31,6 +31,7 @@ import { createRequestLogRepository } from "./storage/request-log-repository.ts"
 import { connectRedis, type RedisConnection } from "./storage/redis/redis-connection.ts";
 import { createResponseCache } from "./response-cache.ts";
 import { startTracing } from "./tracing.ts";
+import { loadTokenEncodings } from "./gateway/tokens.ts";
 import { shareCooldowns } from "./storage/redis/redis-cooldowns.ts";
 import { connectRedisEvents } from "./storage/redis/redis-events.ts";
 import { startKeySync } from "./storage/redis/redis-key-sync.ts";
@@ -65,7 +66,11 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     destination: dependencies.logDestination,
   });
   const onProblem = dependencies.onProblem ?? reportProblemTo(logger);
-  const database = dependencies.database ?? (await openDatabase({ url: config.database.url }));
+  // Token estimates count with BPE once the encodings are in (about a second, loaded alongside).
+  const [database] = await Promise.all([
+    dependencies.database ?? openDatabase({ url: config.database.url }),
+    loadTokenEncodings(),
+  ]);
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
   const requestLogs = createRequestLogRepository(database.prisma, database.dialect);
   const logWriter = createLogWriter({

@@ -4,7 +4,6 @@ import path from "node:path";
 import { createApp, type App, type AppDependencies } from "../../server/app.ts";
 import { inject } from "vitest";
 import { configSchema } from "../../server/config.ts";
-import { loadTokenEncodings } from "../../server/gateway/tokens.ts";
 import { testDatabaseUrl } from "./test-database.ts";
 
 export interface TestApp {
@@ -59,8 +58,6 @@ export async function startTestApp(
     // Other server settings (corsOrigins) are kept; the address is always loopback, port 0.
     server: { ...(config.server as object | undefined), host: "127.0.0.1", port: 0 },
   });
-  // As the CLI does before createApp: prompt estimates count BPE tokens from the first request.
-  await loadTokenEncodings();
   const app = await createApp(parsed, { shutdownGraceMs: 200, ...dependencies });
   const { url } = await app.start();
   const masterKey = parsed.auth.masterKey;
