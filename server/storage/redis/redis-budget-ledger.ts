@@ -27,7 +27,7 @@ import {
   periodStart,
   reservationOf,
 } from "../../gateway/budget.ts";
-import { isRedisConnectionError, redisUnavailable } from "./redis-connection.ts";
+import { askRedis, redisUnavailable } from "./redis-connection.ts";
 
 // KEYS: per budget i, KEYS[2i-1] spent and KEYS[2i] held. ARGV: cost, reservation member,
 // hold ttl ms, now ms, then per budget its limit. Returns {1}, {-1, i} (budget i needs seeding) or
@@ -142,16 +142,7 @@ export function createRedisBudgetLedger({
   let stopping = false;
 
   function prefixOf(budget: Budget, startMs: number): string {
-    const group = budget.group ?? `${budget.scope}:${budget.id}`;
-    return `budget:{${group}}:${budget.scope}:${budget.id}:${startMs}`;
-  }
-
-  async function talk<Value>(command: () => Promise<Value>): Promise<Value> {
-    try {
-      return await command();
-    } catch (error) {
-      throw isRedisConnectionError(error) ? redisUnavailable(error) : error;
-    }
+    return `budget:{${groupOf(budget)}}:${budget.scope}:${budget.id}:${startMs}`;
   }
 
   /** Creates the counter from storage unless another instance (or an earlier call) did. */
@@ -160,7 +151,7 @@ export function createRedisBudgetLedger({
     const spent = await spentInStorage(budget, start);
     const key = `${prefixOf(budget, start.getTime())}:spent`;
     const end = periodEnd(budget.period, start);
-    await talk(() =>
+    await askRedis(() =>
       end
         ? redis.set(key, spent.toString(), "PX", ttlUntil(end), "NX")
         : redis.set(key, spent.toString(), "NX"),
@@ -180,7 +171,7 @@ export function createRedisBudgetLedger({
       start: periodStart(budget.period, at),
     }));
     if (entries.length === 0) return { ok: true, reservation: nothingReserved() };
-    const groups = new Set(entries.map(({ budget }) => budget.group ?? budget.id));
+    const groups = new Set(entries.map(({ budget }) => groupOf(budget)));
     if (groups.size > 1)
       throw new Error("The budgets of one request must share a group (a key and its team).");
     const member = `${newReservationId()}:${maxCostNanoUsd}`;
@@ -190,7 +181,7 @@ export function createRedisBudgetLedger({
     });
     // Seeding a counter takes one more round; a counter removed in between (Redis flushed) takes another.
     for (let round = 0; round < 3; round += 1) {
-      const reply = await talk(() =>
+      const reply = await askRedis(() =>
         client.switchboardReserve(
           keys.length,
           ...keys,
@@ -221,7 +212,7 @@ export function createRedisBudgetLedger({
     reservedNanoUsd: bigint,
   ): BudgetReservation {
     const prefixes = entries.map(({ budget, start }) => prefixOf(budget, start.getTime()));
-    const marker = `budget:{${entries[0].budget.group ?? entries[0].budget.id}}:settled:${member}`;
+    const marker = `budget:{${groupOf(entries[0].budget)}}:settled:${member}`;
 
     async function settleNow(actualNanoUsd: bigint): Promise<void> {
       const reply = await client.switchboardSettle(
@@ -289,12 +280,14 @@ export function createRedisBudgetLedger({
   async function state(budget: Budget, at: Date = now()): Promise<BudgetState> {
     const start = periodStart(budget.period, at);
     const prefix = prefixOf(budget, start.getTime());
-    let spent = await talk(() => redis.get(`${prefix}:spent`));
+    let spent = await askRedis(() => redis.get(`${prefix}:spent`));
     if (spent === null) {
       await seed(budget, start);
-      spent = (await talk(() => redis.get(`${prefix}:spent`))) ?? "0";
+      spent = (await askRedis(() => redis.get(`${prefix}:spent`))) ?? "0";
     }
-    const holds = await talk(() => redis.zrangebyscore(`${prefix}:held`, now().getTime(), "+inf"));
+    const holds = await askRedis(() =>
+      redis.zrangebyscore(`${prefix}:held`, now().getTime(), "+inf"),
+    );
     const reservedNanoUsd = holds.reduce(
       (sum, hold) => sum + BigInt(hold.slice(hold.lastIndexOf(":") + 1)),
       0n,
@@ -327,6 +320,11 @@ export function createRedisBudgetLedger({
       clearTimeout(timer);
     },
   };
+}
+
+/** The Redis Cluster hash tag of a budget's keys (and of the settle markers of its reservations). */
+function groupOf(budget: Budget): string {
+  return budget.group ?? `${budget.scope}:${budget.id}`;
 }
 
 /** The same budget listed twice is checked and reserved once. */

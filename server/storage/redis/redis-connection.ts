@@ -92,6 +92,18 @@ export function redisUnavailable(cause: unknown): GatewayError {
   );
 }
 
+/**
+ * Runs one Redis command for a request's limit or budget check: a connection failure becomes
+ * REDIS_UNAVAILABLE (503); an error of the script's own logic stays what it is.
+ */
+export async function askRedis<Value>(command: () => Promise<Value>): Promise<Value> {
+  try {
+    return await command();
+  } catch (error) {
+    throw isRedisConnectionError(error) ? redisUnavailable(error) : error;
+  }
+}
+
 /** Whether an error came from talking to Redis (connection, timeout) rather than from a script's logic. */
 export function isRedisConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

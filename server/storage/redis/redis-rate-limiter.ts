@@ -25,7 +25,7 @@ import {
   limitRefusal,
   refuseIfNeverFits,
 } from "../../gateway/rate-limit.ts";
-import { isRedisConnectionError, redisUnavailable } from "./redis-connection.ts";
+import { askRedis } from "./redis-connection.ts";
 
 // KEYS: per scope i, KEYS[2i-1] the window hash and KEYS[2i] the lease set.
 // ARGV: tokens, lease id, lease ttl ms, now ms, then per scope rpm, tpm, maxParallel ("" = none).
@@ -188,9 +188,8 @@ export function createRedisRateLimiter({
     const limits = scopes.flatMap(({ limits }) =>
       [limits.rpm, limits.tpm, limits.maxParallel].map((limit) => (limit == null ? "" : limit)),
     );
-    let reply: unknown[];
-    try {
-      reply = await client.switchboardAcquire(
+    const reply = await askRedis(() =>
+      client.switchboardAcquire(
         scopes.length * 2,
         ...keysOf(scopes),
         tokens,
@@ -198,10 +197,8 @@ export function createRedisRateLimiter({
         leaseTtlMs,
         now(),
         ...limits,
-      );
-    } catch (error) {
-      throw isRedisConnectionError(error) ? redisUnavailable(error) : error;
-    }
+      ),
+    );
     if (reply[0] === 0) {
       const [, index, limit, retryAfterMs, tokensInWindow] = reply as [
         0,
