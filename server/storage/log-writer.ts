@@ -38,9 +38,11 @@ export interface RequestLogEntry {
     provider: string;
     status: "success" | "error" | "cancelled";
     errorCode?: string;
+    /** The status the caller would have seen (a provider's 5xx is 502). */
     httpStatus?: number;
+    /** The provider's own HTTP status, when it answered with one. */
     upstreamStatus?: number;
-    /** The provider's own id for the call, from its response headers. */
+    /** The provider's own id for the call (its `request-id`, `x-request-id`, … response header). */
     upstreamRequestId?: string;
     latencyMs: number;
   }>;

@@ -13,21 +13,10 @@ import { type Admission, DeploymentAtLimitError } from "./admission.ts";
 import { type UpstreamExchange, withUpstreamExchange } from "../../gateway/upstream-exchange.ts";
 import { toGatewayError } from "./usage-accounting.ts";
 import type { RequestTracing, SpanHandle } from "../../tracing.ts";
+import type { RequestLogEntry } from "../../storage/log-writer.ts";
 
 /** One upstream attempt as the request log keeps it. */
-export interface AttemptRecord {
-  deployment: string;
-  provider: string;
-  status: "success" | "error" | "cancelled";
-  errorCode?: string;
-  /** The status the caller would have seen (a provider's 5xx is 502). */
-  httpStatus?: number;
-  /** The provider's own HTTP status, when it answered with one. */
-  upstreamStatus?: number;
-  /** The provider's own id for the call (its `request-id`, `x-request-id`, … response header). */
-  upstreamRequestId?: string;
-  latencyMs: number;
-}
+export type AttemptRecord = RequestLogEntry["attempts"][number];
 
 export interface AttemptWalkOptions {
   router: Router;
