@@ -96,14 +96,9 @@ export async function createGovernance({
   const ledger = shared?.ledger ?? localLedger;
   const limiter: RateLimiter = shared?.limiter ?? localLimiter;
   const budgets = createBudgetsService({ directory, ledger, requestLogs, now: clock });
-  // The local ledger answers alone without Redis, and for a failing-open instance during an outage.
-  if (!redis || redis.failOpen)
-    await createBudgetsService({
-      directory,
-      ledger: localLedger,
-      requestLogs,
-      now: clock,
-    }).restore();
+  // The local ledger answers alone without Redis, and for a failing-open instance during an
+  // outage; restoring loads into it (the shared ledger's `load` is the local one's).
+  if (!redis || redis.failOpen) await budgets.restore();
 
   /** Redis's counters, behind the local ones as `failOpen` says. */
   function sharedCounters({ connection, failOpen, holdTtlMs, flushLogs }: SharedCounters) {
