@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../server/storage/db.ts";
-import type { RequestLogEntry } from "../server/storage/log-writer.ts";
+import type { RequestRecord } from "../server/gateway/request-record.ts";
 import { createRequestLogRepository } from "../server/storage/request-log-repository.ts";
 
 /*
@@ -91,7 +91,7 @@ export async function seedDashboardData(
   const spanMs = size.days * 86_400_000;
   const batch = 5_000;
   for (let start = 0; start < size.logs; start += batch) {
-    const entries: RequestLogEntry[] = [];
+    const entries: RequestRecord[] = [];
     for (let index = start; index < Math.min(size.logs, start + batch); index++) {
       const model = models[Math.floor(random() * random() * models.length)];
       const keyIndex = Math.floor(random() * keyIds.length);

@@ -7,24 +7,21 @@ import { createPricing } from "./gateway/pricing.ts";
 import { createProviderAdapter } from "./gateway/providers/registry.ts";
 import { createInMemoryRateLimiter, type RateLimiter } from "./gateway/rate-limit.ts";
 import { createRouter } from "./gateway/router.ts";
-import {
-  type Admit,
-  createAdmission,
-  deploymentScopeKey,
-} from "./modules/completions/admission.ts";
-import { createAttemptWalker, type WalkEvent } from "./modules/completions/attempt-walk.ts";
+import type { Admit } from "./gateway/admission.ts";
+import { createAdmission, deploymentScopeKey } from "./modules/completions/admission.ts";
+import { createAttemptWalker, type WalkEvent } from "./gateway/attempt-walk.ts";
 import { createCompletionsService } from "./modules/completions/completions.service.ts";
 import type { KeepBody } from "./modules/completions/request-bodies.ts";
-import type { RequestLogEntry } from "./storage/log-writer.ts";
+import type { RequestRecord } from "./gateway/request-record.ts";
 import type { RequestTracing } from "./tracing.ts";
 
 export interface GatewayCoreOptions {
   /** The models, the router and the response cache settings; nothing else of the config is read here. */
-  config: Pick<Config, "models" | "router" | "cache">;
+  config: Pick<Config, "models" | "router" | "cache"> & Partial<Pick<Config, "modelAliases">>;
   /** The upstream connection pool every adapter shares. */
   dispatcher: Dispatcher;
   /** Where each finished request goes (the log writer, metrics, live events — or nowhere). */
-  recordRequest(entry: RequestLogEntry): void;
+  recordRequest(entry: RequestRecord): void;
   /** The rate limiter's counters, read by the `usage` strategy; an in-memory one by default. */
   limiter?: RateLimiter;
   /** Keys, limits and budgets before each attempt; by default only deployments' own rpm/tpm on `limiter`. */
@@ -67,6 +64,7 @@ export function createGatewayCore({
   const pricing = createPricing();
   const router = createRouter({
     models: config.models,
+    aliases: config.modelAliases,
     random,
     createAdapter: (entry) => createProviderAdapter(entry, { dispatcher }),
     priceFor: (provider, model, entry) =>

@@ -5,7 +5,7 @@ import type { Router } from "./gateway/router.ts";
 import type { CompletionsService } from "./modules/completions/completions.service.ts";
 import { createModelsService } from "./modules/models/models.service.ts";
 import { createSpendService } from "./modules/spend/spend.service.ts";
-import type { RequestLogEntry } from "./storage/log-writer.ts";
+import type { RequestRecord } from "./gateway/request-record.ts";
 import type { RequestLogRepository } from "./storage/request-log-repository.ts";
 import type { AuditLogRepository } from "./storage/audit-log-repository.ts";
 import type { PrismaClient } from "./storage/db.ts";
@@ -29,7 +29,7 @@ export interface BudgetAlert {
   fraction: number;
 }
 
-type GatewayEventMap = { requestLogged: [RequestLogEntry]; budgetThresholdReached: [BudgetAlert] };
+type GatewayEventMap = { requestLogged: [RequestRecord]; budgetThresholdReached: [BudgetAlert] };
 
 /**
  * In memory by default; pass the Redis event target (storage/redis/redis-events.ts) so that

@@ -10,22 +10,9 @@
  * function to run inside a span. No OpenTelemetry type leaks into the request path.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { SpanAttributes, SpanHandle, SpanStarter } from "./gateway/request-tracing.ts";
 
-export type SpanAttributes = Record<string, string | number | boolean | undefined>;
-
-export interface SpanHandle {
-  setAttributes(attributes: SpanAttributes): void;
-  /** Marks the span failed (status ERROR, an exception event). */
-  fail(error: unknown): void;
-  /** Ends the span; later calls do nothing. */
-  end(): void;
-  /** Runs `work` with this span as the parent of spans started inside it (across awaits). */
-  run<Value>(work: () => Value): Value;
-}
-
-export interface RequestTracing {
-  /** A span under the current one (a completion: kind internal; an upstream attempt: kind client). */
-  startSpan(name: string, attributes: SpanAttributes, kind: "internal" | "client"): SpanHandle;
+export interface RequestTracing extends SpanStarter {
   /** Wraps one HTTP request: continues its `traceparent`, ends when the response is done. */
   traceHttp(
     request: IncomingMessage,

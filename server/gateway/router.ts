@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { ModelEntry } from "../config.ts";
 import { GatewayError } from "./errors.ts";
+import { collectModelAliases } from "./model-aliases.ts";
 import type { ModelPrice } from "./pricing.ts";
 import type { ProviderAdapter } from "./spec.ts";
 
@@ -38,6 +39,8 @@ export interface ModelGroup {
 
 export interface RouterOptions {
   models: ModelEntry[];
+  /** Config `modelAliases` (entries' own `aliases` are read from `models`): names that mean a group. */
+  aliases?: Readonly<Record<string, string>>;
   createAdapter(entry: ModelEntry): ProviderAdapter;
   priceFor(provider: string, model: string, entry: ModelEntry): ModelPrice | undefined;
   /** Injected for deterministic tests. */
@@ -47,13 +50,15 @@ export interface RouterOptions {
 }
 
 /**
- * Resolves the model a caller names to the deployments that may serve it, in the order to try:
+ * Resolves the model a caller names to the deployments that may serve it, in the order to try
+ * (an alias first becomes the name it stands for, `resolveModel`):
  * 1. a configured group with that exact name (weighted shuffle across its entries),
  * 2. a wildcard entry (`openai/*`) whose prefix matches,
  * 3. `provider/model` when that provider's credentials are configured on any entry.
  */
 export function createRouter({
   models,
+  aliases: configuredAliases,
   createAdapter,
   priceFor,
   random = Math.random,
@@ -95,6 +100,16 @@ export function createRouter({
 
   const groups = new Map<string, ModelEntry[]>();
   for (const entry of models) groups.set(entry.name, [...(groups.get(entry.name) ?? []), entry]);
+  const aliases = collectModelAliases(models, configuredAliases);
+
+  /**
+   * The name `requestedModel` stands for: an alias's group (or provider/model name), any other
+   * name as it is. Every surface's request is resolved through here (the completions service),
+   * so an alias reaches the same group, allow-list check and fallbacks as the group's own name.
+   */
+  function resolveModel(requestedModel: string): string {
+    return aliases.get(requestedModel) ?? requestedModel;
+  }
 
   function weightedShuffle(entries: ModelEntry[]): ModelEntry[] {
     const remaining = [...entries];
@@ -113,9 +128,9 @@ export function createRouter({
 
   /** The ordered deployments for `requestedModel`; throws MODEL_NOT_FOUND naming what is served. */
   function plan(requestedModel: string): Deployment[] {
-    const { entries, upstreamModel } = match(requestedModel);
+    const { entries, upstreamModel, group } = match(requestedModel);
     return weightedShuffle(entries).map((entry) =>
-      deploymentFor(entry, requestedModel, upstreamModel ?? entry.model ?? entry.name),
+      deploymentFor(entry, group, upstreamModel ?? entry.model ?? entry.name),
     );
   }
 
@@ -127,22 +142,49 @@ export function createRouter({
     match(requestedModel);
   }
 
-  /** The config entries that serve `requestedModel`, and the upstream model id when the name carries it (`provider/model`). */
-  function match(requestedModel: string): { entries: ModelEntry[]; upstreamModel?: string } {
-    const exact = groups.get(requestedModel);
+  /**
+   * The config entries that serve `requestedModel` (an alias resolved), the name they serve it
+   * as (`group`), and the upstream model id when the name carries it (`provider/model`).
+   */
+  function match(requestedModel: string): {
+    entries: ModelEntry[];
+    group: string;
+    upstreamModel?: string;
+  } {
+    const group = resolveModel(requestedModel);
+    const exact = groups.get(group);
     // A wildcard entry's own name ("openai/*") is a pattern, never a model to call.
-    if (requestedModel.endsWith("*")) throw notFound(requestedModel);
-    if (exact) return { entries: exact };
-    const separator = requestedModel.indexOf("/");
-    if (separator > 0 && separator < requestedModel.length - 1) {
-      const prefix = requestedModel.slice(0, separator);
-      const upstreamModel = requestedModel.slice(separator + 1);
+    if (group.endsWith("*")) throw notFound(requestedModel);
+    if (exact) return { entries: exact, group };
+    const separator = group.indexOf("/");
+    if (separator > 0 && separator < group.length - 1) {
+      const prefix = group.slice(0, separator);
+      const upstreamModel = group.slice(separator + 1);
       const wildcard = groups.get(`${prefix}/*`);
       const sameProvider =
         wildcard ?? models.filter((entry) => entry.provider === prefix).slice(0, 1);
-      if (sameProvider.length > 0) return { entries: sameProvider, upstreamModel };
+      if (sameProvider.length > 0) return { entries: sameProvider, group, upstreamModel };
     }
     throw notFound(requestedModel);
+  }
+
+  /**
+   * What `requestedModel` is when something serves it: the name it resolves to (an alias's
+   * target) and the provider of the entry that would answer; undefined otherwise. Plans nothing
+   * (GET /v1/models/{id}).
+   */
+  function describeModel(requestedModel: string): { name: string; provider: string } | undefined {
+    try {
+      const { entries, group } = match(requestedModel);
+      return { name: group, provider: entries[0].provider };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every alias with the name it stands for, in config order (GET /v1/models lists them). */
+  function listAliases(): Array<{ alias: string; target: string }> {
+    return [...aliases].map(([alias, target]) => ({ alias, target }));
   }
 
   function notFound(requestedModel: string): GatewayError {
@@ -173,11 +215,13 @@ export function createRouter({
    * wildcard (`openai/*`) or provider prefix that serves it; undefined for a name nothing serves.
    */
   function configuredNameOf(requestedModel: string): string | undefined {
-    if (groups.has(requestedModel) && !requestedModel.endsWith("*")) return requestedModel;
+    // An alias counts under the group it stands for, so a group's numbers are in one series.
+    const group = resolveModel(requestedModel);
+    if (groups.has(group) && !group.endsWith("*")) return group;
     try {
-      match(requestedModel);
+      match(group);
       // Served, but not by its own name: through `prefix/*` or the provider named `prefix`.
-      return `${requestedModel.slice(0, requestedModel.indexOf("/"))}/*`;
+      return `${group.slice(0, group.indexOf("/"))}/*`;
     } catch {
       return undefined;
     }
@@ -198,6 +242,9 @@ export function createRouter({
   return {
     plan,
     assertServed,
+    resolveModel,
+    describeModel,
+    listAliases,
     listGroups,
     configuredNameOf,
     entryIdOfDeployment,

@@ -2,9 +2,9 @@ import type { ServerResponse } from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { DeploymentHealth, DeploymentSnapshot } from "../gateway/deployment-health.ts";
 import type { Deployment } from "../gateway/router.ts";
-import type { RequestLogEntry } from "../storage/log-writer.ts";
+import type { RequestRecord } from "../gateway/request-record.ts";
 
-type Attempt = RequestLogEntry["attempts"][number];
+type Attempt = RequestRecord["attempts"][number];
 
 export interface MetricsOptions {
   health: DeploymentHealth;
@@ -216,7 +216,7 @@ export function createMetrics({
     );
   }
 
-  function observe(entry: RequestLogEntry): void {
+  function observe(entry: RequestRecord): void {
     const model = modelLabel(entry.requestedModel) ?? unknownModelLabel;
     const labels = {
       model,

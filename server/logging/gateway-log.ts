@@ -1,7 +1,7 @@
 import { formatUsd } from "../gateway/money.ts";
-import type { WalkEvent } from "../modules/completions/attempt-walk.ts";
+import type { WalkEvent } from "../gateway/attempt-walk.ts";
 import type { KeyDirectory } from "../modules/keys/key-directory.ts";
-import type { RequestLogEntry } from "../storage/log-writer.ts";
+import type { RequestRecord } from "../gateway/request-record.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -20,7 +20,7 @@ export function createGatewayLog({
 }) {
   return {
     /** The request's one `info` line, whatever its outcome (a failure's code, not its message). */
-    request(entry: RequestLogEntry): void {
+    request(entry: RequestRecord): void {
       logger.info(requestLine(entry), `${entry.requestedModel} ${entry.status}`);
     },
 
@@ -55,7 +55,7 @@ export function createGatewayLog({
     },
   };
 
-  function requestLine(entry: RequestLogEntry) {
+  function requestLine(entry: RequestRecord) {
     const key = entry.apiKeyId ? directory?.key(entry.apiKeyId) : undefined;
     const team = entry.teamId ? directory?.team(entry.teamId) : undefined;
     const last = entry.attempts.at(-1);

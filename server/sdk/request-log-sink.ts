@@ -1,10 +1,11 @@
-import { createLogWriter, type RequestLogEntry } from "../storage/log-writer.ts";
+import { createLogWriter } from "../storage/log-writer.ts";
+import type { RequestRecord } from "../gateway/request-record.ts";
 
 /** Where an in-process gateway's finished requests go. */
 export interface RequestLogSink {
   /** Settles once storage is open; rejects when it cannot be, and every request then fails with that error. */
   ready: Promise<void>;
-  record(entry: RequestLogEntry): void;
+  record(entry: RequestRecord): void;
   /** Writes what is queued and closes storage. */
   close(): Promise<void>;
 }

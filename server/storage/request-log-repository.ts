@@ -1,5 +1,5 @@
 import type { PrismaClient, SqlDialect } from "./db.ts";
-import type { RequestLogEntry } from "./log-writer.ts";
+import type { RequestRecord } from "../gateway/request-record.ts";
 import {
   mergeSpendRows,
   rollupColumns,
@@ -21,7 +21,7 @@ export type SpendFilter = Pick<RequestLogFilter, "teamId" | "from" | "to">;
 export interface RequestLogFilter {
   model?: string;
   provider?: string;
-  status?: RequestLogEntry["status"];
+  status?: RequestRecord["status"];
   teamId?: string;
   apiKeyId?: string;
   from?: Date;
@@ -82,9 +82,9 @@ const counterUpsertPrefix = `INSERT INTO "SpendCounter" ("scope", "scopeId", "pe
 const counterUpsertSuffix = `ON CONFLICT ("scope", "scopeId", "periodStart") DO UPDATE SET "spentNanoUsd" = "SpendCounter"."spentNanoUsd" + excluded."spentNanoUsd", "updatedAt" = excluded."updatedAt"`;
 
 /** The counter rows one chunk of logs adds to: [scope, scopeId, day start, nano-USD, updatedAt] per (scope, id, day). */
-function counterRows(entries: RequestLogEntry[], updatedAt: Date): unknown[][] {
+function counterRows(entries: RequestRecord[], updatedAt: Date): unknown[][] {
   const totals = new Map<string, { scope: string; scopeId: string; day: Date; spent: bigint }>();
-  const add = (scope: string, scopeId: string | undefined, entry: RequestLogEntry) => {
+  const add = (scope: string, scopeId: string | undefined, entry: RequestRecord) => {
     if (!scopeId || entry.costNanoUsd === 0n) return;
     const day = new Date(`${entry.createdAt.toISOString().slice(0, 10)}T00:00:00.000Z`);
     const key = `${scope}\u0000${scopeId}\u0000${day.getTime()}`;
@@ -105,7 +105,7 @@ function counterRows(entries: RequestLogEntry[], updatedAt: Date): unknown[][] {
   ]);
 }
 
-function toRow(entry: RequestLogEntry): unknown[] {
+function toRow(entry: RequestRecord): unknown[] {
   const row: Partial<Record<(typeof insertColumns)[number], unknown>> = {
     ...entry,
     day: entry.createdAt.toISOString().slice(0, 10),
@@ -138,7 +138,7 @@ export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDia
    * ~0.03 ms, and it runs on the hot path's event loop. The driver adapter still converts
    * Dates, booleans and BigInts exactly as Prisma's own writes do.
    */
-  async function insertMany(entries: RequestLogEntry[]): Promise<void> {
+  async function insertMany(entries: RequestRecord[]): Promise<void> {
     for (let start = 0; start < entries.length; start += rowsPerInsert) {
       const chunk = entries.slice(start, start + rowsPerInsert);
       const statements = [

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "./db.ts";
-import type { RequestLogEntry } from "./log-writer.ts";
+import type { RequestRecord } from "../gateway/request-record.ts";
 
 /*
  * Daily spend rollups (the SpendRollup table): request totals per UTC day, team, status and one
@@ -10,9 +10,9 @@ import type { RequestLogEntry } from "./log-writer.ts";
 
 /** The request field each rollup dimension counts by; absent values are stored as "". */
 const dimensions = {
-  model: (entry: RequestLogEntry) => entry.requestedModel,
-  provider: (entry: RequestLogEntry) => entry.provider,
-  apiKey: (entry: RequestLogEntry) => entry.apiKeyId,
+  model: (entry: RequestRecord) => entry.requestedModel,
+  provider: (entry: RequestRecord) => entry.provider,
+  apiKey: (entry: RequestRecord) => entry.apiKeyId,
 } as const;
 
 type Dimension = keyof typeof dimensions;
@@ -63,7 +63,7 @@ export const rollupUpsertSuffix = `ON CONFLICT ("dimension", "day", "teamId", "v
   .join(", ")}`;
 
 /** The rollup rows a chunk of logs adds to, one per (dimension, day, team, value, status). */
-export function rollupRows(entries: RequestLogEntry[]): unknown[][] {
+export function rollupRows(entries: RequestRecord[]): unknown[][] {
   const totals = new Map<string, unknown[]>();
   for (const entry of entries) {
     const day = entry.createdAt.toISOString().slice(0, 10);

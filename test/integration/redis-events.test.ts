@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startRedis, type RedisServer } from "../../scripts/temporary-redis.ts";
 import { createGatewayEvents, type BudgetAlert } from "../../server/services.ts";
-import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
+import type { RequestRecord } from "../../server/gateway/request-record.ts";
 import { connectRedis, type RedisConnection } from "../../server/storage/redis/redis-connection.ts";
 import {
   connectRedisEvents,
@@ -10,7 +10,7 @@ import {
 } from "../../server/storage/redis/redis-events.ts";
 import { waitForSubscribers } from "../support/redis-subscribers.ts";
 
-const entry: RequestLogEntry = {
+const entry: RequestRecord = {
   id: "req_1",
   createdAt: new Date("2026-03-10T12:00:00.123Z"),
   apiKeyId: "key_1",

@@ -7,7 +7,7 @@ import { sdkCaller } from "../../server/gateway/principal.ts";
 import { createResponseCache } from "../../server/response-cache.ts";
 import { connectRedis, type RedisConnection } from "../../server/storage/redis/redis-connection.ts";
 import { responseCacheKeyPrefix } from "../../server/storage/redis/redis-response-cache.ts";
-import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
+import type { RequestRecord } from "../../server/gateway/request-record.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
 import { mockModel } from "../support/start-app.ts";
 
@@ -24,7 +24,7 @@ describe("response cache in Redis", () => {
   const connections: RedisConnection[] = [];
   const dispatcher = createUpstreamDispatcher();
   const problems: string[] = [];
-  const logs: RequestLogEntry[] = [];
+  const logs: RequestRecord[] = [];
 
   function startInstance() {
     const connection = connectRedis({ url: redis.url });

@@ -1,9 +1,9 @@
-import type { RequestLogEntry } from "../../server/storage/log-writer.ts";
+import type { RequestRecord } from "../../server/gateway/request-record.ts";
 
 /** A successful request's log entry (10 + 5 tokens, 1,000 nano-USD), with the fields a test sets. */
 export function logEntry(
-  overrides: Partial<RequestLogEntry> & Pick<RequestLogEntry, "id" | "createdAt">,
-): RequestLogEntry {
+  overrides: Partial<RequestRecord> & Pick<RequestRecord, "id" | "createdAt">,
+): RequestRecord {
   return {
     source: "rest",
     requestedModel: "gpt-4o-mini",

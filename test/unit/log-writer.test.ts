@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createLogWriter, type RequestLogEntry } from "../../server/storage/log-writer.ts";
+import { createLogWriter } from "../../server/storage/log-writer.ts";
+import type { RequestRecord } from "../../server/gateway/request-record.ts";
 
-function entry(id: string): RequestLogEntry {
+function entry(id: string): RequestRecord {
   return {
     id,
     createdAt: new Date(0),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRequestDeadline } from "../../server/modules/completions/request-deadline.ts";
+import { createRequestDeadline } from "../../server/gateway/request-deadline.ts";
 
 describe("createRequestDeadline", () => {
   it("aborts with the caller's own reason when the caller goes away", () => {

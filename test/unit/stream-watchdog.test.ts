@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UpstreamError } from "../../server/gateway/errors.ts";
-import { createStreamWatchdog } from "../../server/modules/completions/stream-watchdog.ts";
+import { createStreamWatchdog } from "../../server/gateway/stream-watchdog.ts";
 
 describe("stream watchdog", () => {
   beforeEach(() => {

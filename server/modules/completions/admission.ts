@@ -7,46 +7,13 @@ import type { Deployment } from "../../gateway/router.ts";
 import type { BudgetsService } from "../budgets/budgets.service.ts";
 import type { KeyDirectory } from "../keys/key-directory.ts";
 import { tokenCountOf, type TokenEstimate } from "../../gateway/tokens.ts";
-import type { RequestCharge } from "./usage-accounting.ts";
-
-/** What a request asks of the limits before it is sent. */
-export interface AdmissionRequest {
-  principal: Principal;
-  /**
-   * The deployment it will be sent to. Absent for an answer from the response cache: nothing is
-   * sent, so only the key's and the team's rate limits apply and no budget is reserved.
-   */
-  deployment?: Deployment;
-  /** Estimated prompt tokens (the provider reports the real count afterwards), counted only when a limit or budget needs them. */
-  promptTokens: TokenEstimate;
-  /** The caller's max_tokens, when given: counted against tokens per minute until the real count is known. */
-  maxOutputTokens?: number;
-  /** Embeddings produce no output tokens: their most possible cost is their input's. */
-  producesOutput?: boolean;
-}
-
-/**
- * A request let through: `finish` returns what it held (the parallel slot, its token estimate)
- * once, with what it really cost, and the error it ended with if it failed after starting
- * (a stream that broke): the router counts that against the deployment.
- */
-export interface Admission {
-  finish(charge: RequestCharge | undefined, failure?: GatewayError): void;
-}
-
-/** Refused because the deployment itself is at its configured rpm/tpm: the router tries another deployment of the group instead. */
-export class DeploymentAtLimitError extends GatewayError {
-  constructor(message: string, retryAfterMs: number) {
-    super("RATE_LIMITED", message, { retryAfterMs });
-    this.name = "DeploymentAtLimitError";
-  }
-}
-
-/** Synchronous with in-memory counters; a promise when they live in Redis. */
-export type Admit = (request: AdmissionRequest) => Admission | Promise<Admission>;
-
-/** Admits everything (no limits configured anywhere, or a library user who wants none). */
-export const admitEverything: Admit = () => ({ finish: () => {} });
+import type { RequestCharge } from "../../gateway/usage-accounting.ts";
+import {
+  type Admission,
+  type AdmissionRequest,
+  type Admit,
+  DeploymentAtLimitError,
+} from "../../gateway/admission.ts";
 
 /**
  * A budget cannot bind on a model whose price is unknown (it would cost 0 and reserve nothing),

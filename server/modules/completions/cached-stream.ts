@@ -1,7 +1,7 @@
 import type { DeploymentIdentity } from "../../gateway/router.ts";
 import type { ChatChunk } from "../../gateway/spec.ts";
 import type { CompletionStream, StreamSummary } from "./completions.service.ts";
-import { createStreamTally } from "./usage-accounting.ts";
+import { createStreamTally } from "../../gateway/usage-accounting.ts";
 
 /**
  * A stream answered from the response cache: the stored chunks, in order, as fast as the caller

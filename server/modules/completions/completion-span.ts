@@ -6,10 +6,10 @@
 import type { GatewayError } from "../../gateway/errors.ts";
 import { formatUsd } from "../../gateway/money.ts";
 import type { DeploymentIdentity } from "../../gateway/router.ts";
-import type { SpanAttributes, SpanHandle } from "../../tracing.ts";
-import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import type { SpanAttributes, SpanHandle } from "../../gateway/request-tracing.ts";
+import type { RequestRecord } from "../../gateway/request-record.ts";
 import type { CompletionContext } from "./completions.service.ts";
-import type { RequestCharge } from "./usage-accounting.ts";
+import type { RequestCharge } from "../../gateway/usage-accounting.ts";
 
 /** The attributes known when the request arrives (read defensively: the body is not validated yet). */
 export function completionSpanAttributes(
@@ -37,7 +37,7 @@ export function completionSpanAttributes(
 export function endCompletionSpan(
   span: SpanHandle,
   outcome: {
-    status: RequestLogEntry["status"];
+    status: RequestRecord["status"];
     deployment?: DeploymentIdentity;
     error?: GatewayError;
   },

@@ -14,14 +14,14 @@ import type {
 } from "../../gateway/spec.ts";
 import { validateChatRequest } from "../../gateway/validate-chat-request.ts";
 import { validateEmbeddingRequest } from "../../gateway/validate-embedding-request.ts";
-import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import type { AttemptRecord, RequestRecord } from "../../gateway/request-record.ts";
 import {
   countedOnce,
   estimateInputTokens,
   estimatePromptTokens,
   type TokenEstimate,
 } from "../../gateway/tokens.ts";
-import { type Admission, type Admit, admitEverything } from "./admission.ts";
+import { type Admission, type Admit, admitEverything } from "../../gateway/admission.ts";
 import {
   type CacheEntry,
   cachedChunks,
@@ -33,14 +33,13 @@ import {
   storeAnswer,
 } from "./cached-answers.ts";
 import {
-  type AttemptRecord,
   type AttemptWalker,
   createAttemptWalker,
   WalkFailure,
-} from "./attempt-walk.ts";
-import { withAttemptTimeout } from "./attempt-timeout.ts";
-import { createRequestDeadline, type RequestDeadline } from "./request-deadline.ts";
-import { createStreamWatchdog, type StreamWatchdog } from "./stream-watchdog.ts";
+} from "../../gateway/attempt-walk.ts";
+import { withAttemptTimeout } from "../../gateway/attempt-timeout.ts";
+import { createRequestDeadline, type RequestDeadline } from "../../gateway/request-deadline.ts";
+import { createStreamWatchdog, type StreamWatchdog } from "../../gateway/stream-watchdog.ts";
 import {
   chargeFor,
   chargeForCacheHit,
@@ -50,7 +49,7 @@ import {
   type RequestCharge,
   usageOrEstimate,
   createStreamTally,
-} from "./usage-accounting.ts";
+} from "../../gateway/usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
 import { completionSpanAttributes, endCompletionSpan } from "./completion-span.ts";
 import type { RequestTracing } from "../../tracing.ts";
@@ -59,7 +58,7 @@ import { failedAnswer, streamedAnswer, type KeepBody } from "./request-bodies.ts
 /** Who asks, from where, and the signal that fires when they go away. */
 export interface CompletionContext {
   principal: Principal;
-  source: RequestLogEntry["source"];
+  source: RequestRecord["source"];
   signal?: AbortSignal;
   requestId?: string;
   /** The caller's own `x-request-id` (validated by the surface): sent upstream and logged; the row keeps `requestId`. */
@@ -120,7 +119,7 @@ export interface CompletionStream extends AsyncIterable<ChatChunk> {
 export interface CompletionsServiceOptions {
   router: Router;
   /** Queues the log entry (batched) and tells live subscribers. */
-  recordRequest(entry: RequestLogEntry): void;
+  recordRequest(entry: RequestRecord): void;
   timeoutMs: number;
   /** One non-streaming upstream attempt (router.attemptTimeoutMs): past it the attempt fails over like a 5xx; default: timeoutMs. */
   attemptTimeoutMs?: number;
@@ -200,7 +199,7 @@ export function createCompletionsService({
     };
 
     function record(outcome: {
-      status: RequestLogEntry["status"];
+      status: RequestRecord["status"];
       deployment?: DeploymentIdentity;
       charge?: RequestCharge;
       error?: GatewayError;
@@ -270,9 +269,12 @@ export function createCompletionsService({
     /**
      * The requested model and the caller's own fallbacks: each one the caller may use, and
      * each fallback served, so a typo at the end of a list fails before anything is sent.
+     * Returns the name the request is routed by: an alias (modelAliases) resolved to its group,
+     * the one place every surface's aliases are resolved; the log keeps the name as sent.
      */
-    function checkModels(model: string): void {
-      checkModelAllowed(model, context.principal);
+    function checkModels(model: string): string {
+      const group = router.resolveModel(model);
+      checkModelAllowed(model, group, context.principal);
       for (const fallback of context.fallbacks ?? []) {
         if (typeof fallback !== "string" || fallback === "")
           throw new GatewayError(
@@ -280,15 +282,16 @@ export function createCompletionsService({
             "Every model of a model list must be a non-empty string.",
             { param: "model" },
           );
-        checkModelAllowed(fallback, context.principal);
+        checkModelAllowed(fallback, router.resolveModel(fallback), context.principal);
         router.assertServed(fallback);
       }
+      return group;
     }
 
     /** Validates; the deadline fires on the caller's signal or the configured timeout. */
     function prepare(): { request: ChatRequest; deadline: RequestDeadline } {
-      const request = validateChatRequest(body);
-      checkModels(request.model);
+      const validated = validateChatRequest(body);
+      const request = { ...validated, model: checkModels(validated.model) };
       deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
       return { request, deadline };
     }
@@ -309,7 +312,7 @@ export function createCompletionsService({
       const walk = () =>
         walkAttempts({
           model,
-          fallbacks: context.fallbacks,
+          fallbacks: context.fallbacks?.map(router.resolveModel),
           requestId,
           forwardedRequestId: context.clientRequestId,
           metadata,
@@ -567,7 +570,7 @@ export function createCompletionsService({
     // Copies of the chunks as they passed (the caller may change its own), kept for the cache.
     const chunksToStore: ChatChunk[] | undefined = cacheEntry?.write ? [] : undefined;
 
-    function finish(status: RequestLogEntry["status"], error?: GatewayError) {
+    function finish(status: RequestRecord["status"], error?: GatewayError) {
       if (finished) return;
       finished = true;
       watchdog.clear();
@@ -598,7 +601,7 @@ export function createCompletionsService({
     }
 
     async function* relay(): AsyncGenerator<ChatChunk> {
-      let status: RequestLogEntry["status"] = "cancelled";
+      let status: RequestRecord["status"] = "cancelled";
       try {
         for (let result = first; !result.done; result = await nextChunk()) {
           watchdog.chunkArrived();
@@ -658,8 +661,8 @@ export function createCompletionsService({
     let deployment: Deployment | undefined;
     let deadline: RequestDeadline | undefined;
     try {
-      const request = validateEmbeddingRequest(body);
-      checkModels(request.model);
+      const validated = validateEmbeddingRequest(body);
+      const request = { ...validated, model: checkModels(validated.model) };
       const [first] = router.plan(request.model);
       if (!first.adapter.embed) {
         throw new GatewayError(
@@ -760,10 +763,14 @@ function failureOf(
   };
 }
 
-/** A team key's allow-list (its own narrowed by its team's) is checked before routing: nothing is sent for a model it may not use. */
-function checkModelAllowed(model: string, principal: Principal): void {
+/**
+ * A team key's allow-list (its own narrowed by its team's) is checked before routing: nothing is
+ * sent for a model it may not use. An alias is allowed when the group it stands for (`group`) is,
+ * or when the list names the alias itself.
+ */
+function checkModelAllowed(model: string, group: string, principal: Principal): void {
   const allowed = principal.allowedModels;
-  if (!allowed || allowed.includes(model)) return;
+  if (!allowed || allowed.includes(group) || allowed.includes(model)) return;
   throw new GatewayError(
     "MODEL_NOT_ALLOWED",
     `This API key may not use the model '${model}'. Allowed: ${allowed.length > 0 ? allowed.join(", ") : "none"}.`,

@@ -1,4 +1,4 @@
-import type { RequestBodyRecord } from "../../storage/log-writer.ts";
+import type { RequestBodyRecord } from "../../gateway/request-record.ts";
 
 /*
  * `logging.storeBodies`: what is kept of a request's prompt and answer, with secrets taken out

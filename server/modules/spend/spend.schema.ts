@@ -3,7 +3,7 @@ import DataLoader from "dataloader";
 import { builder } from "../../graphql/builder.ts";
 import { loaderOf, type GraphQLContext } from "../../graphql/context.ts";
 import { ownTeamScope, teamToRead } from "../../graphql/team-scope.ts";
-import type { RequestBodyRecord, RequestLogEntry } from "../../storage/log-writer.ts";
+import type { RequestBodyRecord, RequestRecord } from "../../gateway/request-record.ts";
 import type { SpendRow as SpendRowData } from "../../storage/request-log-repository.ts";
 
 const SpendGroupBy = builder.enumType("SpendGroupBy", {
@@ -44,7 +44,7 @@ type NullableOptional<Shape> = {
   [Key in keyof Shape]: undefined extends Shape[Key] ? Shape[Key] | null : Shape[Key];
 };
 type RequestLogView = NullableOptional<
-  Omit<RequestLogEntry, "attempts" | "metadata" | "source" | "status" | "body">
+  Omit<RequestRecord, "attempts" | "metadata" | "source" | "status" | "body">
 > & { source: string; status: string; attempts: unknown; metadata?: unknown; body?: unknown };
 
 const RequestBody = builder.objectRef<RequestBodyRecord>("RequestBody").implement({
@@ -92,7 +92,7 @@ export const RequestLog = builder.objectRef<RequestLogView>("RequestLog").implem
     deployment: t.exposeString("deployment", { nullable: true }),
     status: t.field({
       type: RequestStatus,
-      resolve: (log) => log.status as RequestLogEntry["status"],
+      resolve: (log) => log.status as RequestRecord["status"],
     }),
     errorCode: t.exposeString("errorCode", { nullable: true }),
     errorMessage: t.exposeString("errorMessage", { nullable: true }),

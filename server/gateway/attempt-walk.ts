@@ -1,22 +1,15 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { AttemptTracker, DeploymentHealth } from "../../gateway/deployment-health.ts";
-import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
-import { decideRetry, retriesOverride } from "../../gateway/retry.ts";
-import { tokenCountOf, type TokenEstimate } from "../../gateway/tokens.ts";
-import type { Deployment, Router } from "../../gateway/router.ts";
-import {
-  type CandidateStats,
-  orderCandidates,
-  type RoutingStrategy,
-} from "../../gateway/routing-strategy.ts";
+import type { AttemptTracker, DeploymentHealth } from "./deployment-health.ts";
+import { GatewayError, UpstreamError } from "./errors.ts";
+import { decideRetry, retriesOverride } from "./retry.ts";
+import { tokenCountOf, type TokenEstimate } from "./tokens.ts";
+import type { Deployment, Router } from "./router.ts";
+import { type CandidateStats, orderCandidates, type RoutingStrategy } from "./routing-strategy.ts";
 import { type Admission, DeploymentAtLimitError } from "./admission.ts";
-import { type UpstreamExchange, withUpstreamExchange } from "../../gateway/upstream-exchange.ts";
+import { type UpstreamExchange, withUpstreamExchange } from "./upstream-exchange.ts";
 import { toGatewayError } from "./usage-accounting.ts";
-import type { RequestTracing, SpanHandle } from "../../tracing.ts";
-import type { RequestLogEntry } from "../../storage/log-writer.ts";
-
-/** One upstream attempt as the request log keeps it. */
-export type AttemptRecord = RequestLogEntry["attempts"][number];
+import type { SpanHandle, SpanStarter } from "./request-tracing.ts";
+import type { AttemptRecord } from "./request-record.ts";
 
 export interface AttemptWalkOptions {
   router: Router;
@@ -40,7 +33,7 @@ export interface AttemptWalkOptions {
   /** Told when the walk retries or falls back to another model (for warnings in the log). */
   onEvent?: (event: WalkEvent) => void;
   /** OpenTelemetry: one client span per attempt, under the completion's span; none when off. */
-  tracing?: RequestTracing;
+  tracing?: SpanStarter;
 }
 
 /** A retry on the same model group, or a move to a fallback model; `requestId` is the walk's. */

@@ -1,4 +1,4 @@
-import { UpstreamError } from "../../gateway/errors.ts";
+import { UpstreamError } from "./errors.ts";
 
 export interface AttemptTimeoutOptions {
   /** The request's signal (its total deadline and the caller): aborting it aborts the attempt with its own reason. */

@@ -1,19 +1,13 @@
-import { GatewayError, UpstreamError } from "../../gateway/errors.ts";
-import { costNanoUsd } from "../../gateway/pricing.ts";
-import type { Deployment } from "../../gateway/router.ts";
-import type {
-  ChatChunk,
-  ChatMessage,
-  EmbeddingResponse,
-  FinishReason,
-  Usage,
-} from "../../gateway/spec.ts";
-import { estimatePromptTokens, estimateTokens } from "../../gateway/tokens.ts";
-import type { RequestLogEntry } from "../../storage/log-writer.ts";
+import { GatewayError, UpstreamError } from "./errors.ts";
+import { costNanoUsd } from "./pricing.ts";
+import type { Deployment } from "./router.ts";
+import type { ChatChunk, ChatMessage, EmbeddingResponse, FinishReason, Usage } from "./spec.ts";
+import { estimatePromptTokens, estimateTokens } from "./tokens.ts";
+import type { RequestRecord } from "./request-record.ts";
 
 /** Token counts and cost of one request: exactly the request log's fields for them. */
 export type RequestCharge = Pick<
-  RequestLogEntry,
+  RequestRecord,
   | "promptTokens"
   | "completionTokens"
   | "cachedTokens"

@@ -1,4 +1,4 @@
-import { UpstreamError } from "../../gateway/errors.ts";
+import { UpstreamError } from "./errors.ts";
 
 /**
  * The two stream timeouts of one upstream attempt (issue 6, `router.firstTokenTimeoutMs` and
