@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CachedAnswer } from "../../gateway/cache.ts";
 import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
 import { GatewayError } from "../../gateway/errors.ts";
+import type { NativeRelay } from "../../gateway/native-relay.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { Deployment, DeploymentIdentity, Router } from "../../gateway/router.ts";
 import type {
@@ -70,6 +71,11 @@ export interface CompletionContext {
   fallbacks?: readonly string[];
   /** The HTTP request's `cache-control`: `no-store` keeps it away from the response cache, `no-cache` refreshes its entry. */
   cacheControl?: string;
+  /**
+   * The caller's request in its own wire format, for deployments that speak it (the Anthropic
+   * and Responses edges): those get it as it came; every other deployment gets the ChatRequest.
+   */
+  native?: NativeRelay;
 }
 
 /** Whether the response cache answered: undefined when there is no cache. */
@@ -442,9 +448,12 @@ export function createCompletionsService({
         return { requestId, response, deployment, charge, latencyMs, attempts: 0, cache: "hit" };
       }
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
+      const native = context.native;
       const result = await runChat(request, deadline.signal, (candidate) =>
         withAttemptTimeout(attemptLimit(deadline.signal, candidate), (signal) =>
-          candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal }),
+          native?.accepts(candidate)
+            ? native.chat(candidate, { signal })
+            : candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal }),
         ),
       );
       deployment = result.deployment;
@@ -532,12 +541,15 @@ export function createCompletionsService({
           idleTimeoutMs: streamIdleTimeoutMs,
         });
         try {
-          const iterator = candidate.adapter
-            .chatStream(
-              { ...request, model: candidate.model, stream: true },
-              { signal: attemptWatchdog.signal },
-            )
-            [Symbol.asyncIterator]();
+          const native = context.native;
+          const options = { signal: attemptWatchdog.signal };
+          const chunks = native?.accepts(candidate)
+            ? native.chatStream(candidate, options)
+            : candidate.adapter.chatStream(
+                { ...request, model: candidate.model, stream: true },
+                options,
+              );
+          const iterator = chunks[Symbol.asyncIterator]();
           const firstResult = await iterator.next();
           attemptWatchdog.chunkArrived();
           return { iterator, first: firstResult, watchdog: attemptWatchdog };
