@@ -1,0 +1,17 @@
+-- CreateTable
+CREATE TABLE "StoredResponse" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "createdAt" DATETIME NOT NULL,
+    "teamId" TEXT,
+    "apiKeyId" TEXT,
+    "requestId" TEXT NOT NULL,
+    "model" TEXT NOT NULL,
+    "input" JSONB NOT NULL,
+    "response" JSONB NOT NULL
+);
+
+-- CreateIndex
+CREATE INDEX "StoredResponse_createdAt_idx" ON "StoredResponse"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "StoredResponse_teamId_createdAt_idx" ON "StoredResponse"("teamId", "createdAt");
