@@ -10,6 +10,7 @@ import {
   providerKeyVariables,
   substituteEnvironment,
 } from "./config-environment.ts";
+import { modelAliasProblems } from "./gateway/model-aliases.ts";
 
 /**
  * The one place configuration is read (DESIGN §3, §10.6): the YAML file, `${ENV}` substitution,
@@ -49,6 +50,8 @@ const modelEntrySchema = z
     project: z.string().optional(),
     location: z.string().optional(),
     credentials: z.string().optional(),
+    // More names clients may send for this entry's group (modelAliases, written beside the model).
+    aliases: z.array(z.string().min(1)).optional(),
     weight: z.number().positive().default(1),
     rpm: positiveInteger.optional(),
     tpm: positiveInteger.optional(),
@@ -209,6 +212,8 @@ export const configSchema = z
       })
       .prefault({}),
     models: z.array(modelEntrySchema).default([]),
+    // Names clients send → configured groups (or wildcard-served provider/model names).
+    modelAliases: z.record(z.string().min(1), z.string().min(1)).default({}),
     logging: z
       .strictObject({
         level: z
@@ -289,6 +294,8 @@ export const configSchema = z
         context.addIssue({ code: "custom", path: ["router", field, ...path], message: problem });
       }
     }
+    for (const [path, message] of modelAliasProblems(config.models, config.modelAliases))
+      context.addIssue({ code: "custom", path, message });
   });
 
 /**

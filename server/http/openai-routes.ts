@@ -39,9 +39,13 @@ function servedByHeaders(
   };
 }
 
+/** GET /v1/models/{id}: the rest of the path is the id, slashes included (`openai/gpt-4o`). */
+const modelPathPrefix = "/v1/models/";
+
 /**
  * OpenAI-compatible REST (DESIGN §5) on plain node:http, so the hot path pays for no framework:
- * POST /v1/chat/completions (JSON or SSE), POST /v1/embeddings, GET /v1/models. Same service as GraphQL.
+ * POST /v1/chat/completions (JSON or SSE), POST /v1/embeddings, GET /v1/models and
+ * GET /v1/models/{id}. Same service as GraphQL.
  */
 export function createOpenAIRoutes({
   services,
@@ -170,14 +174,46 @@ export function createOpenAIRoutes({
     }
   }
 
+  /** The groups the caller may use, then the aliases it may use (allowed as a call through them is). */
   function listModels(response: ServerResponse, principal: Principal): void {
     const created = Math.floor(Date.now() / 1000);
     const allowed = principal.allowedModels;
-    const data = services.models
+    const groups = services.models
       .list()
       .filter((model) => !allowed || allowed.includes(model.name))
       .map((model) => ({ id: model.name, object: "model", created, owned_by: model.provider }));
-    sendJson(response, 200, { object: "list", data });
+    const aliases = services.models
+      .aliases()
+      .filter((alias) => !allowed || allowed.includes(alias.target) || allowed.includes(alias.name))
+      .map((alias) => ({ id: alias.name, object: "model", created, owned_by: alias.provider }));
+    sendJson(response, 200, { object: "list", data: [...groups, ...aliases] });
+  }
+
+  /**
+   * One model (`models.retrieve`): a group, an alias or a provider/model name a wildcard serves.
+   * One the key may not use is answered as unknown, as OpenAI does (and as the list leaves it out).
+   */
+  function retrieveModel(response: ServerResponse, principal: Principal, encodedId: string): void {
+    let id = encodedId;
+    try {
+      // SDKs escape the id as one path segment (openai/gpt-4o → openai%2Fgpt-4o); curl users do not.
+      id = decodeURIComponent(encodedId);
+    } catch {
+      // Not valid percent-encoding: looked up as sent, which finds nothing.
+    }
+    const served = services.models.find(id);
+    const allowed = principal.allowedModels;
+    if (!served || (allowed && !allowed.includes(served.name) && !allowed.includes(id)))
+      return sendOpenAIError(
+        response,
+        new GatewayError(
+          "MODEL_NOT_FOUND",
+          `The model '${id}' does not exist or you do not have access to it.`,
+          { param: "model" },
+        ),
+      );
+    const created = Math.floor(Date.now() / 1000);
+    sendJson(response, 200, { id, object: "model", created, owned_by: served.provider });
   }
 
   /** Handles /v1/* requests; answers 404 in OpenAI's shape for unknown paths. */
@@ -201,6 +237,10 @@ export function createOpenAIRoutes({
       return embeddings(request, response, principal);
     if (pathname === "/v1/models" && request.method === "GET")
       return listModels(response, principal);
+    const modelId = pathname.startsWith(modelPathPrefix)
+      ? pathname.slice(modelPathPrefix.length)
+      : "";
+    if (modelId && request.method === "GET") return retrieveModel(response, principal, modelId);
     sendOpenAIError(
       response,
       new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, {

@@ -78,5 +78,29 @@ export function createModelsService({
       };
     });
   }
-  return { list };
+
+  /**
+   * The configured aliases (modelAliases) with the group each stands for and that group's
+   * provider; an alias whose target nothing serves any more is left out.
+   */
+  function aliases(): Array<{ name: string; target: string; provider: string }> {
+    return router.listAliases().flatMap(({ alias, target }) => {
+      const served = router.describeModel(alias);
+      return served ? [{ name: alias, target, provider: served.provider }] : [];
+    });
+  }
+
+  /**
+   * One model as a caller may name it (a group, an alias or a provider/model name a wildcard
+   * serves): the name it resolves to and its provider; undefined when nothing serves it.
+   */
+  function find(name: string): { name: string; provider: string } | undefined {
+    const served = router.describeModel(name);
+    if (served) return served;
+    // A wildcard entry's own name ("openai/*") serves nothing itself, but `models` lists it.
+    const group = router.listGroups().find((candidate) => candidate.name === name);
+    return group && { name, provider: group.deployments[0].provider };
+  }
+
+  return { list, aliases, find };
 }
