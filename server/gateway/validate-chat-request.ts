@@ -6,7 +6,23 @@ import type { ChatRequest } from "./spec.ts";
  * Checks a chat request before anything is spent on it. Only what the gateway relies on is
  * checked strictly; unknown fields pass through to the provider untouched (loose objects).
  */
-const contentPartSchema = z.looseObject({ type: z.string().min(1) });
+const contentPartSchema = z
+  .looseObject({ type: z.string().min(1) })
+  .superRefine((part, context) => {
+    // A file part the gateway cannot read at all is the caller's mistake, whatever the provider.
+    if (part.type !== "file") return;
+    const file = (part as { file?: unknown }).file as Record<string, unknown> | undefined;
+    const readable =
+      typeof file === "object" &&
+      file !== null &&
+      (typeof file.file_data === "string" || typeof file.file_id === "string");
+    if (!readable)
+      context.addIssue({
+        code: "custom",
+        path: ["file"],
+        message: "a file part needs file: { file_data: a base64 data: URL, filename } (or file_id)",
+      });
+  });
 
 const messageSchema = z.looseObject({
   role: z.enum(["system", "user", "assistant", "tool", "developer"]),

@@ -1,4 +1,5 @@
 import { GatewayError } from "../../errors.ts";
+import { decodeBase64Text, readInlineFile } from "../../file-parts.ts";
 import type { ChatMessage, ContentPart, ToolCall } from "../../spec.ts";
 
 /** One content block of a Messages API request (text, image, tool_use, tool_result). */
@@ -25,6 +26,9 @@ const imageMediaTypes = new Set(["image/jpeg", "image/png", "image/gif", "image/
  *   (their position between turns is lost: Anthropic has one system prompt);
  * - user text parts → text blocks; image_url parts → image blocks: a `data:` URL as a base64
  *   source (jpeg, png, gif, webp), an http(s) URL as a url source (`detail` has no equivalent);
+ *   file parts (file_data) → document blocks: a PDF as a base64 source, text/plain as a text
+ *   source, the filename as the title; an image file → an image block; a file_id (OpenAI's
+ *   upload, which Anthropic cannot read) and other media types are rejected (documentBlockOf);
  *   any other part type is rejected;
  * - assistant text → text blocks, tool_calls → tool_use blocks whose `input` is the parsed
  *   arguments (arguments that are not a JSON object are rejected); an assistant message with
@@ -110,7 +114,7 @@ function systemTextOf(message: ChatMessage, position: number): string[] {
 }
 
 function userBlocksOf(parts: ContentPart[], position: number): AnthropicRequestBlock[] {
-  return parts.flatMap((part): AnthropicRequestBlock[] => {
+  return parts.flatMap((part, index): AnthropicRequestBlock[] => {
     if (part.type === "text") {
       const text = String((part as { text?: unknown }).text ?? "");
       return text ? [{ type: "text", text }] : [];
@@ -122,9 +126,11 @@ function userBlocksOf(parts: ContentPart[], position: number): AnthropicRequestB
           position,
         ),
       ];
+    if (part.type === "file")
+      return [documentBlockOf(part, `messages[${position}].content[${index}]`, position)];
     throw new GatewayError(
       "BAD_REQUEST",
-      `anthropic does not support content parts of type ${JSON.stringify(part.type)} (messages[${position}]); send text or image_url parts`,
+      `anthropic does not support content parts of type ${JSON.stringify(part.type)} (messages[${position}]); send text, image_url or file parts`,
       { param: "messages" },
     );
   });
@@ -150,6 +156,39 @@ function imageBlockOf(url: string, position: number): AnthropicRequestBlock {
     );
   }
   return { type: "image", source: { type: "base64", media_type: mediaType, data: data[3] } };
+}
+
+/**
+ * An OpenAI file part as Anthropic's document block
+ * (https://docs.anthropic.com/en/docs/build-with-claude/pdf-support): PDFs as base64, plain
+ * text as a text source; images are image blocks, as they would be sent as image_url.
+ */
+function documentBlockOf(
+  part: ContentPart,
+  param: string,
+  position: number,
+): AnthropicRequestBlock {
+  const file = readInlineFile(part, "anthropic", param);
+  const title = file.filename ? { title: file.filename } : {};
+  if (file.mediaType === "application/pdf")
+    return {
+      type: "document",
+      source: { type: "base64", media_type: file.mediaType, data: file.data },
+      ...title,
+    };
+  if (file.mediaType === "text/plain")
+    return {
+      type: "document",
+      source: { type: "text", media_type: file.mediaType, data: decodeBase64Text(file.data) },
+      ...title,
+    };
+  if (imageMediaTypes.has(file.mediaType))
+    return imageBlockOf(`data:${file.mediaType};base64,${file.data}`, position);
+  throw new GatewayError(
+    "BAD_REQUEST",
+    `${param}: anthropic does not support files of type ${file.mediaType}; send application/pdf, text/plain or an image (jpeg, png, gif, webp)`,
+    { param },
+  );
 }
 
 function assistantTextBlocksOf(

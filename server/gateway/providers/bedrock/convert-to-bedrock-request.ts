@@ -1,11 +1,18 @@
 import { GatewayError } from "../../errors.ts";
+import { readInlineFile } from "../../file-parts.ts";
 import type { ChatMessage, ChatRequest, ContentPart } from "../../spec.ts";
 import { jsonResponseToolFor, jsonResponseToolName } from "../../structured-output.ts";
+import {
+  bedrockDocumentFormat,
+  type BedrockDocumentFormat,
+  createDocumentNamer,
+} from "./bedrock-documents.ts";
 
-/** One block of a Converse message: text, an inline image, a tool call or a tool result. */
+/** One block of a Converse message: text, an inline image or document, a tool call or a tool result. */
 export type BedrockContentBlock =
   | { text: string }
   | { image: { format: BedrockImageFormat; source: { bytes: string } } }
+  | { document: { format: BedrockDocumentFormat; name: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: unknown } }
   | { toolResult: { toolUseId: string; content: Array<{ text: string }> } };
 
@@ -64,7 +71,10 @@ const passthroughFields = [
  * - `system` and `developer` messages (wherever they are) → `system: [{text}]`, in order.
  * - `user` text → `{text}`; `image_url` with a base64 `data:` URL of png/jpeg/gif/webp →
  *   `{image: {format, source: {bytes}}}` (`detail` is dropped). http(s) image URLs are rejected:
- *   Converse only takes the image's bytes. Other part types (audio, files) are rejected.
+ *   Converse only takes the image's bytes. `file` parts with file_data → `{document: {format,
+ *   name, source: {bytes}}}` (pdf, csv, doc, docx, xls, xlsx, html, txt, md; the name made from
+ *   the filename by Bedrock's rules, bedrock-documents.ts), or an image block for an image file;
+ *   a file_id (an OpenAI upload) is rejected. Other part types (audio) are rejected.
  * - `assistant` text → `{text}`; `tool_calls` → `{toolUse: {toolUseId, name, input}}` with the
  *   arguments parsed as JSON. An assistant message with neither is left out (Bedrock rejects
  *   empty content). The last assistant message's trailing whitespace is trimmed (Bedrock rejects
@@ -95,12 +105,14 @@ export function convertToBedrockRequest(request: ChatRequest): BedrockConversion
   rejectUnsupported(request);
   const system: Array<{ text: string }> = [];
   const messages: BedrockMessage[] = [];
+  // Document names must be unique across the whole request, earlier turns included.
+  const nameDocument = createDocumentNamer();
   request.messages.forEach((message, index) => {
     if (message.role === "system" || message.role === "developer") {
       for (const text of textsOf(message, index)) if (text) system.push({ text });
       return;
     }
-    const converted = convertMessage(message, index);
+    const converted = convertMessage(message, index, nameDocument);
     if (converted.content.length === 0) return;
     const previous = messages.at(-1);
     if (previous?.role === converted.role) previous.content.push(...converted.content);
@@ -137,10 +149,14 @@ function rejectUnsupported(request: ChatRequest): void {
     );
 }
 
-function convertMessage(message: ChatMessage, index: number): BedrockMessage {
+function convertMessage(
+  message: ChatMessage,
+  index: number,
+  nameDocument: (filename: string | undefined) => string,
+): BedrockMessage {
   switch (message.role) {
     case "user":
-      return { role: "user", content: userContentOf(message, index) };
+      return { role: "user", content: userContentOf(message, index, nameDocument) };
     case "assistant": {
       const content: BedrockContentBlock[] = textsOf(message, index)
         .filter((text) => text.length > 0)
@@ -174,14 +190,20 @@ function convertMessage(message: ChatMessage, index: number): BedrockMessage {
   }
 }
 
-function userContentOf(message: ChatMessage, index: number): BedrockContentBlock[] {
+function userContentOf(
+  message: ChatMessage,
+  index: number,
+  nameDocument: (filename: string | undefined) => string,
+): BedrockContentBlock[] {
   if (typeof message.content === "string")
     return message.content ? [{ text: message.content }] : [];
   // Bedrock rejects blank text blocks.
-  return (message.content ?? []).flatMap((part): BedrockContentBlock[] => {
+  return (message.content ?? []).flatMap((part, partIndex): BedrockContentBlock[] => {
     if (part.type === "text" && typeof part.text === "string")
       return part.text ? [{ text: part.text }] : [];
     if (part.type === "image_url") return [imageBlockOf(part, index)];
+    if (part.type === "file")
+      return [fileBlockOf(part, `messages[${index}].content[${partIndex}]`, nameDocument)];
     throw badMessage(
       index,
       `content part type ${JSON.stringify(part.type)} is not supported by bedrock`,
@@ -209,6 +231,25 @@ function imageBlockOf(part: ContentPart, index: number): BedrockContentBlock {
       { param: `messages[${index}].content` },
     );
   return { image: { format, source: { bytes: match[2] } } };
+}
+
+/** A file part's bytes as a document block, or an image block when the file is an image. */
+function fileBlockOf(
+  part: ContentPart,
+  param: string,
+  nameDocument: (filename: string | undefined) => string,
+): BedrockContentBlock {
+  const file = readInlineFile(part, "bedrock", param);
+  const imageFormat = imageFormatByMediaType[file.mediaType];
+  if (imageFormat) return { image: { format: imageFormat, source: { bytes: file.data } } };
+  const format = bedrockDocumentFormat(file.mediaType);
+  if (!format)
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `${param}: bedrock does not support files of type ${file.mediaType} (pdf, csv, doc, docx, xls, xlsx, html, txt, md and images only)`,
+      { param },
+    );
+  return { document: { format, name: nameDocument(file.filename), source: { bytes: file.data } } };
 }
 
 /** A message's text: its string content, or its text (and refusal) parts; anything else is rejected. */

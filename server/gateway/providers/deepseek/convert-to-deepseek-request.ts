@@ -1,4 +1,5 @@
 import { GatewayError } from "../../errors.ts";
+import { rejectFileParts } from "../../file-parts.ts";
 import type { ChatMessage, ChatRequest } from "../../spec.ts";
 import { jsonResponseToolFor, jsonResponseToolName } from "../../structured-output.ts";
 
@@ -25,7 +26,8 @@ const droppedFields = [
  * OpenAI request → DeepSeek's Chat Completions body (`POST {apiBase}/chat/completions`), which
  * is OpenAI's format with these rules:
  * - messages: system, user, assistant and tool pass through (multi-part user content included:
- *   DeepSeek's vision models take image_url parts, text-only models answer 400 themselves);
+ *   DeepSeek's vision models take image_url parts, text-only models answer 400 themselves;
+ *   `file` parts are rejected: DeepSeek's API reads no documents);
  *   `developer` becomes `system` (DeepSeek has no developer role).
  * - `reasoning_content` on assistant messages (DeepSeek's chain of thought, which callers keep
  *   when they append the answer): in a user turn — the messages after one user message, up to
@@ -120,6 +122,7 @@ function rejectUnsupported(request: ChatRequest): void {
       "deepseek does not support web_search_options on chat completions",
       { param: "web_search_options" },
     );
+  rejectFileParts(request.messages, "deepseek");
 }
 
 /** developer → system, and reasoning_content kept only in user turns that called tools. */

@@ -1,4 +1,5 @@
 import { GatewayError } from "../../errors.ts";
+import { readInlineFile } from "../../file-parts.ts";
 import type { ChatMessage, ContentPart } from "../../spec.ts";
 
 /** One part of a Gemini `Content` as sent: text, inlineData, fileData, functionCall or functionResponse. */
@@ -39,8 +40,10 @@ const mimeTypeByExtension: Record<string, string> = {
  * - user → role "user": text → `{text}`; image_url `data:<mime>;base64,…` → `inlineData`;
  *   `gs://` and `http(s)://` image URLs → `fileData {mimeType, fileUri}`, the MIME type guessed
  *   from the file extension (image/jpeg when there is none we know); `detail` is dropped;
- *   input_audio → `inlineData` (audio/<format>); file parts with `file_data` (a data: URL) →
- *   `inlineData`; file ids, other URL schemes and other part types are rejected;
+ *   input_audio → `inlineData` (audio/<format>); file parts with `file_data` (a data: URL, or
+ *   bare base64 typed by the filename) → `inlineData {mimeType, data}` (a gs:// or http(s)
+ *   file_data → `fileData`); file ids (OpenAI uploads), other URL schemes and other part types
+ *   are rejected;
  * - assistant → role "model": text → `{text}`, each tool call → `functionCall {name, args}`
  *   (arguments must be a JSON object); on Gemini 3+ models the first call of each turn carries
  *   Google's "skip_thought_signature_validator" signature (see skipThoughtSignature);
@@ -189,13 +192,12 @@ function userPart(part: ContentPart, param: string): GeminiRequestPart {
       };
     }
     case "file": {
-      const file = part.file as { file_data?: unknown; file_id?: unknown } | undefined;
-      if (typeof file?.file_data === "string") return urlPart(file.file_data, param);
-      throw new GatewayError(
-        "BAD_REQUEST",
-        `${param}: Gemini cannot read OpenAI file ids; send the file as file_data (a data: URL)`,
-        { param },
-      );
+      const fileData = (part.file as { file_data?: unknown } | undefined)?.file_data;
+      // A gs:// or http(s) file_data is a file Google fetches itself, as for image URLs.
+      if (typeof fileData === "string" && /^(gs|https?):\/\//i.test(fileData))
+        return urlPart(fileData, param);
+      const file = readInlineFile(part, "Gemini", param);
+      return { inlineData: { mimeType: file.mediaType, data: file.data } };
     }
     default:
       throw new GatewayError(

@@ -1,4 +1,5 @@
 import { GatewayError } from "../../errors.ts";
+import { rejectFileParts } from "../../file-parts.ts";
 import type { ChatMessage, ChatRequest } from "../../spec.ts";
 import { convertToOpenAIRequest } from "../openai/convert-to-openai-request.ts";
 
@@ -32,7 +33,9 @@ export type SageMakerRequestBody = Record<string, unknown>;
  * `stream_options.include_usage: true` (merged into the caller's) so the container reports usage.
  * Rejected before anything is sent (answering would change the answer's shape):
  * - `n` > 1: the adapter reads and normalises one choice (TGI ignores n);
- * - `audio`, or `modalities` other than ["text"]: the containers answer in text only.
+ * - `audio`, or `modalities` other than ["text"]: the containers answer in text only;
+ * - `file` parts (PDFs): TGI's Messages API has no such part, and a model's chat template
+ *   would drop it silently.
  * Reference: https://huggingface.co/docs/text-generation-inference/en/messages_api
  */
 export function convertToSageMakerRequest(
@@ -81,6 +84,7 @@ function rejectUnsupported(request: ChatRequest): void {
       { param: "modalities" },
     );
   }
+  rejectFileParts(request.messages, "sagemaker");
 }
 
 function asContainerMessage(message: ChatMessage): ChatMessage {
