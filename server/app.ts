@@ -18,6 +18,7 @@ import { createCors } from "./http/cors.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createMetricsAccess } from "./http/metrics-access.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
+import { createAnthropicRoutes } from "./http/anthropic-routes.ts";
 import { createReadiness } from "./http/readiness.ts";
 import { sendJson } from "./http/openai-errors.ts";
 import { attachGraphQLWebSocket } from "./http/ws.ts";
@@ -195,6 +196,14 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     authenticate,
     onUnexpectedError: (error) => onProblem("unexpected error answering a REST request", error),
   });
+  const anthropicRoutes = createAnthropicRoutes({
+    services,
+    router,
+    authenticate,
+    dispatcher,
+    onUnexpectedError: (error) =>
+      onProblem("unexpected error answering an Anthropic request", error),
+  });
   const dashboardRoute = createDashboardRoute({ directory: dependencies.dashboardDirectory });
   const answerReadiness = createReadiness({
     database,
@@ -212,6 +221,8 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     try {
       const isApi = pathname.startsWith("/v1/") || pathname === yoga.graphqlEndpoint;
       if (isApi && applyCors(request, response)) return;
+      if (anthropicRoutes.handles(request, pathname))
+        return await anthropicRoutes.handle(request, response, pathname);
       if (pathname.startsWith("/v1/")) return await openAIRoutes(request, response, pathname);
       if (pathname === "/health") return sendJson(response, 200, { status: "ok" });
       if (pathname === "/ready") return await answerReadiness(response);

@@ -1,0 +1,253 @@
+import { once } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import { GatewayError } from "../gateway/errors.ts";
+import { anthropicMessageFromChat } from "../gateway/inbound/anthropic/anthropic-message-from-chat.ts";
+import { parseAnthropicMessagesRequest } from "../gateway/inbound/anthropic/anthropic-messages-request.ts";
+import {
+  AnthropicStreamFormatter,
+  formatAnthropicEvent,
+} from "../gateway/inbound/anthropic/anthropic-stream-from-chunks.ts";
+import { convertAnthropicRequest } from "../gateway/inbound/anthropic/convert-anthropic-request.ts";
+import { formatUsd } from "../gateway/money.ts";
+import {
+  nativeAnswer,
+  nativeEvents,
+  type RelayedChunk,
+  type RelayedResponse,
+} from "../gateway/native-relay.ts";
+import type { Principal } from "../gateway/principal.ts";
+import { createAnthropicMessagesRelay } from "../gateway/providers/anthropic/anthropic-messages-relay.ts";
+import type { DeploymentIdentity, Router } from "../gateway/router.ts";
+import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
+import type { AppServices } from "../services.ts";
+import { anthropicErrorOf, sendAnthropicError } from "./anthropic-errors.ts";
+import { createAnthropicModels } from "./anthropic-models.ts";
+import { createCountTokens } from "./anthropic-count-tokens.ts";
+import { presentedCredential, type Authenticate } from "./authenticate.ts";
+import { sendJson } from "./openai-errors.ts";
+import { readJsonBody } from "./read-json-body.ts";
+import { acceptedIncomingRequestId } from "./request-id.ts";
+
+const modelPathPrefix = "/v1/models/";
+
+/**
+ * Anthropic's Messages API (DESIGN §12 "Inbound formats"), a thin edge over the one completion
+ * pipeline: `POST /v1/messages` (JSON or SSE) and `POST /v1/messages/count_tokens` for any
+ * configured model, and `GET /v1/models[/{id}]` in Anthropic's shape when the caller sends
+ * `anthropic-version`. The body is checked and converted to the gateway's ChatRequest; Claude
+ * deployments get the caller's own body through the relay (createAnthropicMessagesRelay), others
+ * the ChatRequest; the answer goes back as Claude sent it, or converted. Keys come from
+ * `x-api-key` or `Authorization: Bearer`; every failure is in Anthropic's error shape.
+ */
+export function createAnthropicRoutes({
+  services,
+  router,
+  authenticate,
+  dispatcher,
+  onUnexpectedError = () => {},
+}: {
+  services: AppServices;
+  router: Router;
+  authenticate: Authenticate;
+  /** The upstream pool the relay sends through. */
+  dispatcher?: Dispatcher;
+  onUnexpectedError?: (error: unknown) => void;
+}) {
+  const models = createAnthropicModels({ router });
+  const countTokens = createCountTokens({ router, dispatcher });
+
+  function fail(response: ServerResponse, error: unknown): void {
+    if (!(error instanceof GatewayError)) onUnexpectedError(error);
+    sendAnthropicError(response, error);
+  }
+
+  /** Whether this edge answers the request (the rest of /v1/ is OpenAI's). */
+  function handles(request: IncomingMessage, pathname: string): boolean {
+    if (pathname === "/v1/messages" || pathname === "/v1/messages/count_tokens") return true;
+    const isModels = pathname === "/v1/models" || pathname.startsWith(modelPathPrefix);
+    return (
+      isModels && request.method === "GET" && request.headers["anthropic-version"] !== undefined
+    );
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse, pathname: string) {
+    let principal: Principal;
+    try {
+      principal = authenticate(
+        presentedCredential((name) => request.headers[name]),
+        "rest",
+      );
+    } catch (error) {
+      return fail(response, error);
+    }
+    const url = new URL(request.url ?? "/", "http://gateway.invalid");
+    if (pathname === "/v1/messages" && request.method === "POST")
+      return messages(request, response, principal, url);
+    if (pathname === "/v1/messages/count_tokens" && request.method === "POST") {
+      const received = await receive(request, response, principal);
+      if (!received) return;
+      try {
+        return await countTokens(
+          response,
+          received.body,
+          received.context,
+          headersOf(request, url),
+        );
+      } catch (error) {
+        return fail(response, error);
+      }
+    }
+    if (pathname === "/v1/models" && request.method === "GET")
+      return models.list(response, principal, url.searchParams);
+    if (pathname.startsWith(modelPathPrefix) && request.method === "GET")
+      return models.retrieve(response, principal, pathname.slice(modelPathPrefix.length));
+    fail(
+      response,
+      new GatewayError("BAD_REQUEST", `Not found: ${request.method} ${pathname}`, { status: 404 }),
+    );
+  }
+
+  /** The context (aborted when the caller goes away) and the JSON body; undefined once an error was answered. */
+  async function receive(request: IncomingMessage, response: ServerResponse, principal: Principal) {
+    const controller = new AbortController();
+    response.once("close", () => {
+      if (!response.writableFinished)
+        controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
+    });
+    const context: CompletionContext = {
+      principal,
+      source: "anthropic-messages",
+      signal: controller.signal,
+      cacheControl: request.headers["cache-control"],
+      clientRequestId: acceptedIncomingRequestId(request.headers["x-request-id"]),
+    };
+    if (context.clientRequestId) response.setHeader("x-request-id", context.clientRequestId);
+    try {
+      return { context, body: await readJsonBody(request) };
+    } catch (error) {
+      services.completions.recordRejected(context, error as GatewayError);
+      fail(response, error);
+      return undefined;
+    }
+  }
+
+  async function messages(
+    request: IncomingMessage,
+    response: ServerResponse,
+    principal: Principal,
+    url: URL,
+  ) {
+    const received = await receive(request, response, principal);
+    if (!received) return;
+    const { context, body } = received;
+    let parsed;
+    try {
+      parsed = parseAnthropicMessagesRequest(body);
+    } catch (error) {
+      const stream = (body as { stream?: unknown } | null)?.stream === true;
+      services.completions.recordRejected(context, error as GatewayError, { stream });
+      return fail(response, error);
+    }
+    const chatRequest = convertAnthropicRequest(parsed);
+    context.native = createAnthropicMessagesRelay(
+      { body: body as Record<string, unknown>, ...headersOf(request, url) },
+      { dispatcher },
+    );
+    if (!parsed.stream) {
+      try {
+        const result = await services.completions.chat(chatRequest, context);
+        const native = (result.response as RelayedResponse)[nativeAnswer];
+        return sendJson(
+          response,
+          200,
+          native ?? anthropicMessageFromChat(result.response, parsed.model),
+          {
+            ...servedByHeaders(result, context.clientRequestId),
+            "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
+          },
+        );
+      } catch (error) {
+        return fail(response, error);
+      }
+    }
+    await stream(response, chatRequest, context, parsed.model);
+  }
+
+  async function stream(
+    response: ServerResponse,
+    chatRequest: ReturnType<typeof convertAnthropicRequest>,
+    context: CompletionContext,
+    model: string,
+  ) {
+    let chunks;
+    try {
+      chunks = await services.completions.chatStream(chatRequest, context);
+    } catch (error) {
+      return fail(response, error);
+    }
+    response.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      ...servedByHeaders(chunks, context.clientRequestId),
+    });
+    response.flushHeaders();
+    const formatter = new AnthropicStreamFormatter(model);
+    // A Claude deployment's stream carries its own events; any other is formatted from chunks.
+    let relayed: boolean | undefined;
+    const write = async (events: Array<{ type: string }>) => {
+      if (events.length === 0 || response.destroyed) return;
+      if (!response.write(events.map(formatAnthropicEvent).join("")))
+        await Promise.race([once(response, "drain"), once(response, "close")]);
+    };
+    try {
+      for await (const chunk of chunks) {
+        const events = (chunk as RelayedChunk)[nativeEvents] as Array<{ type: string }> | undefined;
+        relayed ??= events !== undefined;
+        await write(relayed ? (events ?? []) : formatter.push(chunk));
+        if (response.destroyed) break;
+      }
+      if (!relayed) await write(formatter.finish());
+      if (!response.destroyed) response.end();
+    } catch (error) {
+      // Events may already be with the caller: end with Anthropic's error event, never a retry.
+      if (!(error instanceof GatewayError)) onUnexpectedError(error);
+      if (!response.destroyed) response.end(formatAnthropicEvent(anthropicErrorOf(error).body));
+    }
+  }
+
+  return { handles, handle };
+}
+
+/** What reaches Claude unchanged besides the body: the beta and version headers, `?beta=true`. */
+function headersOf(request: IncomingMessage, url: URL) {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return (Array.isArray(value) ? value.join(",") : value) || undefined;
+  };
+  return {
+    beta: header("anthropic-beta"),
+    version: header("anthropic-version"),
+    betaQuery: url.searchParams.get("beta") === "true",
+  };
+}
+
+/** Which request this was and where it was served, as on the OpenAI routes (DESIGN §5). */
+function servedByHeaders(
+  served: {
+    requestId: string;
+    deployment: DeploymentIdentity;
+    attempts: number;
+    cache?: CacheStatus;
+  },
+  clientRequestId?: string,
+): Record<string, string> {
+  return {
+    "x-request-id": clientRequestId ?? served.requestId,
+    "x-switchboard-provider": served.deployment.provider,
+    "x-switchboard-deployment": served.deployment.id,
+    "x-switchboard-attempts": String(served.attempts),
+    ...(served.cache ? { "x-switchboard-cache": served.cache } : {}),
+  };
+}
