@@ -19,6 +19,7 @@ import { createMetrics } from "./http/metrics.ts";
 import { createMetricsAccess } from "./http/metrics-access.ts";
 import { createOpenAIRoutes } from "./http/openai-routes.ts";
 import { createAnthropicRoutes } from "./http/anthropic-routes.ts";
+import { createResponsesRoutes, isResponsesPath } from "./http/responses-routes.ts";
 import { createReadiness } from "./http/readiness.ts";
 import { sendJson } from "./http/openai-errors.ts";
 import { attachGraphQLWebSocket } from "./http/ws.ts";
@@ -29,6 +30,7 @@ import { createLogWriter } from "./storage/log-writer.ts";
 import { createRequestLogPruner } from "./storage/request-log-pruner.ts";
 import { configuredSecrets, createBodyKeeper } from "./modules/completions/request-bodies.ts";
 import { createRequestLogRepository } from "./storage/request-log-repository.ts";
+import { createStoredResponseRepository } from "./storage/stored-response-repository.ts";
 import { connectRedis, type RedisConnection } from "./storage/redis/redis-connection.ts";
 import { createResponseCache } from "./response-cache.ts";
 import { startTracing } from "./tracing.ts";
@@ -196,6 +198,14 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     authenticate,
     onUnexpectedError: (error) => onProblem("unexpected error answering a REST request", error),
   });
+  const responsesRoutes = createResponsesRoutes({
+    services,
+    authenticate,
+    storedResponses: createStoredResponseRepository(database.prisma),
+    dispatcher,
+    onUnexpectedError: (error) =>
+      onProblem("unexpected error answering a Responses request", error),
+  });
   const anthropicRoutes = createAnthropicRoutes({
     services,
     router,
@@ -221,6 +231,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     try {
       const isApi = pathname.startsWith("/v1/") || pathname === yoga.graphqlEndpoint;
       if (isApi && applyCors(request, response)) return;
+      if (isResponsesPath(pathname)) return await responsesRoutes(request, response, pathname);
       if (anthropicRoutes.handles(request, pathname))
         return await anthropicRoutes.handle(request, response, pathname);
       if (pathname.startsWith("/v1/")) return await openAIRoutes(request, response, pathname);

@@ -3,7 +3,7 @@ import type { PrismaClient, SqlDialect } from "./db.ts";
 
 /*
  * `retention.requestLogsDays`: request logs (and their stored bodies) older than the window are
- * deleted by a background job, a small batch per statement with a pause between, so neither
+ * deleted by a background job (stored Responses API answers with them), a small batch per statement with a pause between, so neither
  * SQLite's single writer nor a PostgreSQL table is held long and requests keep flowing. Spend
  * counters (budgets) and the daily rollups (spend queries) are never touched, so totals stay
  * exact after pruning.
@@ -12,6 +12,8 @@ import type { PrismaClient, SqlDialect } from "./db.ts";
 export interface PruneResult {
   logs: number;
   bodies: number;
+  /** Stored Responses API answers (StoredResponse), kept as long as the logs. */
+  responses: number;
   /** Logs before this moment were deleted (midnight UTC). */
   before: Date;
 }
@@ -33,7 +35,9 @@ export interface RequestLogPrunerOptions {
 }
 
 /** Deletes the oldest rows of one table created before `before`, `batchSize` per statement. */
-function deleteStatement(table: "RequestLog" | "RequestBody", dialect: SqlDialect): string {
+type PrunedTable = "RequestLog" | "RequestBody" | "StoredResponse";
+
+function deleteStatement(table: PrunedTable, dialect: SqlDialect): string {
   const [before, limit] = dialect === "postgresql" ? ["$1", "$2"] : ["?", "?"];
   return `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" WHERE "createdAt" < ${before} ORDER BY "createdAt" LIMIT ${limit})`;
 }
@@ -53,7 +57,7 @@ export function createRequestLogPruner({
   let running: Promise<PruneResult> | undefined;
   let stopped = false;
 
-  async function pruneTable(table: "RequestLog" | "RequestBody", before: Date): Promise<number> {
+  async function pruneTable(table: PrunedTable, before: Date): Promise<number> {
     const statement = deleteStatement(table, dialect);
     let deleted = 0;
     while (!stopped) {
@@ -73,7 +77,8 @@ export function createRequestLogPruner({
         // Bodies first: a body never outlives its log row, even if a pass is cut short.
         const bodies = await pruneTable("RequestBody", before);
         const logs = await pruneTable("RequestLog", before);
-        return { logs, bodies, before };
+        const responses = await pruneTable("StoredResponse", before);
+        return { logs, bodies, responses, before };
       } finally {
         running = undefined;
       }

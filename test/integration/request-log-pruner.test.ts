@@ -80,6 +80,7 @@ describe("request log pruner (SQLite and PostgreSQL)", () => {
       expect(await pruner.pruneOnce()).toEqual({
         logs: 0,
         bodies: 0,
+        responses: 0,
         before: new Date("2026-02-18T00:00:00.000Z"),
       });
     } finally {

@@ -92,6 +92,7 @@ describe("retention: old request logs and bodies pruned, spend and budgets uncha
     expect(await gateway.app.pruneRequestLogs()).toEqual({
       logs: 3,
       bodies: 3,
+      responses: 0,
       before: new Date("2026-06-05T00:00:00.000Z"),
     });
     expect(await counts()).toEqual({ logs: 2, bodies: 2 });

@@ -1,0 +1,443 @@
+import { once } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import { GatewayError } from "../gateway/errors.ts";
+import { formatUsd } from "../gateway/money.ts";
+import {
+  nativeAnswer,
+  nativeEvents,
+  type RelayedChunk,
+  type RelayedResponse,
+} from "../gateway/native-relay.ts";
+import type { Principal } from "../gateway/principal.ts";
+import type { DeploymentIdentity } from "../gateway/router.ts";
+import {
+  customToolNames,
+  convertResponsesToChat,
+} from "../gateway/inbound/responses/convert-responses-to-chat.ts";
+import {
+  newResponsesId,
+  type ResponseObject,
+  responseFromChat,
+} from "../gateway/inbound/responses/response-object.ts";
+import {
+  inputItemsOf,
+  type ResponsesItem,
+  type ResponsesRequest,
+  validateResponsesRequest,
+} from "../gateway/inbound/responses/responses-api.ts";
+import {
+  createResponsesStreamFormatter,
+  type ResponsesEvent,
+} from "../gateway/inbound/responses/responses-stream-formatter.ts";
+import { createResponsesRelay } from "../gateway/providers/openai/openai-responses-relay.ts";
+import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
+import type { AppServices } from "../services.ts";
+import type {
+  StoredResponse,
+  StoredResponseRepository,
+} from "../storage/stored-response-repository.ts";
+import { presentedCredential, type Authenticate } from "./authenticate.ts";
+import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
+import { readJsonBody } from "./read-json-body.ts";
+import { acceptedIncomingRequestId } from "./request-id.ts";
+
+/*
+ * OpenAI's Responses API (issue 15) as a thin edge over the one completion pipeline: parse the
+ * Responses body, expand `previous_response_id` from the gateway's store, convert to the core's
+ * chat request (with a native relay for OpenAI and Azure deployments, which get the Responses
+ * body as it came), and format the core's answer or stream as a Response object and its events.
+ * POST /v1/responses, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items.
+ * Reference: https://platform.openai.com/docs/api-reference/responses
+ */
+
+const responsesPath = "/v1/responses";
+
+/** Whether a /v1/ path is this edge's. */
+export function isResponsesPath(pathname: string): boolean {
+  return pathname === responsesPath || pathname.startsWith(`${responsesPath}/`);
+}
+
+/** Headers naming the request and where it was served (as on /v1/chat/completions, DESIGN §5). */
+function servedByHeaders(
+  served: {
+    requestId: string;
+    deployment: DeploymentIdentity;
+    attempts: number;
+    cache?: CacheStatus;
+  },
+  clientRequestId?: string,
+): Record<string, string> {
+  return {
+    "x-request-id": clientRequestId ?? served.requestId,
+    "x-switchboard-provider": served.deployment.provider,
+    "x-switchboard-deployment": served.deployment.id,
+    "x-switchboard-attempts": String(served.attempts),
+    ...(served.cache ? { "x-switchboard-cache": served.cache } : {}),
+  };
+}
+
+/** OpenAI's 404 for a response id that is not there (or belongs to another team). */
+function sendNotFound(
+  response: ServerResponse,
+  message: string,
+  param: string | null = null,
+): void {
+  sendJson(response, 404, {
+    error: {
+      message,
+      type: "invalid_request_error",
+      param,
+      code: param ? "previous_response_not_found" : null,
+    },
+  });
+}
+
+/**
+ * The items of a stored response's output as input for the next turn: the output as it came,
+ * minus what only describes the answer (status).
+ */
+function outputAsInput(output: unknown): ResponsesItem[] {
+  if (!Array.isArray(output)) return [];
+  return (output as ResponsesItem[]).map(({ status: _status, ...item }) => item);
+}
+
+/**
+ * The input a native upstream gets: the expanded conversation, minus reasoning items that carry
+ * neither encrypted content nor anything else the upstream could read back (the upstream keeps
+ * nothing, `store: false`, so a bare reasoning id would be unknown to it).
+ */
+function nativeInput(items: readonly ResponsesItem[]): ResponsesItem[] {
+  return items.filter(
+    (item) => item.type !== "reasoning" || typeof item.encrypted_content === "string",
+  );
+}
+
+export function createResponsesRoutes({
+  services,
+  authenticate,
+  storedResponses,
+  dispatcher,
+  onUnexpectedError = () => {},
+}: {
+  services: AppServices;
+  authenticate: Authenticate;
+  storedResponses: StoredResponseRepository;
+  /** The upstream keep-alive pool the native relay posts through. */
+  dispatcher?: Dispatcher;
+  onUnexpectedError?: (error: unknown) => void;
+}) {
+  function fail(response: ServerResponse, error: unknown): void {
+    if (!(error instanceof GatewayError)) onUnexpectedError(error);
+    sendOpenAIError(response, error);
+  }
+
+  /** A Responses request made ready for the pipeline; undefined once an error was answered (and logged). */
+  async function prepare(request: IncomingMessage, response: ServerResponse, principal: Principal) {
+    const controller = new AbortController();
+    // The caller going away cancels the upstream call (and a stream's upstream body).
+    response.once("close", () => {
+      if (!response.writableFinished)
+        controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
+    });
+    const context: CompletionContext = {
+      principal,
+      source: "responses",
+      signal: controller.signal,
+      cacheControl: request.headers["cache-control"],
+      clientRequestId: acceptedIncomingRequestId(request.headers["x-request-id"]),
+    };
+    if (context.clientRequestId) response.setHeader("x-request-id", context.clientRequestId);
+    const reject = (error: GatewayError, answer = () => fail(response, error)) => {
+      services.completions.recordRejected(context, error);
+      answer();
+      return undefined;
+    };
+    let body: ResponsesRequest;
+    try {
+      body = validateResponsesRequest(await readJsonBody(request));
+    } catch (error) {
+      return reject(error as GatewayError);
+    }
+    const previousId = body.previous_response_id ?? undefined;
+    let history: ResponsesItem[] = [];
+    if (previousId) {
+      const previous = await storedResponses.find(previousId, { teamId: principal.teamId });
+      if (!previous) {
+        const message = `Previous response with id '${previousId}' not found.`;
+        return reject(
+          new GatewayError("BAD_REQUEST", message, { status: 404, param: "previous_response_id" }),
+          () => sendNotFound(response, message, "previous_response_id"),
+        );
+      }
+      history = [
+        ...(previous.input as ResponsesItem[]),
+        ...outputAsInput(previous.response.output),
+      ];
+    }
+    const items = [...history, ...inputItemsOf(body)];
+    let chat;
+    try {
+      chat = convertResponsesToChat(body, items);
+    } catch (error) {
+      return reject(error as GatewayError);
+    }
+    const { previous_response_id: _previous, ...original } = body;
+    const relay = createResponsesRelay({
+      dispatcher,
+      // The gateway is the store: the upstream keeps nothing, and gets the whole conversation.
+      upstreamBody: (deployment) => ({
+        ...original,
+        model: deployment.model,
+        // The caller's own input as it came, unless earlier turns had to be expanded into it.
+        input: previousId ? nativeInput(items) : original.input,
+        store: false,
+      }),
+    });
+    return {
+      body,
+      chat,
+      items,
+      id: newResponsesId("resp"),
+      context: { ...context, native: relay },
+      previousId,
+      store: body.store !== false,
+      customTools: customToolNames(body),
+    };
+  }
+
+  type Prepared = NonNullable<Awaited<ReturnType<typeof prepare>>>;
+
+  /** The Response object as the caller sees it: the gateway's id and the caller's own store and previous_response_id. */
+  function asCallers(prepared: Prepared, answer: Record<string, unknown>): ResponseObject {
+    return {
+      ...answer,
+      id: prepared.id,
+      previous_response_id: prepared.previousId ?? null,
+      store: prepared.store,
+    } as unknown as ResponseObject;
+  }
+
+  async function keep(
+    prepared: Prepared,
+    requestId: string,
+    answer: ResponseObject,
+  ): Promise<void> {
+    if (!prepared.store) return;
+    const stored: StoredResponse = {
+      id: prepared.id,
+      createdAt: new Date(),
+      teamId: prepared.context.principal.teamId,
+      apiKeyId: prepared.context.principal.apiKeyId,
+      requestId,
+      model: prepared.body.model,
+      input: prepared.items,
+      response: answer,
+    };
+    await storedResponses.save(stored);
+  }
+
+  async function create(request: IncomingMessage, response: ServerResponse, principal: Principal) {
+    const prepared = await prepare(request, response, principal);
+    if (!prepared) return;
+    if (prepared.body.stream) return stream(response, prepared);
+    let answer: ResponseObject;
+    let result;
+    try {
+      result = await services.completions.chat(prepared.chat, prepared.context);
+    } catch (error) {
+      return fail(response, error);
+    }
+    const native = (result.response as RelayedResponse)[nativeAnswer] as
+      Record<string, unknown> | undefined;
+    answer = asCallers(
+      prepared,
+      native ??
+        responseFromChat(result.response, {
+          id: prepared.id,
+          request: prepared.body,
+          customTools: prepared.customTools,
+        }),
+    );
+    try {
+      await keep(prepared, result.requestId, answer);
+    } catch (error) {
+      onUnexpectedError(error);
+    }
+    sendJson(response, 200, answer, {
+      ...servedByHeaders(result, prepared.context.clientRequestId),
+      "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
+    });
+  }
+
+  async function stream(response: ServerResponse, prepared: Prepared): Promise<void> {
+    let chunks;
+    try {
+      chunks = await services.completions.chatStream(prepared.chat, prepared.context);
+    } catch (error) {
+      return fail(response, error);
+    }
+    response.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      ...servedByHeaders(chunks, prepared.context.clientRequestId),
+    });
+    response.flushHeaders();
+    const formatter = createResponsesStreamFormatter({
+      id: prepared.id,
+      request: prepared.body,
+      model: prepared.body.model,
+      previousResponseId: prepared.previousId,
+      customTools: prepared.customTools,
+    });
+    let mode: "native" | "translated" | undefined;
+    let ended = false;
+    let lastSequence = -1;
+    let latest: Record<string, unknown> | undefined;
+    let final: ResponseObject | undefined;
+
+    async function write(events: ResponsesEvent[]): Promise<void> {
+      for (const event of events) {
+        lastSequence = event.sequence_number;
+        if (!response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))
+          await Promise.race([once(response, "drain"), once(response, "close")]);
+      }
+    }
+
+    /** An upstream's own event with the response id (and store, previous_response_id) the caller knows. */
+    function rewritten(event: ResponsesEvent): ResponsesEvent {
+      if (!event.response || typeof event.response !== "object") return event;
+      const answer = asCallers(prepared, event.response as Record<string, unknown>);
+      latest = answer;
+      if (event.type === "response.completed" || event.type === "response.incomplete")
+        final = answer;
+      if (["response.completed", "response.incomplete", "response.failed"].includes(event.type))
+        ended = true;
+      return { ...event, response: answer };
+    }
+
+    try {
+      for await (const chunk of chunks as AsyncIterable<RelayedChunk>) {
+        const events = chunk[nativeEvents] as ResponsesEvent[] | undefined;
+        mode ??= events ? "native" : "translated";
+        if (mode === "native") {
+          await write((events ?? []).map(rewritten));
+          if (events?.some((event) => event.type === "error")) ended = true;
+        } else {
+          if (lastSequence < 0) await write(formatter.start());
+          await write(formatter.push(chunk));
+        }
+        if (response.destroyed) break;
+      }
+      if (mode !== "native" && !response.destroyed) {
+        if (lastSequence < 0) await write(formatter.start());
+        const { events, response: answer } = formatter.finish(chunks.summary?.usage);
+        final = answer;
+        await write(events);
+      }
+      if (final) await keep(prepared, chunks.requestId, final).catch(onUnexpectedError);
+      if (!response.destroyed) response.end();
+    } catch (error) {
+      if (!(error instanceof GatewayError)) onUnexpectedError(error);
+      if (response.destroyed) return;
+      if (!ended) {
+        const { body } = openAIErrorBody(error);
+        const failure = { code: body.error.code, message: body.error.message };
+        if (mode === "native")
+          await write([
+            {
+              type: "response.failed",
+              sequence_number: lastSequence + 1,
+              response: {
+                ...(latest ?? { id: prepared.id, object: "response" }),
+                status: "failed",
+                error: failure,
+              },
+            },
+          ]);
+        else
+          await write([...(lastSequence < 0 ? formatter.start() : []), ...formatter.fail(failure)]);
+      }
+      response.end();
+    }
+  }
+
+  /** GET /v1/responses/{id}/input_items: the conversation the response answered, OpenAI's list shape (newest first unless `order=asc`). */
+  function listInputItems(
+    response: ServerResponse,
+    stored: StoredResponse,
+    query: URLSearchParams,
+  ) {
+    const items = (stored.input as ResponsesItem[]).map((item, index) => ({
+      id:
+        typeof item.id === "string"
+          ? item.id
+          : `${item.type === "function_call_output" ? "fco" : "msg"}_${stored.id.slice(5)}_${index}`,
+      ...(item.type ? {} : { type: "message" }),
+      ...item,
+    }));
+    if (query.get("order") !== "asc") items.reverse();
+    const after = query.get("after");
+    const start = after ? items.findIndex((item) => item.id === after) + 1 : 0;
+    const limit = Math.min(Math.max(Number(query.get("limit") ?? 20) || 20, 1), 100);
+    const page = items.slice(start, start + limit);
+    sendJson(response, 200, {
+      object: "list",
+      data: page,
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+      has_more: start + limit < items.length,
+    });
+  }
+
+  /** Handles /v1/responses and /v1/responses/{id}[/input_items]. */
+  return async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    pathname: string,
+  ): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = authenticate(
+        presentedCredential((name) => request.headers[name]),
+        "rest",
+      );
+    } catch (error) {
+      return fail(response, error);
+    }
+    if (pathname === responsesPath && request.method === "POST")
+      return create(request, response, principal);
+    const [id, rest] = pathname.slice(responsesPath.length + 1).split("/", 2) as [
+      string,
+      string | undefined,
+    ];
+    const scope = { teamId: principal.teamId };
+    try {
+      if (id && rest === undefined && request.method === "GET") {
+        const stored = await storedResponses.find(id, scope);
+        if (!stored) return sendNotFound(response, `Response with id '${id}' not found.`);
+        return sendJson(response, 200, stored.response);
+      }
+      if (id && rest === undefined && request.method === "DELETE") {
+        if (!(await storedResponses.remove(id, scope)))
+          return sendNotFound(response, `Response with id '${id}' not found.`);
+        return sendJson(response, 200, { id, object: "response.deleted", deleted: true });
+      }
+      if (id && rest === "input_items" && request.method === "GET") {
+        const stored = await storedResponses.find(id, scope);
+        if (!stored) return sendNotFound(response, `Response with id '${id}' not found.`);
+        const query = new URL(request.url ?? "/", "http://gateway.invalid").searchParams;
+        return listInputItems(response, stored, query);
+      }
+    } catch (error) {
+      return fail(response, error);
+    }
+    sendOpenAIError(
+      response,
+      new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, {
+        status: 404,
+      }),
+    );
+  };
+}

@@ -1,0 +1,74 @@
+import type { PrismaClient } from "./db.ts";
+import { storableJson } from "./sql-values.ts";
+
+/*
+ * Responses API answers kept for `previous_response_id`, GET and DELETE /v1/responses/{id}
+ * (`store: true`). Each belongs to the team whose key made it (none for the master key); a
+ * lookup names the team it may see, so another team's id is simply not found.
+ */
+
+export interface StoredResponse {
+  id: string;
+  createdAt: Date;
+  teamId?: string;
+  apiKeyId?: string;
+  requestId: string;
+  model: string;
+  /** The whole conversation the response answered, as input items. */
+  input: unknown[];
+  /** The Response object as answered. */
+  response: Record<string, unknown>;
+}
+
+/** Who looks: a team key sees its team's responses; the master key (teamId undefined) those without a team. */
+export interface StoredResponseScope {
+  teamId?: string;
+}
+
+export function createStoredResponseRepository(prisma: PrismaClient) {
+  /** Keeps one response (JSON made storable on both databases: no NUL characters). */
+  async function save(stored: StoredResponse): Promise<void> {
+    await prisma.storedResponse.create({
+      data: {
+        id: stored.id,
+        createdAt: stored.createdAt,
+        teamId: stored.teamId ?? null,
+        apiKeyId: stored.apiKeyId ?? null,
+        requestId: stored.requestId,
+        model: stored.model,
+        input: JSON.parse(storableJson(stored.input)),
+        response: JSON.parse(storableJson(stored.response)),
+      },
+    });
+  }
+
+  /** The response with this id if `scope` may see it. */
+  async function find(id: string, scope: StoredResponseScope): Promise<StoredResponse | undefined> {
+    const row = await prisma.storedResponse.findFirst({
+      where: { id, teamId: scope.teamId ?? null },
+    });
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      createdAt: row.createdAt,
+      teamId: row.teamId ?? undefined,
+      apiKeyId: row.apiKeyId ?? undefined,
+      requestId: row.requestId,
+      model: row.model,
+      input: row.input as unknown[],
+      response: row.response as Record<string, unknown>,
+    };
+  }
+
+  /** Deletes it if `scope` may see it; whether it was there. */
+  async function remove(id: string, scope: StoredResponseScope): Promise<boolean> {
+    const { count } = await prisma.storedResponse.deleteMany({
+      where: { id, teamId: scope.teamId ?? null },
+    });
+    return count > 0;
+  }
+
+  return { save, find, remove };
+}
+
+export type StoredResponseRepository = ReturnType<typeof createStoredResponseRepository>;
