@@ -213,7 +213,10 @@ export function createAnthropicRoutes({
     } catch (error) {
       // Events may already be with the caller: end with Anthropic's error event, never a retry.
       if (!(error instanceof GatewayError)) onUnexpectedError(error);
-      if (!response.destroyed) response.end(formatAnthropicEvent(anthropicErrorOf(error).body));
+      // Claude's own error event, when Claude sent one, goes as it came.
+      const native = relayed ? (error as RelayedChunk | undefined)?.[nativeEvents] : undefined;
+      const event = (native?.[0] as { type: string } | undefined) ?? anthropicErrorOf(error).body;
+      if (!response.destroyed) response.end(formatAnthropicEvent(event));
     }
   }
 

@@ -23,7 +23,7 @@ const usage = {
   cache_read_input_tokens: 5,
   output_tokens: 9,
 };
-const weatherTool = {
+const weatherTool: Anthropic.Tool = {
   name: "get_weather",
   description: "Current weather in a city",
   input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
@@ -265,7 +265,7 @@ describe("POST /v1/messages with Anthropic's SDK", () => {
         })
         .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(Anthropic.BadRequestError);
-      expect((failure as Anthropic.APIError).error).toMatchObject({
+      expect((failure as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
         type: "error",
         error: {
           type: "invalid_request_error",
@@ -503,7 +503,7 @@ describe("POST /v1/messages with Anthropic's SDK", () => {
         })
         .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(Anthropic.NotFoundError);
-      expect((failure as Anthropic.APIError).error).toMatchObject({
+      expect((failure as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
         type: "error",
         error: { type: "not_found_error" },
       });

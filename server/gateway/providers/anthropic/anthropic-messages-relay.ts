@@ -152,11 +152,14 @@ export function createAnthropicMessagesRelay(
           throw invalidResponseError(provider, "a stream event has no type");
         if (type === "error") {
           const reported = anthropicErrorBodySchema.safeParse(event);
-          throw anthropicPayloadError(
+          const failure = anthropicPayloadError(
             provider,
             reported.success ? reported.data : { error: {} },
             transport.secrets,
           );
+          // Claude's own error event goes to the caller as it came (the edge reads it off the error).
+          Object.assign(failure, { [nativeEvents]: [event] });
+          throw failure;
         }
         const chunks: RelayedChunk[] = knownEventTypes.has(type)
           ? translator.translate(checkedEvent(event, provider))

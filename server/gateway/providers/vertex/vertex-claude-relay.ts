@@ -76,7 +76,9 @@ export function createVertexClaudeRelayTransport(
     secrets,
     async send(request, signal) {
       const operation = request.stream ? "streamRawPredict" : "rawPredict";
-      const url = new URL(`${models}/${encodeURIComponent(request.model)}:${operation}`);
+      // Vertex AI's Claude ids carry a version after `@` (claude-sonnet-4-5@20250929), sent as it is.
+      const model = encodeURIComponent(request.model).replaceAll("%40", "@");
+      const url = new URL(`${models}/${model}:${operation}`);
       const { model: _model, ...rest } = request.body;
       const body = JSON.stringify({ anthropic_version: vertexAnthropicVersion, ...rest });
       const headers = {
