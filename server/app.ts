@@ -203,6 +203,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     authenticate,
     storedResponses: createStoredResponseRepository(database.prisma),
     dispatcher,
+    now,
     onUnexpectedError: (error) =>
       onProblem("unexpected error answering a Responses request", error),
   });

@@ -118,6 +118,7 @@ export function createResponsesRoutes({
   authenticate,
   storedResponses,
   dispatcher,
+  now = Date.now,
   onUnexpectedError = () => {},
 }: {
   services: AppServices;
@@ -125,6 +126,8 @@ export function createResponsesRoutes({
   storedResponses: StoredResponseRepository;
   /** The upstream keep-alive pool the native relay posts through. */
   dispatcher?: Dispatcher;
+  /** The app's clock: a stored response's time, which retention reads. */
+  now?: () => number;
   onUnexpectedError?: (error: unknown) => void;
 }) {
   function fail(response: ServerResponse, error: unknown): void {
@@ -226,7 +229,7 @@ export function createResponsesRoutes({
     if (!prepared.store) return;
     const stored: StoredResponse = {
       id: prepared.id,
-      createdAt: new Date(),
+      createdAt: new Date(now()),
       teamId: prepared.context.principal.teamId,
       apiKeyId: prepared.context.principal.apiKeyId,
       requestId,
@@ -257,6 +260,7 @@ export function createResponsesRoutes({
           id: prepared.id,
           request: prepared.body,
           customTools: prepared.customTools,
+          createdAt: Math.floor(now() / 1000),
         }),
     );
     try {
@@ -290,6 +294,7 @@ export function createResponsesRoutes({
       model: prepared.body.model,
       previousResponseId: prepared.previousId,
       customTools: prepared.customTools,
+      createdAt: Math.floor(now() / 1000),
     });
     let mode: "native" | "translated" | undefined;
     let ended = false;

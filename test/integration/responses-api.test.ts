@@ -37,6 +37,14 @@ describe("the Responses API", () => {
           pricing,
         },
         {
+          name: "azure-4.1",
+          provider: "azure",
+          model: "my-gpt-41-deployment",
+          apiKey: "azure-upstream-key",
+          apiBase: upstream.origin,
+          pricing,
+        },
+        {
           name: "claude",
           provider: "anthropic",
           model: "claude-sonnet-4-5-20250929",
@@ -90,7 +98,7 @@ describe("the Responses API", () => {
       expect(response.id).toMatch(/^resp_/);
       expect(response.id).not.toBe(upstreamResponseId);
       expect(response.output_text).toBe("Hello there.");
-      expect(response.store).toBe(true);
+      expect((response as unknown as { store: boolean }).store).toBe(true);
       expect(response.usage).toEqual({
         input_tokens: 36,
         input_tokens_details: { cached_tokens: 10 },
@@ -237,6 +245,28 @@ describe("the Responses API", () => {
       });
       expect(JSON.parse(response.output_text)).toEqual({ answer: 4 });
       expect(upstream.requests[0].body.text).toEqual({ format });
+    });
+
+    it("Azure: the v1 Responses route with the deployment name as the model and the api-key header", async () => {
+      upstream.enqueue(responsesStream({ text: ["From Azure."] }));
+      const stream = await openai.responses.create({
+        model: "azure-4.1",
+        input: "hi",
+        stream: true,
+      });
+      let text = "";
+      for await (const event of stream)
+        if (event.type === "response.output_text.delta") text += event.delta;
+      expect(text).toBe("From Azure.");
+      const sent = upstream.requests[0];
+      expect(sent.path).toBe("/openai/v1/responses");
+      expect(sent.headers["api-key"]).toBe("azure-upstream-key");
+      expect(sent.body).toMatchObject({
+        model: "my-gpt-41-deployment",
+        input: "hi",
+        store: false,
+        stream: true,
+      });
     });
 
     it("a failure after the stream began ends with response.failed; the log says error", async () => {
@@ -497,7 +527,7 @@ describe("the Responses API", () => {
         input: "hi",
         store: false,
       });
-      expect(unstored.store).toBe(false);
+      expect((unstored as unknown as { store: boolean }).store).toBe(false);
       await expect(openai.responses.retrieve(unstored.id)).rejects.toMatchObject({ status: 404 });
 
       const teamA = new OpenAI({
@@ -615,6 +645,82 @@ describe("the Responses API", () => {
       expect(upstream.closedRequests).toBe(closedBefore + 1);
       await expect.poll(async () => (await gateway.latestLog()).status).toBe("CANCELLED");
       expect(await gateway.latestLog()).toMatchObject({ source: "responses", stream: true });
+    });
+  });
+});
+
+describe("the Responses API: retention and rate limits", () => {
+  let upstream: ScriptedUpstream;
+  let gateway: TestApp;
+  let clock = Date.parse("2026-03-01T12:00:00Z");
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    gateway = await startTestApp(
+      {
+        models: [
+          {
+            name: "gpt-4.1",
+            provider: "openai",
+            apiKey: "sk-up",
+            apiBase: `${upstream.origin}/v1`,
+          },
+        ],
+        auth: { masterKey },
+        retention: { requestLogsDays: 30 },
+      },
+      { now: () => clock },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await upstream?.stop();
+  });
+
+  it("stored responses are pruned with the request logs (retention.requestLogsDays)", async () => {
+    const openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    upstream.enqueue(responsesJson({ text: ["old"] }));
+    const old = await openai.responses.create({ model: "gpt-4.1", input: "hi" });
+    clock = Date.parse("2026-03-20T12:00:00Z");
+    upstream.enqueue(responsesJson({ text: ["recent"] }));
+    const recent = await openai.responses.create({ model: "gpt-4.1", input: "hi" });
+    clock = Date.parse("2026-04-10T12:00:00Z");
+    expect(await gateway.app.pruneRequestLogs()).toMatchObject({ responses: 1 });
+    await expect(openai.responses.retrieve(old.id)).rejects.toMatchObject({ status: 404 });
+    expect((await openai.responses.retrieve(recent.id)).output_text).toBe("recent");
+  });
+
+  it("a key's rate limit refuses on /v1/responses with OpenAI's 429", async () => {
+    const admin = { authorization: `Bearer ${masterKey}` };
+    const team = await gateway.graphql<any>(
+      `mutation { createTeam(input: { name: "responses-limited", limits: { rpm: 1 } }) { id } }`,
+      {},
+      admin,
+    );
+    expect(team.errors).toBeUndefined();
+    const key = await gateway.graphql<any>(
+      `mutation ($teamId: ID!) { createApiKey(input: { teamId: $teamId, name: "k" }) { secret } }`,
+      { teamId: team.data.createTeam.id },
+      admin,
+    );
+    const limited = new OpenAI({
+      apiKey: key.data.createApiKey.secret,
+      baseURL: `${gateway.url}/v1`,
+      maxRetries: 0,
+    });
+    upstream.enqueue(responsesJson({ text: ["one"] }));
+    await limited.responses.create({ model: "gpt-4.1", input: "hi" });
+    const sent = upstream.requests.length;
+    await expect(limited.responses.create({ model: "gpt-4.1", input: "hi" })).rejects.toMatchObject(
+      {
+        status: 429,
+        type: "rate_limit_error",
+      },
+    );
+    expect(upstream.requests).toHaveLength(sent);
+    expect(await gateway.latestLog()).toMatchObject({
+      source: "responses",
+      errorCode: "RATE_LIMITED",
     });
   });
 });
