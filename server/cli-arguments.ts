@@ -7,6 +7,8 @@ export const usage = `Usage:
   switchboard --model openai/gpt-4o --api-key sk-... [--api-base URL]   one-model proxy
   switchboard --demo                           add a built-in echo model to try it without a provider key
   switchboard prices [--update [--from <file|url>]]   show or refresh the price data (see: switchboard prices --help)
+  switchboard convert-config litellm.yaml [--output switchboard.yaml]   a LiteLLM proxy config as switchboard.yaml
+                                               (--config also starts from a LiteLLM config directly)
 
 Options:
   -c, --config <file>     YAML config (see README)

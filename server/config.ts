@@ -11,6 +11,7 @@ import {
   substituteEnvironment,
 } from "./config-environment.ts";
 import { modelAliasProblems } from "./gateway/model-aliases.ts";
+import { readAsSwitchboardConfig } from "./litellm/read-litellm-config.ts";
 
 /**
  * The one place configuration is read (DESIGN §3, §10.6): the YAML file, `${ENV}` substitution,
@@ -381,12 +382,14 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Builds the configuration: `configPath` (or ./switchboard.yaml when present), then CLI overrides.
- * Throws ConfigError listing every problem at once.
+ * A LiteLLM proxy config (top-level `model_list`) is translated first; what it mapped and
+ * ignored is added to `notices`. Throws ConfigError listing every problem at once.
  */
 export function loadConfig(
   overrides: ConfigOverrides = {},
   environment: NodeJS.ProcessEnv = process.env,
   workingDirectory = process.cwd(),
+  notices: string[] = [],
 ): Config {
   const defaultPath = path.join(workingDirectory, "switchboard.yaml");
   const configPath = overrides.configPath
@@ -396,12 +399,13 @@ export function loadConfig(
       : undefined;
   const source = configPath ?? "defaults";
   const problems: string[] = [];
-  const raw = resolveEnvironment(
+  const { raw: given, keyOf } = readAsSwitchboardConfig(
     configPath ? readConfigFile(configPath, problems) : defaultsFromEnvironment(environment),
-    { source, environment, problems, overrides },
+    { source, problems, notices },
   );
+  const raw = resolveEnvironment(given, { source, environment, problems, overrides, keyOf });
   fillMasterKeyFromEnvironment(raw, environment);
-  const parsed = validate(raw, source, problems);
+  const parsed = validate(raw, source, problems, keyOf);
   // Checked on the raw values too, so this problem is listed with the others.
   const server = (raw.server ?? {}) as { host?: unknown };
   const host = typeof server.host === "string" ? server.host : "127.0.0.1";
@@ -450,13 +454,16 @@ export function loadLibraryConfig(
       `${source}: the configuration must be a file path or an object (models, router, ...)`,
     ]);
   }
-  const given = configPath
-    ? readConfigFile(configPath, problems)
-    : input === undefined
-      ? defaultsFromEnvironment(environment)
-      : (input as Record<string, unknown>);
-  const raw = resolveEnvironment(given, { source, environment, problems });
-  const config = validate(raw, source, problems);
+  const { raw: given, keyOf } = readAsSwitchboardConfig(
+    configPath
+      ? readConfigFile(configPath, problems)
+      : input === undefined
+        ? defaultsFromEnvironment(environment)
+        : (input as Record<string, unknown>),
+    { source, problems, notices: [] },
+  );
+  const raw = resolveEnvironment(given, { source, environment, problems, keyOf });
+  const config = validate(raw, source, problems, keyOf);
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return { config, databaseConfigured: raw.database !== undefined };
 }
@@ -472,15 +479,18 @@ function resolveEnvironment(
     environment,
     problems,
     overrides = {},
+    keyOf = (fieldPath) => fieldPath,
   }: {
     source: string;
     environment: NodeJS.ProcessEnv;
     problems: string[];
     overrides?: ConfigOverrides;
+    /** How problems name a field: a LiteLLM config's by its own keys. */
+    keyOf?: (fieldPath: string) => string;
   },
 ): Record<string, unknown> {
   const resolved = substituteEnvironment(raw, environment, (fieldPath, name) =>
-    problems.push(`${source}: ${fieldPath}: environment variable ${name} is not set`),
+    problems.push(`${source}: ${keyOf(fieldPath)}: environment variable ${name} is not set`),
   ) as Record<string, unknown>;
   applyOverrides(resolved, overrides, environment);
   if (Array.isArray(resolved.models))
@@ -497,11 +507,12 @@ function validate(
   raw: Record<string, unknown>,
   source: string,
   problems: string[],
+  keyOf: (fieldPath: string) => string = (fieldPath) => fieldPath,
 ): Config | undefined {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues)
-    problems.push(`${source}: ${formatPath(issue.path) || "(root)"}: ${issue.message}`);
+    problems.push(`${source}: ${keyOf(formatPath(issue.path)) || "(root)"}: ${issue.message}`);
   return undefined;
 }
 

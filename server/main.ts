@@ -8,11 +8,14 @@ import {
   type PriceDataInUse,
 } from "./gateway/price-data.ts";
 import { loadTokenEncodings } from "./gateway/tokens.ts";
+import { runConvertConfigCommand } from "./litellm/convert-config-command.ts";
 import { runPricesCommand } from "./prices-command.ts";
 
 /** The CLI: parse args -> load config -> create the app -> start. The only place that exits. */
 async function main(): Promise<void> {
   if (process.argv[2] === "prices") process.exit(await runPricesCommand(process.argv.slice(3)));
+  if (process.argv[2] === "convert-config")
+    process.exit(runConvertConfigCommand(process.argv.slice(3)));
   let config: Config;
   let demo = false;
   try {
@@ -21,7 +24,10 @@ async function main(): Promise<void> {
       console.log(usage);
       return;
     }
-    config = loadConfig(options);
+    // A LiteLLM config says what it mapped and ignored before the server starts.
+    const notices: string[] = [];
+    config = loadConfig(options, undefined, undefined, notices);
+    if (notices.length > 0) console.log(notices.join("\n"));
     demo = options.demo ?? false;
   } catch (error) {
     if (error instanceof CliUsageError) {
