@@ -711,6 +711,8 @@ describe("the Responses API: retention and rate limits", () => {
     upstream.enqueue(responsesJson({ text: ["one"] }));
     await limited.responses.create({ model: "gpt-4.1", input: "hi" });
     const sent = upstream.requests.length;
+    // A later time than the first request's, so the refusal is the newest log row (the clock is fixed).
+    clock += 1_000;
     await expect(limited.responses.create({ model: "gpt-4.1", input: "hi" })).rejects.toMatchObject(
       {
         status: 429,
