@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../server/config.ts";
+import { ConfigError, loadConfig, loadLibraryConfig } from "../../server/config.ts";
 import { runConvertConfigCommand } from "../../server/litellm/convert-config-command.ts";
 import {
   describeLiteLLMNotes,
@@ -111,6 +111,12 @@ describe("LiteLLM proxy configs from LiteLLM's documentation", () => {
       credentials: "/etc/secrets/service-account.json",
     });
     expect(config.auth.masterKey).toBe("sk-1234-quickstart");
+  });
+
+  it("is read by the in-process SDK's loader too", () => {
+    const { config } = loadLibraryConfig(fixture("reliability"), environment);
+    expect(config.models.map((model) => model.name)).toEqual(["gpt-3.5-turbo", "gpt-4"]);
+    expect(config.router.fallbacks).toEqual({ "gpt-3.5-turbo": ["gpt-4"] });
   });
 
   it("prints what it mapped and each key it ignored, with the reason", () => {
