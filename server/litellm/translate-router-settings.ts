@@ -80,7 +80,8 @@ export function translateRouterSettings(
     log.mapped(key, detail);
   };
 
-  const strategySetting = setting("routing_strategy");
+  // routing_strategy and stream_timeout are the Router's own (litellm_settings does not take them).
+  const strategySetting = routerOnly(routerSettings, "routing_strategy");
   if (strategySetting) {
     const [value, key] = strategySetting;
     const strategy = typeof value === "string" ? strategies[value] : undefined;
@@ -106,7 +107,7 @@ export function translateRouterSettings(
         "router.timeoutMs (bounds the whole request, retries and fallbacks included)",
       );
   }
-  const streamTimeout = setting("stream_timeout");
+  const streamTimeout = routerOnly(routerSettings, "stream_timeout");
   if (streamTimeout) {
     const seconds = readNumber(streamTimeout[0], streamTimeout[1], log);
     if (seconds !== undefined) {
@@ -164,6 +165,15 @@ export function translateRouterSettings(
     if (!handled.has(name))
       log.ignored(`router_settings.${name}`, ignoredReasons[name] ?? "no Switchboard equivalent");
   return output;
+}
+
+function routerOnly(
+  routerSettings: Record<string, unknown>,
+  name: string,
+): [unknown, string] | undefined {
+  return routerSettings[name] === undefined
+    ? undefined
+    : [routerSettings[name], `router_settings.${name}`];
 }
 
 /** router_settings.timeout, else litellm_settings.request_timeout (LiteLLM's two names for one per-call timeout). */
