@@ -17,7 +17,10 @@ import {
   type RelayedResponse,
 } from "../gateway/native-relay.ts";
 import type { Principal } from "../gateway/principal.ts";
-import { createAnthropicMessagesRelay } from "../gateway/providers/anthropic/anthropic-messages-relay.ts";
+import {
+  createAnthropicMessagesRelay,
+  isClaudeDeployment,
+} from "../gateway/providers/anthropic/anthropic-messages-relay.ts";
 import type { DeploymentIdentity, Router } from "../gateway/router.ts";
 import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
@@ -150,6 +153,10 @@ export function createAnthropicRoutes({
       return fail(response, error);
     }
     const chatRequest = convertAnthropicRequest(parsed);
+    // A Claude deployment gets the caller's own body, which the ChatRequest (the cache's key) does
+    // not wholly describe, and answers bytes a stored ChatResponse cannot give back (thinking
+    // signatures): requests for a model Claude serves stay away from the response cache.
+    if (servedByClaude(parsed.model)) context.cacheControl = "no-store";
     context.native = createAnthropicMessagesRelay(
       { body: body as Record<string, unknown>, ...headersOf(request, url) },
       { dispatcher },
@@ -217,6 +224,14 @@ export function createAnthropicRoutes({
       const native = relayed ? (error as RelayedChunk | undefined)?.[nativeEvents] : undefined;
       const event = (native?.[0] as { type: string } | undefined) ?? anthropicErrorOf(error).body;
       if (!response.destroyed) response.end(formatAnthropicEvent(event));
+    }
+  }
+
+  function servedByClaude(model: string): boolean {
+    try {
+      return router.plan(router.resolveModel(model)).some(isClaudeDeployment);
+    } catch {
+      return false; // an unknown model: the service answers not_found_error
     }
   }
 

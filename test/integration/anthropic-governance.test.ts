@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicAnswer, anthropicTestKey } from "../contract/wires/anthropic-wire.ts";
+import { openAIAnswer, openAIUsage } from "../contract/wires/openai-wire.ts";
 import { createTeamWithKey } from "../support/admin-calls.ts";
 import { startScriptedUpstream, type ScriptedUpstream } from "../support/scripted-upstream.ts";
 import { startTestApp, type TestApp } from "../support/start-app.ts";
@@ -189,5 +190,80 @@ describe("/v1/messages under the gateway's governance", () => {
       status: "CANCELLED",
       stream: true,
     });
+  });
+});
+
+describe("/v1/messages and the response cache", () => {
+  let claude: ScriptedUpstream;
+  let openai: ScriptedUpstream;
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    claude = await startScriptedUpstream();
+    openai = await startScriptedUpstream();
+    claude.setDefault(
+      anthropicAnswer({
+        blocks: [{ type: "text", pieces: ["ok"] }],
+        usage,
+        stopReason: "end_turn",
+        stream: false,
+      }),
+    );
+    openai.setDefault(
+      openAIAnswer({
+        model: "gpt-4o-mini",
+        content: ["cached?"],
+        finishReason: "stop",
+        usage: openAIUsage({ input: 12, output: 7 }),
+        stream: false,
+      }),
+    );
+    gateway = await startTestApp({
+      cache: { enabled: true },
+      models: [
+        {
+          name: "claude-sonnet",
+          provider: "anthropic",
+          apiKey: anthropicTestKey,
+          apiBase: claude.origin,
+        },
+        {
+          name: "gpt-4o-mini",
+          provider: "openai",
+          apiKey: "sk-upstream",
+          apiBase: `${openai.origin}/v1`,
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await claude?.stop();
+    await openai?.stop();
+  });
+
+  const ask = (model: string) =>
+    fetch(`${gateway.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model, ...hello, temperature: 0 }),
+    });
+
+  it("a model Claude serves is never answered from the cache (its body is the caller's own)", async () => {
+    await ask("claude-sonnet");
+    const second = await ask("claude-sonnet");
+    expect(second.headers.get("x-switchboard-cache")).not.toBe("hit");
+    expect(claude.requests).toHaveLength(2);
+  });
+
+  it("another model is, converted from the stored answer", async () => {
+    await ask("gpt-4o-mini");
+    const second = await ask("gpt-4o-mini");
+    expect(second.headers.get("x-switchboard-cache")).toBe("hit");
+    expect(await second.json()).toMatchObject({
+      type: "message",
+      content: [{ type: "text", text: "cached?" }],
+    });
+    expect(openai.requests).toHaveLength(1);
   });
 });
