@@ -89,9 +89,12 @@ export function translateModelInfo(
     ...priceFields.map(([key]) => key),
   ]);
   for (const name of Object.keys(info)) {
-    if (read.has(name) && !(name === "max_tokens" && outputKey !== "max_tokens")) continue;
-    if (name === "mode" && info.mode !== "embedding") continue;
-    log.ignored(infoKey(name), infoReasons[name] ?? "no Switchboard equivalent");
+    if (name === "max_tokens" && outputKey !== "max_tokens")
+      log.ignored(infoKey(name), "max_output_tokens is used");
+    else if (name === "mode" && info.mode !== "chat" && info.mode !== "embedding")
+      log.ignored(infoKey(name), "Switchboard serves chat completions and embeddings");
+    else if (!read.has(name))
+      log.ignored(infoKey(name), infoReasons[name] ?? "no Switchboard equivalent");
   }
   return fields;
 }

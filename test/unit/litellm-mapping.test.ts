@@ -229,7 +229,7 @@ model_list:
       organization: org-1
       api_version: "2024-01-01"
       input_cost_per_token: 0.000001
-    model_info: { id: my-id, base_model: azure/gpt-4o }
+    model_info: { id: my-id, base_model: azure/gpt-4o, mode: completion }
 `).filter((note) => note.startsWith("ignored")),
     ).toEqual([
       "ignored model_list[0].litellm_params.temperature: a default request parameter: Switchboard sends each request's parameters as the caller gave them, with no per-model defaults",
@@ -242,6 +242,7 @@ model_list:
       expect.stringMatching(
         /^ignored model_list\[0\]\.model_info\.base_model: Switchboard looks prices up by the upstream model id/,
       ),
+      "ignored model_list[0].model_info.mode: Switchboard serves chat completions and embeddings",
     ]);
   });
 
