@@ -117,7 +117,11 @@ function contentPartOf(block: AnthropicBlock): ContentPart | undefined {
   if (block.type === "document" && source?.type === "base64")
     return {
       type: "file",
-      file: { file_data: `data:${source.media_type};base64,${source.data}` },
+      file: {
+        file_data: `data:${source.media_type};base64,${source.data}`,
+        // The title is what the model cites a document by; file parts carry it as the filename.
+        ...(typeof block.title === "string" && { filename: block.title }),
+      },
     };
   return undefined;
 }
