@@ -178,7 +178,13 @@ export function createResponsesRoutes({
         ...outputAsInput(previous.response.output),
       ];
     }
-    const items = [...history, ...inputItemsOf(body)];
+    let items: ResponsesItem[];
+    try {
+      items = [...history, ...(await resolveReferences(inputItemsOf(body), principal))];
+    } catch (error) {
+      return reject(error as GatewayError);
+    }
+    const expanded = inputItemsOf(body).some((item) => item.type === "item_reference");
     let chat;
     try {
       chat = convertResponsesToChat(body, items);
@@ -193,7 +199,7 @@ export function createResponsesRoutes({
         ...original,
         model: deployment.model,
         // The caller's own input as it came, unless earlier turns had to be expanded into it.
-        input: previousId ? nativeInput(items) : original.input,
+        input: previousId || expanded ? nativeInput(items) : original.input,
         store: false,
       }),
     });
@@ -207,6 +213,33 @@ export function createResponsesRoutes({
       store: body.store !== false,
       customTools: customToolNames(body),
     };
+  }
+
+  /**
+   * `item_reference` items replaced by the stored output items they name (the caller's team's
+   * only): OpenAI resolves them from its store, and so does the gateway, which is the store here.
+   */
+  async function resolveReferences(
+    items: ResponsesItem[],
+    principal: Principal,
+  ): Promise<ResponsesItem[]> {
+    if (!items.some((item) => item.type === "item_reference")) return items;
+    return Promise.all(
+      items.map(async (item, index) => {
+        if (item.type !== "item_reference") return item;
+        const found =
+          typeof item.id === "string"
+            ? await storedResponses.findItem(item.id, { teamId: principal.teamId })
+            : undefined;
+        if (!found)
+          throw new GatewayError(
+            "BAD_REQUEST",
+            `Item with id '${String(item.id)}' not found (input[${index}] is an item_reference; only items of stored responses can be referenced).`,
+            { param: `input[${index}]` },
+          );
+        return outputAsInput([found])[0];
+      }),
+    );
   }
 
   type Prepared = NonNullable<Awaited<ReturnType<typeof prepare>>>;

@@ -34,12 +34,15 @@ export interface RequestLogPrunerOptions {
   onProblem?: (message: string, error: unknown) => void;
 }
 
-/** Deletes the oldest rows of one table created before `before`, `batchSize` per statement. */
-type PrunedTable = "RequestLog" | "RequestBody" | "StoredResponse";
+type PrunedTable = "RequestLog" | "RequestBody" | "StoredResponse" | "StoredResponseItem";
 
+/** Deletes the oldest rows of one table created before `before`, `batchSize` per statement. */
 function deleteStatement(table: PrunedTable, dialect: SqlDialect): string {
   const [before, limit] = dialect === "postgresql" ? ["$1", "$2"] : ["?", "?"];
-  return `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" WHERE "createdAt" < ${before} ORDER BY "createdAt" LIMIT ${limit})`;
+  // The item index has a two-column key: its rows are picked by (id, responseId).
+  const columns = table === "StoredResponseItem" ? `"id", "responseId"` : `"id"`;
+  const key = table === "StoredResponseItem" ? `(${columns})` : columns;
+  return `DELETE FROM "${table}" WHERE ${key} IN (SELECT ${columns} FROM "${table}" WHERE "createdAt" < ${before} ORDER BY "createdAt" LIMIT ${limit})`;
 }
 
 export function createRequestLogPruner({
@@ -77,6 +80,7 @@ export function createRequestLogPruner({
         // Bodies first: a body never outlives its log row, even if a pass is cut short.
         const bodies = await pruneTable("RequestBody", before);
         const logs = await pruneTable("RequestLog", before);
+        await pruneTable("StoredResponseItem", before);
         const responses = await pruneTable("StoredResponse", before);
         return { logs, bodies, responses, before };
       } finally {

@@ -28,7 +28,14 @@ export interface StoredResponseScope {
 export function createStoredResponseRepository(prisma: PrismaClient) {
   /** Keeps one response (JSON made storable on both databases: no NUL characters). */
   async function save(stored: StoredResponse): Promise<void> {
-    await prisma.storedResponse.create({
+    const output = Array.isArray(stored.response.output)
+      ? (stored.response.output as Array<{ id?: unknown }>)
+      : [];
+    // Output item ids, unique within the response (an id the upstream repeated is indexed once).
+    const itemIds = [
+      ...new Set(output.flatMap((item) => (typeof item.id === "string" ? [item.id] : []))),
+    ];
+    const createResponse = prisma.storedResponse.create({
       data: {
         id: stored.id,
         createdAt: stored.createdAt,
@@ -40,6 +47,33 @@ export function createStoredResponseRepository(prisma: PrismaClient) {
         response: JSON.parse(storableJson(stored.response)),
       },
     });
+    const createItems = prisma.storedResponseItem.createMany({
+      data: itemIds.map((id) => ({
+        id,
+        responseId: stored.id,
+        teamId: stored.teamId ?? null,
+        createdAt: stored.createdAt,
+      })),
+    });
+    await prisma.$transaction([createResponse, createItems]);
+  }
+
+  /**
+   * The output item with this id from the newest stored response `scope` may see that has it
+   * (what an `item_reference` input item names); undefined when there is none.
+   */
+  async function findItem(
+    itemId: string,
+    scope: StoredResponseScope,
+  ): Promise<Record<string, unknown> | undefined> {
+    const index = await prisma.storedResponseItem.findFirst({
+      where: { id: itemId, teamId: scope.teamId ?? null },
+      orderBy: { createdAt: "desc" },
+    });
+    if (!index) return undefined;
+    const stored = await find(index.responseId, scope);
+    const output = (stored?.response.output ?? []) as Array<Record<string, unknown>>;
+    return output.find((item) => item.id === itemId);
   }
 
   /** The response with this id if `scope` may see it. */
@@ -62,13 +96,15 @@ export function createStoredResponseRepository(prisma: PrismaClient) {
 
   /** Deletes it if `scope` may see it; whether it was there. */
   async function remove(id: string, scope: StoredResponseScope): Promise<boolean> {
-    const { count } = await prisma.storedResponse.deleteMany({
-      where: { id, teamId: scope.teamId ?? null },
-    });
+    const where = { teamId: scope.teamId ?? null };
+    const [{ count }] = await prisma.$transaction([
+      prisma.storedResponse.deleteMany({ where: { id, ...where } }),
+      prisma.storedResponseItem.deleteMany({ where: { responseId: id, ...where } }),
+    ]);
     return count > 0;
   }
 
-  return { save, find, remove };
+  return { save, find, findItem, remove };
 }
 
 export type StoredResponseRepository = ReturnType<typeof createStoredResponseRepository>;

@@ -488,6 +488,74 @@ describe("the Responses API", () => {
       ]);
     });
 
+    it("item_reference items (the Vercel AI SDK's way to send earlier output when store is on) resolve to the stored items", async () => {
+      upstream.enqueue(
+        anthropicAnswer({
+          blocks: [
+            {
+              type: "tool_use",
+              id: "toolu_04",
+              name: "get_weather",
+              argumentPieces: ['{"city":"Rome"}'],
+            },
+          ],
+          usage: anthropicUsage({ input: 30, output: 12 }),
+          stopReason: "tool_use",
+          stream: false,
+        }),
+      );
+      const tools: OpenAI.Responses.Tool[] = [
+        {
+          type: "function",
+          name: "get_weather",
+          parameters: { type: "object", properties: { city: { type: "string" } } },
+          strict: false,
+        },
+      ];
+      const question = { role: "user" as const, content: "Weather in Rome?" };
+      const first = await openai.responses.create({ model: "claude", input: [question], tools });
+      const callItem = first.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
+      upstream.enqueue(
+        anthropicAnswer({
+          blocks: [{ type: "text", pieces: ["Warm in Rome."] }],
+          usage: anthropicUsage({ input: 50, output: 5 }),
+          stopReason: "end_turn",
+          stream: false,
+        }),
+      );
+      const second = await openai.responses.create({
+        model: "claude",
+        input: [
+          question,
+          { type: "item_reference", id: callItem.id! },
+          { type: "function_call_output", call_id: "toolu_04", output: "warm" },
+        ],
+        tools,
+      });
+      expect(second.output_text).toBe("Warm in Rome.");
+      expect(upstream.requests[1].body.messages).toEqual([
+        { role: "user", content: "Weather in Rome?" },
+        {
+          role: "assistant",
+          content: [
+            { type: "tool_use", id: "toolu_04", name: "get_weather", input: { city: "Rome" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "toolu_04", content: "warm" }],
+        },
+      ]);
+      const teamKey = await createTeamKey(gateway, masterKey, "responses-references");
+      const other = new OpenAI({ apiKey: teamKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      await expect(
+        other.responses.create({
+          model: "claude",
+          input: [question, { type: "item_reference", id: callItem.id! }],
+        }),
+      ).rejects.toMatchObject({ status: 400, param: "input[1]" });
+    });
+
     it("text.format json_schema becomes Claude's structured-output tool; the answer is the JSON text", async () => {
       upstream.enqueue(
         anthropicAnswer({
