@@ -200,6 +200,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   });
   const responsesRoutes = createResponsesRoutes({
     services,
+    router,
     authenticate,
     storedResponses: createStoredResponseRepository(database.prisma),
     dispatcher,

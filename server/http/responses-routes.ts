@@ -6,11 +6,12 @@ import { formatUsd } from "../gateway/money.ts";
 import {
   nativeAnswer,
   nativeEvents,
+  type NativeRelay,
   type RelayedChunk,
   type RelayedResponse,
 } from "../gateway/native-relay.ts";
 import type { Principal } from "../gateway/principal.ts";
-import type { DeploymentIdentity } from "../gateway/router.ts";
+import type { DeploymentIdentity, Router } from "../gateway/router.ts";
 import {
   customToolNames,
   convertResponsesToChat,
@@ -115,6 +116,7 @@ function nativeInput(items: readonly ResponsesItem[]): ResponsesItem[] {
 
 export function createResponsesRoutes({
   services,
+  router,
   authenticate,
   storedResponses,
   dispatcher,
@@ -122,6 +124,8 @@ export function createResponsesRoutes({
   onUnexpectedError = () => {},
 }: {
   services: AppServices;
+  /** Which deployments may serve a model (whether the native relay may answer, see below). */
+  router: Pick<Router, "plan" | "resolveModel">;
   authenticate: Authenticate;
   storedResponses: StoredResponseRepository;
   /** The upstream keep-alive pool the native relay posts through. */
@@ -203,6 +207,10 @@ export function createResponsesRoutes({
         store: false,
       }),
     });
+    // The response cache's key is the chat request, which does not describe a Responses body
+    // (include, reasoning summaries, hosted tools, fields OpenAI adds), and a stored chat answer
+    // cannot give back OpenAI's own: a model an OpenAI or Azure deployment may serve skips it.
+    if (servedNatively(body.model, relay)) context.cacheControl = "no-store";
     return {
       body,
       chat,
@@ -213,6 +221,16 @@ export function createResponsesRoutes({
       store: body.store !== false,
       customTools: customToolNames(body),
     };
+  }
+
+  function servedNatively(model: string, relay: NativeRelay): boolean {
+    try {
+      return router
+        .plan(router.resolveModel(model))
+        .some((deployment) => relay.accepts(deployment));
+    } catch {
+      return false; // an unknown model: the service answers model_not_found
+    }
   }
 
   /**

@@ -717,7 +717,7 @@ describe("the Responses API", () => {
   });
 });
 
-describe("the Responses API: retention and rate limits", () => {
+describe("the Responses API: retention, rate limits and the response cache", () => {
   let upstream: ScriptedUpstream;
   let gateway: TestApp;
   let clock = Date.parse("2026-03-01T12:00:00Z");
@@ -733,9 +733,17 @@ describe("the Responses API: retention and rate limits", () => {
             apiKey: "sk-up",
             apiBase: `${upstream.origin}/v1`,
           },
+          {
+            name: "claude",
+            provider: "anthropic",
+            model: "claude-sonnet-4-5-20250929",
+            apiKey: "sk-ant",
+            apiBase: upstream.origin,
+          },
         ],
         auth: { masterKey },
         retention: { requestLogsDays: 30 },
+        cache: { enabled: true },
       },
       { now: () => clock },
     );
@@ -792,5 +800,29 @@ describe("the Responses API: retention and rate limits", () => {
       source: "responses",
       errorCode: "RATE_LIMITED",
     });
+  });
+
+  it("the response cache answers translated models (as a Response object) but never natively relayed ones", async () => {
+    const openai = new OpenAI({ apiKey: masterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const sent = upstream.requests.length;
+    upstream.enqueue(responsesJson({ text: ["native"] }));
+    upstream.enqueue(responsesJson({ text: ["native again"] }));
+    const ask = { model: "gpt-4.1", input: "cache me", temperature: 0 };
+    expect((await openai.responses.create(ask)).output_text).toBe("native");
+    expect((await openai.responses.create(ask)).output_text).toBe("native again");
+    upstream.enqueue(
+      anthropicAnswer({
+        blocks: [{ type: "text", pieces: ["cached"] }],
+        usage: anthropicUsage({ input: 5, output: 1 }),
+        stopReason: "end_turn",
+        stream: false,
+      }),
+    );
+    const translated = { model: "claude", input: "cache me", temperature: 0 };
+    expect((await openai.responses.create(translated)).output_text).toBe("cached");
+    const { data: hit, response } = await openai.responses.create(translated).withResponse();
+    expect(response.headers.get("x-switchboard-cache")).toBe("hit");
+    expect(hit).toMatchObject({ object: "response", status: "completed", output_text: "cached" });
+    expect(upstream.requests.length).toBe(sent + 3);
   });
 });
