@@ -556,6 +556,118 @@ describe("the Responses API", () => {
       ).rejects.toMatchObject({ status: 400, param: "input[1]" });
     });
 
+    it("a Codex-shaped turn (store: false, include, hosted and custom tools, reasoning and custom tool items) reaches Claude as a Messages request", async () => {
+      upstream.enqueue(
+        anthropicAnswer({
+          blocks: [
+            {
+              type: "tool_use",
+              id: "toolu_05",
+              name: "apply_patch",
+              argumentPieces: ['{"input":"*** Begin Patch\\n*** End Patch"}'],
+            },
+          ],
+          usage: anthropicUsage({ input: 300, output: 20 }),
+          stopReason: "tool_use",
+          stream: true,
+        }),
+      );
+      const stream = await openai.responses.create({
+        model: "claude",
+        instructions: "You are Codex.",
+        input: [
+          {
+            type: "message",
+            role: "developer",
+            content: [{ type: "input_text", text: "Sandbox: read-only." }],
+          },
+          {
+            type: "message",
+            role: "user",
+            content: [{ type: "input_text", text: "Fix the bug." }],
+          },
+          {
+            type: "reasoning",
+            summary: [{ type: "summary_text", text: "Look first." }],
+            encrypted_content: "gAAAA",
+          },
+          {
+            type: "function_call",
+            call_id: "call_ls",
+            name: "shell",
+            arguments: '{"command":["ls"]}',
+          },
+          { type: "function_call_output", call_id: "call_ls", output: "main.rs" },
+          {
+            type: "custom_tool_call",
+            call_id: "call_p1",
+            name: "apply_patch",
+            input: "*** Begin Patch",
+          },
+          { type: "custom_tool_call_output", call_id: "call_p1", output: "Done" },
+        ],
+        tools: [
+          {
+            type: "function",
+            name: "shell",
+            parameters: {
+              type: "object",
+              properties: { command: { type: "array", items: { type: "string" } } },
+            },
+            strict: false,
+          },
+          {
+            type: "custom",
+            name: "apply_patch",
+            description: "Apply a patch",
+            format: { type: "grammar", syntax: "lark", definition: "start: /.+/" },
+          },
+          { type: "web_search" } as never,
+        ],
+        tool_choice: "auto",
+        parallel_tool_calls: false,
+        reasoning: { effort: "medium", summary: "auto" },
+        store: false,
+        stream: true,
+        include: ["reasoning.encrypted_content"],
+        prompt_cache_key: "0199-session",
+      });
+      const events = [];
+      for await (const event of stream) events.push(event);
+      const sent = upstream.requests[0].body;
+      expect(sent.system).toEqual([
+        { type: "text", text: "You are Codex." },
+        { type: "text", text: "Sandbox: read-only." },
+      ]);
+      expect(sent.tools.map((tool: { name: string }) => tool.name)).toEqual([
+        "shell",
+        "apply_patch",
+      ]);
+      expect(sent.messages.map((message: { role: string }) => message.role)).toEqual([
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+      ]);
+      expect(sent.prompt_cache_key).toBeUndefined();
+      const done = events.find(
+        (event) => event.type === "response.output_item.done",
+      ) as OpenAI.Responses.ResponseOutputItemDoneEvent;
+      expect(done.item).toMatchObject({
+        type: "custom_tool_call",
+        call_id: "toolu_05",
+        name: "apply_patch",
+        input: "*** Begin Patch\n*** End Patch",
+      });
+      expect(events.at(-1)!.type).toBe("response.completed");
+      await expect(
+        openai.responses.retrieve(
+          (events.at(-1) as OpenAI.Responses.ResponseCompletedEvent).response.id,
+        ),
+      ).rejects.toMatchObject({ status: 404 });
+    });
+
     it("text.format json_schema becomes Claude's structured-output tool; the answer is the JSON text", async () => {
       upstream.enqueue(
         anthropicAnswer({
