@@ -41,6 +41,8 @@ describe("POST /v1/messages with Anthropic's SDK", () => {
     gateway = await startTestApp({
       auth: { masterKey },
       router: { retries: 0 },
+      // What Claude Code sends, mapped to the configured group.
+      modelAliases: { "claude-sonnet-4-5-20250929": "claude-sonnet" },
       models: [
         {
           name: "claude-sonnet",
@@ -105,6 +107,28 @@ describe("POST /v1/messages with Anthropic's SDK", () => {
         stream: false,
         promptTokens: 25,
         completionTokens: 9,
+      });
+    });
+
+    it("a model id Claude Code sends reaches the group its alias names", async () => {
+      claude.enqueue(
+        anthropicAnswer({
+          blocks: [{ type: "text", pieces: ["ok"] }],
+          usage,
+          stopReason: "end_turn",
+          stream: false,
+        }),
+      );
+      await client.messages.create({
+        model: "claude-sonnet-4-5-20250929",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      expect(claude.requests[0].body.model).toBe("claude-sonnet-4-5-20250929");
+      expect(await gateway.latestLog()).toMatchObject({
+        requestedModel: "claude-sonnet-4-5-20250929",
+        source: "anthropic-messages",
+        status: "SUCCESS",
       });
     });
 
@@ -551,7 +575,11 @@ describe("POST /v1/messages with Anthropic's SDK", () => {
 
     it("lists and retrieves models in Anthropic's shape when anthropic-version is sent", async () => {
       const page = await client.models.list();
-      expect(page.data.map((model) => model.id)).toEqual(["claude-sonnet", "gpt-4o-mini"]);
+      expect(page.data.map((model) => model.id)).toEqual([
+        "claude-sonnet",
+        "gpt-4o-mini",
+        "claude-sonnet-4-5-20250929",
+      ]);
       expect(page.data[0]).toEqual({
         type: "model",
         id: "claude-sonnet",
