@@ -586,11 +586,12 @@ describe("the Responses API", () => {
             role: "user",
             content: [{ type: "input_text", text: "Fix the bug." }],
           },
+          // Codex sends reasoning back without an id (store: false); the SDK's type wants one.
           {
             type: "reasoning",
             summary: [{ type: "summary_text", text: "Look first." }],
             encrypted_content: "gAAAA",
-          },
+          } as unknown as OpenAI.Responses.ResponseReasoningItem,
           {
             type: "function_call",
             call_id: "call_ls",
