@@ -67,7 +67,8 @@ export function createAnthropicRoutes({
 
   /** Whether this edge answers the request (the rest of /v1/ is OpenAI's). */
   function handles(request: IncomingMessage, pathname: string): boolean {
-    if (pathname === "/v1/messages" || pathname === "/v1/messages/count_tokens") return true;
+    // Everything under /v1/messages is Anthropic's (an unknown path there is its not_found_error).
+    if (pathname === "/v1/messages" || pathname.startsWith("/v1/messages/")) return true;
     const isModels = pathname === "/v1/models" || pathname.startsWith(modelPathPrefix);
     return (
       isModels && request.method === "GET" && request.headers["anthropic-version"] !== undefined
@@ -215,7 +216,8 @@ export function createAnthropicRoutes({
         await write(relayed ? (events ?? []) : formatter.push(chunk));
         if (response.destroyed) break;
       }
-      if (!relayed) await write(formatter.finish());
+      // A provider that reported no usage gets the gateway's estimate (what the log has).
+      if (!relayed) await write(formatter.finish(chunks.summary?.usage));
       if (!response.destroyed) response.end();
     } catch (error) {
       // Events may already be with the caller: end with Anthropic's error event, never a retry.

@@ -389,6 +389,31 @@ describe("POST /v1/messages with Anthropic's SDK", () => {
       });
     });
 
+    it("a stream whose provider reports no usage ends with the gateway's estimate", async () => {
+      const reply = openAIText(["Hello ", "world."], true);
+      // Drop the usage chunk (the one with empty choices) before [DONE].
+      openai.enqueue({
+        ...reply,
+        frames: reply.frames!.filter((frame) => !String(frame).includes('"choices":[]')),
+      });
+      const response = await fetch(`${gateway.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": masterKey },
+        body: JSON.stringify({
+          model: "gpt-4o-mini",
+          max_tokens: 100,
+          stream: true,
+          messages: [{ role: "user", content: "Say hello to the world" }],
+        }),
+      });
+      const usageSent = parseFramedEvents(await response.text()).at(-2)!.data.usage;
+      expect(usageSent.input_tokens).toBeGreaterThan(0);
+      expect(usageSent.output_tokens).toBeGreaterThan(0);
+      const logged = await gateway.latestLog();
+      expect(usageSent.input_tokens).toBe(logged.promptTokens);
+      expect(usageSent.output_tokens).toBe(logged.completionTokens);
+    });
+
     it("a tool-use round trip through the SDK's stream helper", async () => {
       openai.enqueue(
         openAIAnswer({
@@ -554,6 +579,17 @@ describe("POST /v1/messages with Anthropic's SDK", () => {
         messages: [{ role: "user", content: "Hi" }],
       });
       expect(counted.input_tokens).toBeGreaterThan(0);
+    });
+
+    it("an unknown path under /v1/messages is Anthropic's not_found_error", async () => {
+      const response = await fetch(`${gateway.url}/v1/messages/batches`, {
+        headers: { "x-api-key": masterKey },
+      });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({
+        type: "error",
+        error: { type: "not_found_error" },
+      });
     });
 
     it("a missing max_tokens is invalid_request_error 400 naming the field", async () => {

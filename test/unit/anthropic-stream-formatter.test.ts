@@ -188,6 +188,15 @@ describe("ChatChunks as Anthropic's stream events", () => {
     expect(sequence(events).at(-2)).toBe("message_delta:tool_use");
   });
 
+  it("without a usage chunk, the estimate given to finish() is the usage sent", () => {
+    const formatter = new AnthropicStreamFormatter("m");
+    formatter.push(chunk({ content: "hi" }, "stop"));
+    const estimate = { prompt_tokens: 11, completion_tokens: 2, total_tokens: 13 };
+    expect(formatter.finish(estimate).at(-2)).toMatchObject({
+      usage: { input_tokens: 11, output_tokens: 2 },
+    });
+  });
+
   it("an empty stream still starts and ends the message", () => {
     expect(sequence(format([]))).toEqual([
       "message_start",

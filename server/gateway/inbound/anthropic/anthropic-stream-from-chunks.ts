@@ -55,8 +55,11 @@ export class AnthropicStreamFormatter {
     return events;
   }
 
-  /** The closing events: the open block's stop, message_delta with stop_reason and usage, message_stop. */
-  finish(): AnthropicStreamEventOut[] {
+  /**
+   * The closing events: the open block's stop, message_delta with stop_reason and usage,
+   * message_stop. `fallbackUsage` (the gateway's estimate) stands in when no chunk had usage.
+   */
+  finish(fallbackUsage?: Usage): AnthropicStreamEventOut[] {
     const events = [...this.start(undefined), ...this.close()];
     events.push({
       type: "message_delta",
@@ -64,7 +67,7 @@ export class AnthropicStreamFormatter {
         stop_reason: anthropicStopReason(this.finishReason, this.toolBlocks.size > 0),
         stop_sequence: null,
       },
-      usage: anthropicUsageOf(this.usage),
+      usage: anthropicUsageOf(this.usage ?? fallbackUsage),
     });
     events.push({ type: "message_stop" });
     return events;
