@@ -234,7 +234,7 @@ describe("chat answer ↔ Response object", () => {
       max_output_tokens: 5,
       model: "claude-x",
       output: [
-        { type: "reasoning", content: [{ type: "reasoning_text", text: "They want a call." }] },
+        { type: "reasoning", summary: [{ type: "summary_text", text: "They want a call." }] },
         {
           type: "message",
           role: "assistant",
@@ -452,10 +452,10 @@ describe("the stream formatter", () => {
       "response.created",
       "response.in_progress",
       "response.output_item.added",
-      "response.content_part.added",
-      "response.reasoning_text.delta",
-      "response.reasoning_text.done",
-      "response.content_part.done",
+      "response.reasoning_summary_part.added",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.done",
+      "response.reasoning_summary_part.done",
       "response.output_item.done",
       "response.output_item.added",
       "response.content_part.added",

@@ -136,9 +136,13 @@ export function outputTextPart(text: string): ResponsesItem {
   return { type: "output_text", text, annotations: [], logprobs: [] };
 }
 
-/** The model's reasoning text (a chat answer's `reasoning_content`) as a reasoning item. */
+/**
+ * The model's reasoning text (a chat answer's `reasoning_content`) as a reasoning item. It is
+ * given as the item's `summary`, which is what clients show (the Vercel AI SDK, Codex), though it
+ * is the provider's whole reasoning text rather than a summary of it.
+ */
 export function reasoningItem(id: string, text: string): ResponsesItem {
-  return { id, type: "reasoning", summary: [], content: [{ type: "reasoning_text", text }] };
+  return { id, type: "reasoning", summary: [{ type: "summary_text", text }] };
 }
 
 /** A tool call as a function_call item, or a custom_tool_call for a custom (freeform) tool. */

@@ -105,11 +105,11 @@ export function createResponsesStreamFormatter({
       );
     if (kind === "reasoning")
       events.push(
-        event("response.content_part.added", {
+        event("response.reasoning_summary_part.added", {
           item_id: item.id,
           output_index: open.outputIndex,
-          content_index: 0,
-          part: { type: "reasoning_text", text: "" },
+          summary_index: 0,
+          part: { type: "summary_text", text: "" },
         }),
       );
     return events;
@@ -131,11 +131,11 @@ export function createResponsesStreamFormatter({
       done = { ...item, status, content: [part] };
     } else if (kind === "reasoning") {
       events.push(
-        event("response.reasoning_text.done", { ...where, content_index: 0, text }),
-        event("response.content_part.done", {
+        event("response.reasoning_summary_text.done", { ...where, summary_index: 0, text }),
+        event("response.reasoning_summary_part.done", {
           ...where,
-          content_index: 0,
-          part: { type: "reasoning_text", text },
+          summary_index: 0,
+          part: { type: "summary_text", text },
         }),
       );
       done = reasoningItem(item.id, text);
@@ -179,10 +179,10 @@ export function createResponsesStreamFormatter({
           );
         open!.text += reasoning;
         events.push(
-          event("response.reasoning_text.delta", {
+          event("response.reasoning_summary_text.delta", {
             item_id: open!.item.id,
             output_index: open!.outputIndex,
-            content_index: 0,
+            summary_index: 0,
             delta: reasoning,
           }),
         );
