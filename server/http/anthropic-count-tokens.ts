@@ -9,19 +9,20 @@ import { convertAnthropicRequest } from "../gateway/inbound/anthropic/convert-an
 import {
   type CallerMessagesRequest,
   claudeTransportFor,
+  isClaudeDeployment,
 } from "../gateway/providers/anthropic/anthropic-messages-relay.ts";
 import type { Router } from "../gateway/router.ts";
 import { estimatePromptTokens, estimateTokens } from "../gateway/tokens.ts";
-import { asUpstreamFailure, rejectUnlessSuccessful } from "../gateway/upstream-http.ts";
 import type { CompletionContext } from "../modules/completions/completions.service.ts";
 import { sendJson } from "./openai-errors.ts";
 
 /**
  * `POST /v1/messages/count_tokens` → `{ input_tokens }`. Not a completion: nothing is spent,
  * reserved or written to the request log, but the key and its model allow-list are checked as
- * for a completion. A model with an Anthropic deployment asks Anthropic (the caller's body, the
- * deployment's model, the beta headers); any other model — Claude on Bedrock or Vertex AI
- * included — gets the gateway's own estimate (the tokenizer over the converted prompt and tools).
+ * for a completion. A model with a Claude deployment asks that platform's own count (Anthropic's
+ * count_tokens, Vertex AI's count-tokens:rawPredict, Bedrock's CountTokens) with the caller's body,
+ * the deployment's model and the beta headers; any other model gets the gateway's own estimate
+ * (the tokenizer over the converted prompt and tools).
  * Reference: https://docs.anthropic.com/en/api/messages-count-tokens
  */
 export function createCountTokens({
@@ -49,20 +50,21 @@ export function createCountTokens({
         },
       );
     const deployments = router.plan(group);
-    const anthropic = deployments.find((deployment) => deployment.provider === "anthropic");
-    if (anthropic) {
-      const transport = claudeTransportFor(anthropic, dispatcher);
+    const claude = deployments.find(
+      (deployment) =>
+        isClaudeDeployment(deployment) && claudeTransportFor(deployment, dispatcher).countTokens,
+    );
+    if (claude) {
+      const transport = claudeTransportFor(claude, dispatcher);
       const signal = context.signal ?? new AbortController().signal;
-      const request = { ...caller, body: parsed, model: anthropic.model, stream: false };
-      const upstream = await transport.countTokens!(request, signal);
-      try {
-        await rejectUnlessSuccessful(upstream, (failure) => transport.httpError(failure));
-        return sendJson(response, 200, JSON.parse(await upstream.body.text()));
-      } catch (error) {
-        throw asUpstreamFailure(error, signal, transport.provider);
-      } finally {
-        upstream.body.destroy();
-      }
+      // The caller's body as it came (the parsed copy may order its fields differently).
+      const request = {
+        ...caller,
+        body: body as Record<string, unknown>,
+        model: claude.model,
+        stream: false,
+      };
+      return sendJson(response, 200, await transport.countTokens!(request, signal));
     }
     const chat = convertAnthropicRequest({ ...parsed, max_tokens: 1 } as AnthropicMessagesRequest);
     const model = deployments[0]?.model;

@@ -302,6 +302,42 @@ describe("the Anthropic edge reaching Claude without loss", () => {
     expect(upstream.requests[1].body.model).toBeUndefined();
   });
 
+  it("count_tokens for Claude on Bedrock asks CountTokens with the InvokeModel body", async () => {
+    upstream.enqueue(jsonReply(200, { inputTokens: 31 }));
+    const counted = await client.messages.countTokens(
+      { model: "claude-bedrock", system: "Be brief.", messages: [{ role: "user", content: "Hi" }] },
+      { headers: { "anthropic-beta": "context-1m-2025-08-07" } },
+    );
+    expect(counted).toEqual({ input_tokens: 31 });
+    const sent = upstream.requests[0];
+    expect(sent.path).toBe("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens");
+    expect(sent.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+    expect(JSON.parse(Buffer.from(sent.body.input.invokeModel.body, "base64").toString())).toEqual({
+      max_tokens: 1,
+      anthropic_version: "bedrock-2023-05-31",
+      system: "Be brief.",
+      messages: [{ role: "user", content: "Hi" }],
+      anthropic_beta: ["context-1m-2025-08-07"],
+    });
+  });
+
+  it("count_tokens for Claude on Vertex AI asks count-tokens:rawPredict with the model in the body", async () => {
+    upstream.enqueue(jsonReply(200, { input_tokens: 12 }));
+    const counted = await client.messages.countTokens({
+      model: "claude-vertex",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(counted).toEqual({ input_tokens: 12 });
+    expect(upstream.requests[0].path).toBe(
+      "/v1/projects/test-project/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict",
+    );
+    expect(upstream.requests[0].body).toEqual({
+      anthropic_version: "vertex-2023-10-16",
+      model: "claude-sonnet-4-5@20250929",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+  });
+
   it("an overloaded_error in the middle of Claude's stream reaches the caller as Anthropic's error event", async () => {
     const reply = anthropicAnswer({
       blocks: [{ type: "text", pieces: ["Par", "tial"] }],

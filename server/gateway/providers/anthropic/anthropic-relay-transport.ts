@@ -3,10 +3,15 @@ import type { ModelEntry } from "../../../config.ts";
 import type { UpstreamError } from "../../errors.ts";
 import { readServerSentEvents } from "../../sse.ts";
 import { invalidResponseError, type HttpFailure } from "../../upstream-errors.ts";
+import { z } from "zod";
 import {
+  type AnswerSchema,
+  asUpstreamFailure,
   contentTypeOf,
   postUpstream,
   quotedExcerpt,
+  readUpstreamJson,
+  rejectUnlessSuccessful,
   type UpstreamResponse,
 } from "../../upstream-http.ts";
 import { anthropicHttpError } from "./anthropic-error.ts";
@@ -40,8 +45,8 @@ export interface ClaudeRelayTransport {
   httpError(failure: Omit<HttpFailure, "provider">): UpstreamError;
   /** Anthropic's stream events (parsed JSON) from a 2xx streaming body. */
   events(response: UpstreamResponse): AsyncIterable<unknown>;
-  /** `POST /v1/messages/count_tokens` where the platform has it (Anthropic's API). */
-  countTokens?(request: ClaudeRelayRequest, signal: AbortSignal): Promise<UpstreamResponse>;
+  /** Counts the request's input tokens on the platform: resolves with Anthropic's `{ input_tokens }` answer. */
+  countTokens?(request: ClaudeRelayRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 
 /** Anthropic's stream: SSE whose `data:` is each event's JSON (shared by Vertex AI's streamRawPredict). */
@@ -67,6 +72,39 @@ export async function* anthropicServerSentEvents(
         `a stream event is not JSON: ${quotedExcerpt(event.data)}`,
       );
     }
+  }
+}
+
+const tokenCountSchema = z.looseObject({ input_tokens: z.number() });
+
+/**
+ * A count_tokens answer (`{ input_tokens }`, kept whole: fields Anthropic adds pass), or the
+ * platform's error; the body is released either way.
+ */
+export async function readTokenCount(
+  response: UpstreamResponse,
+  {
+    provider,
+    signal,
+    httpError,
+    schema = tokenCountSchema,
+  }: {
+    provider: string;
+    signal: AbortSignal;
+    httpError: ClaudeRelayTransport["httpError"];
+    schema?: AnswerSchema;
+  },
+): Promise<Record<string, unknown>> {
+  try {
+    await rejectUnlessSuccessful(response, httpError);
+    return readUpstreamJson(await response.body.text(), schema, "the token count", {
+      provider,
+      format: "Anthropic's",
+    });
+  } catch (error) {
+    throw asUpstreamFailure(error, signal, provider);
+  } finally {
+    response.body.destroy();
   }
 }
 
@@ -103,7 +141,12 @@ export function createAnthropicRelayTransport(
     provider,
     secrets,
     send: (request, signal) => post("", request, signal),
-    countTokens: (request, signal) => post("/count_tokens", request, signal),
+    countTokens: async (request, signal) =>
+      readTokenCount(await post("/count_tokens", request, signal), {
+        provider,
+        signal,
+        httpError: (failure) => anthropicHttpError({ ...failure, provider, secrets }),
+      }),
     httpError: (failure) => anthropicHttpError({ ...failure, provider, secrets }),
     events: (response) => anthropicServerSentEvents(response, provider),
   };

@@ -4,7 +4,12 @@ import { readAwsEventStream } from "../../aws-event-stream.ts";
 import { createAwsProviderSigner } from "../../aws-sigv4.ts";
 import { invalidResponseError } from "../../upstream-errors.ts";
 import { contentTypeOf, postUpstream, quotedExcerpt } from "../../upstream-http.ts";
-import type { ClaudeRelayTransport } from "../anthropic/anthropic-relay-transport.ts";
+import { z } from "zod";
+import {
+  type ClaudeRelayRequest,
+  type ClaudeRelayTransport,
+  readTokenCount,
+} from "../anthropic/anthropic-relay-transport.ts";
 import { bedrockHttpError, bedrockStreamExceptionError } from "./bedrock-error.ts";
 
 /** The `anthropic_version` Bedrock's InvokeModel takes for Claude. */
@@ -16,7 +21,8 @@ export const bedrockAnthropicVersion = "bedrock-2023-05-31";
  * `chunk` events carry each Anthropic event as base64 `bytes`). The body is the caller's without
  * `model` (in the path) and `stream` (the path says it), with `anthropic_version:
  * "bedrock-2023-05-31"` unless the caller gave one, and the `anthropic-beta` header's betas as
- * `anthropic_beta` (Bedrock reads betas from the body) unless the body has its own. SigV4-signed.
+ * `anthropic_beta` (Bedrock reads betas from the body) unless the body has its own. Token counts
+ * go to CountTokens (`/model/{modelId}/count-tokens`, the InvokeModel body base64). SigV4-signed.
  * Reference: https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages.html
  */
 export function createBedrockClaudeRelayTransport(
@@ -32,32 +38,59 @@ export function createBedrockClaudeRelayTransport(
     "",
   );
 
+  /** Signs and POSTs `body` to `/model/{model}/{operation}`. */
+  async function post(
+    model: string,
+    operation: string,
+    body: string,
+    signal: AbortSignal,
+    accept = "application/json",
+  ) {
+    const url = new URL(`${base}/model/${encodeURIComponent(model)}/${operation}`);
+    const headers = await signRequest({
+      url,
+      method: "POST",
+      headers: { "content-type": "application/json", accept },
+      body,
+    });
+    return postUpstream({ provider, url, headers, body, signal, dispatcher });
+  }
+
+  const httpError: ClaudeRelayTransport["httpError"] = (failure) =>
+    bedrockHttpError({ ...failure, provider, secrets });
+
   return {
     provider,
     secrets,
-    async send(request, signal) {
-      const operation = request.stream ? "invoke-with-response-stream" : "invoke";
-      const url = new URL(`${base}/model/${encodeURIComponent(request.model)}/${operation}`);
-      const { model: _model, stream: _stream, ...rest } = request.body;
-      const betas = request.beta
-        ?.split(",")
-        .map((beta) => beta.trim())
-        .filter(Boolean);
-      const body = JSON.stringify({
-        anthropic_version: bedrockAnthropicVersion,
-        ...rest,
-        ...(betas?.length && rest.anthropic_beta === undefined ? { anthropic_beta: betas } : {}),
-      });
-      const accept = request.stream ? "application/vnd.amazon.eventstream" : "application/json";
-      const headers = await signRequest({
-        url,
-        method: "POST",
-        headers: { "content-type": "application/json", accept },
-        body,
-      });
-      return postUpstream({ provider, url, headers, body, signal, dispatcher });
+    send(request, signal) {
+      const body = JSON.stringify(invokeBody(request));
+      return request.stream
+        ? post(
+            request.model,
+            "invoke-with-response-stream",
+            body,
+            signal,
+            "application/vnd.amazon.eventstream",
+          )
+        : post(request.model, "invoke", body, signal);
     },
-    httpError: (failure) => bedrockHttpError({ ...failure, provider, secrets }),
+    // CountTokens takes the InvokeModel body, base64, and answers `{ inputTokens }`.
+    async countTokens(request, signal) {
+      // InvokeModel's body needs max_tokens, which a count_tokens request has not.
+      const invoke = { max_tokens: 1, ...invokeBody(request) };
+      const body = JSON.stringify({
+        input: { invokeModel: { body: Buffer.from(JSON.stringify(invoke)).toString("base64") } },
+      });
+      const response = await post(request.model, "count-tokens", body, signal);
+      const counted = await readTokenCount(response, {
+        provider,
+        signal,
+        httpError,
+        schema: z.looseObject({ inputTokens: z.number() }),
+      });
+      return { input_tokens: counted.inputTokens };
+    },
+    httpError,
     async *events(response) {
       const contentType = contentTypeOf(response);
       if (contentType && !contentType.includes("application/vnd.amazon.eventstream"))
@@ -80,6 +113,20 @@ export function createBedrockClaudeRelayTransport(
         yield decodeChunk(message.payload, provider);
       }
     },
+  };
+}
+
+/** The caller's body as InvokeModel takes it: no model or stream, Bedrock's anthropic_version, the betas. */
+function invokeBody(request: ClaudeRelayRequest): Record<string, unknown> {
+  const { model: _model, stream: _stream, ...rest } = request.body;
+  const betas = request.beta
+    ?.split(",")
+    .map((beta) => beta.trim())
+    .filter(Boolean);
+  return {
+    anthropic_version: bedrockAnthropicVersion,
+    ...rest,
+    ...(betas?.length && rest.anthropic_beta === undefined ? { anthropic_beta: betas } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { anthropicHttpError } from "../anthropic/anthropic-error.ts";
 import {
   anthropicServerSentEvents,
   type ClaudeRelayTransport,
+  readTokenCount,
 } from "../anthropic/anthropic-relay-transport.ts";
 import { vertexOrigin } from "./vertex-adapter.ts";
 import { vertexCredentialsError } from "./vertex-error.ts";
@@ -17,7 +18,8 @@ export const vertexAnthropicVersion = "vertex-2023-10-16";
 /**
  * Claude on Vertex AI through rawPredict, which takes Anthropic's own body:
  * `{origin}/v1/projects/{project}/locations/{location}/publishers/anthropic/models/{model}:rawPredict`
- * (`:streamRawPredict` for a stream, answering Anthropic's SSE). The body is the caller's without
+ * (`:streamRawPredict` for a stream, answering Anthropic's SSE), and `count-tokens:rawPredict`
+ * for token counts (the model in the body). The body is the caller's without
  * `model` (in the path), with `anthropic_version: "vertex-2023-10-16"` unless the caller gave
  * one; the `anthropic-beta` header is forwarded. Authorised as the Gemini-on-Vertex adapter is:
  * the entry's API key as `x-goog-api-key`, else a service account's token (cloud-platform scope).
@@ -71,6 +73,9 @@ export function createVertexClaudeRelayTransport(
     return { authorization: `Bearer ${token}` };
   }
 
+  const httpError: ClaudeRelayTransport["httpError"] = (failure) =>
+    anthropicHttpError({ ...failure, provider, secrets });
+
   return {
     provider,
     secrets,
@@ -89,7 +94,23 @@ export function createVertexClaudeRelayTransport(
       };
       return postUpstream({ provider, url, headers, body, signal, dispatcher });
     },
-    httpError: (failure) => anthropicHttpError({ ...failure, provider, secrets }),
+    httpError,
     events: (response) => anthropicServerSentEvents(response, provider),
+    // One endpoint counts for every Claude model: the model is named in the body.
+    async countTokens(request, signal) {
+      const url = new URL(`${models}/count-tokens:rawPredict`);
+      const body = JSON.stringify({
+        anthropic_version: vertexAnthropicVersion,
+        ...request.body,
+        model: request.model,
+      });
+      const headers = {
+        "content-type": "application/json",
+        ...(request.beta ? { "anthropic-beta": request.beta } : {}),
+        ...(await authorization(signal)),
+      };
+      const response = await postUpstream({ provider, url, headers, body, signal, dispatcher });
+      return readTokenCount(response, { provider, signal, httpError });
+    },
   };
 }
