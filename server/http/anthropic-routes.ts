@@ -1,32 +1,23 @@
-import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import { GatewayError } from "../gateway/errors.ts";
 import { anthropicMessageFromChat } from "../gateway/inbound/anthropic/anthropic-message-from-chat.ts";
 import { parseAnthropicMessagesRequest } from "../gateway/inbound/anthropic/anthropic-messages-request.ts";
-import {
-  AnthropicStreamFormatter,
-  formatAnthropicEvent,
-} from "../gateway/inbound/anthropic/anthropic-stream-from-chunks.ts";
 import { convertAnthropicRequest } from "../gateway/inbound/anthropic/convert-anthropic-request.ts";
 import { formatUsd } from "../gateway/money.ts";
-import {
-  nativeAnswer,
-  nativeEvents,
-  type RelayedChunk,
-  type RelayedResponse,
-} from "../gateway/native-relay.ts";
+import { nativeAnswer, type RelayedResponse } from "../gateway/native-relay.ts";
 import type { Principal } from "../gateway/principal.ts";
 import {
   createAnthropicMessagesRelay,
   isClaudeDeployment,
 } from "../gateway/providers/anthropic/anthropic-messages-relay.ts";
-import type { DeploymentIdentity, Router } from "../gateway/router.ts";
-import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
+import type { Router } from "../gateway/router.ts";
+import type { CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
-import { anthropicErrorOf, sendAnthropicError } from "./anthropic-errors.ts";
+import { sendAnthropicError } from "./anthropic-errors.ts";
 import { createAnthropicModels } from "./anthropic-models.ts";
 import { createCountTokens } from "./anthropic-count-tokens.ts";
+import { servedByHeaders, writeAnthropicStream } from "./anthropic-stream-writer.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { sendJson } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
@@ -194,39 +185,11 @@ export function createAnthropicRoutes({
     } catch (error) {
       return fail(response, error);
     }
-    response.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      ...servedByHeaders(chunks, context.clientRequestId),
+    await writeAnthropicStream(response, chunks, {
+      model,
+      clientRequestId: context.clientRequestId,
+      onUnexpectedError,
     });
-    response.flushHeaders();
-    const formatter = new AnthropicStreamFormatter(model);
-    // A Claude deployment's stream carries its own events; any other is formatted from chunks.
-    let relayed: boolean | undefined;
-    const write = async (events: Array<{ type: string }>) => {
-      if (events.length === 0 || response.destroyed) return;
-      if (!response.write(events.map(formatAnthropicEvent).join("")))
-        await Promise.race([once(response, "drain"), once(response, "close")]);
-    };
-    try {
-      for await (const chunk of chunks) {
-        const events = (chunk as RelayedChunk)[nativeEvents] as Array<{ type: string }> | undefined;
-        relayed ??= events !== undefined;
-        await write(relayed ? (events ?? []) : formatter.push(chunk));
-        if (response.destroyed) break;
-      }
-      // A provider that reported no usage gets the gateway's estimate (what the log has).
-      if (!relayed) await write(formatter.finish(chunks.summary?.usage));
-      if (!response.destroyed) response.end();
-    } catch (error) {
-      // Events may already be with the caller: end with Anthropic's error event, never a retry.
-      if (!(error instanceof GatewayError)) onUnexpectedError(error);
-      // Claude's own error event, when Claude sent one, goes as it came.
-      const native = relayed ? (error as RelayedChunk | undefined)?.[nativeEvents] : undefined;
-      const event = (native?.[0] as { type: string } | undefined) ?? anthropicErrorOf(error).body;
-      if (!response.destroyed) response.end(formatAnthropicEvent(event));
-    }
   }
 
   function servedByClaude(model: string): boolean {
@@ -250,24 +213,5 @@ function headersOf(request: IncomingMessage, url: URL) {
     beta: header("anthropic-beta"),
     version: header("anthropic-version"),
     betaQuery: url.searchParams.get("beta") === "true",
-  };
-}
-
-/** Which request this was and where it was served, as on the OpenAI routes (DESIGN §5). */
-function servedByHeaders(
-  served: {
-    requestId: string;
-    deployment: DeploymentIdentity;
-    attempts: number;
-    cache?: CacheStatus;
-  },
-  clientRequestId?: string,
-): Record<string, string> {
-  return {
-    "x-request-id": clientRequestId ?? served.requestId,
-    "x-switchboard-provider": served.deployment.provider,
-    "x-switchboard-deployment": served.deployment.id,
-    "x-switchboard-attempts": String(served.attempts),
-    ...(served.cache ? { "x-switchboard-cache": served.cache } : {}),
   };
 }
