@@ -1,6 +1,10 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anthropicAnswer, anthropicTestKey } from "../contract/wires/anthropic-wire.ts";
+import {
+  anthropicAnswer,
+  anthropicError,
+  anthropicTestKey,
+} from "../contract/wires/anthropic-wire.ts";
 import { openAIAnswer, openAIUsage } from "../contract/wires/openai-wire.ts";
 import { createTeamWithKey } from "../support/admin-calls.ts";
 import { startScriptedUpstream, type ScriptedUpstream } from "../support/scripted-upstream.ts";
@@ -265,5 +269,67 @@ describe("/v1/messages and the response cache", () => {
       content: [{ type: "text", text: "cached?" }],
     });
     expect(openai.requests).toHaveLength(1);
+  });
+});
+
+describe("/v1/messages through the router's fallbacks", () => {
+  let claude: ScriptedUpstream;
+  let openai: ScriptedUpstream;
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    claude = await startScriptedUpstream();
+    openai = await startScriptedUpstream();
+    gateway = await startTestApp({
+      router: { retries: 0, fallbacks: { "claude-sonnet": ["gpt-4o-mini"] } },
+      models: [
+        {
+          name: "claude-sonnet",
+          provider: "anthropic",
+          apiKey: anthropicTestKey,
+          apiBase: claude.origin,
+        },
+        {
+          name: "gpt-4o-mini",
+          provider: "openai",
+          apiKey: "sk-upstream",
+          apiBase: `${openai.origin}/v1`,
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await claude?.stop();
+    await openai?.stop();
+  });
+
+  it("an overloaded Claude falls back to another provider, whose answer comes back converted", async () => {
+    claude.enqueue(anthropicError("overloaded"));
+    openai.enqueue(
+      openAIAnswer({
+        model: "gpt-4o-mini",
+        content: ["Fallback ", "answer."],
+        finishReason: "stop",
+        usage: openAIUsage({ input: 12, output: 7 }),
+        stream: true,
+      }),
+    );
+    const stream = new Anthropic({
+      apiKey: "unused",
+      baseURL: gateway.url,
+      maxRetries: 0,
+    }).messages.stream({
+      model: "claude-sonnet",
+      ...hello,
+    });
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([{ type: "text", text: "Fallback answer." }]);
+    expect(claude.requests).toHaveLength(1);
+    expect(openai.requests[0].body.messages).toEqual([{ role: "user", content: "hi" }]);
+    expect(await gateway.latestLog()).toMatchObject({
+      source: "anthropic-messages",
+      status: "SUCCESS",
+    });
   });
 });
