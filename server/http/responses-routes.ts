@@ -13,7 +13,7 @@ import {
 import type { Principal } from "../gateway/principal.ts";
 import type { DeploymentIdentity, Router } from "../gateway/router.ts";
 import {
-  customToolNames,
+  callerToolsOf,
   convertResponsesToChat,
 } from "../gateway/inbound/responses/convert-responses-to-chat.ts";
 import {
@@ -219,7 +219,7 @@ export function createResponsesRoutes({
       context: { ...context, native: relay },
       previousId,
       store: body.store !== false,
-      customTools: customToolNames(body),
+      callerTools: callerToolsOf(body),
     };
   }
 
@@ -310,7 +310,7 @@ export function createResponsesRoutes({
         responseFromChat(result.response, {
           id: prepared.id,
           request: prepared.body,
-          customTools: prepared.customTools,
+          callerTools: prepared.callerTools,
           createdAt: Math.floor(now() / 1000),
         }),
     );
@@ -344,7 +344,7 @@ export function createResponsesRoutes({
       request: prepared.body,
       model: prepared.body.model,
       previousResponseId: prepared.previousId,
-      customTools: prepared.customTools,
+      callerTools: prepared.callerTools,
       createdAt: Math.floor(now() / 1000),
     });
     let mode: "native" | "translated" | undefined;

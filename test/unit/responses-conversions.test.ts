@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { convertResponsesToChat } from "../../server/gateway/inbound/responses/convert-responses-to-chat.ts";
+import {
+  callerToolsOf,
+  convertResponsesToChat,
+} from "../../server/gateway/inbound/responses/convert-responses-to-chat.ts";
 import {
   chatResponseOfNative,
   createNativeEventReader,
@@ -150,6 +153,70 @@ describe("Responses request → chat request", () => {
     expect(() =>
       convertResponsesToChat(request, [{ type: "item_reference", id: "msg_1" }]),
     ).toThrow(/input\[0\].*item_reference/);
+  });
+});
+
+describe("Codex's namespace tools", () => {
+  it("are flattened for chat, and a call of one of them names its namespace again", () => {
+    const request = validateResponsesRequest({
+      model: "m",
+      input: "spawn",
+      tools: [
+        {
+          type: "namespace",
+          name: "multi_agent_v1",
+          description: "Sub-agents",
+          tools: [
+            {
+              type: "function",
+              name: "close_agent",
+              parameters: { type: "object" },
+              strict: false,
+            },
+          ],
+        },
+      ],
+    });
+    expect(convertResponsesToChat(request, []).tools).toEqual([
+      {
+        type: "function",
+        function: { name: "close_agent", parameters: { type: "object" }, strict: false },
+      },
+    ]);
+    const response = responseFromChat(
+      {
+        id: "c",
+        object: "chat.completion",
+        created: 1,
+        model: "x",
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: "assistant",
+              content: null,
+              tool_calls: [
+                {
+                  id: "call_1",
+                  type: "function",
+                  function: { name: "close_agent", arguments: "{}" },
+                },
+              ],
+            },
+            finish_reason: "tool_calls",
+          },
+        ],
+      },
+      { id: "resp_1", request, callerTools: callerToolsOf(request) },
+    );
+    expect(response.output).toMatchObject([
+      {
+        type: "function_call",
+        name: "close_agent",
+        namespace: "multi_agent_v1",
+        call_id: "call_1",
+      },
+    ]);
   });
 });
 

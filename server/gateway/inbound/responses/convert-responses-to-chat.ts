@@ -1,5 +1,6 @@
 import { GatewayError } from "../../errors.ts";
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from "../../spec.ts";
+import type { CallerTools } from "./response-object.ts";
 import type { ResponsesItem, ResponsesRequest } from "./responses-api.ts";
 
 /*
@@ -179,9 +180,13 @@ function convertContent(content: unknown, index: number): string | ContentPart[]
   });
 }
 
-/** Function tools in chat's shape; custom (freeform) tools as functions of one string `input`. Hosted tools are left out. */
+/**
+ * Function tools in chat's shape; custom (freeform) tools as functions of one string `input`;
+ * a namespace's tools flattened (their calls name the namespace again). Hosted tools are left out.
+ */
 function convertTools(tools: ResponsesRequest["tools"]): unknown[] {
-  return (tools ?? []).flatMap((tool) => {
+  return (tools ?? []).flatMap((tool): unknown[] => {
+    if (tool.type === "namespace") return convertTools(namespacedTools(tool));
     const { name, description } = tool as { name?: string; description?: string };
     if (tool.type === "function")
       return [
@@ -214,13 +219,27 @@ function convertTools(tools: ResponsesRequest["tools"]): unknown[] {
   });
 }
 
-/** The names of the request's custom (freeform) tools: their calls are answered as custom_tool_call items. */
-export function customToolNames(request: Pick<ResponsesRequest, "tools">): Set<string> {
-  return new Set(
-    (request.tools ?? [])
-      .filter((tool) => tool.type === "custom" && typeof tool.name === "string")
-      .map((tool) => tool.name as string),
-  );
+/** The caller's custom tools and namespaced functions, for answering their calls in kind. */
+export function callerToolsOf(request: Pick<ResponsesRequest, "tools">): CallerTools {
+  const custom = new Set<string>();
+  const namespaces = new Map<string, string>();
+  for (const tool of request.tools ?? []) {
+    if (tool.type === "custom" && typeof tool.name === "string") custom.add(tool.name);
+    if (tool.type === "namespace" && typeof tool.name === "string")
+      for (const inner of namespacedTools(tool)) {
+        if (typeof inner.name !== "string") continue;
+        if (inner.type === "custom") custom.add(inner.name);
+        else namespaces.set(inner.name, tool.name);
+      }
+  }
+  return { custom, namespaces };
+}
+
+/** The tools a `namespace` tool groups (Codex's sub-agent tools), each one flattened to the top level. */
+function namespacedTools(tool: {
+  [field: string]: unknown;
+}): Array<{ type: string; name?: string; [field: string]: unknown }> {
+  return Array.isArray(tool.tools) ? (tool.tools as Array<{ type: string; name?: string }>) : [];
 }
 
 function convertToolChoice(choice: ResponsesRequest["tool_choice"]): unknown {

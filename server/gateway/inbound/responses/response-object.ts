@@ -33,6 +33,18 @@ export interface ResponseObject {
   [field: string]: unknown;
 }
 
+/**
+ * What the caller's tools say about a tool call's name: which are custom (freeform) tools, whose
+ * calls are `custom_tool_call` items, and the namespace a function was declared in (Codex's
+ * `namespace` tools), which its `function_call` items name.
+ */
+export interface CallerTools {
+  custom: ReadonlySet<string>;
+  namespaces: ReadonlyMap<string, string>;
+}
+
+export const noCallerTools: CallerTools = { custom: new Set(), namespaces: new Map() };
+
 /** An id in OpenAI's style for this kind of object (`resp`, `msg`, `fc`, `rs`). */
 export function newResponsesId(prefix: string): string {
   return `${prefix}_${randomUUID().replaceAll("-", "")}`;
@@ -100,7 +112,7 @@ export function incompleteReasonOf(finishReason: FinishReason | null | undefined
 /** Output items of one chat answer: reasoning, then the message, then function calls. */
 export function outputItemsOf(
   message: ChatResponse["choices"][number]["message"],
-  customTools: ReadonlySet<string> = new Set(),
+  callerTools: CallerTools = noCallerTools,
   status: "completed" | "incomplete" = "completed",
 ): ResponsesItem[] {
   const output: ResponsesItem[] = [];
@@ -126,7 +138,7 @@ export function outputItemsOf(
         call.id,
         call.function.name,
         call.function.arguments,
-        customTools,
+        callerTools,
       ),
     );
   return output;
@@ -151,10 +163,10 @@ export function functionCallItem(
   callId: string,
   name: string,
   argumentsText: string,
-  customTools: ReadonlySet<string>,
+  callerTools: CallerTools,
   status = "completed",
 ): ResponsesItem {
-  if (customTools.has(name)) {
+  if (callerTools.custom.has(name)) {
     let input = argumentsText;
     try {
       const parsed = JSON.parse(argumentsText) as { input?: unknown };
@@ -164,7 +176,16 @@ export function functionCallItem(
     }
     return { id, type: "custom_tool_call", status, call_id: callId, name, input };
   }
-  return { id, type: "function_call", status, arguments: argumentsText, call_id: callId, name };
+  const namespace = callerTools.namespaces.get(name);
+  return {
+    id,
+    type: "function_call",
+    status,
+    arguments: argumentsText,
+    call_id: callId,
+    name,
+    ...(namespace && { namespace }),
+  };
 }
 
 /** A non-streamed chat answer as a Response object. */
@@ -174,13 +195,13 @@ export function responseFromChat(
     id,
     request,
     previousResponseId,
-    customTools,
+    callerTools,
     createdAt = Math.floor(Date.now() / 1000),
   }: {
     id: string;
     request: ResponsesRequest;
     previousResponseId?: string | null;
-    customTools?: ReadonlySet<string>;
+    callerTools?: CallerTools;
     createdAt?: number;
   },
 ): ResponseObject {
@@ -196,7 +217,7 @@ export function responseFromChat(
     incomplete_details: reason ? { reason } : null,
     ...echoedSettings(request, previousResponseId),
     model: chat.model,
-    output: choice ? outputItemsOf(choice.message, customTools, status) : [],
+    output: choice ? outputItemsOf(choice.message, callerTools, status) : [],
     usage: responsesUsageOf(chat.usage),
   };
 }

@@ -1,7 +1,9 @@
 import type { ChatChunk, Usage } from "../../spec.ts";
 import type { ResponsesItem, ResponsesRequest } from "./responses-api.ts";
 import {
+  type CallerTools,
   echoedSettings,
+  noCallerTools,
   functionCallItem,
   incompleteReasonOf,
   newResponsesId,
@@ -36,7 +38,7 @@ export interface ResponsesStreamFormatterOptions {
   request: ResponsesRequest;
   model: string;
   previousResponseId?: string | null;
-  customTools?: ReadonlySet<string>;
+  callerTools?: CallerTools;
   createdAt?: number;
 }
 
@@ -46,7 +48,7 @@ export function createResponsesStreamFormatter({
   request,
   model,
   previousResponseId,
-  customTools = new Set(),
+  callerTools = noCallerTools,
   createdAt = Math.floor(Date.now() / 1000),
 }: ResponsesStreamFormatterOptions) {
   let sequence = 0;
@@ -141,7 +143,7 @@ export function createResponsesStreamFormatter({
       done = reasoningItem(item.id, text);
     } else {
       const call = item as unknown as { call_id: string; name: string };
-      done = functionCallItem(item.id, call.call_id, call.name, text, customTools, status);
+      done = functionCallItem(item.id, call.call_id, call.name, text, callerTools, status);
       if (done.type === "function_call")
         events.push(
           event("response.function_call_arguments.done", {
@@ -213,7 +215,7 @@ export function createResponsesStreamFormatter({
       for (const call of delta.tool_calls ?? []) {
         if (open?.kind !== "call" || open.toolIndex !== call.index) {
           const name = call.function?.name ?? "";
-          const custom = customTools.has(name);
+          const custom = callerTools.custom.has(name);
           events.push(
             ...closeItem(),
             ...openItem(
@@ -234,7 +236,7 @@ export function createResponsesStreamFormatter({
         if (argumentsDelta) {
           open!.text += argumentsDelta;
           // A custom tool's input is only known whole (the translation wraps it in JSON).
-          if (!customTools.has(String(open!.item.name)))
+          if (!callerTools.custom.has(String(open!.item.name)))
             events.push(
               event("response.function_call_arguments.delta", {
                 item_id: open!.item.id,
