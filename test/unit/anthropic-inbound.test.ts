@@ -150,6 +150,33 @@ describe("an Anthropic request as the gateway's ChatRequest", () => {
     expect(choiceFor("none")).toBe("none");
   });
 
+  it("keeps Claude Code's mid-conversation system message in place and drops its attribution block", () => {
+    const request = parseAnthropicMessagesRequest({
+      model: "m",
+      max_tokens: 10,
+      system: [
+        {
+          type: "text",
+          text: "x-anthropic-billing-header: cc_version=2.1.197; cc_entrypoint=cli;",
+        },
+        { type: "text", text: "You are Claude Code.", cache_control: { type: "ephemeral" } },
+      ],
+      messages: [
+        { role: "user", content: "Hi" },
+        { role: "system", content: "Available agent types: …" },
+      ],
+      thinking: { type: "adaptive" },
+      output_config: { effort: "high" },
+    });
+    const chat = convertAnthropicRequest(request);
+    expect(chat.messages).toEqual([
+      { role: "system", content: "You are Claude Code." },
+      { role: "user", content: "Hi" },
+      { role: "system", content: "Available agent types: …" },
+    ]);
+    expect(chat.reasoning_effort).toBe("high");
+  });
+
   it("thinking budgets become reasoning_effort", () => {
     expect(reasoningEffortFor(undefined)).toBeUndefined();
     expect(reasoningEffortFor({ type: "disabled" })).toBeUndefined();
@@ -157,6 +184,9 @@ describe("an Anthropic request as the gateway's ChatRequest", () => {
     expect(reasoningEffortFor({ type: "enabled", budget_tokens: 8192 })).toBe("medium");
     expect(reasoningEffortFor({ type: "enabled", budget_tokens: 8193 })).toBe("high");
     expect(reasoningEffortFor({ type: "adaptive" })).toBe("medium");
+    expect(reasoningEffortFor({ type: "adaptive" }, "low")).toBe("low");
+    expect(reasoningEffortFor({ type: "enabled", budget_tokens: 1024 }, "max")).toBe("high");
+    expect(reasoningEffortFor(undefined, "high")).toBeUndefined();
   });
 
   it("a plain request survives the trip to ChatRequest and back to Anthropic's body unchanged", () => {
@@ -201,7 +231,7 @@ describe("an Anthropic request as the gateway's ChatRequest", () => {
     ]);
   });
 
-  it("refuses a body without max_tokens or with a bad role, naming the field", () => {
+  it("refuses a body without max_tokens or with an unknown role, naming the field", () => {
     expect(() =>
       parseAnthropicMessagesRequest({ model: "m", messages: [{ role: "user", content: "x" }] }),
     ).toThrow(
@@ -211,7 +241,7 @@ describe("an Anthropic request as the gateway's ChatRequest", () => {
       parseAnthropicMessagesRequest({
         model: "m",
         max_tokens: 1,
-        messages: [{ role: "system", content: "x" }],
+        messages: [{ role: "tool", content: "x" }],
       }),
     ).toThrow(/^messages\.0\.role: /);
     expect(parseAnthropicCountTokensRequest({ model: "m", messages: [] })).toEqual({

@@ -11,7 +11,8 @@ import { GatewayError } from "../../errors.ts";
 const blockSchema = z.looseObject({ type: z.string().min(1) });
 
 const messageSchema = z.looseObject({
-  role: z.enum(["user", "assistant"]),
+  // "system" inside messages: Claude Code sends one mid-conversation (beta mid-conversation-system).
+  role: z.enum(["user", "assistant", "system"]),
   content: z.union([z.string(), z.array(blockSchema)]),
 });
 
@@ -27,6 +28,7 @@ const countTokensSchema = z.looseObject({
   tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
   tool_choice: z.looseObject({ type: z.string(), name: z.string().optional() }).optional(),
   thinking: z.looseObject({ type: z.string(), budget_tokens: z.int().optional() }).optional(),
+  output_config: z.looseObject({ effort: z.string().optional() }).optional(),
 });
 
 const messagesSchema = countTokensSchema.extend({

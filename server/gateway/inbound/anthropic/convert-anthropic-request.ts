@@ -9,13 +9,18 @@ import type { AnthropicBlock, AnthropicMessagesRequest } from "./anthropic-messa
  */
 
 /**
- * Thinking budgets as OpenAI's `reasoning_effort`: Anthropic's minimum budget (1024) is "low",
- * up to 8k "medium" (Claude Code's default budgets sit there), more "high".
+ * Thinking as OpenAI's `reasoning_effort`, sent only when thinking is on: the caller's
+ * `output_config.effort` when it gave one (low, medium, high; max and above are high), else the
+ * budget — Anthropic's minimum (1024) up to 2048 "low", up to 8k "medium", more "high" — and
+ * "medium" for adaptive thinking without either.
  */
 export function reasoningEffortFor(
   thinking: AnthropicMessagesRequest["thinking"],
+  effort?: string,
 ): "low" | "medium" | "high" | undefined {
   if (!thinking || thinking.type === "disabled") return undefined;
+  if (effort === "low" || effort === "medium" || effort === "high") return effort;
+  if (effort === "max" || effort === "xhigh") return "high";
   const budget = thinking.budget_tokens;
   if (budget === undefined) return "medium";
   if (budget <= 2048) return "low";
@@ -28,7 +33,9 @@ export function reasoningEffortFor(
  * text and image parts; assistant turns' text → content, tool_use → tool_calls; `tools` →
  * function tools; `tool_choice` auto/any/tool/none → auto/required/{function}/none;
  * `disable_parallel_tool_use` → `parallel_tool_calls: false`; `stop_sequences` → `stop` (at most
- * 4, OpenAI's limit); `metadata.user_id` → `user`; `thinking` → `reasoning_effort`; `top_k` kept.
+ * 4, OpenAI's limit); `metadata.user_id` → `user`; `thinking` (and `output_config.effort`) →
+ * `reasoning_effort`; `top_k` kept; a `system` message inside `messages` stays a system message
+ * where it is.
  */
 export function convertAnthropicRequest(request: AnthropicMessagesRequest): ChatRequest {
   const messages: ChatMessage[] = [];
@@ -36,11 +43,12 @@ export function convertAnthropicRequest(request: AnthropicMessagesRequest): Chat
   if (system) messages.push({ role: "system", content: system });
   for (const message of request.messages) {
     if (message.role === "user") messages.push(...userMessages(message.content));
-    else messages.push(assistantMessage(message.content));
+    else if (message.role === "assistant") messages.push(assistantMessage(message.content));
+    else messages.push({ role: "system", content: systemText(message.content) });
   }
   const tools = (request.tools ?? []).flatMap(functionTool);
   const choice = request.tool_choice;
-  const effort = reasoningEffortFor(request.thinking);
+  const effort = reasoningEffortFor(request.thinking, request.output_config?.effort);
   const stop = request.stop_sequences?.slice(0, 4);
   return {
     model: request.model,
@@ -60,15 +68,24 @@ export function convertAnthropicRequest(request: AnthropicMessagesRequest): Chat
   };
 }
 
-/** `system` as one string: text blocks joined by blank lines (their cache_control has no OpenAI form). */
-export function systemText(system: AnthropicMessagesRequest["system"]): string {
+/**
+ * `system` as one string: text blocks joined by blank lines (their cache_control has no OpenAI
+ * form), without Claude Code's attribution block (`x-anthropic-billing-header: …`), which
+ * Anthropic's API strips before the model sees the prompt.
+ */
+export function systemText(
+  system: string | Array<{ type: string; text?: unknown }> | undefined,
+): string {
   if (system === undefined) return "";
   if (typeof system === "string") return system;
   return system
     .filter((block) => block.type === "text" && typeof block.text === "string")
-    .map((block) => block.text)
+    .map((block) => block.text as string)
+    .filter((text) => !text.startsWith(attributionPrefix))
     .join("\n\n");
 }
+
+const attributionPrefix = "x-anthropic-billing-header:";
 
 function blocksOf(content: string | AnthropicBlock[]): AnthropicBlock[] {
   return typeof content === "string" ? [{ type: "text", text: content }] : content;
