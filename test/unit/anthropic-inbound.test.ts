@@ -135,6 +135,19 @@ describe("an Anthropic request as the gateway's ChatRequest", () => {
     });
   });
 
+  it("a metadata.user_id longer than OpenAI's 256 characters goes as its SHA-256", () => {
+    const userId = JSON.stringify({ device_id: "d".repeat(300), session_id: "s" });
+    const chat = convertAnthropicRequest(
+      parseAnthropicMessagesRequest({
+        model: "m",
+        max_tokens: 1,
+        messages: [{ role: "user", content: "x" }],
+        metadata: { user_id: userId },
+      }),
+    );
+    expect(chat.user).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it("maps tool_choice auto / any / none", () => {
     const base = {
       model: "m",

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from "../../spec.ts";
 import type { AnthropicBlock, AnthropicMessagesRequest } from "./anthropic-messages-request.ts";
 
@@ -63,7 +64,7 @@ export function convertAnthropicRequest(request: AnthropicMessagesRequest): Chat
     ...(tools.length > 0 &&
       choice?.disable_parallel_tool_use === true && { parallel_tool_calls: false }),
     ...(effort && { reasoning_effort: effort }),
-    ...(request.metadata?.user_id && { user: request.metadata.user_id }),
+    ...(request.metadata?.user_id && { user: userOf(request.metadata.user_id) }),
     ...(request.stream && { stream: true }),
   };
 }
@@ -86,6 +87,15 @@ export function systemText(
 }
 
 const attributionPrefix = "x-anthropic-billing-header:";
+
+/**
+ * `metadata.user_id` as OpenAI's `user`, kept to 256 characters (OpenAI refuses over-long
+ * identifiers): a longer id goes as its SHA-256, still one value per user. Claude Code's (a JSON
+ * object of device, account and session, about 150 characters) passes as it is.
+ */
+function userOf(userId: string): string {
+  return userId.length <= 256 ? userId : createHash("sha256").update(userId).digest("hex");
+}
 
 function blocksOf(content: string | AnthropicBlock[]): AnthropicBlock[] {
   return typeof content === "string" ? [{ type: "text", text: content }] : content;
