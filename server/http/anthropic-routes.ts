@@ -17,11 +17,11 @@ import type { AppServices } from "../services.ts";
 import { sendAnthropicError } from "./anthropic-errors.ts";
 import { createAnthropicModels } from "./anthropic-models.ts";
 import { createCountTokens } from "./anthropic-count-tokens.ts";
-import { servedByHeaders, writeAnthropicStream } from "./anthropic-stream-writer.ts";
+import { writeAnthropicStream } from "./anthropic-stream-writer.ts";
+import { callerContext, servedByHeaders } from "./completion-exchange.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { sendJson } from "./openai-errors.ts";
 import { readJsonBody } from "./read-json-body.ts";
-import { acceptedIncomingRequestId } from "./request-id.ts";
 
 const modelPathPrefix = "/v1/models/";
 
@@ -105,19 +105,7 @@ export function createAnthropicRoutes({
 
   /** The context (aborted when the caller goes away) and the JSON body; undefined once an error was answered. */
   async function receive(request: IncomingMessage, response: ServerResponse, principal: Principal) {
-    const controller = new AbortController();
-    response.once("close", () => {
-      if (!response.writableFinished)
-        controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
-    });
-    const context: CompletionContext = {
-      principal,
-      source: "anthropic-messages",
-      signal: controller.signal,
-      cacheControl: request.headers["cache-control"],
-      clientRequestId: acceptedIncomingRequestId(request.headers["x-request-id"]),
-    };
-    if (context.clientRequestId) response.setHeader("x-request-id", context.clientRequestId);
+    const context = callerContext(request, response, principal, "anthropic-messages");
     try {
       return { context, body: await readJsonBody(request) };
     } catch (error) {

@@ -6,28 +6,9 @@ import {
   formatAnthropicEvent,
 } from "../gateway/inbound/anthropic/anthropic-stream-from-chunks.ts";
 import { nativeEvents, type RelayedChunk } from "../gateway/native-relay.ts";
-import type { DeploymentIdentity } from "../gateway/router.ts";
-import type { CacheStatus, CompletionStream } from "../modules/completions/completions.service.ts";
+import type { CompletionStream } from "../modules/completions/completions.service.ts";
 import { anthropicErrorOf } from "./anthropic-errors.ts";
-
-/** Which request this was and where it was served, as on the OpenAI routes (DESIGN §5). */
-export function servedByHeaders(
-  served: {
-    requestId: string;
-    deployment: DeploymentIdentity;
-    attempts: number;
-    cache?: CacheStatus;
-  },
-  clientRequestId?: string,
-): Record<string, string> {
-  return {
-    "x-request-id": clientRequestId ?? served.requestId,
-    "x-switchboard-provider": served.deployment.provider,
-    "x-switchboard-deployment": served.deployment.id,
-    "x-switchboard-attempts": String(served.attempts),
-    ...(served.cache ? { "x-switchboard-cache": served.cache } : {}),
-  };
-}
+import { servedByHeaders } from "./completion-exchange.ts";
 
 /**
  * Sends a started stream as Anthropic's SSE (`event: <type>` + `data: <json>`), chunk by chunk

@@ -2,42 +2,13 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
-import type { DeploymentIdentity } from "../gateway/router.ts";
 import { formatUsd } from "../gateway/money.ts";
-import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
+import type { CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
+import { callerContext, servedByHeaders } from "./completion-exchange.ts";
 import { readJsonBody } from "./read-json-body.ts";
-import { acceptedIncomingRequestId } from "./request-id.ts";
-
-/**
- * Which request this was and where it was served (DESIGN §5), on JSON and stream answers alike;
- * with the response cache on, whether it answered (`x-switchboard-cache: hit | miss`).
- */
-function servedByHeaders(
-  {
-    requestId,
-    deployment,
-    attempts,
-    cache,
-  }: {
-    requestId: string;
-    deployment: DeploymentIdentity;
-    attempts: number;
-    cache?: CacheStatus;
-  },
-  clientRequestId?: string,
-): Record<string, string> {
-  return {
-    // The caller's own id, when it sent an acceptable one, is echoed (the log line has both).
-    "x-request-id": clientRequestId ?? requestId,
-    "x-switchboard-provider": deployment.provider,
-    "x-switchboard-deployment": deployment.id,
-    "x-switchboard-attempts": String(attempts),
-    ...(cache ? { "x-switchboard-cache": cache } : {}),
-  };
-}
 
 /** GET /v1/models/{id}: the rest of the path is the id, slashes included (`openai/gpt-4o`). */
 const modelPathPrefix = "/v1/models/";
@@ -69,21 +40,7 @@ export function createOpenAIRoutes({
     response: ServerResponse,
     principal: Principal,
   ): Promise<{ context: CompletionContext; body: unknown } | undefined> {
-    const controller = new AbortController();
-    // The caller going away (socket closed before we finished) cancels the upstream call.
-    response.once("close", () => {
-      if (!response.writableFinished)
-        controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
-    });
-    const context: CompletionContext = {
-      principal,
-      source: "rest",
-      signal: controller.signal,
-      cacheControl: request.headers["cache-control"],
-      clientRequestId: acceptedIncomingRequestId(request.headers["x-request-id"]),
-    };
-    // Errors too carry the caller's id back.
-    if (context.clientRequestId) response.setHeader("x-request-id", context.clientRequestId);
+    const context = callerContext(request, response, principal, "rest");
     try {
       return { context, body: await readJsonBody(request) };
     } catch (error) {

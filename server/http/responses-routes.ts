@@ -1,17 +1,10 @@
-import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import { GatewayError } from "../gateway/errors.ts";
 import { formatUsd } from "../gateway/money.ts";
-import {
-  nativeAnswer,
-  nativeEvents,
-  type NativeRelay,
-  type RelayedChunk,
-  type RelayedResponse,
-} from "../gateway/native-relay.ts";
+import { nativeAnswer, type NativeRelay, type RelayedResponse } from "../gateway/native-relay.ts";
 import type { Principal } from "../gateway/principal.ts";
-import type { DeploymentIdentity, Router } from "../gateway/router.ts";
+import type { Router } from "../gateway/router.ts";
 import {
   callerToolsOf,
   convertResponsesToChat,
@@ -27,21 +20,19 @@ import {
   type ResponsesRequest,
   validateResponsesRequest,
 } from "../gateway/inbound/responses/responses-api.ts";
-import {
-  createResponsesStreamFormatter,
-  type ResponsesEvent,
-} from "../gateway/inbound/responses/responses-stream-formatter.ts";
+import { createResponsesStreamFormatter } from "../gateway/inbound/responses/responses-stream-formatter.ts";
 import { createResponsesRelay } from "../gateway/providers/openai/openai-responses-relay.ts";
-import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
 import type {
   StoredResponse,
   StoredResponseRepository,
 } from "../storage/stored-response-repository.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
-import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
+import { sendJson, sendOpenAIError } from "./openai-errors.ts";
+import { callerContext, servedByHeaders } from "./completion-exchange.ts";
+import { answerStoredResponse, sendNotFound } from "./stored-responses-routes.ts";
+import { writeResponsesStream } from "./responses-stream-writer.ts";
 import { readJsonBody } from "./read-json-body.ts";
-import { acceptedIncomingRequestId } from "./request-id.ts";
 
 /*
  * OpenAI's Responses API (issue 15) as a thin edge over the one completion pipeline: parse the
@@ -57,41 +48,6 @@ const responsesPath = "/v1/responses";
 /** Whether a /v1/ path is this edge's. */
 export function isResponsesPath(pathname: string): boolean {
   return pathname === responsesPath || pathname.startsWith(`${responsesPath}/`);
-}
-
-/** Headers naming the request and where it was served (as on /v1/chat/completions, DESIGN §5). */
-function servedByHeaders(
-  served: {
-    requestId: string;
-    deployment: DeploymentIdentity;
-    attempts: number;
-    cache?: CacheStatus;
-  },
-  clientRequestId?: string,
-): Record<string, string> {
-  return {
-    "x-request-id": clientRequestId ?? served.requestId,
-    "x-switchboard-provider": served.deployment.provider,
-    "x-switchboard-deployment": served.deployment.id,
-    "x-switchboard-attempts": String(served.attempts),
-    ...(served.cache ? { "x-switchboard-cache": served.cache } : {}),
-  };
-}
-
-/** OpenAI's 404 for a response id that is not there (or belongs to another team). */
-function sendNotFound(
-  response: ServerResponse,
-  message: string,
-  param: string | null = null,
-): void {
-  sendJson(response, 404, {
-    error: {
-      message,
-      type: "invalid_request_error",
-      param,
-      code: param ? "previous_response_not_found" : null,
-    },
-  });
 }
 
 /**
@@ -141,20 +97,7 @@ export function createResponsesRoutes({
 
   /** A Responses request made ready for the pipeline; undefined once an error was answered (and logged). */
   async function prepare(request: IncomingMessage, response: ServerResponse, principal: Principal) {
-    const controller = new AbortController();
-    // The caller going away cancels the upstream call (and a stream's upstream body).
-    response.once("close", () => {
-      if (!response.writableFinished)
-        controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
-    });
-    const context: CompletionContext = {
-      principal,
-      source: "responses",
-      signal: controller.signal,
-      cacheControl: request.headers["cache-control"],
-      clientRequestId: acceptedIncomingRequestId(request.headers["x-request-id"]),
-    };
-    if (context.clientRequestId) response.setHeader("x-request-id", context.clientRequestId);
+    const context = callerContext(request, response, principal, "responses");
     const reject = (error: GatewayError, answer = () => fail(response, error)) => {
       services.completions.recordRejected(context, error);
       answer();
@@ -347,103 +290,14 @@ export function createResponsesRoutes({
       callerTools: prepared.callerTools,
       createdAt: Math.floor(now() / 1000),
     });
-    let mode: "native" | "translated" | undefined;
-    let ended = false;
-    let lastSequence = -1;
-    let latest: Record<string, unknown> | undefined;
-    let final: ResponseObject | undefined;
-
-    async function write(events: ResponsesEvent[]): Promise<void> {
-      for (const event of events) {
-        lastSequence = event.sequence_number;
-        if (!response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))
-          await Promise.race([once(response, "drain"), once(response, "close")]);
-      }
-    }
-
-    /** An upstream's own event with the response id (and store, previous_response_id) the caller knows. */
-    function rewritten(event: ResponsesEvent): ResponsesEvent {
-      if (!event.response || typeof event.response !== "object") return event;
-      const answer = asCallers(prepared, event.response as Record<string, unknown>);
-      latest = answer;
-      if (event.type === "response.completed" || event.type === "response.incomplete")
-        final = answer;
-      if (["response.completed", "response.incomplete", "response.failed"].includes(event.type))
-        ended = true;
-      return { ...event, response: answer };
-    }
-
-    try {
-      for await (const chunk of chunks as AsyncIterable<RelayedChunk>) {
-        const events = chunk[nativeEvents] as ResponsesEvent[] | undefined;
-        mode ??= events ? "native" : "translated";
-        if (mode === "native") {
-          await write((events ?? []).map(rewritten));
-          if (events?.some((event) => event.type === "error")) ended = true;
-        } else {
-          if (lastSequence < 0) await write(formatter.start());
-          await write(formatter.push(chunk));
-        }
-        if (response.destroyed) break;
-      }
-      if (mode !== "native" && !response.destroyed) {
-        if (lastSequence < 0) await write(formatter.start());
-        const { events, response: answer } = formatter.finish(chunks.summary?.usage);
-        final = answer;
-        await write(events);
-      }
-      if (final) await keep(prepared, chunks.requestId, final).catch(onUnexpectedError);
-      if (!response.destroyed) response.end();
-    } catch (error) {
-      if (!(error instanceof GatewayError)) onUnexpectedError(error);
-      if (response.destroyed) return;
-      if (!ended) {
-        const { body } = openAIErrorBody(error);
-        const failure = { code: body.error.code, message: body.error.message };
-        if (mode === "native")
-          await write([
-            {
-              type: "response.failed",
-              sequence_number: lastSequence + 1,
-              response: {
-                ...(latest ?? { id: prepared.id, object: "response" }),
-                status: "failed",
-                error: failure,
-              },
-            },
-          ]);
-        else
-          await write([...(lastSequence < 0 ? formatter.start() : []), ...formatter.fail(failure)]);
-      }
-      response.end();
-    }
-  }
-
-  /** GET /v1/responses/{id}/input_items: the conversation the response answered, OpenAI's list shape (newest first unless `order=asc`). */
-  function listInputItems(
-    response: ServerResponse,
-    stored: StoredResponse,
-    query: URLSearchParams,
-  ) {
-    const items = (stored.input as ResponsesItem[]).map((item, index) => ({
-      id:
-        typeof item.id === "string"
-          ? item.id
-          : `${item.type === "function_call_output" ? "fco" : "msg"}_${stored.id.slice(5)}_${index}`,
-      ...(item.type ? {} : { type: "message" }),
-      ...item,
-    }));
-    if (query.get("order") !== "asc") items.reverse();
-    const after = query.get("after");
-    const start = after ? items.findIndex((item) => item.id === after) + 1 : 0;
-    const limit = Math.min(Math.max(Number(query.get("limit") ?? 20) || 20, 1), 100);
-    const page = items.slice(start, start + limit);
-    sendJson(response, 200, {
-      object: "list",
-      data: page,
-      first_id: page[0]?.id ?? null,
-      last_id: page.at(-1)?.id ?? null,
-      has_more: start + limit < items.length,
+    await writeResponsesStream({
+      response,
+      chunks,
+      formatter,
+      fallbackId: prepared.id,
+      asCallers: (answer) => asCallers(prepared, answer),
+      keep: (answer) => keep(prepared, chunks.requestId, answer),
+      onUnexpectedError,
     });
   }
 
@@ -464,31 +318,16 @@ export function createResponsesRoutes({
     }
     if (pathname === responsesPath && request.method === "POST")
       return create(request, response, principal);
-    const [id, rest] = pathname.slice(responsesPath.length + 1).split("/", 2) as [
-      string,
-      string | undefined,
-    ];
-    const scope = { teamId: principal.teamId };
-    try {
-      if (id && rest === undefined && request.method === "GET") {
-        const stored = await storedResponses.find(id, scope);
-        if (!stored) return sendNotFound(response, `Response with id '${id}' not found.`);
-        return sendJson(response, 200, stored.response);
-      }
-      if (id && rest === undefined && request.method === "DELETE") {
-        if (!(await storedResponses.remove(id, scope)))
-          return sendNotFound(response, `Response with id '${id}' not found.`);
-        return sendJson(response, 200, { id, object: "response.deleted", deleted: true });
-      }
-      if (id && rest === "input_items" && request.method === "GET") {
-        const stored = await storedResponses.find(id, scope);
-        if (!stored) return sendNotFound(response, `Response with id '${id}' not found.`);
-        const query = new URL(request.url ?? "/", "http://gateway.invalid").searchParams;
-        return listInputItems(response, stored, query);
-      }
-    } catch (error) {
-      return fail(response, error);
-    }
+    const answered = await answerStoredResponse(storedResponses, {
+      request,
+      response,
+      id: pathname.slice(responsesPath.length + 1),
+      teamId: principal.teamId,
+    }).catch((error: unknown) => {
+      fail(response, error);
+      return true;
+    });
+    if (answered) return;
     sendOpenAIError(
       response,
       new GatewayError("BAD_REQUEST", `Unknown endpoint: ${request.method} ${pathname}`, {
