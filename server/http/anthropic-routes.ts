@@ -18,10 +18,9 @@ import { sendAnthropicError } from "./anthropic-errors.ts";
 import { createAnthropicModels } from "./anthropic-models.ts";
 import { createCountTokens } from "./anthropic-count-tokens.ts";
 import { writeAnthropicStream } from "./anthropic-stream-writer.ts";
-import { callerContext, servedByHeaders } from "./completion-exchange.ts";
+import { receiveCompletionRequest, servedByHeaders } from "./completion-exchange.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { sendJson } from "./openai-errors.ts";
-import { readJsonBody } from "./read-json-body.ts";
 
 const modelPathPrefix = "/v1/models/";
 
@@ -105,14 +104,10 @@ export function createAnthropicRoutes({
 
   /** The context (aborted when the caller goes away) and the JSON body; undefined once an error was answered. */
   async function receive(request: IncomingMessage, response: ServerResponse, principal: Principal) {
-    const context = callerContext(request, response, principal, "anthropic-messages");
-    try {
-      return { context, body: await readJsonBody(request) };
-    } catch (error) {
-      services.completions.recordRejected(context, error as GatewayError);
-      fail(response, error);
-      return undefined;
-    }
+    return receiveCompletionRequest(request, response, principal, "anthropic-messages", {
+      recordRejected: services.completions.recordRejected,
+      fail,
+    });
   }
 
   async function messages(

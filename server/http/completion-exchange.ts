@@ -4,6 +4,7 @@ import type { Principal } from "../gateway/principal.ts";
 import type { RequestSource } from "../gateway/request-record.ts";
 import type { DeploymentIdentity } from "../gateway/router.ts";
 import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
+import { readJsonBody } from "./read-json-body.ts";
 import { acceptedIncomingRequestId } from "./request-id.ts";
 
 /*
@@ -60,4 +61,32 @@ export function servedByHeaders(
     "x-switchboard-attempts": String(served.attempts),
     ...(served.cache ? { "x-switchboard-cache": served.cache } : {}),
   };
+}
+
+/**
+ * The caller's context and its JSON body; undefined once a body that could not be read was
+ * logged (`recordRejected`, so even a malformed call has its row) and answered (`fail`, in the
+ * dialect's own error shape).
+ */
+export async function receiveCompletionRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  principal: Principal,
+  source: RequestSource,
+  {
+    recordRejected,
+    fail,
+  }: {
+    recordRejected(context: CompletionContext, error: GatewayError): void;
+    fail(response: ServerResponse, error: unknown): void;
+  },
+): Promise<{ context: CompletionContext; body: unknown } | undefined> {
+  const context = callerContext(request, response, principal, source);
+  try {
+    return { context, body: await readJsonBody(request) };
+  } catch (error) {
+    recordRejected(context, error as GatewayError);
+    fail(response, error);
+    return undefined;
+  }
 }

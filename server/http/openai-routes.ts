@@ -7,8 +7,7 @@ import type { CompletionContext } from "../modules/completions/completions.servi
 import type { AppServices } from "../services.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
-import { callerContext, servedByHeaders } from "./completion-exchange.ts";
-import { readJsonBody } from "./read-json-body.ts";
+import { receiveCompletionRequest, servedByHeaders } from "./completion-exchange.ts";
 
 /** GET /v1/models/{id}: the rest of the path is the id, slashes included (`openai/gpt-4o`). */
 const modelPathPrefix = "/v1/models/";
@@ -40,14 +39,10 @@ export function createOpenAIRoutes({
     response: ServerResponse,
     principal: Principal,
   ): Promise<{ context: CompletionContext; body: unknown } | undefined> {
-    const context = callerContext(request, response, principal, "rest");
-    try {
-      return { context, body: await readJsonBody(request) };
-    } catch (error) {
-      services.completions.recordRejected(context, error as GatewayError);
-      fail(response, error);
-      return undefined;
-    }
+    return receiveCompletionRequest(request, response, principal, "rest", {
+      recordRejected: services.completions.recordRejected,
+      fail,
+    });
   }
 
   async function embeddings(
