@@ -90,6 +90,8 @@ async function main(): Promise<void> {
       `Switchboard is running (port ${port}).`,
       `  GraphQL:   ${url}/graphql   (queries, mutations; subscriptions over graphql-ws and SSE)`,
       `  REST:      ${url}/v1        (OpenAI-compatible: set your SDK's baseURL to this)`,
+      `  Anthropic: ${url}/v1/messages   (Claude Code: ANTHROPIC_BASE_URL=${url})`,
+      `  Responses: ${url}/v1/responses  (Codex: base_url = "${url}/v1", wire_api = "responses")`,
       `  Dashboard: ${url}/dashboard`,
       `  Metrics:   ${url}/metrics`,
       `  Health:    ${url}/health (alive)   ${url}/ready (database${config.redis ? " and Redis" : ""} answer; 503 while stopping)`,

@@ -40,6 +40,8 @@ describe("the switchboard CLI, as a user runs it", () => {
       env: { UPSTREAM_KEY: "sk-from-env" },
     });
     expect(running.output()).toContain(`REST:      ${running.url}/v1`);
+    expect(running.output()).toContain(`Anthropic: ${running.url}/v1/messages`);
+    expect(running.output()).toContain(`Responses: ${running.url}/v1/responses`);
     expect(running.output()).toMatch(/Models:\s+gpt-4o-mini \(openai\)/);
     expect(running.output()).toContain("Auth:      off");
 
