@@ -6,7 +6,7 @@ import { tokenCountOf, type TokenEstimate } from "./tokens.ts";
 import type { Deployment, Router } from "./router.ts";
 import { type CandidateStats, orderCandidates, type RoutingStrategy } from "./routing-strategy.ts";
 import { type Admission, DeploymentAtLimitError } from "./admission.ts";
-import { type UpstreamExchange, withUpstreamExchange } from "./upstream-exchange.ts";
+import type { UpstreamExchange } from "./upstream-exchange.ts";
 import { toGatewayError } from "./usage-accounting.ts";
 import type { SpanHandle, SpanStarter } from "./request-tracing.ts";
 import type { AttemptRecord } from "./request-record.ts";
@@ -79,8 +79,11 @@ export interface Walk<Value> {
   callerSignal?: AbortSignal;
   /** Limits and budget for one attempt on `deployment`; throws RATE_LIMITED / BUDGET_EXCEEDED. */
   admit(deployment: Deployment): Admission | Promise<Admission>;
-  /** The attempt itself. */
-  call(deployment: Deployment): Promise<Value>;
+  /**
+   * The attempt itself; its upstream calls' signal must be bound to `exchange`
+   * (`bindUpstreamExchange`) for the request ids to be sent and noted.
+   */
+  call(deployment: Deployment, exchange: UpstreamExchange): Promise<Value>;
   /** Told about each attempt as it ends (successful or not), in order. */
   onAttempt(attempt: AttemptRecord, deployment: Deployment): void;
 }
@@ -184,7 +187,7 @@ export function createAttemptWalker({
           requestId: walk.forwardedRequestId ?? walk.requestId,
         };
         try {
-          const value = await withUpstreamExchange(exchange, () => walk.call(deployment));
+          const value = await walk.call(deployment, exchange);
           // A stream's call returns with its first chunk: that is its time to first token.
           const answeredMs = now() - startedAt;
           walk.onAttempt(

@@ -1,11 +1,12 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { ResponseHeaders } from "./upstream-errors.ts";
 
 /**
  * The request ids of one upstream attempt: the id sent to the provider as `x-request-id` and
  * the provider's own id for the call, read from its response headers. The attempt walker opens
- * one exchange per attempt; `postUpstream` (the one place every adapter sends through) fills
- * it in, so no adapter has to carry ids through its signature.
+ * one exchange per attempt, and the pipeline binds it to the attempt's AbortSignal, which every
+ * adapter already hands to `postUpstream` (the one place they all send through): so no adapter
+ * carries ids through its signature, and no AsyncLocalStorage puts promise hooks on every
+ * promise of the process (they cost more than the ids, issue 16).
  */
 export interface UpstreamExchange {
   /** Sent as `x-request-id` unless the adapter set that header itself. */
@@ -27,24 +28,27 @@ export const providerRequestIdHeaders = [
   "x-amzn-requestid",
 ] as const;
 
-const exchanges = new AsyncLocalStorage<UpstreamExchange>();
+const exchanges = new WeakMap<AbortSignal, UpstreamExchange>();
 
-/** Runs `call` (one upstream attempt) with `exchange` as the current exchange. */
-export function withUpstreamExchange<Value>(exchange: UpstreamExchange, call: () => Value): Value {
-  return exchanges.run(exchange, call);
+/** Makes `exchange` the one of the attempt whose calls carry `signal`. */
+export function bindUpstreamExchange(signal: AbortSignal, exchange: UpstreamExchange): void {
+  exchanges.set(signal, exchange);
 }
 
-/** The headers to send: `x-request-id` added from the current exchange when there is one. */
-export function withExchangeHeaders(headers: Record<string, string>): Record<string, string> {
-  const requestId = exchanges.getStore()?.requestId;
+/** The headers to send: `x-request-id` added from the attempt's exchange when there is one. */
+export function withExchangeHeaders(
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Record<string, string> {
+  const requestId = exchanges.get(signal)?.requestId;
   if (!requestId || Object.keys(headers).some((name) => name.toLowerCase() === "x-request-id"))
     return headers;
   return { ...headers, "x-request-id": requestId };
 }
 
-/** Notes the provider's request id from a response's headers on the current exchange. */
-export function noteProviderRequestId(headers: ResponseHeaders): void {
-  const exchange = exchanges.getStore();
+/** Notes the provider's request id from a response's headers on the attempt's exchange. */
+export function noteProviderRequestId(headers: ResponseHeaders, signal: AbortSignal): void {
+  const exchange = exchanges.get(signal);
   if (!exchange) return;
   for (const name of providerRequestIdHeaders) {
     const value = headers[name];

@@ -53,10 +53,10 @@ export async function postUpstream({
       method: "POST",
       dispatcher,
       signal,
-      headers: withExchangeHeaders(headers),
+      headers: withExchangeHeaders(headers, signal),
       body,
     });
-    noteProviderRequestId(response.headers);
+    noteProviderRequestId(response.headers, signal);
     return response;
   } catch (error) {
     throw asUpstreamFailure(error, signal, provider);

@@ -3,6 +3,7 @@ import type { CachedAnswer } from "../../gateway/cache.ts";
 import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
 import { GatewayError } from "../../gateway/errors.ts";
 import type { NativeRelay } from "../../gateway/native-relay.ts";
+import { bindUpstreamExchange, type UpstreamExchange } from "../../gateway/upstream-exchange.ts";
 import type { Principal } from "../../gateway/principal.ts";
 import type { Deployment, DeploymentIdentity, Router } from "../../gateway/router.ts";
 import type {
@@ -311,7 +312,7 @@ export function createCompletionsService({
       metadata: unknown,
       signal: AbortSignal,
       admitFor: (deployment: Deployment) => Admission | Promise<Admission>,
-      call: (deployment: Deployment) => Promise<Value>,
+      call: (deployment: Deployment, exchange: UpstreamExchange) => Promise<Value>,
       promptTokens?: TokenEstimate,
     ) {
       const stream = (body as { stream?: unknown } | null)?.stream === true;
@@ -340,7 +341,7 @@ export function createCompletionsService({
     function runChat<Value>(
       request: ChatRequest,
       signal: AbortSignal,
-      call: (deployment: Deployment) => Promise<Value>,
+      call: (deployment: Deployment, exchange: UpstreamExchange) => Promise<Value>,
     ) {
       const promptTokens = countedOnce(() => estimatePromptTokens(request.messages, request.model));
       const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
@@ -449,12 +450,13 @@ export function createCompletionsService({
       }
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
       const native = context.native;
-      const result = await runChat(request, deadline.signal, (candidate) =>
-        withAttemptTimeout(attemptLimit(deadline.signal, candidate), (signal) =>
-          native?.accepts(candidate)
+      const result = await runChat(request, deadline.signal, (candidate, exchange) =>
+        withAttemptTimeout(attemptLimit(deadline.signal, candidate), (signal) => {
+          bindUpstreamExchange(signal, exchange);
+          return native?.accepts(candidate)
             ? native.chat(candidate, { signal })
-            : candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal }),
-        ),
+            : candidate.adapter.chat({ ...upstreamRequest, model: candidate.model }, { signal });
+        }),
       );
       deployment = result.deployment;
       const response = result.value;
@@ -533,13 +535,14 @@ export function createCompletionsService({
         });
       }
       // A stream may fail over only until its first chunk: after that the caller has tokens.
-      const result = await runChat(request, deadline.signal, async (candidate) => {
+      const result = await runChat(request, deadline.signal, async (candidate, exchange) => {
         const attemptWatchdog = createStreamWatchdog({
           signal: deadline.signal,
           provider: candidate.provider,
           firstChunkTimeoutMs: firstTokenTimeoutMs,
           idleTimeoutMs: streamIdleTimeoutMs,
         });
+        bindUpstreamExchange(attemptWatchdog.signal, exchange);
         try {
           const native = context.native;
           const options = { signal: attemptWatchdog.signal };
@@ -698,7 +701,7 @@ export function createCompletionsService({
             promptTokens,
             producesOutput: false,
           }),
-        async (candidate) => {
+        async (candidate, exchange) => {
           if (!candidate.adapter.embed)
             throw new GatewayError(
               "BAD_REQUEST",
@@ -706,9 +709,10 @@ export function createCompletionsService({
               { param: "model" },
             );
           const embed = candidate.adapter.embed;
-          return withAttemptTimeout(attemptLimit(signal, candidate), (attemptSignal) =>
-            embed({ ...upstreamRequest, model: candidate.model }, { signal: attemptSignal }),
-          );
+          return withAttemptTimeout(attemptLimit(signal, candidate), (attemptSignal) => {
+            bindUpstreamExchange(attemptSignal, exchange);
+            return embed({ ...upstreamRequest, model: candidate.model }, { signal: attemptSignal });
+          });
         },
       );
       deployment = result.deployment;
