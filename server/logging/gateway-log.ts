@@ -18,10 +18,14 @@ export function createGatewayLog({
   /** Where a key's prefix and a team's name are looked up (in memory). */
   directory?: Pick<KeyDirectory, "key" | "team">;
 }) {
+  // The request line's fields are fixed and hold no secret (a key's prefix, never the key), so it
+  // skips the redaction the other lines get: pino's wildcard redaction cost ~45 µs a line, more
+  // than the rest of the line (issue 16).
+  const requestLogger = logger.child({}, { redact: { paths: [] } });
   return {
     /** The request's one `info` line, whatever its outcome (a failure's code, not its message). */
     request(entry: RequestRecord): void {
-      logger.info(requestLine(entry), `${entry.requestedModel} ${entry.status}`);
+      requestLogger.info(requestLine(entry), `${entry.requestedModel} ${entry.status}`);
     },
 
     /** A retry on the same model, or a move to a fallback model. */
