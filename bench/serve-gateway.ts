@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createApp } from "../server/app.ts";
-import { configSchema } from "../server/config.ts";
 import { serveAsChild } from "./child-process.ts";
 import { benchModel } from "./scenarios.ts";
 
@@ -15,6 +13,18 @@ import { benchModel } from "./scenarios.ts";
  *
  * `npx tsx bench/serve-gateway.ts <upstream origin> <master key> [redis url]` prints `http://127.0.0.1:<port>`.
  */
+/*
+ * The server is the compiled JavaScript in dist/ (what `switchboard` and `npm start` run), not
+ * server/*.ts through tsx: tsx's transform adds work of its own (a `__name` call per function
+ * made, ~1.5% of the CPU under load) that users never pay. `npm run bench` builds dist/ first.
+ */
+const { createApp } = (await import(
+  new URL("../dist/app.js", import.meta.url).href
+)) as typeof import("../server/app.ts");
+const { configSchema } = (await import(
+  new URL("../dist/config.js", import.meta.url).href
+)) as typeof import("../server/config.ts");
+
 const [upstreamOrigin, masterKey, redisUrl] = process.argv.slice(2);
 if (!upstreamOrigin || !masterKey)
   throw new Error("usage: serve-gateway.ts <upstream origin> <master key> [redis url]");
