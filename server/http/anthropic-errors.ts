@@ -1,5 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { GatewayError, UpstreamError } from "../gateway/errors.ts";
+// Anthropic's documented error types and the status each is sent with: one table for reading
+// Anthropic's errors (the provider) and for answering in them (this edge).
+import { statusByErrorType } from "../gateway/providers/anthropic/anthropic-error.ts";
 import { sendJson } from "./openai-errors.ts";
 
 /*
@@ -7,20 +10,6 @@ import { sendJson } from "./openai-errors.ts";
  * the matching exception and retry only what is worth retrying.
  * Reference: https://docs.anthropic.com/en/api/errors
  */
-
-/** Anthropic's documented error types and the status each is sent with. */
-const statusByType: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
 
 /** The status and body of a failure, plus the headers that go with it. */
 export interface AnthropicErrorAnswer {
@@ -80,8 +69,8 @@ function upstreamTypeAndStatus(error: UpstreamError): [string, number] {
   if (error.kind === "timeout") return ["timeout_error", 504];
   if (error.isContextLengthExceeded) return ["invalid_request_error", 400];
   // Claude's own 4xx type (invalid_request_error, not_found_error, …) with the status the gateway answers.
-  if (code && statusByType[code] === error.status) return [code, error.status];
-  const byStatus = Object.entries(statusByType).find(([, status]) => status === error.status);
+  if (code && statusByErrorType[code] === error.status) return [code, error.status];
+  const byStatus = Object.entries(statusByErrorType).find(([, status]) => status === error.status);
   return byStatus ? [byStatus[0], error.status] : ["api_error", error.status];
 }
 

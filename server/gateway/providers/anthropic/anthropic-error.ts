@@ -14,7 +14,7 @@ import { anthropicErrorBodySchema, type AnthropicErrorBody } from "./anthropic-a
  * overloaded_error mid-stream is as retryable as a 529).
  * Reference: https://docs.anthropic.com/en/api/errors
  */
-const statusByErrorType: Record<string, number> = {
+export const statusByErrorType: Readonly<Record<string, number>> = {
   invalid_request_error: 400,
   authentication_error: 401,
   billing_error: 402,
