@@ -18,8 +18,12 @@ import { sendAnthropicError } from "./anthropic-errors.ts";
 import { createAnthropicModels } from "./anthropic-models.ts";
 import { createCountTokens } from "./anthropic-count-tokens.ts";
 import { writeAnthropicStream } from "./anthropic-stream-writer.ts";
-import { receiveCompletionRequest, servedByHeaders } from "./completion-exchange.ts";
-import { presentedCredential, type Authenticate } from "./authenticate.ts";
+import {
+  authenticatedCaller,
+  receiveCompletionRequest,
+  servedByHeaders,
+} from "./completion-exchange.ts";
+import type { Authenticate } from "./authenticate.ts";
 import { sendJson } from "./openai-errors.ts";
 
 const modelPathPrefix = "/v1/models/";
@@ -66,15 +70,8 @@ export function createAnthropicRoutes({
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse, pathname: string) {
-    let principal: Principal;
-    try {
-      principal = authenticate(
-        presentedCredential((name) => request.headers[name]),
-        "rest",
-      );
-    } catch (error) {
-      return fail(response, error);
-    }
+    const principal = authenticatedCaller(request, response, authenticate, fail);
+    if (!principal) return;
     const url = new URL(request.url ?? "/", "http://gateway.invalid");
     if (pathname === "/v1/messages" && request.method === "POST")
       return messages(request, response, principal, url);

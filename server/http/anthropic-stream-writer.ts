@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import {
@@ -8,7 +7,7 @@ import {
 import { nativeEvents, type RelayedChunk } from "../gateway/native-relay.ts";
 import type { CompletionStream } from "../modules/completions/completions.service.ts";
 import { anthropicErrorOf } from "./anthropic-errors.ts";
-import { servedByHeaders } from "./completion-exchange.ts";
+import { openEventStream, writeWithBackpressure } from "./completion-exchange.ts";
 
 /**
  * Sends a started stream as Anthropic's SSE (`event: <type>` + `data: <json>`), chunk by chunk
@@ -25,20 +24,13 @@ export async function writeAnthropicStream(
     onUnexpectedError,
   }: { model: string; clientRequestId?: string; onUnexpectedError: (error: unknown) => void },
 ): Promise<void> {
-  response.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-    ...servedByHeaders(chunks, clientRequestId),
-  });
-  response.flushHeaders();
+  openEventStream(response, chunks, clientRequestId);
   const formatter = new AnthropicStreamFormatter(model);
   // Decided by the first chunk: a relayed stream carries its own events on every chunk.
   let relayed: boolean | undefined;
   const write = async (events: Array<{ type: string }>) => {
     if (events.length === 0 || response.destroyed) return;
-    if (!response.write(events.map(formatAnthropicEvent).join("")))
-      await Promise.race([once(response, "drain"), once(response, "close")]);
+    await writeWithBackpressure(response, events.map(formatAnthropicEvent).join(""));
   };
   try {
     for await (const chunk of chunks) {

@@ -1,9 +1,11 @@
+import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
 import type { RequestSource } from "../gateway/request-record.ts";
 import type { DeploymentIdentity } from "../gateway/router.ts";
 import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
+import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { readJsonBody } from "./read-json-body.ts";
 import { acceptedIncomingRequestId } from "./request-id.ts";
 
@@ -12,6 +14,27 @@ import { acceptedIncomingRequestId } from "./request-id.ts";
  * completion: the caller's context, cancelled when the caller goes away, and the headers that
  * say which request it was and where it was served.
  */
+
+/**
+ * The caller of a REST request, from its key (`Authorization: Bearer`, `x-api-key` or
+ * `api-key`); undefined once a refusal was answered (`fail`, in the dialect's error shape).
+ */
+export function authenticatedCaller(
+  request: IncomingMessage,
+  response: ServerResponse,
+  authenticate: Authenticate,
+  fail: (response: ServerResponse, error: unknown) => void,
+): Principal | undefined {
+  try {
+    return authenticate(
+      presentedCredential((name) => request.headers[name]),
+      "rest",
+    );
+  } catch (error) {
+    fail(response, error);
+    return undefined;
+  }
+}
 
 /**
  * The pipeline's context for one HTTP request: the caller going away (the socket closing before
@@ -89,4 +112,24 @@ export async function receiveCompletionRequest(
     fail(response, error);
     return undefined;
   }
+}
+
+/** Starts a 200 server-sent-events answer with the served-by headers, sent at once. */
+export function openEventStream(
+  response: ServerResponse,
+  served: Parameters<typeof servedByHeaders>[0],
+  clientRequestId?: string,
+): void {
+  response.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    ...servedByHeaders(served, clientRequestId),
+  });
+  response.flushHeaders();
+}
+
+/** Writes `text`; when the socket's buffer is full, waits until it drains or the caller leaves. */
+export async function writeWithBackpressure(response: ServerResponse, text: string): Promise<void> {
+  if (!response.write(text)) await Promise.race([once(response, "drain"), once(response, "close")]);
 }

@@ -1,13 +1,18 @@
-import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
 import { formatUsd } from "../gateway/money.ts";
 import type { CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
-import { presentedCredential, type Authenticate } from "./authenticate.ts";
+import type { Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
-import { receiveCompletionRequest, servedByHeaders } from "./completion-exchange.ts";
+import {
+  authenticatedCaller,
+  openEventStream,
+  receiveCompletionRequest,
+  servedByHeaders,
+  writeWithBackpressure,
+} from "./completion-exchange.ts";
 
 /** GET /v1/models/{id}: the rest of the path is the id, slashes included (`openai/gpt-4o`). */
 const modelPathPrefix = "/v1/models/";
@@ -100,21 +105,13 @@ export function createOpenAIRoutes({
     const includeUsage =
       (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage ===
       true;
-    response.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      ...servedByHeaders(stream, context.clientRequestId),
-    });
-    response.flushHeaders();
+    openEventStream(response, stream, context.clientRequestId);
     try {
       for await (const chunk of stream) {
         // The gateway always asks upstream for usage; the caller gets the usage chunk only if it asked.
         if (chunk.choices.length === 0 && chunk.usage && !includeUsage) continue;
         if (!includeUsage && "usage" in chunk) delete chunk.usage;
-        if (!response.write(`data: ${JSON.stringify(chunk)}\n\n`)) {
-          await Promise.race([once(response, "drain"), once(response, "close")]);
-        }
+        await writeWithBackpressure(response, `data: ${JSON.stringify(chunk)}\n\n`);
         if (response.destroyed) break;
       }
       if (!response.destroyed) response.end("data: [DONE]\n\n");
@@ -174,15 +171,8 @@ export function createOpenAIRoutes({
     response: ServerResponse,
     pathname: string,
   ): Promise<void> {
-    let principal: Principal;
-    try {
-      principal = authenticate(
-        presentedCredential((name) => request.headers[name]),
-        "rest",
-      );
-    } catch (error) {
-      return fail(response, error);
-    }
+    const principal = authenticatedCaller(request, response, authenticate, fail);
+    if (!principal) return;
     if (pathname === "/v1/chat/completions" && request.method === "POST")
       return chatCompletions(request, response, principal);
     if (pathname === "/v1/embeddings" && request.method === "POST")

@@ -27,9 +27,14 @@ import type {
   StoredResponse,
   StoredResponseRepository,
 } from "../storage/stored-response-repository.ts";
-import { presentedCredential, type Authenticate } from "./authenticate.ts";
+import type { Authenticate } from "./authenticate.ts";
 import { sendJson, sendOpenAIError } from "./openai-errors.ts";
-import { callerContext, servedByHeaders } from "./completion-exchange.ts";
+import {
+  authenticatedCaller,
+  callerContext,
+  openEventStream,
+  servedByHeaders,
+} from "./completion-exchange.ts";
 import { answerStoredResponse, sendNotFound } from "./stored-responses-routes.ts";
 import { writeResponsesStream } from "./responses-stream-writer.ts";
 import { readJsonBody } from "./read-json-body.ts";
@@ -275,13 +280,7 @@ export function createResponsesRoutes({
     } catch (error) {
       return fail(response, error);
     }
-    response.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      ...servedByHeaders(chunks, prepared.context.clientRequestId),
-    });
-    response.flushHeaders();
+    openEventStream(response, chunks, prepared.context.clientRequestId);
     const formatter = createResponsesStreamFormatter({
       id: prepared.id,
       request: prepared.body,
@@ -307,15 +306,8 @@ export function createResponsesRoutes({
     response: ServerResponse,
     pathname: string,
   ): Promise<void> {
-    let principal: Principal;
-    try {
-      principal = authenticate(
-        presentedCredential((name) => request.headers[name]),
-        "rest",
-      );
-    } catch (error) {
-      return fail(response, error);
-    }
+    const principal = authenticatedCaller(request, response, authenticate, fail);
+    if (!principal) return;
     if (pathname === responsesPath && request.method === "POST")
       return create(request, response, principal);
     const answered = await answerStoredResponse(storedResponses, {

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { ResponseObject } from "../gateway/inbound/responses/response-object.ts";
@@ -9,6 +8,7 @@ import type {
 import { nativeEvents, type RelayedChunk } from "../gateway/native-relay.ts";
 import type { CompletionStream } from "../modules/completions/completions.service.ts";
 import { openAIErrorBody } from "./openai-errors.ts";
+import { writeWithBackpressure } from "./completion-exchange.ts";
 
 /**
  * Sends a started stream as the Responses API's SSE (`event: <type>` + `data: <json>`) with
@@ -45,8 +45,10 @@ export async function writeResponsesStream({
   async function write(events: ResponsesEvent[]): Promise<void> {
     for (const event of events) {
       lastSequence = event.sequence_number;
-      if (!response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))
-        await Promise.race([once(response, "drain"), once(response, "close")]);
+      await writeWithBackpressure(
+        response,
+        `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+      );
     }
   }
 
