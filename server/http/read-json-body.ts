@@ -2,10 +2,10 @@ import type { IncomingMessage } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 
 /** Large enough for long multi-part prompts with inline images; past it the body is refused. */
-const maxBodyBytes = 20 * 1024 * 1024;
+export const maxBodyBytes = 20 * 1024 * 1024;
 
-/** Reads and parses a JSON request body, with clear 400/413 errors for bad input. */
-export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+/** Reads a request body whole, refusing (413) one larger than `maxBodyBytes`. */
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -18,7 +18,12 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
       );
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+/** Reads and parses a JSON request body, with clear 400/413 errors for bad input. */
+export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(request)).toString("utf8");
   if (text.trim() === "")
     throw new GatewayError("BAD_REQUEST", "The request body is empty; send a JSON object.");
   try {
