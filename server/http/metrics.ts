@@ -49,19 +49,19 @@ export function createMetrics({
   // prom-client's own names start with process_ or nodejs_: one prefix makes them switchboard_process_…, switchboard_nodejs_….
   collectDefaultMetrics({ register: registry, prefix: "switchboard_" });
   const labelNames = ["model", "provider", "status", "source"] as const;
-  const requests = new Counter({
+  const requests = talliedCounter({
     name: "switchboard_requests_total",
     help: "Completion requests by outcome.",
     labelNames,
     registers: [registry],
   });
-  const tokens = new Counter({
+  const tokens = talliedCounter({
     name: "switchboard_tokens_total",
     help: "Tokens by kind.",
     labelNames: ["model", "provider", "kind"] as const,
     registers: [registry],
   });
-  const costUsd = new Counter({
+  const costUsd = talliedCounter({
     name: "switchboard_cost_usd_total",
     help: "Spend in USD (exact values are in the request log).",
     labelNames: ["model", "provider"] as const,
@@ -138,7 +138,7 @@ export function createMetrics({
       () => authFailures().suppressed,
     );
   }
-  const attempts = new Counter({
+  const attempts = talliedCounter({
     name: "switchboard_deployment_attempts_total",
     help: "Attempts on each deployment by outcome: success, cancelled, error, or error_<provider HTTP status>.",
     labelNames: ["deployment", "provider", "outcome"] as const,
@@ -224,24 +224,36 @@ export function createMetrics({
       status: entry.status,
       source: entry.source,
     };
-    requests.inc(labels);
+    const provider = entry.provider ?? "none";
+    requests.add(`${model}\u0000${provider}\u0000${entry.status}\u0000${entry.source}`, labels, 1);
     latency.observe(labels, entry.latencyMs / 1000);
-    const modelLabels = { model, provider: entry.provider ?? "none" };
+    const modelLabels = { model, provider };
     if (entry.timeToFirstTokenMs != null)
       timeToFirstToken.observe(modelLabels, entry.timeToFirstTokenMs / 1000);
     const requestLabels = { model, source: entry.source };
     if (entry.errorCode === "RATE_LIMITED") rateLimitRefusals.inc(requestLabels);
     if (entry.errorCode === "BUDGET_EXCEEDED") budgetRefusals.inc(requestLabels);
     if (entry.status === "cache_hit") cacheHits.inc(requestLabels);
-    tokens.inc({ ...modelLabels, kind: "prompt" }, entry.promptTokens);
-    tokens.inc({ ...modelLabels, kind: "completion" }, entry.completionTokens);
-    costUsd.inc(modelLabels, Number(entry.costNanoUsd) / 1e9);
-    for (const attempt of entry.attempts)
-      attempts.inc({
-        deployment: deploymentLabel(attempt.deployment) ?? attempt.deployment,
-        provider: attempt.provider,
-        outcome: outcomeOf(attempt),
-      });
+    const modelKey = `${model}\u0000${provider}`;
+    tokens.add(`${modelKey}\u0000p`, { ...modelLabels, kind: "prompt" }, entry.promptTokens);
+    tokens.add(
+      `${modelKey}\u0000c`,
+      { ...modelLabels, kind: "completion" },
+      entry.completionTokens,
+    );
+    costUsd.add(modelKey, modelLabels, Number(entry.costNanoUsd) / 1e9);
+    for (const attempt of entry.attempts) {
+      const outcome = outcomeOf(attempt);
+      attempts.add(
+        `${attempt.deployment}\u0000${attempt.provider}\u0000${outcome}`,
+        () => ({
+          deployment: deploymentLabel(attempt.deployment) ?? attempt.deployment,
+          provider: attempt.provider,
+          outcome,
+        }),
+        1,
+      );
+    }
   }
 
   async function handle(response: ServerResponse): Promise<void> {
@@ -251,6 +263,40 @@ export function createMetrics({
   }
 
   return { observe, handle };
+}
+
+type Labels = Record<string, string>;
+
+/**
+ * A counter of the request path, added to in memory and handed to prom-client when scraped:
+ * prom-client hashes and checks the labels on every `inc` (a few µs each, six a request), this
+ * one Map lookup by a key the caller builds from the label values. The label sets are bounded
+ * (models, providers, outcomes), so is the map.
+ */
+function talliedCounter<Name extends string>(
+  configuration: ConstructorParameters<typeof Counter<Name>>[0],
+) {
+  const pending = new Map<string, { labels: Labels | (() => Labels); value: number }>();
+  const counter = new Counter<Name>({
+    ...configuration,
+    collect() {
+      for (const tally of pending.values()) {
+        if (tally.value === 0) continue;
+        if (typeof tally.labels === "function") tally.labels = tally.labels();
+        this.inc(tally.labels as Partial<Record<Name, string>>, tally.value);
+        tally.value = 0;
+      }
+    },
+  });
+  return {
+    counter,
+    /** Adds `value` to the series `key` names; `labels` (or the function making them) is read once per series. */
+    add(key: string, labels: Labels | (() => Labels), value: number): void {
+      const tally = pending.get(key);
+      if (tally) tally.value += value;
+      else pending.set(key, { labels, value });
+    },
+  };
 }
 
 /** An attempt's outcome label: its status, with the provider's HTTP status for errors (`error_429`, `error_500`), else the gateway's; status codes keep the label set small. */
