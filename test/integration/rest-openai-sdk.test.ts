@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
@@ -162,6 +164,41 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
       messages: [{ role: "user", content: "still there?" }],
     });
     expect(after.choices[0].message.content).toBeTruthy();
+  });
+
+  it("refuses a body over 20 MB with 413, logs it, and keeps serving", async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
+      body: JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "x".repeat(21 * 1024 * 1024) }],
+      }),
+    });
+    expect(response.status).toBe(413);
+    expect((await response.json()).error.message).toMatch(/larger than 20971520 bytes/);
+    expect(await gateway.latestLog()).toMatchObject({ errorCode: "BAD_REQUEST", httpStatus: 413 });
+    const after = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "still there?" }],
+    });
+    expect(after.choices[0].message.content).toBeTruthy();
+  });
+
+  it("logs a caller that goes away half-way through its body as cancelled, sending nothing upstream", async () => {
+    const before = upstream.requests.length;
+    const { port } = new URL(gateway.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${masterKey}\r\ncontent-length: 1000\r\n\r\n{"model": "gpt-4o-mini",`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await expect
+      .poll(() => gateway.latestLog(), { timeout: 5_000 })
+      .toMatchObject({ status: "CANCELLED", errorCode: "CANCELLED" });
+    expect(upstream.requests.length).toBe(before);
   });
 
   it("ends a stream with an error event when the upstream drops mid-stream", async () => {

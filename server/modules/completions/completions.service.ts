@@ -748,7 +748,8 @@ export function createCompletionsService({
     error: GatewayError,
     options: { stream?: boolean } = {},
   ): void {
-    begin(undefined, context).record({ status: "error", error, stream: options.stream ?? false });
+    const status = error.code === "CANCELLED" ? "cancelled" : "error";
+    begin(undefined, context).record({ status, error, stream: options.stream ?? false });
   }
 
   /** Resolves once every request begun so far has been logged (or after timeoutMs). */
