@@ -124,4 +124,69 @@ describe("logger", () => {
       costUsd: "0",
     });
   });
+
+  it("writes the request line exactly as pino writes the same fields, and not below its level", () => {
+    const entry = {
+      id: "req_2",
+      createdAt: new Date(0),
+      apiKeyId: "key_1",
+      source: "rest" as const,
+      requestedModel: 'gpt-4o "quoted" \u00e9',
+      status: "success" as const,
+      promptTokens: 3,
+      completionTokens: 4,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+      costNanoUsd: 1234n,
+      usageEstimated: false,
+      latencyMs: 2,
+      stream: true,
+      timeToFirstTokenMs: 1,
+      attempts: [],
+    };
+    const fast = capturedLogger("info");
+    createGatewayLog({ logger: fast.logger }).request(entry);
+    const line = fast.text();
+    expect(line.endsWith("}\n")).toBe(true);
+    const { time, ...written } = JSON.parse(line);
+    expect(time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // What pino itself writes for the line's fields and message.
+    const reference = capturedLogger("info");
+    const { time: _time, ...fields } = written;
+    const { level: _level, service: _service, msg, ...rest } = fields;
+    reference.logger.info(rest, msg);
+    const { time: _referenceTime, ...expected } = JSON.parse(reference.text());
+    expect(written).toEqual(expected);
+    expect(Object.keys(written)).toEqual(Object.keys(expected));
+    expect(written).toMatchObject({
+      msg: 'gpt-4o "quoted" \u00e9 success',
+      costUsd: "0.000001234",
+    });
+
+    const quiet = capturedLogger("warn");
+    createGatewayLog({ logger: quiet.logger }).request(entry);
+    expect(quiet.text()).toBe("");
+  });
+
+  it("writes the request line through pino-pretty when the format is pretty", () => {
+    const { logger, text } = capturedLogger("info", "pretty");
+    createGatewayLog({ logger }).request({
+      id: "req_3",
+      createdAt: new Date(0),
+      source: "rest",
+      requestedModel: "gpt-4o",
+      status: "success",
+      promptTokens: 1,
+      completionTokens: 1,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+      costNanoUsd: 0n,
+      usageEstimated: false,
+      latencyMs: 1,
+      stream: false,
+      attempts: [],
+    });
+    expect(text()).toMatch(/INFO.*gpt-4o success/);
+    expect(text()).toMatch(/requestId: "req_3"/);
+  });
 });
