@@ -129,7 +129,15 @@ export function openEventStream(
   response.flushHeaders();
 }
 
-/** Writes `text`; when the socket's buffer is full, waits until it drains or the caller leaves. */
-export async function writeWithBackpressure(response: ServerResponse, text: string): Promise<void> {
-  if (!response.write(text)) await Promise.race([once(response, "drain"), once(response, "close")]);
+/**
+ * Writes `text`; when the socket's buffer is full, returns a promise that settles once it drains
+ * or the caller leaves. Not an async function: nearly every write fits, and a stream makes one
+ * call per chunk, so the common case allocates no promise.
+ */
+export function writeWithBackpressure(
+  response: ServerResponse,
+  text: string,
+): Promise<unknown> | undefined {
+  if (response.write(text)) return undefined;
+  return Promise.race([once(response, "drain"), once(response, "close")]);
 }
