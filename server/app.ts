@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Dispatcher } from "undici";
-import type { Config } from "./config.ts";
+import { configuredModelNames, type Config } from "./config.ts";
 import { createGatewayCore } from "./gateway-core.ts";
 import { createGatewayLog, reportProblemTo } from "./logging/gateway-log.ts";
 import { createLogger, type Logger, type LoggerOptions } from "./logging/logger.ts";
@@ -72,7 +72,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
   // Token estimates count with BPE once the encodings are in (about a second, loaded alongside).
   const [database] = await Promise.all([
     dependencies.database ?? openDatabase({ url: config.database.url }),
-    loadTokenEncodings(),
+    loadTokenEncodings(configuredModelNames(config)),
   ]);
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
   const requestLogs = createRequestLogRepository(database.prisma, database.dialect);

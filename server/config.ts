@@ -582,3 +582,8 @@ function isWildcardEntry(model: unknown): boolean {
     String((model as { name?: unknown }).name).endsWith("/*")
   );
 }
+
+/** Every model name the config serves: each entry's group name and provider model id (token encodings are chosen by them). */
+export function configuredModelNames(config: Pick<Config, "models">): string[] {
+  return config.models.flatMap((entry) => (entry.model ? [entry.name, entry.model] : [entry.name]));
+}

@@ -1,6 +1,6 @@
 import { createApp } from "./app.ts";
 import { CliUsageError, parseCliArguments, usage } from "./cli-arguments.ts";
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { ConfigError, configuredModelNames, loadConfig, type Config } from "./config.ts";
 import {
   describePriceData,
   PriceDataError,
@@ -46,7 +46,10 @@ async function main(): Promise<void> {
   try {
     // Both before the app: the snapshot's prices from the first request, and the tokenizer's
     // half second of loading before the port opens rather than during the first request.
-    [prices] = await Promise.all([usePriceSnapshot(), loadTokenEncodings()]);
+    [prices] = await Promise.all([
+      usePriceSnapshot(),
+      loadTokenEncodings(configuredModelNames(config)),
+    ]);
     app = await createApp(config);
   } catch (error) {
     console.error(

@@ -1,4 +1,4 @@
-import { type ConfigObject, loadLibraryConfig } from "../config.ts";
+import { type ConfigObject, configuredModelNames, loadLibraryConfig } from "../config.ts";
 import { createGatewayCore } from "../gateway-core.ts";
 import { GatewayError } from "../gateway/errors.ts";
 import { createUpstreamDispatcher } from "../gateway/http-pool.ts";
@@ -76,7 +76,7 @@ export function createGateway(
         "BAD_REQUEST",
         "This gateway is closed; create another with createGateway().",
       );
-    await Promise.all([requestLog.ready, loadTokenEncodings()]);
+    await Promise.all([requestLog.ready, loadTokenEncodings(configuredModelNames(resolved))]);
     // Anything but a list is the request's model as it is: the service's validation names what is wrong with it.
     const [first, ...rest] = Array.isArray(model) ? model : [model];
     const context: CompletionContext = {
