@@ -245,7 +245,7 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
         return dashboardRoute(request, response, pathname);
       if (pathname === "/" && (request.method === "GET" || request.method === "HEAD"))
         return redirectToDashboard(response);
-      return await yoga(request, response);
+      return await yoga.fastPath.answer(request, response);
     } catch (error) {
       onProblem(`unhandled error on ${request.method} ${pathname}`, error);
       if (!response.headersSent)

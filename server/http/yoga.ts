@@ -3,22 +3,94 @@ import { createYoga, maskError, type Plugin } from "graphql-yoga";
 import { GatewayError } from "../gateway/errors.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { AppServices } from "../services.ts";
+import { createGraphQLFastPath } from "./graphql-fast-path.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { useGraphQLLimits, type GraphQLLimits } from "./graphql-limits.ts";
 import { acceptedIncomingRequestId } from "./request-id.ts";
 import { useSseSingleConnection } from "./sse-single-connection.ts";
 
+/** How a request's headers are read: Fetch `Headers.get` under Yoga, Node's header object on the fast path. */
+export type HeaderReader = (name: string) => string | string[] | null | undefined;
+
 /** The caller's credentials: the HTTP headers (presentedCredential), or graphql-ws `connectionParams.authorization`. */
-function authorizationFrom(initial: {
-  request?: Request;
-  connectionParams?: Record<string, unknown>;
-}): string | undefined {
-  const fromParams =
-    initial.connectionParams?.authorization ?? initial.connectionParams?.Authorization;
+function authorizationFrom(
+  header: HeaderReader | undefined,
+  connectionParams: Record<string, unknown> | undefined,
+): string | undefined {
+  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
   return (
-    (initial.request && presentedCredential((name) => initial.request!.headers.get(name))) ??
+    (header && presentedCredential(header)) ??
     (typeof fromParams === "string" ? fromParams : undefined)
   );
+}
+
+/**
+ * The GraphQL context of one operation, the same under Yoga (HTTP, SSE, graphql-ws) and on the
+ * JSON fast path (graphql-fast-path.ts): the caller authenticated from its headers or
+ * connectionParams, the signal that fires when it goes away, its cache-control and x-request-id.
+ * A refused key is thrown as a GraphQLError carrying its code and HTTP status.
+ */
+export function createGraphQLContextFactory({
+  services,
+  authenticate,
+}: {
+  services: AppServices;
+  authenticate: Authenticate;
+}) {
+  return function graphQLContextOf({
+    header,
+    connectionParams,
+    signal,
+  }: {
+    header?: HeaderReader;
+    connectionParams?: Record<string, unknown>;
+    signal?: AbortSignal;
+  }): GraphQLContext {
+    try {
+      const source = connectionParams ? "graphql-ws" : "graphql";
+      const principal = authenticate(authorizationFrom(header, connectionParams), source);
+      const cacheControl = header?.("cache-control");
+      const clientRequestId = acceptedIncomingRequestId(header?.("x-request-id"));
+      return {
+        principal,
+        services,
+        signal,
+        cacheControl: typeof cacheControl === "string" ? cacheControl : undefined,
+        clientRequestId,
+      };
+    } catch (error) {
+      if (error instanceof GatewayError) {
+        throw new GraphQLError(error.message, {
+          extensions: { code: error.code, http: { status: error.status } },
+        });
+      }
+      throw error;
+    }
+  };
+}
+
+/**
+ * Yoga's `maskError` for this gateway, shared with the fast path: unexpected errors are masked
+ * (and told to `onUnexpectedError`); expected ones are GraphQLErrors carrying extensions.code,
+ * and so is a gateway failure in a plain field (Team.budget while Redis is unreachable).
+ */
+export function createMaskError(
+  onUnexpectedError: (error: unknown, path: readonly (string | number)[] | undefined) => void,
+) {
+  return function maskGatewayError(error: unknown, message: string, isDevelopment?: boolean) {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (!(original instanceof GatewayError)) {
+      // A GraphQLError of its own (validation, a refused key) is shown as it is, not masked.
+      if (original && !(original instanceof GraphQLError))
+        onUnexpectedError(original, error instanceof GraphQLError ? error.path : undefined);
+      return maskError(error, message, isDevelopment);
+    }
+    return new GraphQLError(original.message, {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: original.code },
+    });
+  };
 }
 
 /** GraphQL over HTTP (queries, mutations, SSE subscriptions in both graphql-sse modes) at /graphql. */
@@ -42,7 +114,9 @@ export function createGraphQLServer({
 }) {
   const graphqlEndpoint = "/graphql";
   const introspection = limits.introspection ?? !masterKeySet;
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  const graphQLContextOf = createGraphQLContextFactory({ services, authenticate });
+  const maskGatewayError = createMaskError(onUnexpectedError);
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint,
     plugins: [
@@ -57,49 +131,30 @@ export function createGraphQLServer({
     cors: false,
     landingPage: false,
     logging: false,
-    // Unexpected errors are masked; expected ones are GraphQLErrors carrying extensions.code, and
-    // so is a gateway failure in a plain field (Team.budget while Redis is unreachable).
-    maskedErrors: {
-      maskError(error, message, isDevelopment) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (!(original instanceof GatewayError)) {
-          // A GraphQLError of its own (validation, a refused key) is shown as it is, not masked.
-          if (original && !(original instanceof GraphQLError))
-            onUnexpectedError(original, error instanceof GraphQLError ? error.path : undefined);
-          return maskError(error, message, isDevelopment);
-        }
-        return new GraphQLError(original.message, {
-          nodes: error instanceof GraphQLError ? error.nodes : undefined,
-          path: error instanceof GraphQLError ? error.path : undefined,
-          extensions: { code: original.code },
-        });
-      },
-    },
+    maskedErrors: { maskError: maskGatewayError },
     context: (initial) => {
-      try {
-        const source = (initial as { connectionParams?: unknown }).connectionParams
-          ? "graphql-ws"
-          : "graphql";
-        const principal = authenticate(
-          authorizationFrom(
-            initial as { request?: Request; connectionParams?: Record<string, unknown> },
-          ),
-          source,
-        );
-        const request = (initial as { request?: Request }).request;
-        const cacheControl = request?.headers.get("cache-control") ?? undefined;
-        const clientRequestId = acceptedIncomingRequestId(request?.headers.get("x-request-id"));
-        return { principal, services, signal: request?.signal, cacheControl, clientRequestId };
-      } catch (error) {
-        if (error instanceof GatewayError) {
-          throw new GraphQLError(error.message, {
-            extensions: { code: error.code, http: { status: error.status } },
-          });
-        }
-        throw error;
-      }
+      const { request, connectionParams } = initial as {
+        request?: Request;
+        connectionParams?: Record<string, unknown>;
+      };
+      return graphQLContextOf({
+        header: request && ((name) => request.headers.get(name)),
+        connectionParams,
+        signal: request?.signal,
+      });
     },
   });
+  // The common JSON query or mutation skips Yoga's pipeline (issue 16); the rest is Yoga's.
+  const fastPath = createGraphQLFastPath({
+    schema,
+    yoga,
+    endpoint: graphqlEndpoint,
+    limits,
+    introspection,
+    contextOf: graphQLContextOf,
+    maskError: maskGatewayError,
+  });
+  return Object.assign(yoga, { fastPath });
 }
 
 export type GraphQLServer = ReturnType<typeof createGraphQLServer>;
