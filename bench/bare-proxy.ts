@@ -4,8 +4,8 @@ import { Pool } from "undici";
 
 /*
  * The floor (DESIGN §8): the least a Node gateway can do. node:http in, an undici keep-alive
- * pool out; POST /v1/chat/completions is forwarded with its body and the answer is piped back
- * chunk by chunk (so SSE streams flow as they arrive). No auth, routing, parsing or logging.
+ * pool out; POST …/chat/completions is forwarded with its path and body and the answer is piped
+ * back chunk by chunk (so SSE streams flow as they arrive). No auth, routing, parsing or logging.
  */
 
 export interface BareProxyOptions {
@@ -34,13 +34,14 @@ export function createBareProxy({
   async function forward(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const parts: Buffer[] = [];
     for await (const part of request) parts.push(part as Buffer);
-    if (request.method !== "POST" || request.url !== "/v1/chat/completions") {
+    // The path's prefix picks the upstream's mode (paced, 1,000 chunks): it is passed on as it came.
+    if (request.method !== "POST" || !request.url?.endsWith("/chat/completions")) {
       response.writeHead(404).end();
       return;
     }
     const upstream = await pool.request({
       method: "POST",
-      path: "/v1/chat/completions",
+      path: request.url,
       headers: { "content-type": "application/json", authorization: "Bearer sk-bench-upstream" },
       body: Buffer.concat(parts),
     });

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { serveAsChild } from "./child-process.ts";
-import { benchModel } from "./scenarios.ts";
+import { benchModel, upstreamModes } from "./scenarios.ts";
 
 /*
  * Switchboard as a user would run it, built the way the tests build it (test/support/start-app.ts):
  * its own SQLite file in a temp directory, request logging on (the default), a master key set
- * (auth on), one model served by the bench upstream.
+ * (auth on), one model per upstream mode (scenarios.ts `upstreamModes`: gpt-4o-mini answered at
+ * once, gpt-4o-mini-paced and gpt-4o-mini-1000-chunks), all served by the bench upstream.
  *
  * With a Redis URL, limits and budgets are shared through Redis (several instances' setup).
  *
@@ -35,15 +36,13 @@ const config = configSchema.parse({
   database: { url: `file:${path.join(directory, "switchboard.db")}` },
   auth: { masterKey },
   ...(redisUrl ? { redis: { url: redisUrl } } : {}),
-  models: [
-    {
-      name: benchModel,
-      provider: "openai",
-      model: benchModel,
-      apiKey: "sk-bench-upstream",
-      apiBase: `${upstreamOrigin}/v1`,
-    },
-  ],
+  models: Object.values(upstreamModes).map(({ model, pathPrefix }) => ({
+    name: model,
+    provider: "openai",
+    model: benchModel,
+    apiKey: "sk-bench-upstream",
+    apiBase: `${upstreamOrigin}${pathPrefix}/v1`,
+  })),
 });
 const app = await createApp(config, { shutdownGraceMs: 500 });
 const { url } = await app.start();

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startMockOpenAIUpstream } from "../test/support/mock-openai-upstream.ts";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { serveAsChild } from "./child-process.ts";
+import { manyChunks, pacedFrameMs, upstreamModes, type UpstreamMode } from "./scenarios.ts";
 
 /*
  * The zero-latency upstream: answers POST /v1/chat/completions at once, as JSON or as an SSE
@@ -9,6 +11,15 @@ import { serveAsChild } from "./child-process.ts";
  * are OpenAI's documented shapes), then replayed: the mock itself rebuilds every body and keeps
  * every request in memory, which over a few hundred thousand requests would make the upstream,
  * not the proxy under test, the thing being measured.
+ *
+ * The path's prefix picks how a stream is sent (scenarios.ts `upstreamModes`):
+ * - `/v1/chat/completions`: every frame at once;
+ * - `/paced/v1/chat/completions`: the first frame at once, then one every `pacedFrameMs`, so
+ *   the time to the first chunk is not the time of the whole stream;
+ * - `/chunks-1000/v1/chat/completions`: `manyChunks` content deltas, each frame written in its
+ *   own event-loop turn (frames written in one turn leave as one packet).
+ * JSON answers are the same on every path. It counts the calls it answers (`upstreamCalls` in
+ * its stats), so the bench can check one upstream call per request.
  *
  * Run by hand: `npx tsx bench/serve-upstream.ts` prints `http://127.0.0.1:<port>`.
  */
@@ -18,6 +29,26 @@ interface RecordedAnswers {
   /** SSE frames (`data: ...\n\n`), written one by one like a real upstream. */
   stream: string[];
   streamWithUsage: string[];
+}
+
+/**
+ * The recorded stream stretched to `manyChunks` content deltas: the role frame, the recorded
+ * deltas in turn, then the finish (and usage, counting them) frames and [DONE].
+ */
+function stretch(frames: string[]): string[] {
+  const deltas = frames.filter((frame) => frame.includes('"delta":{"content"'));
+  const [first] = frames;
+  const rest = frames
+    .slice(frames.indexOf(deltas[deltas.length - 1]) + 1)
+    .map((frame) =>
+      frame.replace(
+        /"completion_tokens":\d+,"total_tokens":(\d+)/,
+        (_, total: string) =>
+          `"completion_tokens":${manyChunks},"total_tokens":${Number(total) + manyChunks}`,
+      ),
+    );
+  const content = Array.from({ length: manyChunks }, (_, index) => deltas[index % deltas.length]);
+  return [first, ...content, ...rest];
 }
 
 async function recordAnswers(): Promise<RecordedAnswers> {
@@ -57,10 +88,22 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 const answers = await recordAnswers();
 const jsonLength = Buffer.byteLength(answers.json);
+const stretched = {
+  stream: stretch(answers.stream),
+  streamWithUsage: stretch(answers.streamWithUsage),
+};
+const modeByPath = new Map<string, UpstreamMode>(
+  Object.entries(upstreamModes).map(([mode, { pathPrefix }]) => [
+    `${pathPrefix}/v1/chat/completions`,
+    mode as UpstreamMode,
+  ]),
+);
+let upstreamCalls = 0;
 
 async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const text = await readBody(request);
-  if (request.method !== "POST" || !request.url?.endsWith("/chat/completions")) {
+  const mode = modeByPath.get(request.url ?? "");
+  if (request.method !== "POST" || !mode) {
     response.writeHead(404, { "content-type": "application/json" });
     response.end(
       JSON.stringify({
@@ -72,6 +115,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     );
     return;
   }
+  upstreamCalls += 1;
   // Parsing the request is the one piece of work a real upstream cannot skip; it costs every target the same.
   const body = JSON.parse(text) as {
     stream?: boolean;
@@ -86,10 +130,20 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
   });
-  const frames =
-    body.stream_options?.include_usage === true ? answers.streamWithUsage : answers.stream;
-  for (let index = 0; index < frames.length - 1; index += 1) response.write(frames[index]);
-  response.end(frames[frames.length - 1]);
+  const withUsage = body.stream_options?.include_usage === true;
+  const recorded = mode === "manyChunks" ? stretched : answers;
+  const frames = withUsage ? recorded.streamWithUsage : recorded.stream;
+  const last = frames.length - 1;
+  if (mode === "immediate") {
+    for (let index = 0; index < last; index += 1) response.write(frames[index]);
+    response.end(frames[last]);
+    return;
+  }
+  for (let index = 0; index < last && !response.destroyed; index += 1) {
+    response.write(frames[index]);
+    await (mode === "paced" ? sleep(pacedFrameMs) : nextTurn());
+  }
+  response.end(frames[last]);
 }
 
 const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
@@ -98,7 +152,11 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) =>
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const { port } = server.address() as AddressInfo;
 
-serveAsChild(`http://127.0.0.1:${port}`, async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+serveAsChild(
+  `http://127.0.0.1:${port}`,
+  async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  },
+  () => ({ upstreamCalls }),
+);
