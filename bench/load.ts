@@ -1,10 +1,12 @@
 import { Pool } from "undici";
+import { openGraphQLWebSocketClient } from "./graphql-ws-client.ts";
 import type { RequestSpec } from "./scenarios.ts";
 
 /*
  * The load generator: undici keep-alive pools, one request per connection at a time (no
  * pipelining), every answer read to the end and checked. Times are wall-clock from sending
- * the request to the first body byte and to the last.
+ * the request to the first body byte and to the last. graphql-ws subscriptions (one socket per
+ * connection) go through bench/graphql-ws-client.ts with the same loops and the same numbers.
  */
 
 export interface LatencySummary {
@@ -80,11 +82,22 @@ export function combine(runs: RawLoad[]): LoadResult {
   };
 }
 
-interface Sample {
+export interface Sample {
   ok: boolean;
   totalMs: number;
   firstByteMs: number;
   error?: string;
+}
+
+/** Open connections to one target: `send` on connection `worker` (0 … connections − 1). */
+export interface LoadClient {
+  send(spec: RequestSpec, worker: number): Promise<Sample>;
+  close(): Promise<void>;
+}
+
+function openHttpClient(origin: string, connections: number): LoadClient {
+  const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  return { send: (spec) => sendOnce(pool, spec), close: () => pool.close() };
 }
 
 async function sendOnce(pool: Pool, spec: RequestSpec): Promise<Sample> {
@@ -126,9 +139,9 @@ export interface LoadOptions {
   specs: RequestSpec[];
 }
 
-/** Runs `connections` closed loops over `pool`; bounded by time and count. */
-async function runOnPool(
-  pool: Pool,
+/** Runs `connections` closed loops over `client`; bounded by time and count. */
+async function runOnClient(
+  client: LoadClient,
   { connections, durationMs, maxRequests = Number.POSITIVE_INFINITY, specs }: LoadOptions,
 ): Promise<RawLoad> {
   const totals: number[] = [];
@@ -140,11 +153,11 @@ async function runOnPool(
   const startedAt = performance.now();
   const deadline = startedAt + durationMs;
 
-  async function worker(): Promise<void> {
+  async function worker(_: unknown, index: number): Promise<void> {
     while (started < maxRequests && performance.now() < deadline) {
       const spec = specs[started % specs.length];
       started += 1;
-      const sample = await sendOnce(pool, spec);
+      const sample = await client.send(spec, index);
       if (!sample.ok) {
         errors += 1;
         firstError ??= sample.error;
@@ -175,27 +188,26 @@ export interface RunOptions extends LoadOptions {
 }
 
 /**
- * Opens `connections` keep-alive connections to `origin`, runs `warmupMs` (or `warmupRequests`)
+ * Opens `connections` keep-alive connections (or graphql-ws sockets) to `origin`, runs `warmupMs` (or `warmupRequests`)
  * of unmeasured load over them, calls `beforeMeasured`, runs the measured load, then closes them.
  */
 export async function runLoad(origin: string, options: RunOptions): Promise<RawLoad> {
-  const pool = new Pool(origin, {
-    connections: options.connections,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-  });
+  const client =
+    options.specs[0].transport === "graphql-ws"
+      ? await openGraphQLWebSocketClient(origin, options.connections, options.specs[0])
+      : openHttpClient(origin, options.connections);
   try {
     const { warmupMs = 0, warmupRequests = 0 } = options;
     if (warmupMs > 0 || warmupRequests > 0) {
-      await runOnPool(pool, {
+      await runOnClient(client, {
         ...options,
         durationMs: warmupMs || 60_000,
         maxRequests: warmupRequests || undefined,
       });
     }
     await options.beforeMeasured?.();
-    return await runOnPool(pool, options);
+    return await runOnClient(client, options);
   } finally {
-    await pool.close();
+    await client.close();
   }
 }
