@@ -35,11 +35,21 @@ export interface Scenario {
   description: string;
   server: ServerProcess;
   spec: RequestSpec;
+  /** The upstream it calls: its call counter must move by exactly one per request. */
+  upstream?: ServerProcess;
+  /** Connections in the throughput phase (default `settings.connections`). */
+  connections?: number;
+  /** Share of `settings.sequentialRequests` and of the warm-up sent one at a time (default 1): less for slow requests (paced or 1,000-chunk streams); 0 skips the sequential phase. */
+  sequentialShare?: number;
+  /** false: no throughput phase (scenarios only there for their first chunk). */
+  throughput?: boolean;
 }
 
 export interface ScenarioResult {
   name: string;
   description: string;
+  /** Connections in the throughput phase. */
+  connections: number;
   sequential: LoadResult;
   throughput: LoadResult;
   /** CPU the server process spent per measured request (user + system), in microseconds. */
@@ -50,6 +60,13 @@ export interface ScenarioResult {
   serverMemory: { before: ProcessStats; after: ProcessStats };
   /** The .cpuprofile written for this scenario (with --profile). */
   profile?: string;
+  /** Requests sent in the measured parts, and the calls the upstream answered meanwhile. */
+  upstreamCalls?: UpstreamCalls;
+}
+
+export interface UpstreamCalls {
+  requests: number;
+  calls: number;
 }
 
 interface Progress {
@@ -57,31 +74,52 @@ interface Progress {
   sequential: RawLoad[];
   throughput: RawLoad[];
   cpu: { sequential: Meter; throughput: Meter };
+  upstreamCalls: UpstreamCalls;
   before?: ProcessStats;
   after?: ProcessStats;
   profile?: string;
 }
 
-interface Meter {
+export interface Meter {
   micros: number;
   requests: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
 }
 
-const newMeter = (): Meter => ({ micros: 0, requests: 0, loopDelayP99Ms: 0, loopDelayMaxMs: 0 });
+export const newMeter = (): Meter => ({
+  micros: 0,
+  requests: 0,
+  loopDelayP99Ms: 0,
+  loopDelayMaxMs: 0,
+});
 
-/** Runs one bounded load with the server's CPU and event-loop delay metered over the measured part only. */
-async function metered(server: ServerProcess, options: RunOptions, meter: Meter): Promise<RawLoad> {
+const upstreamCallCount = async (upstream: ServerProcess | undefined) =>
+  upstream ? ((await upstream.stats()).extra?.upstreamCalls ?? NaN) : 0;
+
+/**
+ * Runs one bounded load with the server's CPU and event-loop delay metered over the measured
+ * part only, and the upstream's calls counted over the same part.
+ */
+export async function metered(
+  { server, upstream }: Pick<Scenario, "server" | "upstream">,
+  options: RunOptions,
+  meter: Meter,
+  upstreamCalls: UpstreamCalls,
+): Promise<RawLoad> {
   let before: ProcessStats | undefined;
+  let callsBefore = 0;
   const load = await runLoad(server.url, {
     ...options,
     beforeMeasured: async () => {
       await options.beforeMeasured?.();
+      callsBefore = await upstreamCallCount(upstream);
       before = await server.stats({ reset: true });
     },
   });
   const after = await server.stats();
+  upstreamCalls.calls += (await upstreamCallCount(upstream)) - callsBefore;
+  upstreamCalls.requests += load.totals.length + load.errors;
   meter.micros += after.cpuMicros - before!.cpuMicros;
   meter.requests += load.totals.length + load.errors;
   meter.loopDelayP99Ms = Math.max(meter.loopDelayP99Ms, after.eventLoopDelay.p99Ms);
@@ -100,72 +138,93 @@ export async function measureScenarios(
     sequential: [],
     throughput: [],
     cpu: { sequential: newMeter(), throughput: newMeter() },
+    upstreamCalls: { requests: 0, calls: 0 },
   }));
-  const sequentialPerRound = Math.ceil(settings.sequentialRequests / settings.rounds);
   const durationPerRound = settings.durationMs / settings.rounds;
   for (let round = 0; round < settings.rounds; round += 1) {
     const isFirst = round === 0;
     const isLast = round === settings.rounds - 1;
     for (const entry of progress) {
-      const { server, spec, name } = entry.scenario;
+      const { scenario } = entry;
+      const { server, spec, name, sequentialShare = 1 } = scenario;
+      const connections = scenario.connections ?? settings.connections;
       if (isFirst) entry.before = await server.stats({ gc: true });
       const profile =
         isLast && settings.profileDirectory
           ? path.join(settings.profileDirectory, `${name}.cpuprofile`)
           : undefined;
-      const sequential = await metered(
-        server,
-        {
-          connections: 1,
-          durationMs: 120_000,
-          maxRequests: sequentialPerRound,
-          warmupRequests: isFirst ? settings.sequentialWarmup : 50,
-          specs: [spec],
-          beforeMeasured: async () => profile && (await server.profile()),
-        },
-        entry.cpu.sequential,
-      );
-      const throughput = await metered(
-        server,
-        {
-          connections: settings.connections,
-          durationMs: durationPerRound,
-          warmupMs: isFirst ? settings.warmupMs : settings.warmupMs / 4,
-          specs: [spec],
-        },
-        entry.cpu.throughput,
-      );
+      // The profiler starts after the first measured phase's warm-up.
+      let startProfile = async () => {
+        if (profile) await server.profile();
+        startProfile = async () => {};
+      };
+      const share = (count: number) => Math.max(1, Math.round(count * sequentialShare));
+      let line = `round ${round + 1}/${settings.rounds} ${name.padEnd(24)}`;
+      const failures: RawLoad[] = [];
+      if (sequentialShare > 0) {
+        const sequential = await metered(
+          scenario,
+          {
+            connections: 1,
+            durationMs: 120_000,
+            maxRequests: share(Math.ceil(settings.sequentialRequests / settings.rounds)),
+            warmupRequests: share(isFirst ? settings.sequentialWarmup : 50),
+            specs: [spec],
+            beforeMeasured: () => startProfile(),
+          },
+          entry.cpu.sequential,
+          entry.upstreamCalls,
+        );
+        entry.sequential.push(sequential);
+        failures.push(sequential);
+        line += ` seq p50 ${summarize(sequential.totals).p50Ms.toFixed(3)} ms`;
+      }
+      if (scenario.throughput !== false) {
+        const throughput = await metered(
+          scenario,
+          {
+            connections,
+            durationMs: durationPerRound,
+            warmupMs: isFirst ? settings.warmupMs : settings.warmupMs / 4,
+            specs: [spec],
+            beforeMeasured: () => startProfile(),
+          },
+          entry.cpu.throughput,
+          entry.upstreamCalls,
+        );
+        entry.throughput.push(throughput);
+        failures.push(throughput);
+        line += `, ${((throughput.totals.length * 1000) / throughput.elapsedMs).toFixed(0)} req/s @${connections}`;
+      }
       if (profile) await server.profile(profile);
       entry.profile ??= profile;
       if (isLast) entry.after = await server.stats({ gc: true });
-      entry.sequential.push(sequential);
-      entry.throughput.push(throughput);
-      const failed = sequential.errors + throughput.errors;
-      log(
-        `round ${round + 1}/${settings.rounds} ${name.padEnd(13)} seq p50 ${summarize(sequential.totals).p50Ms.toFixed(3)} ms, ` +
-          `${((throughput.totals.length * 1000) / throughput.elapsedMs).toFixed(0)} req/s` +
-          (failed > 0
-            ? `  ! ${failed} failed: ${sequential.firstError ?? throughput.firstError}`
-            : ""),
-      );
+      const failed = failures.reduce((sum, load) => sum + load.errors, 0);
+      if (failed > 0)
+        line += `  ! ${failed} failed: ${failures.find((load) => load.firstError)?.firstError}`;
+      log(line);
     }
   }
-  return progress.map(({ scenario, sequential, throughput, cpu, before, after, profile }) => ({
-    name: scenario.name,
-    description: scenario.description,
-    sequential: combine(sequential),
-    throughput: combine(throughput),
-    serverCpuMicrosPerRequest: {
-      sequential: cpu.sequential.micros / cpu.sequential.requests,
-      throughput: cpu.throughput.micros / cpu.throughput.requests,
-    },
-    serverEventLoopDelay: {
-      p99Ms: cpu.throughput.loopDelayP99Ms,
-      maxMs: cpu.throughput.loopDelayMaxMs,
-    },
-    serverMemory: { before: before!, after: after! },
-    profile,
-  }));
+  return progress.map(
+    ({ scenario, sequential, throughput, cpu, upstreamCalls, before, after, profile }) => ({
+      name: scenario.name,
+      description: scenario.description,
+      connections: scenario.connections ?? settings.connections,
+      sequential: combine(sequential),
+      throughput: combine(throughput),
+      serverCpuMicrosPerRequest: {
+        sequential: cpu.sequential.micros / cpu.sequential.requests,
+        throughput: cpu.throughput.micros / cpu.throughput.requests,
+      },
+      serverEventLoopDelay: {
+        p99Ms: cpu.throughput.loopDelayP99Ms,
+        maxMs: cpu.throughput.loopDelayMaxMs,
+      },
+      serverMemory: { before: before!, after: after! },
+      profile,
+      upstreamCalls: scenario.upstream ? upstreamCalls : undefined,
+    }),
+  );
 }
 
 export interface MemoryResult {
@@ -179,6 +238,8 @@ export interface MemoryResult {
   loadMs: number;
   /** Server stats after its log queue drained and a full GC: before the run, then after each segment. */
   samples: Array<{ afterRequests: number; stats: ProcessStats }>;
+  /** Requests sent after the warm-up, and the calls the upstream answered meanwhile. */
+  upstreamCalls?: UpstreamCalls;
 }
 
 /**
@@ -200,7 +261,7 @@ async function settledStats(server: ServerProcess): Promise<ProcessStats> {
  * passed, in segments, sampling the process's memory (after a full GC) between them.
  */
 export async function measureMemory(
-  server: ServerProcess,
+  { server, upstream }: Pick<Scenario, "server" | "upstream">,
   specs: RequestSpec[],
   description: string,
   settings: Settings,
@@ -213,6 +274,7 @@ export async function measureMemory(
     specs,
   });
   const samples = [{ afterRequests: 0, stats: await settledStats(server) }];
+  const callsBefore = await upstreamCallCount(upstream);
   const startedAt = performance.now();
   let loadMs = 0;
   let requests = 0;
@@ -239,6 +301,7 @@ export async function measureMemory(
     firstError ??= result.firstError;
     samples.push({ afterRequests: requests + errors, stats: await settledStats(server) });
   }
+  const calls = (await upstreamCallCount(upstream)) - callsBefore;
   return {
     description,
     requests,
@@ -247,5 +310,6 @@ export async function measureMemory(
     elapsedMs: performance.now() - startedAt,
     loadMs,
     samples,
+    upstreamCalls: upstream ? { requests: requests + errors, calls } : undefined,
   };
 }
