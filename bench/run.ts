@@ -3,6 +3,8 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { startRedis, type RedisServer } from "../scripts/temporary-redis.ts";
 import { spawnServer, type ServerProcess } from "./child-process.ts";
+import { computeChecks, integrityChecks } from "./checks.ts";
+import { growthChecks, growthScenarios } from "./growth.ts";
 import {
   measureMemory,
   measureScenarios,
@@ -12,8 +14,16 @@ import {
   type Settings,
 } from "./measure.ts";
 import { summarizeProfile } from "./profile-summary.ts";
-import { computeChecks, renderReport } from "./report.ts";
-import { graphqlRequest, restRequest, streamRequest } from "./scenarios.ts";
+import { renderReport } from "./report.ts";
+import {
+  graphqlRequest,
+  graphqlStreamSubscription,
+  manyChunks,
+  pacedFrameMs,
+  restRequest,
+  streamRequest,
+} from "./scenarios.ts";
+import { measureStartup, type StartupResult } from "./startup.ts";
 
 /*
  * `npm run bench`: Switchboard against a bare Node reverse proxy, in one run on one machine,
@@ -29,6 +39,8 @@ const { values: flags } = parseArgs({
     connections: { type: "string" },
     "memory-requests": { type: "string" },
     "memory-seconds": { type: "string" },
+    "growth-seconds": { type: "string" },
+    starts: { type: "string" },
     scenarios: { type: "string" },
     profile: { type: "boolean", default: false },
     output: { type: "string", default: "bench/results/latest.json" },
@@ -43,7 +55,8 @@ function number(value: string | undefined, fallback: number): number {
     throw new Error(`expected a number ≥ 0, got '${value}'`);
   return parsed;
 }
-const settings: Settings = {
+const benchStartedAt = performance.now();
+const settings: Settings & { growthMs: number; starts: number } = {
   rounds: Math.max(1, Math.round(number(flags.rounds, quick ? 1 : 3))),
   sequentialWarmup: quick ? 200 : 500,
   sequentialRequests: number(flags.sequential, quick ? 300 : 2_000),
@@ -53,10 +66,31 @@ const settings: Settings = {
   memoryRequests: number(flags["memory-requests"], quick ? 5_000 : 100_000),
   memoryMs: number(flags["memory-seconds"], quick ? 10 : 60) * 1000,
   memorySegments: 6,
+  growthMs: number(flags["growth-seconds"], quick ? 1 : 3) * 1000,
+  starts: Math.round(number(flags.starts, quick ? 2 : 5)),
   profileDirectory: flags.profile ? "bench/results/profiles" : undefined,
 };
 const selected = flags.scenarios?.split(",").map((name) => name.trim());
-const wanted = (name: string) => !selected || selected.includes(name);
+const known = [
+  ...["direct", "bare", "rest", "graphql", "direct-stream", "bare-stream", "rest-stream"],
+  ...["bare-stream-paced", "rest-stream-paced", "graphql-ws-stream-paced"],
+  ...["bare-stream-1000", "rest-stream-1000", "rest-redis", "rest-stream-redis"],
+  ...["growth", "growth-connections", "growth-prompt", "memory", "startup"],
+];
+const unknown = selected?.filter((name) => !known.includes(name)) ?? [];
+if (unknown.length > 0)
+  throw new Error(`unknown --scenarios ${unknown.join(", ")}; known: ${known.join(", ")}`);
+/** A scenario or phase by name; `growth` selects both growth phases. */
+const wanted = (name: string) =>
+  !selected ||
+  selected.includes(name) ||
+  (name.startsWith("growth-") && selected.includes("growth"));
+/** Issue 16 measures streams/s at 10 connections (non-stream throughput stays at --connections). */
+const streamConnections = 10;
+/** Paced streams last ~15 ms: fewer of them, one at a time, for the first chunk only. */
+const pacedPhases = { sequentialShare: 0.15, throughput: false } as const;
+/** A 1,000-chunk stream costs tens of ms of CPU: fewer sequential, streams/s at 10 connections. */
+const manyChunksPhases = { sequentialShare: 0.05, connections: streamConnections } as const;
 
 const masterKey = "sk-bench-master-key";
 const servers: ServerProcess[] = [];
@@ -94,6 +128,7 @@ try {
     redisTeamKey = await createBenchTeamKey(redisGateway.url, masterKey);
   }
 
+  const viaGateway = { key: teamKey, gateway: true };
   const scenarios: Scenario[] = [
     {
       name: "direct",
@@ -105,13 +140,13 @@ try {
       name: "bare",
       description: "bare Node reverse proxy (node:http + undici pool), non-stream",
       server: bare,
-      spec: restRequest(masterKey),
+      spec: restRequest({ key: masterKey }),
     },
     {
       name: "rest",
       description: "Switchboard POST /v1/chat/completions, team key (limits + budget) + logging on",
       server: gateway,
-      spec: restRequest(teamKey),
+      spec: restRequest(viaGateway),
     },
     {
       name: "graphql",
@@ -124,18 +159,57 @@ try {
       description: "the upstream itself, stream: true",
       server: upstream,
       spec: streamRequest(),
+      connections: streamConnections,
     },
     {
       name: "bare-stream",
       description: "bare proxy, stream: true (piped)",
       server: bare,
-      spec: streamRequest(masterKey),
+      spec: streamRequest({ key: masterKey }),
+      connections: streamConnections,
     },
     {
       name: "rest-stream",
       description: "Switchboard POST /v1/chat/completions, stream: true, team key",
       server: gateway,
-      spec: streamRequest(teamKey),
+      spec: streamRequest(viaGateway),
+      connections: streamConnections,
+    },
+    {
+      name: "bare-stream-paced",
+      description: `bare proxy, stream from the paced upstream (a frame every ${pacedFrameMs} ms), first chunk only`,
+      server: bare,
+      spec: streamRequest({ key: masterKey, mode: "paced" }),
+      ...pacedPhases,
+    },
+    {
+      name: "rest-stream-paced",
+      description: "Switchboard REST stream from the paced upstream, first chunk only",
+      server: gateway,
+      spec: streamRequest({ ...viaGateway, mode: "paced" }),
+      ...pacedPhases,
+    },
+    {
+      name: "graphql-ws-stream-paced",
+      description:
+        "Switchboard chatCompletionStream subscription over graphql-ws (open, acked socket), paced upstream",
+      server: gateway,
+      spec: graphqlStreamSubscription(teamKey, "paced"),
+      ...pacedPhases,
+    },
+    {
+      name: "bare-stream-1000",
+      description: `bare proxy, stream of ${manyChunks} content-delta chunks`,
+      server: bare,
+      spec: streamRequest({ key: masterKey, mode: "manyChunks" }),
+      ...manyChunksPhases,
+    },
+    {
+      name: "rest-stream-1000",
+      description: `Switchboard REST stream of ${manyChunks} content-delta chunks, team key`,
+      server: gateway,
+      spec: streamRequest({ ...viaGateway, mode: "manyChunks" }),
+      ...manyChunksPhases,
     },
     ...(redisGateway
       ? [
@@ -143,17 +217,24 @@ try {
             name: "rest-redis",
             description: "as rest, with limits and budgets shared through Redis",
             server: redisGateway,
-            spec: restRequest(redisTeamKey),
+            spec: restRequest({ key: redisTeamKey, gateway: true }),
           },
           {
             name: "rest-stream-redis",
             description: "as rest-stream, with limits and budgets shared through Redis",
             server: redisGateway,
-            spec: streamRequest(redisTeamKey),
+            spec: streamRequest({ key: redisTeamKey, gateway: true }),
+            connections: streamConnections,
           },
         ]
       : []),
-  ].filter((scenario) => wanted(scenario.name));
+  ]
+    .filter((scenario) => wanted(scenario.name))
+    .map((scenario) => ({ ...scenario, upstream }));
+  const growthPoints = growthScenarios(
+    { bare, gateway, upstream, teamKey },
+    { connections: wanted("growth-connections"), prompt: wanted("growth-prompt") },
+  );
 
   console.log(
     `Switchboard bench: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`,
@@ -165,25 +246,67 @@ try {
     console.log(
       `! load average is ${loadBefore.toFixed(2)} before starting: other processes are busy, expect noise`,
     );
+  const log = (line: string) => console.log(`  ${line}`);
   for (const scenario of scenarios) console.log(`- ${scenario.name}: ${scenario.description}`);
-  const measured = await measureScenarios(scenarios, settings, (line) => console.log(`  ${line}`));
+  const measured = await measureScenarios(scenarios, settings, log);
   const results = new Map<string, ScenarioResult>(measured.map((result) => [result.name, result]));
+
+  let growth: ScenarioResult[] = [];
+  if (growthPoints.length > 0) {
+    console.log(
+      `- growth: bare and REST, throughput only, ${settings.growthMs / 1000} s per point: ${growthPoints.map((point) => point.name).join(", ")}`,
+    );
+    growth = await measureScenarios(
+      growthPoints,
+      {
+        ...settings,
+        rounds: 1,
+        durationMs: settings.growthMs,
+        warmupMs: Math.min(settings.warmupMs, 500),
+        profileDirectory: undefined,
+      },
+      log,
+    );
+  }
 
   let memory: MemoryResult | undefined;
   if (wanted("memory") && settings.memoryRequests > 0) {
     const description = `gateway, REST / GraphQL / REST-stream in turn at ${settings.connections} connections, up to ${settings.memoryRequests} requests or ${settings.memoryMs / 1000} s`;
     process.stdout.write(`- memory: ${description} ... `);
     memory = await measureMemory(
-      gateway,
-      [restRequest(teamKey), graphqlRequest(teamKey), streamRequest(teamKey)],
+      { server: gateway, upstream },
+      [restRequest(viaGateway), graphqlRequest(teamKey), streamRequest(viaGateway)],
       description,
       settings,
     );
     console.log(`${memory.requests} requests in ${(memory.loadMs / 1000).toFixed(1)} s under load`);
   }
 
-  const checks = computeChecks(results, memory, settings.connections);
-  console.log(`\n${renderReport([...results.values()], checks, memory, settings.connections)}`);
+  let startup: StartupResult | undefined;
+  if (wanted("startup") && settings.starts > 0) {
+    process.stdout.write(
+      `- startup: node bin/switchboard.mjs until GET /ready is 200, ${settings.starts} starts on a fresh SQLite database, ${settings.starts} on an existing one ... `,
+    );
+    startup = await measureStartup(upstream.url, settings.starts);
+    console.log("done");
+  }
+
+  const checks = [
+    ...computeChecks(results, memory, startup),
+    ...growthChecks(new Map(growth.map((result) => [result.name, result])), results),
+    ...integrityChecks([
+      ...[...results.values(), ...growth].map((result) => ({
+        name: result.name,
+        errors: result.sequential.errors + result.throughput.errors,
+        firstError: result.sequential.firstError ?? result.throughput.firstError,
+        upstreamCalls: result.upstreamCalls,
+      })),
+      ...(memory ? [{ name: "memory", ...memory }] : []),
+    ]),
+  ];
+  console.log(
+    `\n${renderReport({ results: [...results.values()], growth, checks, memory, startup })}`,
+  );
   const repositoryRoot = new URL("..", import.meta.url).pathname;
   for (const result of results.values()) {
     if (result.profile)
@@ -205,10 +328,10 @@ try {
   };
   writeFileSync(
     output,
-    `${JSON.stringify({ date: new Date().toISOString(), machine, settings, checks, scenarios: [...results.values()], memory }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, settings, checks, scenarios: [...results.values()], growth, memory, startup }, null, 2)}\n`,
   );
   console.log(
-    `\nwrote ${output}${settings.profileDirectory ? `; CPU profiles in ${settings.profileDirectory}/` : ""}`,
+    `\nwrote ${output} after ${((performance.now() - benchStartedAt) / 1000).toFixed(0)} s${settings.profileDirectory ? `; CPU profiles in ${settings.profileDirectory}/` : ""}`,
   );
 } finally {
   await stopAll();
