@@ -1,5 +1,5 @@
-import { EventStreamCodec, type Message } from "@smithy/eventstream-codec";
-import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { createRequire } from "node:module";
+import type { EventStreamCodec, Message } from "@smithy/eventstream-codec";
 import { UpstreamError } from "./errors.ts";
 import { connectionError, invalidResponseError } from "./upstream-errors.ts";
 
@@ -16,7 +16,26 @@ export interface AwsEventMessage {
   headers: Message["headers"];
 }
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+/**
+ * Smithy's codec and UTF-8 helpers, required on first use: configs without a Bedrock or
+ * SageMaker deployment never load them (issue 16, time to ready).
+ */
+let smithy:
+  | {
+      codec: EventStreamCodec;
+      fromUtf8: (text: string) => Uint8Array;
+      toUtf8: (bytes: Uint8Array) => string;
+    }
+  | undefined;
+function loadSmithy() {
+  if (smithy) return smithy;
+  const require = createRequire(import.meta.url);
+  const { EventStreamCodec } =
+    require("@smithy/eventstream-codec") as typeof import("@smithy/eventstream-codec");
+  const { fromUtf8, toUtf8 } = require("@smithy/util-utf8") as typeof import("@smithy/util-utf8");
+  smithy = { codec: new EventStreamCodec(toUtf8, fromUtf8), fromUtf8, toUtf8 };
+  return smithy;
+}
 
 /**
  * Splits AWS's binary event-stream framing into messages as the body arrives: each message
@@ -50,7 +69,7 @@ export async function* readAwsEventStream(
       if (buffered.length < totalLength) break;
       let message: Message;
       try {
-        message = codec.decode(buffered.subarray(0, totalLength));
+        message = loadSmithy().codec.decode(buffered.subarray(0, totalLength));
       } catch (error) {
         if (error instanceof UpstreamError) throw error;
         throw malformed(error instanceof Error ? error.message : String(error), error);
@@ -74,6 +93,7 @@ export function encodeAwsEvent({
   payload: unknown;
 }): Uint8Array {
   const typeHeader = messageType === "exception" ? ":exception-type" : ":event-type";
+  const { codec, fromUtf8 } = loadSmithy();
   return codec.encode({
     headers: {
       ":message-type": { type: "string", value: messageType },
@@ -97,7 +117,7 @@ function toEventMessage(message: Message): AwsEventMessage {
   return {
     messageType,
     eventType,
-    payload: toUtf8(message.body),
+    payload: loadSmithy().toUtf8(message.body),
     body: message.body,
     headers: message.headers,
   };

@@ -1,5 +1,4 @@
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { createRequire } from "node:module";
 
 /** The AWS credentials a model entry carries (config fields, defaulting to the AWS_* environment in config.ts). */
 export interface AwsCredentials {
@@ -37,6 +36,11 @@ export function createAwsRequestSigner({
   credentials,
   now = () => new Date(),
 }: AwsRequestSignerOptions): SignRequest {
+  // Required here, not imported: configs without a Bedrock or SageMaker deployment never load
+  // Smithy (issue 16, time to ready).
+  const require = createRequire(import.meta.url);
+  const { Hash } = require("@smithy/hash-node") as typeof import("@smithy/hash-node");
+  const { SignatureV4 } = require("@smithy/signature-v4") as typeof import("@smithy/signature-v4");
   const signer = new SignatureV4({
     region,
     service,

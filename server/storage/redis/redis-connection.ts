@@ -4,7 +4,11 @@
  * Redis is unreachable (no offline queue): a request must get a clear answer, not wait for a
  * reconnect. ioredis keeps reconnecting in the background, so the instance recovers without restart.
  */
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
+
+// Loaded when a config names Redis: ioredis is ~40 modules that a single instance never needs (issue 16, time to ready).
+const require = createRequire(import.meta.url);
 import { GatewayError } from "../../gateway/errors.ts";
 
 export interface RedisConnection {
@@ -42,6 +46,7 @@ export function connectRedis({
     // Reconnect forever, at most a second apart: the outage ends when Redis is back.
     retryStrategy: (attempt: number) => Math.min(50 * attempt, 1_000),
   };
+  const { Redis } = require("ioredis") as typeof import("ioredis");
   const commands = new Redis(url, { ...options, keyPrefix, connectionName: "switchboard" });
   const subscriber = new Redis(url, {
     ...options,

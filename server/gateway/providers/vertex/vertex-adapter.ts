@@ -1,4 +1,5 @@
-import { GoogleAuth, type GoogleAuthOptions } from "google-auth-library";
+import { createRequire } from "node:module";
+import type { GoogleAuthOptions } from "google-auth-library";
 import type { Dispatcher } from "undici";
 import type { ProviderAdapter } from "../../spec.ts";
 import { createGeminiAdapter, type GoogleCredentials } from "../gemini/gemini-adapter.ts";
@@ -118,6 +119,11 @@ export function vertexUrlBuilder({
  * a service account's token comes from its key file's token_uri.
  */
 function googleAuthTokens(options: GoogleAuthOptions): () => Promise<string | null | undefined> {
+  // Required here, not imported: google-auth-library is ~45 modules that configs without a
+  // Vertex deployment never use (issue 16, time to ready).
+  const { GoogleAuth } = createRequire(import.meta.url)(
+    "google-auth-library",
+  ) as typeof import("google-auth-library");
   const auth = new GoogleAuth(honourTokenUri({ scopes: [cloudPlatformScope], ...options }));
   return () => auth.getAccessToken();
 }

@@ -1,4 +1,4 @@
-import { GoogleAuth } from "google-auth-library";
+import { createRequire } from "node:module";
 import type { Dispatcher } from "undici";
 import type { ModelEntry } from "../../../config.ts";
 import { postUpstream } from "../../upstream-http.ts";
@@ -46,6 +46,9 @@ export function createVertexClaudeRelayTransport(
   const tokens =
     getAccessToken ??
     (() => {
+      const { GoogleAuth } = createRequire(import.meta.url)(
+        "google-auth-library",
+      ) as typeof import("google-auth-library");
       const auth = new GoogleAuth(
         honourTokenUri({
           scopes: ["https://www.googleapis.com/auth/cloud-platform"],
