@@ -129,15 +129,29 @@ export function openEventStream(
   response.flushHeaders();
 }
 
+/** Responses whose socket is corked until the end of the current tick (see writeWithBackpressure). */
+const corked = new WeakSet<ServerResponse>();
+function uncork(response: ServerResponse): void {
+  corked.delete(response);
+  response.uncork();
+}
+
 /**
  * Writes `text`; when the socket's buffer is full, returns a promise that settles once it drains
  * or the caller leaves. Not an async function: nearly every write fits, and a stream makes one
- * call per chunk, so the common case allocates no promise.
+ * call per chunk, so the common case allocates no promise. The socket is corked until the end of
+ * the tick: the events one upstream read carries (often dozens) go out in one write, not one
+ * system call each, as a byte-for-byte proxy would send them (issue 16).
  */
 export function writeWithBackpressure(
   response: ServerResponse,
   text: string,
 ): Promise<unknown> | undefined {
+  if (!corked.has(response)) {
+    corked.add(response);
+    response.cork();
+    process.nextTick(uncork, response);
+  }
   if (response.write(text)) return undefined;
   return Promise.race([once(response, "drain"), once(response, "close")]);
 }

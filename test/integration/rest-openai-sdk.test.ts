@@ -201,6 +201,43 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it("relays a 3 MB stream whole and in order to a caller that stops reading for a while", async () => {
+    const piece = "x".repeat(1000);
+    const frames = Array.from(
+      { length: 3000 },
+      (_, index) =>
+        `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content: `${index}:${piece};` }, finish_reason: null }] })}\n\n`,
+    );
+    upstream.enqueue({
+      type: "raw",
+      contentType: "text/event-stream",
+      body: `${frames.join("")}data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\ndata: [DONE]\n\n`,
+    });
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
+      body: JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "x" }],
+        stream: true,
+      }),
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value, { stream: true });
+    // The caller stops reading: the gateway's socket buffer fills and its writes wait for drain.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let part = await reader.read(); !part.done; part = await reader.read())
+      text += decoder.decode(part.value, { stream: true });
+    const contents = text
+      .split("\n\n")
+      .filter((event) => event.startsWith("data: {"))
+      .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta?.content ?? "")
+      .join("");
+    expect(contents).toBe(frames.map((_, index) => `${index}:${piece};`).join(""));
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
   it("ends a stream with an error event when the upstream drops mid-stream", async () => {
     upstream.enqueue({ type: "drop-mid-stream", afterChunks: 2 });
     const stream = await openai.chat.completions.create({
