@@ -115,7 +115,7 @@ export function growthChecks(
       ["p99", p99],
     ] as const) {
       const ratios = byConnections.map(({ count, bare, rest }): [string, number] => [
-        `${count} connections`,
+        `@${count}`,
         read(rest) / read(bare),
       ]);
       const [where, measured] = worst(ratios, read(reference.rest) / read(reference.bare));
@@ -126,7 +126,7 @@ export function growthChecks(
         target: `≤ ${growthFactor} (info)`,
         pass: measured <= growthFactor,
         info: true,
-        detail: `${verdict(measured, where)}; REST / bare ${ratios.map(([label, ratio]) => `${label.replace(" connections", "")}: ${format(ratio, 2)}`).join(", ")}`,
+        detail: `${verdict(measured, where)}; REST / bare ${ratios.map(([label, ratio]) => `${label} ${format(ratio, 2)}`).join(", ")}`,
       });
     }
   }

@@ -159,7 +159,7 @@ export async function measureScenarios(
         startProfile = async () => {};
       };
       const share = (count: number) => Math.max(1, Math.round(count * sequentialShare));
-      let line = `round ${round + 1}/${settings.rounds} ${name.padEnd(24)}`;
+      const measures: string[] = [];
       const failures: RawLoad[] = [];
       if (sequentialShare > 0) {
         const sequential = await metered(
@@ -177,7 +177,7 @@ export async function measureScenarios(
         );
         entry.sequential.push(sequential);
         failures.push(sequential);
-        line += ` seq p50 ${summarize(sequential.totals).p50Ms.toFixed(3)} ms`;
+        measures.push(`seq p50 ${summarize(sequential.totals).p50Ms.toFixed(3)} ms`);
       }
       if (scenario.throughput !== false) {
         const throughput = await metered(
@@ -194,11 +194,14 @@ export async function measureScenarios(
         );
         entry.throughput.push(throughput);
         failures.push(throughput);
-        line += `, ${((throughput.totals.length * 1000) / throughput.elapsedMs).toFixed(0)} req/s @${connections}`;
+        measures.push(
+          `${((throughput.totals.length * 1000) / throughput.elapsedMs).toFixed(0)} req/s @${connections}`,
+        );
       }
       if (profile) await server.profile(profile);
       entry.profile ??= profile;
       if (isLast) entry.after = await server.stats({ gc: true });
+      let line = `round ${round + 1}/${settings.rounds} ${name.padEnd(24)} ${measures.join(", ")}`;
       const failed = failures.reduce((sum, load) => sum + load.errors, 0);
       if (failed > 0)
         line += `  ! ${failed} failed: ${failures.find((load) => load.firstError)?.firstError}`;

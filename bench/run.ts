@@ -41,6 +41,7 @@ const { values: flags } = parseArgs({
     "memory-seconds": { type: "string" },
     "growth-seconds": { type: "string" },
     starts: { type: "string" },
+    "fresh-starts": { type: "string" },
     scenarios: { type: "string" },
     profile: { type: "boolean", default: false },
     output: { type: "string", default: "bench/results/latest.json" },
@@ -56,7 +57,7 @@ function number(value: string | undefined, fallback: number): number {
   return parsed;
 }
 const benchStartedAt = performance.now();
-const settings: Settings & { growthMs: number; starts: number } = {
+const settings: Settings & { growthMs: number; starts: number; freshStarts: number } = {
   rounds: Math.max(1, Math.round(number(flags.rounds, quick ? 1 : 3))),
   sequentialWarmup: quick ? 200 : 500,
   sequentialRequests: number(flags.sequential, quick ? 300 : 2_000),
@@ -68,6 +69,7 @@ const settings: Settings & { growthMs: number; starts: number } = {
   memorySegments: 6,
   growthMs: number(flags["growth-seconds"], quick ? 1 : 3) * 1000,
   starts: Math.round(number(flags.starts, quick ? 2 : 5)),
+  freshStarts: Math.round(number(flags["fresh-starts"], quick ? 1 : 3)),
   profileDirectory: flags.profile ? "bench/results/profiles" : undefined,
 };
 const selected = flags.scenarios?.split(",").map((name) => name.trim());
@@ -87,8 +89,8 @@ const wanted = (name: string) =>
   (name.startsWith("growth-") && selected.includes("growth"));
 /** Issue 16 measures streams/s at 10 connections (non-stream throughput stays at --connections). */
 const streamConnections = 10;
-/** Paced streams last ~15 ms: fewer of them, one at a time, for the first chunk only. */
-const pacedPhases = { sequentialShare: 0.15, throughput: false } as const;
+/** Paced streams last ~15–20 ms: fewer of them, one at a time, for the first chunk only. */
+const pacedPhases = { sequentialShare: 0.1, throughput: false } as const;
 /** A 1,000-chunk stream costs tens of ms of CPU: fewer sequential, streams/s at 10 connections. */
 const manyChunksPhases = { sequentialShare: 0.05, connections: streamConnections } as const;
 
@@ -156,10 +158,11 @@ try {
     },
     {
       name: "direct-stream",
-      description: "the upstream itself, stream: true",
+      description:
+        "the upstream itself, stream: true (context for the first chunk: sequential only)",
       server: upstream,
       spec: streamRequest(),
-      connections: streamConnections,
+      throughput: false,
     },
     {
       name: "bare-stream",
@@ -271,23 +274,36 @@ try {
 
   let memory: MemoryResult | undefined;
   if (wanted("memory") && settings.memoryRequests > 0) {
-    const description = `gateway, REST / GraphQL / REST-stream in turn at ${settings.connections} connections, up to ${settings.memoryRequests} requests or ${settings.memoryMs / 1000} s`;
+    // A gateway of its own: the RSS read is what the mixed requests leave, not the high-water
+    // mark of the 100 KB prompts and 1,000-chunk streams measured before.
+    const memoryGateway = await spawnServer("gateway (memory phase)", "./serve-gateway.ts", [
+      upstream.url,
+      masterKey,
+    ]);
+    servers.push(memoryGateway);
+    const memoryKey = await createBenchTeamKey(memoryGateway.url, masterKey);
+    const description = `a freshly started gateway, REST / GraphQL / REST-stream in turn at ${settings.connections} connections, up to ${settings.memoryRequests} requests or ${settings.memoryMs / 1000} s`;
     process.stdout.write(`- memory: ${description} ... `);
     memory = await measureMemory(
-      { server: gateway, upstream },
-      [restRequest(viaGateway), graphqlRequest(teamKey), streamRequest(viaGateway)],
+      { server: memoryGateway, upstream },
+      [
+        restRequest({ key: memoryKey, gateway: true }),
+        graphqlRequest(memoryKey),
+        streamRequest({ key: memoryKey, gateway: true }),
+      ],
       description,
       settings,
     );
     console.log(`${memory.requests} requests in ${(memory.loadMs / 1000).toFixed(1)} s under load`);
+    await memoryGateway.stop();
   }
 
   let startup: StartupResult | undefined;
-  if (wanted("startup") && settings.starts > 0) {
+  if (wanted("startup") && settings.starts + settings.freshStarts > 0) {
     process.stdout.write(
-      `- startup: node bin/switchboard.mjs until GET /ready is 200, ${settings.starts} starts on a fresh SQLite database, ${settings.starts} on an existing one ... `,
+      `- startup: node bin/switchboard.mjs until GET /ready is 200, ${settings.freshStarts} starts on a fresh SQLite database, ${settings.starts} on an existing one ... `,
     );
-    startup = await measureStartup(upstream.url, settings.starts);
+    startup = await measureStartup(upstream.url, settings);
     console.log("done");
   }
 

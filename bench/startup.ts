@@ -13,7 +13,7 @@ import { benchModel } from "./scenarios.ts";
  * SQLite in a temp directory) from spawn until `GET /ready` answers 200 (database answers),
  * polled every `pollMs`. Fresh-database starts (each its own new directory: the database is
  * created and migrated) and starts on an existing database (the directory of a finished start)
- * are reported apart.
+ * are reported apart; issue 16's 0.5 s is checked on the existing one (checks.ts).
  */
 
 export interface StartupResult {
@@ -94,10 +94,13 @@ async function timeOneStart(directory: string, upstreamOrigin: string): Promise<
   }
 }
 
-/** `starts` fresh-database starts, then `starts` on the database the last of them left. */
+/**
+ * `freshStarts` fresh-database starts, then `starts` on the database the last of them left (one
+ * unmeasured start makes it when `freshStarts` is 0).
+ */
 export async function measureStartup(
   upstreamOrigin: string,
-  starts: number,
+  { starts, freshStarts }: { starts: number; freshStarts: number },
 ): Promise<StartupResult> {
   const directories: string[] = [];
   const newDirectory = () => {
@@ -107,11 +110,12 @@ export async function measureStartup(
   };
   try {
     const freshDatabaseMs: number[] = [];
-    let directory = "";
-    for (let start = 0; start < starts; start += 1) {
-      directory = newDirectory();
+    let directory = newDirectory();
+    for (let start = 0; start < freshStarts; start += 1) {
+      if (start > 0) directory = newDirectory();
       freshDatabaseMs.push(await timeOneStart(directory, upstreamOrigin));
     }
+    if (freshStarts === 0) await timeOneStart(directory, upstreamOrigin);
     const existingDatabaseMs: number[] = [];
     for (let start = 0; start < starts; start += 1)
       existingDatabaseMs.push(await timeOneStart(directory, upstreamOrigin));
