@@ -102,7 +102,7 @@ export function renderReport({ results, growth, checks, memory, startup }: Repor
   const parts = [
     "Latencies in ms. seq = one request at a time; @load = `conns` connections in closed loops; " +
       "TTFB = first body byte (first SSE chunk for streams, first `next` for graphql-ws); n/a = phase not run.",
-    table(header, scenarioRows),
+    ...(scenarioRows.length > 0 ? [table(header, scenarioRows)] : ["(no scenarios selected)"]),
   ];
   if (growth.length > 0)
     parts.push("", "Growth points (throughput only, short runs):", growthTable(growth));
