@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -174,10 +175,15 @@ export async function spawnServer(
     ],
     {
       cwd: repositoryRoot,
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
     },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const repeated = relayStderr(name, child);
+  void exited.then(() => {
+    if (repeated.count > 0)
+      console.error(`${name}: ${repeated.count} repeated stderr lines not shown`);
+  });
   const url = await waitForReady(name, child, readyTimeoutMs);
   let nextId = 0;
   const pending = new Map<number, (stats: ProcessStats | undefined) => void>();
@@ -210,6 +216,25 @@ export async function spawnServer(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The child's stderr, each line prefixed with its name, repeats shown once: a warning raised per
+ * request (e.g. Node's MaxListenersExceededWarning, one per response) would bury the report.
+ */
+function relayStderr(name: string, child: ChildProcess): { count: number } {
+  const seen = new Set<string>();
+  const repeated = { count: 0 };
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    const key = line.replace(/^\(node:\d+\) /, "");
+    if (seen.has(key)) {
+      repeated.count += 1;
+      return;
+    }
+    seen.add(key);
+    console.error(`${name}: ${line}`);
+  });
+  return repeated;
 }
 
 function waitForReady(name: string, child: ChildProcess, timeoutMs: number): Promise<string> {

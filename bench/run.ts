@@ -65,7 +65,7 @@ const settings: Settings & { growthMs: number; starts: number; freshStarts: numb
   warmupMs: quick ? 500 : 2_000,
   durationMs: number(flags.duration, quick ? 2 : 10) * 1000,
   memoryRequests: number(flags["memory-requests"], quick ? 5_000 : 100_000),
-  memoryMs: number(flags["memory-seconds"], quick ? 10 : 60) * 1000,
+  memoryMs: number(flags["memory-seconds"], quick ? 10 : 120) * 1000,
   memorySegments: 6,
   growthMs: number(flags["growth-seconds"], quick ? 1 : 3) * 1000,
   starts: Math.round(number(flags.starts, quick ? 2 : 5)),
