@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
@@ -153,5 +152,15 @@ export function writeWithBackpressure(
     process.nextTick(uncork, response);
   }
   if (response.write(text)) return undefined;
-  return Promise.race([once(response, "drain"), once(response, "close")]);
+  // Both listeners go once either fires: `events.once` would leave the other one behind, one more
+  // per full buffer, until a long stream to a slow reader passed the listener limit.
+  return new Promise<void>((resolve) => {
+    const settle = () => {
+      response.off("drain", settle);
+      response.off("close", settle);
+      resolve();
+    };
+    response.on("drain", settle);
+    response.on("close", settle);
+  });
 }
