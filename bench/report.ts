@@ -93,7 +93,7 @@ export function renderReport({ results, growth, checks, memory, startup }: Repor
   ];
   const checkRows = checks.map((check) => [
     check.name,
-    `${Number.isInteger(check.measured) ? check.measured : format(check.measured, Math.abs(check.measured) >= 100 ? 0 : 2)} ${check.unit}`.trim(),
+    `${Number.isInteger(check.measured) && !/^(×|ms|MB|MiB|%)$/.test(check.unit) ? check.measured : format(check.measured, Math.abs(check.measured) >= 100 ? 0 : 2)} ${check.unit}`.trim(),
     check.target,
     (check.pass === undefined ? "" : check.pass ? "PASS" : "MISS") +
       (check.info && check.pass !== undefined ? " (info)" : ""),
