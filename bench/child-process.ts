@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Session } from "node:inspector/promises";
@@ -152,32 +153,65 @@ export interface ServerProcess {
 export interface SpawnOptions {
   nodeFlags?: string[];
   readyTimeoutMs?: number;
+  /**
+   * "compiled" (default): bundled to JavaScript and run on plain node, as users run Switchboard.
+   * "tsx": through tsx, for a server whose code reads files beside its source (the upstream's
+   * recorded fixtures) and whose own cost is not what is measured.
+   */
+  runtime?: "compiled" | "tsx";
 }
 
 const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
 
-/** Starts `bench/<script>` under tsx with --expose-gc and waits for its URL. */
+const compiled = new Map<string, Promise<string>>();
+
+/**
+ * `bench/<script>` bundled once per run into plain JavaScript (esbuild; packages stay external),
+ * so the server runs on plain `node` as users run Switchboard: under `--import tsx` every server
+ * would also carry tsx's loader and esbuild's transform in its memory and CPU.
+ */
+function compiledScript(script: string): Promise<string> {
+  let outfile = compiled.get(script);
+  if (!outfile) {
+    const target = path.join(
+      repositoryRoot,
+      "bench/results/compiled",
+      script.replace(/\.ts$/, ".mjs"),
+    );
+    outfile = import("esbuild")
+      .then(({ build }) =>
+        build({
+          entryPoints: [fileURLToPath(new URL(script, import.meta.url))],
+          bundle: true,
+          platform: "node",
+          format: "esm",
+          target: "node20",
+          packages: "external",
+          outfile: target,
+          logLevel: "error",
+        }),
+      )
+      .then(() => target);
+    compiled.set(script, outfile);
+  }
+  return outfile;
+}
+
+/** Starts `bench/<script>` (compiled to JavaScript) with --expose-gc and waits for its URL. */
 export async function spawnServer(
   name: string,
   script: string,
   args: string[],
-  { nodeFlags = [], readyTimeoutMs = 30_000 }: SpawnOptions = {},
+  { nodeFlags = [], readyTimeoutMs = 30_000, runtime = "compiled" }: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--expose-gc",
-      ...nodeFlags,
-      "--import",
-      "tsx",
-      fileURLToPath(new URL(script, import.meta.url)),
-      ...args,
-    ],
-    {
-      cwd: repositoryRoot,
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-    },
-  );
+  const entry =
+    runtime === "compiled"
+      ? [await compiledScript(script)]
+      : ["--import", "tsx", fileURLToPath(new URL(script, import.meta.url))];
+  const child = spawn(process.execPath, ["--expose-gc", ...nodeFlags, ...entry, ...args], {
+    cwd: repositoryRoot,
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const repeated = relayStderr(name, child);
   void exited.then(() => {

@@ -107,7 +107,7 @@ const stopAll = () =>
 process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
 try {
-  const upstream = await spawnServer("upstream", "./serve-upstream.ts", []);
+  const upstream = await spawnServer("upstream", "./serve-upstream.ts", [], { runtime: "tsx" });
   servers.push(upstream);
   const bare = await spawnServer("bare proxy", "./serve-bare-proxy.ts", [upstream.url]);
   servers.push(bare);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { serveAsChild } from "./child-process.ts";
 import { benchModel, upstreamModes } from "./scenarios.ts";
 
@@ -19,12 +20,10 @@ import { benchModel, upstreamModes } from "./scenarios.ts";
  * server/*.ts through tsx: tsx's transform adds work of its own (a `__name` call per function
  * made, ~1.5% of the CPU under load) that users never pay. `npm run bench` builds dist/ first.
  */
-const { createApp } = (await import(
-  new URL("../dist/app.js", import.meta.url).href
-)) as typeof import("../server/app.ts");
-const { configSchema } = (await import(
-  new URL("../dist/config.js", import.meta.url).href
-)) as typeof import("../server/config.ts");
+// From the repository root (the bench's working directory): this file also runs bundled from bench/results/compiled/.
+const dist = (file: string) => pathToFileURL(path.resolve("dist", file)).href;
+const { createApp } = (await import(dist("app.js"))) as typeof import("../server/app.ts");
+const { configSchema } = (await import(dist("config.js"))) as typeof import("../server/config.ts");
 
 const [upstreamOrigin, masterKey, redisUrl] = process.argv.slice(2);
 if (!upstreamOrigin || !masterKey)
