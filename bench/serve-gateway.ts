@@ -20,6 +20,8 @@ import { benchModel, upstreamModes } from "./scenarios.ts";
  * server/*.ts through tsx: tsx's transform adds work of its own (a `__name` call per function
  * made, ~1.5% of the CPU under load) that users never pay. `npm run bench` builds dist/ first.
  */
+// As bin/switchboard.mjs runs the server (before the first import of graphql).
+process.env.NODE_ENV ??= "production";
 // From the repository root (the bench's working directory): this file also runs bundled from bench/results/compiled/.
 const dist = (file: string) => pathToFileURL(path.resolve("dist", file)).href;
 const { createApp } = (await import(dist("app.js"))) as typeof import("../server/app.ts");
