@@ -1,4 +1,5 @@
 import { print } from "graphql";
+import { CreateChatCompletionDocument } from "../../client/generated/graphql.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TeamsPageDocument } from "../../dashboard/src/generated/graphql.ts";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
@@ -12,40 +13,8 @@ import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
  * (request ids, latencies) are set aside before the bodies are compared.
  */
 const masterKey = "sk-master-fast-path-app";
-const chatMutation = /* GraphQL */ `
-  mutation Chat($input: ChatCompletionInput!) {
-    createChatCompletion(input: $input) {
-      __typename
-      ... on ChatCompletion {
-        id
-        requestId
-        model
-        created
-        provider
-        deployment
-        costUsd
-        latencyMs
-        choices {
-          index
-          finishReason
-          message {
-            role
-            content
-          }
-        }
-        usage {
-          promptTokens
-          completionTokens
-          totalTokens
-        }
-      }
-      ... on Error {
-        message
-        code
-      }
-    }
-  }
-`;
+/** The mutation the typed client sends (schema/operations/chat.graphql, as generated for client/). */
+const chatMutation = print(CreateChatCompletionDocument);
 const chatOf = (model: string) =>
   JSON.stringify({
     query: chatMutation,

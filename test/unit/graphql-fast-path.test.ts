@@ -1,3 +1,5 @@
+import { print } from "graphql";
+import { CreateChatCompletionDocument } from "../../client/generated/graphql.ts";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -19,50 +21,13 @@ import type { AppServices } from "../../server/services.ts";
 const masterKey = "sk-master-fast-path";
 const limits = configSchema.parse({}).graphql;
 
-const chatMutation = /* GraphQL */ `
-  mutation Chat($input: ChatCompletionInput!) {
-    createChatCompletion(input: $input) {
-      __typename
-      ... on ChatCompletion {
-        id
-        requestId
-        model
-        created
-        provider
-        deployment
-        costUsd
-        latencyMs
-        choices {
-          index
-          finishReason
-          message {
-            role
-            content
-            toolCalls {
-              id
-            }
-          }
-        }
-        usage {
-          promptTokens
-          totalTokens
-        }
-      }
-      ... on Error {
-        message
-        code
-      }
-      ... on InvalidRequestError {
-        param
-      }
-    }
-  }
-`;
+/** The mutation the typed client sends (schema/operations/chat.graphql, as generated for client/). */
+const chatMutation = print(CreateChatCompletionDocument);
 const hello = { model: "gpt-4o-mini", messages: [{ role: "USER", content: "Say hello" }] };
 const chatBody = JSON.stringify({
   query: chatMutation,
   variables: { input: hello },
-  operationName: "Chat",
+  operationName: "CreateChatCompletion",
 });
 
 const completion = {
