@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
 import { formatUsd } from "../gateway/money.ts";
-import type { CompletionContext } from "../modules/completions/completions.service.ts";
+import type {
+  CompletionContext,
+  CompletionResult,
+} from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
 import type { Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
@@ -78,15 +81,21 @@ export function createOpenAIRoutes({
     const { context, body } = received;
     const isStream = (body as { stream?: unknown } | null)?.stream === true;
     if (!isStream) {
-      try {
-        const result = await services.completions.chat(body, context);
-        return sendJson(response, 200, result.response, {
+      const answer = (result: CompletionResult) =>
+        sendJson(response, 200, result.response, {
           ...servedByHeaders(result, context.clientRequestId),
           "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
         });
+      // The answer goes out before the request is logged (CompletionContext.answer).
+      context.answer = answer;
+      try {
+        const result = await services.completions.chat(body, context);
+        if (!response.headersSent) answer(result);
       } catch (error) {
-        return fail(response, error);
+        if (!response.headersSent) return fail(response, error);
+        if (!(error instanceof GatewayError)) onUnexpectedError(error);
       }
+      return;
     }
     await streamChatCompletion(response, body, context);
   }

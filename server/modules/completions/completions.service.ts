@@ -73,6 +73,13 @@ export interface CompletionContext {
   /** The HTTP request's `cache-control`: `no-store` keeps it away from the response cache, `no-cache` refreshes its entry. */
   cacheControl?: string;
   /**
+   * Writes a non-streaming success to the caller before the request is logged: the caller gets
+   * its bytes without waiting for the log entry, the limits' settlement and the metrics, which
+   * run right after, in the same turn of the event loop (so a next request from the caller finds
+   * them done). `chat` still resolves with the result; a cache hit is not passed here.
+   */
+  answer?: (result: CompletionResult) => void;
+  /**
    * The caller's request in its own wire format, for deployments that speak it (the Anthropic
    * and Responses edges): those get it as it came; every other deployment gets the ChatRequest.
    */
@@ -431,7 +438,10 @@ export function createCompletionsService({
 
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
   async function chat(body: unknown, context: CompletionContext): Promise<CompletionResult> {
-    const { requestId, record, prepare, runChat, findAnswer, recordHit } = begin(body, context);
+    const { requestId, startedAt, record, prepare, runChat, findAnswer, recordHit } = begin(
+      body,
+      context,
+    );
     let deployment: Deployment | undefined;
     try {
       const { request, deadline } = prepare();
@@ -464,7 +474,17 @@ export function createCompletionsService({
         messages: request.messages,
         completionText: completionTextOf(response),
       });
-      const latencyMs = record({
+      const completion: CompletionResult = {
+        requestId,
+        response,
+        deployment,
+        charge,
+        latencyMs: now() - startedAt,
+        attempts: result.attempts,
+        cache: missStatus,
+      };
+      context.answer?.(completion);
+      completion.latencyMs = record({
         status: "success",
         deployment,
         charge,
@@ -472,15 +492,7 @@ export function createCompletionsService({
         answer: response.choices,
       });
       storeAnswer(responseCache, cacheEntry, { deployment, response });
-      return {
-        requestId,
-        response,
-        deployment,
-        charge,
-        latencyMs,
-        attempts: result.attempts,
-        cache: missStatus,
-      };
+      return completion;
     } catch (thrown) {
       const { error, failedOn } = failureOf(thrown, context, deployment);
       record({
