@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, demoModelEntry } from "../../server/config.ts";
 import { createGatewayCore } from "../../server/gateway-core.ts";
+import { createUpstreamDispatcher } from "../../server/gateway/http-pool.ts";
 import { anonymousAdmin } from "../../server/gateway/principal.ts";
 
 /*
@@ -15,6 +16,7 @@ describe("answering before recording", () => {
     const events: string[] = [];
     const { completions } = createGatewayCore({
       config: configSchema.parse({ models: [demoModelEntry] }),
+      dispatcher: createUpstreamDispatcher(),
       recordRequest: (entry) => events.push(`recorded ${entry.id} ${entry.status}`),
     });
     const result = await completions.chat(body, {
@@ -37,6 +39,7 @@ describe("answering before recording", () => {
     const recorded: string[] = [];
     const { completions } = createGatewayCore({
       config: configSchema.parse({ models: [demoModelEntry] }),
+      dispatcher: createUpstreamDispatcher(),
       recordRequest: (entry) => recorded.push(entry.status),
     });
     await completions.chat(body, { principal: anonymousAdmin, source: "graphql" });
