@@ -10,6 +10,7 @@ import {
 import { loadTokenEncodings } from "./gateway/tokens.ts";
 import { runConvertConfigCommand } from "./litellm/convert-config-command.ts";
 import { runPricesCommand } from "./prices-command.ts";
+import { useServerV8Flags } from "./server-v8-flags.ts";
 
 /** The CLI: parse args -> load config -> create the app -> start. The only place that exits. */
 async function main(): Promise<void> {
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  useServerV8Flags();
   let app;
   let prices: PriceDataInUse;
   try {
