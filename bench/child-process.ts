@@ -166,32 +166,26 @@ const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
 const compiled = new Map<string, Promise<string>>();
 
 /**
- * `bench/<script>` bundled once per run into plain JavaScript (esbuild; packages stay external),
- * so the server runs on plain `node` as users run Switchboard: under `--import tsx` every server
- * would also carry tsx's loader and esbuild's transform in its memory and CPU.
+ * `bench/<script>` bundled once per run into plain JavaScript with its packages, as the CLI is
+ * (scripts/bundle-server.ts's options), so a server runs on plain `node` as users run
+ * Switchboard: under `--import tsx` every server would also carry tsx's loader and esbuild's
+ * transform in its memory and CPU. Into bench/compiled/, two levels below the repository root as
+ * dist/cli/ is, so the server's `import.meta` paths (migrations, dashboard) resolve the same.
  */
 function compiledScript(script: string): Promise<string> {
   let outfile = compiled.get(script);
   if (!outfile) {
-    const target = path.join(
-      repositoryRoot,
-      "bench/results/compiled",
-      script.replace(/\.ts$/, ".mjs"),
-    );
-    outfile = import("esbuild")
-      .then(({ build }) =>
+    const outdir = path.join(repositoryRoot, "bench/compiled");
+    outfile = Promise.all([import("esbuild"), import("../scripts/bundle-server.ts")])
+      .then(([{ build }, { serverBundleOptions }]) =>
         build({
+          ...serverBundleOptions,
           entryPoints: [fileURLToPath(new URL(script, import.meta.url))],
-          bundle: true,
-          platform: "node",
-          format: "esm",
-          target: "node20",
-          packages: "external",
-          outfile: target,
+          outdir,
           logLevel: "error",
         }),
       )
-      .then(() => target);
+      .then(() => path.join(outdir, path.basename(script).replace(/\.ts$/, ".mjs")));
     compiled.set(script, outfile);
   }
   return outfile;
@@ -210,6 +204,8 @@ export async function spawnServer(
       : ["--import", "tsx", fileURLToPath(new URL(script, import.meta.url))];
   const child = spawn(process.execPath, ["--expose-gc", ...nodeFlags, ...entry, ...args], {
     cwd: repositoryRoot,
+    // As bin/switchboard.mjs runs the server.
+    env: { NODE_ENV: "production", ...process.env },
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -20,6 +20,52 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/**
+ * The module a bundled frame came from. esbuild (unminified) opens each module's code in a bundle
+ * with a `// <path from the repository root>` line; a frame's line number finds the last one
+ * before it. Frames outside a bundle keep their URL.
+ */
+function createOriginFinder(repositoryRoot: string) {
+  const bundles = new Map<string, { lines: number[]; paths: string[] } | undefined>();
+  const marker = /^\/\/ ((?:node_modules|server|bench|client|scripts)\/\S+)$/;
+  function modulesOf(url: string) {
+    if (!bundles.has(url)) {
+      const file = url.replace(/^file:\/\//, "");
+      const bundled = file.includes("/bench/compiled/") || file.includes("/dist/cli/");
+      let found: { lines: number[]; paths: string[] } | undefined;
+      if (bundled) {
+        found = { lines: [], paths: [] };
+        readFileSync(file, "utf8")
+          .split("\n")
+          .forEach((text, line) => {
+            const path = marker.exec(text)?.[1];
+            if (path) {
+              found!.lines.push(line);
+              found!.paths.push(path);
+            }
+          });
+      }
+      bundles.set(url, found);
+    }
+    return bundles.get(url);
+  }
+  return (url: string, lineNumber: number): string => {
+    const modules = url.startsWith("file://") ? modulesOf(url) : undefined;
+    if (!modules) return url;
+    let low = 0;
+    let high = modules.lines.length - 1;
+    let at = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (modules.lines[middle]! <= lineNumber) {
+        at = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return at < 0 ? url : `file://${repositoryRoot}${modules.paths[at]}`;
+  };
+}
+
 /** `node_modules/@scope/name/...` → `@scope/name`; `/repo/server/http/x.ts` → `server/http`. */
 function ownerOf(url: string, repositoryRoot: string): string {
   const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
@@ -39,6 +85,8 @@ export function summarizeProfile(file: string, repositoryRoot: string, limit = 1
   for (const node of profile.nodes)
     for (const child of node.children ?? []) parents.set(child, node.id);
 
+  const originOf = createOriginFinder(repositoryRoot);
+  const urlOf = (frame: ProfileNode["callFrame"]) => originOf(frame.url, frame.lineNumber);
   const selfByOwner = new Map<string, number>();
   const inclusiveByFunction = new Map<string, number>();
   let total = 0;
@@ -49,7 +97,7 @@ export function summarizeProfile(file: string, repositoryRoot: string, limit = 1
     total += delta;
     if (node.callFrame.functionName === "(idle)") idle += delta;
     const owner = node.callFrame.url
-      ? ownerOf(node.callFrame.url, repositoryRoot)
+      ? ownerOf(urlOf(node.callFrame), repositoryRoot)
       : node.callFrame.functionName;
     selfByOwner.set(owner, (selfByOwner.get(owner) ?? 0) + delta);
     // Each repository function once per sample, however deep the recursion.
@@ -60,8 +108,9 @@ export function summarizeProfile(file: string, repositoryRoot: string, limit = 1
       current = parents.get(current)
     ) {
       const frame = nodes.get(current)!.callFrame;
-      if (!frame.url.includes(repositoryRoot) || frame.url.includes("node_modules")) continue;
-      const name = `${frame.functionName || "(anonymous)"} ${frame.url.replace(/^file:\/\//, "").slice(repositoryRoot.length)}`;
+      const url = urlOf(frame);
+      if (!url.includes(repositoryRoot) || url.includes("node_modules")) continue;
+      const name = `${frame.functionName || "(anonymous)"} ${url.replace(/^file:\/\//, "").slice(repositoryRoot.length)}`;
       if (seen.has(name)) continue;
       seen.add(name);
       inclusiveByFunction.set(name, (inclusiveByFunction.get(name) ?? 0) + delta);

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { createApp } from "../server/app.ts";
+import { configSchema } from "../server/config.ts";
+import { useServerV8Flags } from "../server/server-v8-flags.ts";
 import { serveAsChild } from "./child-process.ts";
 import { benchModel, upstreamModes } from "./scenarios.ts";
 
@@ -16,17 +18,13 @@ import { benchModel, upstreamModes } from "./scenarios.ts";
  * `npx tsx bench/serve-gateway.ts <upstream origin> <master key> [redis url]` prints `http://127.0.0.1:<port>`.
  */
 /*
- * The server is the compiled JavaScript in dist/ (what `switchboard` and `npm start` run), not
- * server/*.ts through tsx: tsx's transform adds work of its own (a `__name` call per function
- * made, ~1.5% of the CPU under load) that users never pay. `npm run bench` builds dist/ first.
+ * The server is bundled the way the CLI is (scripts/bundle-server.ts: one file with its packages,
+ * run on plain node; child-process.ts), not run as server/*.ts through tsx: tsx's transform adds
+ * work of its own (a `__name` call per function made, ~1.5% of the CPU under load) and ~1,500
+ * separately loaded modules that users never pay. NODE_ENV=production comes from the spawn, as
+ * bin/switchboard.mjs sets it before the first import of graphql.
  */
-// As bin/switchboard.mjs runs the server (before the first import of graphql).
-process.env.NODE_ENV ??= "production";
-// From the repository root (the bench's working directory): this file also runs bundled from bench/results/compiled/.
-const dist = (file: string) => pathToFileURL(path.resolve("dist", file)).href;
-const { createApp } = (await import(dist("app.js"))) as typeof import("../server/app.ts");
-const { configSchema } = (await import(dist("config.js"))) as typeof import("../server/config.ts");
-
+useServerV8Flags();
 const [upstreamOrigin, masterKey, redisUrl] = process.argv.slice(2);
 if (!upstreamOrigin || !masterKey)
   throw new Error("usage: serve-gateway.ts <upstream origin> <master key> [redis url]");

@@ -182,6 +182,12 @@ describe("the switchboard CLI, as a user runs it", () => {
     });
     const landing = await fetch(running.url, { redirect: "manual" });
     expect([landing.status, landing.headers.get("location")]).toEqual([302, "/dashboard/"]);
+    // The bundled CLI (dist/cli/) finds the built dashboard as dist/http/ does.
+    const dashboard = await fetch(`${running.url}/dashboard/`);
+    expect([dashboard.status, (await dashboard.text()).toLowerCase()]).toEqual([
+      200,
+      expect.stringContaining("<!doctype html>"),
+    ]);
     expect(await stopCli(running)).toBe(0);
     const database = new Database(path.join(fresh, ".switchboard/switchboard.db"), {
       readonly: true,

@@ -106,7 +106,7 @@ describe(
       project?.remove();
     });
 
-    it("ships the compiled server, its declarations, the CLI, the built dashboard and the migrations, and no TypeScript sources or tests", () => {
+    it("ships the compiled server, its declarations, the CLI, the built dashboard and the migrations, and no TypeScript sources or tests", async () => {
       const files = tarballFiles(project.tarball);
       expect(files).toEqual(
         expect.arrayContaining([
@@ -116,6 +116,7 @@ describe(
           "dist/index.js",
           "dist/index.d.ts",
           "dist/main.js",
+          "dist/cli/main.mjs",
           "dist/sdk/create-gateway.js",
           "dashboard/dist/index.html",
           "prisma/migrations/sqlite/migration_lock.toml",
@@ -135,10 +136,15 @@ describe(
           .length,
       ).toBeGreaterThan(3);
       expect(files).not.toContain("dist/.tsbuildinfo");
-      // ~1.6 MB: the generated Prisma clients (without their source maps), the dashboard, and the
-      // server with its source maps (sources inlined, for stack traces); the limit catches a
-      // stray folder (a database file, test output), not the next endpoint.
-      expect(statSync(project.tarball).size).toBeLessThan(1_700_000);
+      // ~2.9 MB: the generated Prisma clients (without their source maps), the dashboard, the
+      // server with its source maps (sources inlined, for stack traces), and the CLI's bundle
+      // (~1.3 MB of it); the limit catches a stray folder (a database file, test output), not
+      // the next endpoint.
+      expect(statSync(project.tarball).size).toBeLessThan(3_200_000);
+      // The installed bin loads the shipped bundle.
+      const help = await project.node("node_modules/switchboard/bin/switchboard.mjs", ["--help"]);
+      expect(help.code, help.output).toBe(0);
+      expect(help.output).toContain("switchboard --config switchboard.yaml");
     });
 
     it("runs from plain Node 20 .mjs with the server's packages removed: a model list failing over, a stream, an object", async () => {
