@@ -232,3 +232,28 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     expect(await page({ after: "no-such-row" })).toEqual([]);
   });
 });
+
+describe("request log repository: a large batch shares the event loop", () => {
+  it("lets waiting callbacks run between its 100-row statements, and writes every row", async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
+    const database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
+    try {
+      const repository = createRequestLogRepository(database.prisma, database.dialect);
+      const at = new Date("2026-11-20T08:00:00.000Z");
+      const entries = Array.from({ length: 250 }, (_, index) =>
+        logEntry({ id: `share-${index}`, createdAt: at, teamId: "share" }),
+      );
+      // The driver answers synchronously, so without a yield the three statements would run
+      // back to back in one turn of the loop and a request's callback would wait for all of them.
+      const order: string[] = [];
+      setImmediate(() => order.push("callback"));
+      await repository.insertMany(entries).then(() => order.push("written"));
+      expect(order).toEqual(["callback", "written"]);
+      const rows = await database.prisma.requestLog.count({ where: { teamId: "share" } });
+      expect(rows).toBe(250);
+    } finally {
+      await database.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
