@@ -5,6 +5,16 @@ import { randomUUID } from "node:crypto";
  * OpenAI SDKs) can rely on them whatever the provider.
  */
 
+/**
+ * A request id, `req_` and 32 hex digits: the time in ms (12 digits), then 20 random ones. Time
+ * first, so each new RequestLog row lands at the end of its primary-key index instead of on a
+ * random page of it: with a random id, every insert of a batch read and rewrote a page of a
+ * B-tree far larger than SQLite's cache (issue 16).
+ */
+export function newRequestId(): string {
+  return `req_${Date.now().toString(16).padStart(12, "0")}${randomUUID().replaceAll("-", "").slice(12)}`;
+}
+
 /** A completion id, `chatcmpl-` and 32 hex digits. */
 export function newCompletionId(): string {
   return `chatcmpl-${randomUUID().replaceAll("-", "")}`;

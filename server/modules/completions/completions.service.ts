@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "../../gateway/identifiers.ts";
 import type { CachedAnswer } from "../../gateway/cache.ts";
 import { encodeEmbeddingsAsBase64 } from "../../gateway/embedding-encoding.ts";
 import { GatewayError } from "../../gateway/errors.ts";
@@ -171,7 +171,7 @@ export function createCompletionsService({
   responseCache,
   tracing,
   now = Date.now,
-  createRequestId = () => `req_${randomUUID().replaceAll("-", "")}`,
+  createRequestId = newRequestId,
   keepBody,
 }: CompletionsServiceOptions) {
   // Requests begun but not yet logged, so stop() can wait for cancelled ones to be recorded.
