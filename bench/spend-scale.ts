@@ -119,7 +119,11 @@ function seed(): void {
 }
 
 const database = await openDatabase({ url: databaseUrl });
-const repository = createRequestLogRepository(database.prisma, database.dialect);
+const repository = createRequestLogRepository(
+  database.prisma,
+  database.dialect,
+  database.writeStatements,
+);
 const spend = createSpendService({ requestLogs: repository, now: () => now, requestLogsDays: 90 });
 const counts = await database.prisma.$queryRawUnsafe<Array<{ logs: bigint; rollups: bigint }>>(
   `SELECT (SELECT COUNT(*) FROM "RequestLog") AS logs, (SELECT COUNT(*) FROM "SpendRollup") AS rollups`,

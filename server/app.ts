@@ -75,7 +75,11 @@ export async function createApp(config: Config, dependencies: AppDependencies = 
     loadTokenEncodings(configuredModelNames(config)),
   ]);
   const dispatcher = dependencies.dispatcher ?? createUpstreamDispatcher();
-  const requestLogs = createRequestLogRepository(database.prisma, database.dialect);
+  const requestLogs = createRequestLogRepository(
+    database.prisma,
+    database.dialect,
+    database.writeStatements,
+  );
   const logWriter = createLogWriter({
     write: requestLogs.insertMany,
     onWriteError: (error, pendingCount) =>

@@ -36,7 +36,14 @@ export function createDatabaseRequestLog({
       import("../storage/request-log-repository.ts"),
     ]);
     const database = await openDatabase({ url });
-    return { database, requestLogs: createRequestLogRepository(database.prisma, database.dialect) };
+    return {
+      database,
+      requestLogs: createRequestLogRepository(
+        database.prisma,
+        database.dialect,
+        database.writeStatements,
+      ),
+    };
   })();
   const ready = opening.then(() => {});
   // Requests await `ready` and show its failure; until one does, the rejection is not unhandled.

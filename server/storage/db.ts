@@ -7,6 +7,11 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/sqlite/client.ts";
 import { busyTimeoutMs, databaseFilePath, migrateDatabase } from "./migrate.ts";
+import {
+  openSqliteStatementWriter,
+  prismaStatementWriter,
+  type StatementWriter,
+} from "./statement-writer.ts";
 
 /** How often the planner statistics are refreshed while running. */
 const statisticsRefreshMs = 3 * 60 * 60_000;
@@ -27,6 +32,8 @@ export interface Database {
   dialect: SqlDialect;
   /** The URL it was opened with, as configured. */
   url: string;
+  /** Runs raw statements in one transaction (the log batches; statement-writer.ts). */
+  writeStatements: StatementWriter;
   /** Disconnects the client; call once, after the last write (the log writer's final flush). */
   close(): Promise<void>;
 }
@@ -58,6 +65,7 @@ async function openPostgres(url: string): Promise<Database> {
     prisma: prisma as unknown as PrismaClient,
     dialect: "postgresql",
     url,
+    writeStatements: prismaStatementWriter(prisma as unknown as PrismaClient),
     close: () => prisma.$disconnect(),
   };
 }
@@ -72,6 +80,7 @@ async function openSqlite(url: string): Promise<Database> {
     timeout: busyTimeoutMs,
   });
   const prisma = new PrismaClient({ adapter });
+  const statements = openSqliteStatementWriter(databaseFilePath(url));
   // Statistics go stale as logs pile up in a long-running process; SQLite advises running
   // optimize every few hours on long-lived connections (it does nothing when nothing changed).
   await prisma.$queryRawUnsafe("PRAGMA analysis_limit = 1000");
@@ -83,9 +92,11 @@ async function openSqlite(url: string): Promise<Database> {
     prisma,
     dialect: "sqlite",
     url,
+    writeStatements: statements.write,
     async close() {
       clearInterval(refreshStatistics);
       await prisma.$disconnect();
+      statements.close();
     },
   };
 }

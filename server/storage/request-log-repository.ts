@@ -12,6 +12,11 @@ import {
   type SpendRow,
 } from "./spend-rollups.ts";
 import { storable, storableJson, valuesList } from "./sql-values.ts";
+import {
+  prismaStatementWriter,
+  type RawStatement,
+  type StatementWriter,
+} from "./statement-writer.ts";
 
 export type { SpendGroupBy, SpendRow };
 
@@ -121,7 +126,11 @@ function toRow(entry: RequestRecord): unknown[] {
 }
 
 /** Reads and writes RequestLog rows; the only code that knows their table shape. */
-export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDialect = "sqlite") {
+export function createRequestLogRepository(
+  prisma: PrismaClient,
+  dialect: SqlDialect = "sqlite",
+  writeStatements: StatementWriter = prismaStatementWriter(prisma),
+) {
   function whereFor(filter: RequestLogFilter = {}) {
     return {
       requestedModel: filter.model,
@@ -136,51 +145,43 @@ export function createRequestLogRepository(prisma: PrismaClient, dialect: SqlDia
   /**
    * One multi-row INSERT per batch (called by the log writer, never per request). Raw SQL on
    * purpose: Prisma's createMany costs ~0.5 ms of CPU per row here (its query compiler), this
-   * ~0.03 ms, and it runs on the hot path's event loop. The driver adapter still converts
-   * Dates, booleans and BigInts exactly as Prisma's own writes do.
+   * ~0.03 ms, and it runs on the hot path's event loop. `writeStatements` stores Dates,
+   * booleans and BigInts exactly as Prisma's own writes do.
    */
   async function insertMany(entries: RequestRecord[]): Promise<void> {
     for (let start = 0; start < entries.length; start += rowsPerInsert) {
       const chunk = entries.slice(start, start + rowsPerInsert);
-      const statements = [
-        prisma.$executeRawUnsafe(
-          `${insertPrefix} ${valuesList(dialect, chunk.length, insertColumns.length)}`,
-          ...chunk.flatMap(toRow),
-        ),
+      const statements: RawStatement[] = [
+        {
+          sql: `${insertPrefix} ${valuesList(dialect, chunk.length, insertColumns.length)}`,
+          values: chunk.flatMap(toRow),
+        },
       ];
       // The logs and what they add to the spend counters and rollups commit together: a budget
       // restored from the counters, or spend read from the rollups, always matches the logs.
       const counters = counterRows(chunk, new Date());
       if (counters.length > 0)
-        statements.push(
-          prisma.$executeRawUnsafe(
-            `${counterUpsertPrefix} ${valuesList(dialect, counters.length, 5)} ${counterUpsertSuffix}`,
-            ...counters.flat(),
-          ),
-        );
+        statements.push({
+          sql: `${counterUpsertPrefix} ${valuesList(dialect, counters.length, 5)} ${counterUpsertSuffix}`,
+          values: counters.flat(),
+        });
       const rollups = rollupRows(chunk);
-      statements.push(
-        prisma.$executeRawUnsafe(
-          `${rollupUpsertPrefix} ${valuesList(dialect, rollups.length, rollupColumns.length)} ${rollupUpsertSuffix}`,
-          ...rollups.flat().map(storable),
-        ),
-      );
+      statements.push({
+        sql: `${rollupUpsertPrefix} ${valuesList(dialect, rollups.length, rollupColumns.length)} ${rollupUpsertSuffix}`,
+        values: rollups.flat().map(storable),
+      });
       const bodies = chunk.filter((entry) => entry.body);
       if (bodies.length > 0)
-        statements.push(
-          prisma.$executeRawUnsafe(
-            `${bodyInsertPrefix} ${valuesList(dialect, bodies.length, 4)}`,
-            ...bodies.flatMap(({ id, createdAt, body }) => [
-              id,
-              createdAt,
-              storableJson(body!.prompt ?? null),
-              body!.answer === undefined || body!.answer === null
-                ? null
-                : storableJson(body!.answer),
-            ]),
-          ),
-        );
-      await prisma.$transaction(statements);
+        statements.push({
+          sql: `${bodyInsertPrefix} ${valuesList(dialect, bodies.length, 4)}`,
+          values: bodies.flatMap(({ id, createdAt, body }) => [
+            id,
+            createdAt,
+            storableJson(body!.prompt ?? null),
+            body!.answer === undefined || body!.answer === null ? null : storableJson(body!.answer),
+          ]),
+        });
+      await writeStatements(statements);
       // better-sqlite3 answers synchronously, so the transaction resolves within this turn of
       // the loop: without a real yield a 500-entry flush ran five statements back to back
       // (~40 ms of loop delay under load, issue 16). The requests waiting go first.

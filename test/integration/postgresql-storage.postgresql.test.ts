@@ -63,7 +63,11 @@ describe("PostgreSQL storage", () => {
     it("stores what PostgreSQL would refuse — NUL characters, fractional and oversized counts — with the rest of the batch and its spend", async () => {
       const database = await openDatabase({ url });
       try {
-        const repository = createRequestLogRepository(database.prisma, database.dialect);
+        const repository = createRequestLogRepository(
+          database.prisma,
+          database.dialect,
+          database.writeStatements,
+        );
         const base = { createdAt: new Date("2026-11-24T10:00:00.000Z"), teamId: "team-1" };
         await repository.insertMany([
           logEntry({ ...base, id: "plain" }),

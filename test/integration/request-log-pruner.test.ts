@@ -27,7 +27,11 @@ describe("request log pruner (SQLite and PostgreSQL)", () => {
   beforeAll(async () => {
     directory = mkdtempSync(path.join(tmpdir(), "switchboard-pruner-"));
     database = await openDatabase({ url: await testDatabaseUrl(directory) });
-    const repository = createRequestLogRepository(database.prisma, database.dialect);
+    const repository = createRequestLogRepository(
+      database.prisma,
+      database.dialect,
+      database.writeStatements,
+    );
     // With a 30-day window on March 20, logs before February 18 (midnight UTC) go.
     await repository.insertMany([
       ...["01", "02", "03", "04", "05"].map((day) =>

@@ -18,7 +18,11 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
   beforeAll(async () => {
     directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
     database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
-    repository = createRequestLogRepository(database.prisma, database.dialect);
+    repository = createRequestLogRepository(
+      database.prisma,
+      database.dialect,
+      database.writeStatements,
+    );
     await repository.insertMany([
       logEntry({
         id: "a",
@@ -233,12 +237,59 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
   });
 });
 
-describe("request log repository: a large batch shares the event loop", () => {
+describe("request log repository: batches share the event loop", () => {
+  it("waits without blocking the event loop while a Prisma transaction holds SQLite's write lock", async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
+    const database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
+    try {
+      const repository = createRequestLogRepository(
+        database.prisma,
+        database.dialect,
+        database.writeStatements,
+      );
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      // An interactive transaction holds the write lock across awaits, on this same event loop.
+      const transaction = database.prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(`CREATE TABLE "LockProbe" ("x" INTEGER)`);
+        locked();
+        await held;
+      });
+      await lockTaken;
+      // A synchronous busy wait would hold this timer (and the transaction) until SQLITE_BUSY.
+      const startedAt = performance.now();
+      const timerFired = new Promise<number>((resolve) =>
+        setTimeout(() => resolve(performance.now() - startedAt), 30),
+      );
+      let written = false;
+      const writing = repository
+        .insertMany([logEntry({ id: "while-locked", createdAt: new Date(), teamId: "lock" })])
+        .then(() => (written = true));
+      const waitedMs = await timerFired;
+      expect(waitedMs).toBeLessThan(1_000);
+      expect(written).toBe(false);
+      release();
+      await transaction;
+      await writing;
+      expect(written).toBe(true);
+      expect(await database.prisma.requestLog.count({ where: { teamId: "lock" } })).toBe(1);
+    } finally {
+      await database.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it("lets waiting callbacks run between its 100-row statements, and writes every row", async () => {
     const directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
     const database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
     try {
-      const repository = createRequestLogRepository(database.prisma, database.dialect);
+      const repository = createRequestLogRepository(
+        database.prisma,
+        database.dialect,
+        database.writeStatements,
+      );
       const at = new Date("2026-11-20T08:00:00.000Z");
       const entries = Array.from({ length: 250 }, (_, index) =>
         logEntry({ id: `share-${index}`, createdAt: at, teamId: "share" }),
