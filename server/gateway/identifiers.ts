@@ -12,7 +12,9 @@ import { randomUUID } from "node:crypto";
  * B-tree far larger than SQLite's cache (issue 16).
  */
 export function newRequestId(): string {
-  return `req_${Date.now().toString(16).padStart(12, "0")}${randomUUID().replaceAll("-", "").slice(12)}`;
+  // A UUID's first and last groups (8 + 12 hex digits) carry no version or variant bits.
+  const uuid = randomUUID();
+  return `req_${Date.now().toString(16).padStart(12, "0")}${uuid.slice(0, 8)}${uuid.slice(24)}`;
 }
 
 /** A completion id, `chatcmpl-` and 32 hex digits. */
