@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../server/storage/db.ts";
 import {
   createRequestLogRepository,
@@ -10,19 +10,25 @@ import {
 } from "../../server/storage/request-log-repository.ts";
 import { logEntry } from "../support/log-entries.ts";
 
+/** A migrated SQLite database in a temp folder, and the repository writing as the server does. */
+async function openLogDatabase() {
+  const directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
+  const database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
+  const repository = createRequestLogRepository(
+    database.prisma,
+    database.dialect,
+    database.writeStatements,
+  );
+  return { directory, database, repository };
+}
+
 describe("request log repository (batched writes, reads through Prisma)", () => {
   let directory: string;
   let database: Database;
   let repository: RequestLogRepository;
 
   beforeAll(async () => {
-    directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
-    database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
-    repository = createRequestLogRepository(
-      database.prisma,
-      database.dialect,
-      database.writeStatements,
-    );
+    ({ directory, database, repository } = await openLogDatabase());
     await repository.insertMany([
       logEntry({
         id: "a",
@@ -238,73 +244,61 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
 });
 
 describe("request log repository: batches share the event loop", () => {
+  // Each test on a database of its own, written through the server's own statement writer.
+  let directory: string;
+  let database: Database;
+  let repository: RequestLogRepository;
+  beforeEach(async () => {
+    ({ directory, database, repository } = await openLogDatabase());
+  });
+  afterEach(async () => {
+    await database.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
   it("waits without blocking the event loop while a Prisma transaction holds SQLite's write lock", async () => {
-    const directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
-    const database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
-    try {
-      const repository = createRequestLogRepository(
-        database.prisma,
-        database.dialect,
-        database.writeStatements,
-      );
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-      // An interactive transaction holds the write lock across awaits, on this same event loop.
-      const transaction = database.prisma.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe(`CREATE TABLE "LockProbe" ("x" INTEGER)`);
-        locked();
-        await held;
-      });
-      await lockTaken;
-      // A synchronous busy wait would hold this timer (and the transaction) until SQLITE_BUSY.
-      const startedAt = performance.now();
-      const timerFired = new Promise<number>((resolve) =>
-        setTimeout(() => resolve(performance.now() - startedAt), 30),
-      );
-      let written = false;
-      const writing = repository
-        .insertMany([logEntry({ id: "while-locked", createdAt: new Date(), teamId: "lock" })])
-        .then(() => (written = true));
-      const waitedMs = await timerFired;
-      expect(waitedMs).toBeLessThan(1_000);
-      expect(written).toBe(false);
-      release();
-      await transaction;
-      await writing;
-      expect(written).toBe(true);
-      expect(await database.prisma.requestLog.count({ where: { teamId: "lock" } })).toBe(1);
-    } finally {
-      await database.close();
-      rmSync(directory, { recursive: true, force: true });
-    }
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    // An interactive transaction holds the write lock across awaits, on this same event loop.
+    const transaction = database.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`CREATE TABLE "LockProbe" ("x" INTEGER)`);
+      locked();
+      await held;
+    });
+    await lockTaken;
+    // A synchronous busy wait would hold this timer (and the transaction) until SQLITE_BUSY.
+    const startedAt = performance.now();
+    const timerFired = new Promise<number>((resolve) =>
+      setTimeout(() => resolve(performance.now() - startedAt), 30),
+    );
+    let written = false;
+    const writing = repository
+      .insertMany([logEntry({ id: "while-locked", createdAt: new Date(), teamId: "lock" })])
+      .then(() => (written = true));
+    const waitedMs = await timerFired;
+    expect(waitedMs).toBeLessThan(1_000);
+    expect(written).toBe(false);
+    release();
+    await transaction;
+    await writing;
+    expect(written).toBe(true);
+    expect(await database.prisma.requestLog.count({ where: { teamId: "lock" } })).toBe(1);
   });
 
   it("lets waiting callbacks run between its 100-row statements, and writes every row", async () => {
-    const directory = mkdtempSync(path.join(tmpdir(), "switchboard-logs-"));
-    const database = await openDatabase({ url: `file:${path.join(directory, "logs.db")}` });
-    try {
-      const repository = createRequestLogRepository(
-        database.prisma,
-        database.dialect,
-        database.writeStatements,
-      );
-      const at = new Date("2026-11-20T08:00:00.000Z");
-      const entries = Array.from({ length: 250 }, (_, index) =>
-        logEntry({ id: `share-${index}`, createdAt: at, teamId: "share" }),
-      );
-      // The driver answers synchronously, so without a yield the three statements would run
-      // back to back in one turn of the loop and a request's callback would wait for all of them.
-      const order: string[] = [];
-      setImmediate(() => order.push("callback"));
-      await repository.insertMany(entries).then(() => order.push("written"));
-      expect(order).toEqual(["callback", "written"]);
-      const rows = await database.prisma.requestLog.count({ where: { teamId: "share" } });
-      expect(rows).toBe(250);
-    } finally {
-      await database.close();
-      rmSync(directory, { recursive: true, force: true });
-    }
+    const at = new Date("2026-11-20T08:00:00.000Z");
+    const entries = Array.from({ length: 250 }, (_, index) =>
+      logEntry({ id: `share-${index}`, createdAt: at, teamId: "share" }),
+    );
+    // The driver answers synchronously, so without a yield the three statements would run
+    // back to back in one turn of the loop and a request's callback would wait for all of them.
+    const order: string[] = [];
+    setImmediate(() => order.push("callback"));
+    await repository.insertMany(entries).then(() => order.push("written"));
+    expect(order).toEqual(["callback", "written"]);
+    const rows = await database.prisma.requestLog.count({ where: { teamId: "share" } });
+    expect(rows).toBe(250);
   });
 });
