@@ -113,7 +113,12 @@ export async function receiveCompletionRequest(
   }
 }
 
-/** Starts a 200 server-sent-events answer with the served-by headers, sent at once. */
+/**
+ * Starts a 200 server-sent-events answer with the served-by headers. They leave with the first
+ * event, in the same write: every caller opens the stream once the service holds its first chunk
+ * (a stream fails over only until then), so flushing them on their own would cost one more
+ * system call per stream and gain the caller nothing (issue 16).
+ */
 export function openEventStream(
   response: ServerResponse,
   served: Parameters<typeof servedByHeaders>[0],
@@ -125,7 +130,6 @@ export function openEventStream(
     connection: "keep-alive",
     ...servedByHeaders(served, clientRequestId),
   });
-  response.flushHeaders();
 }
 
 /** Responses whose socket is corked until the end of the current tick (see writeWithBackpressure). */
