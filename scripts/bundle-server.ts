@@ -6,11 +6,11 @@
 // Node no longer resolves, opens, stats and compiles each module on its own (issue 16).
 //
 // Kept apart from the bundle: better-sqlite3 (a native addon), the large data modules named in
-// `external` below, and what the server loads with
-// createRequire only when the config asks for it (ioredis, pino-pretty, google-auth-library,
-// Smithy), which esbuild does not follow and Node resolves from node_modules as before. The
-// output stays two directories below the package root, as dist/<folder>/*.js is, so the
-// `import.meta` paths to prisma/migrations and dashboard/dist resolve the same.
+// `external` below, and what the server loads with createRequire only when the config asks for
+// it (ioredis, pino-pretty, google-auth-library, Smithy), which esbuild does not follow and Node
+// resolves from node_modules as before. The output stays two directories below the package root,
+// as dist/<folder>/*.js is, so the `import.meta` paths to prisma/migrations and dashboard/dist
+// resolve the same.
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build, type BuildOptions } from "esbuild";

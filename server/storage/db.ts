@@ -80,7 +80,6 @@ async function openSqlite(url: string): Promise<Database> {
     timeout: busyTimeoutMs,
   });
   const prisma = new PrismaClient({ adapter });
-  const statements = openSqliteStatementWriter(databaseFilePath(url));
   // Statistics go stale as logs pile up in a long-running process; SQLite advises running
   // optimize every few hours on long-lived connections (it does nothing when nothing changed).
   await prisma.$queryRawUnsafe("PRAGMA analysis_limit = 1000");
@@ -88,6 +87,7 @@ async function openSqlite(url: string): Promise<Database> {
     () => void prisma.$queryRawUnsafe("PRAGMA optimize").catch(() => {}),
     statisticsRefreshMs,
   ).unref();
+  const statements = openSqliteStatementWriter(databaseFilePath(url));
   return {
     prisma,
     dialect: "sqlite",
