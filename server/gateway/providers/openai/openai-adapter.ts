@@ -152,7 +152,7 @@ export function createOpenAIAdapter({
       for (const choice of answer.choices)
         choice.finish_reason = mapFinishReason(choice.finish_reason);
       completeUsage(answer.usage);
-      completeIdentity(answer, request, newCompletionId());
+      completeIdentity(answer, request, newCompletionId);
       completeAnswer(answer);
       return answer;
     } catch (error) {
@@ -170,6 +170,8 @@ export function createOpenAIAdapter({
     let sawDone = false;
     let eventCount = 0;
     let streamId: string | undefined;
+    // One id for every chunk that lacks one, made the first time one does.
+    const streamFallbackId = () => (streamId ??= newCompletionId());
     try {
       await rejectUnlessSuccessful(response);
       const contentType = contentTypeOf(response);
@@ -192,7 +194,7 @@ export function createOpenAIAdapter({
           choice.delta ??= {};
         }
         completeUsage(chunk.usage);
-        completeIdentity(chunk, request, (streamId ??= newCompletionId()));
+        completeIdentity(chunk, request, streamFallbackId);
         completeAnswer(chunk);
         yield chunk;
       }
@@ -250,9 +252,10 @@ function completeUsage(usage: Usage | null | undefined): void {
 function completeIdentity(
   answer: ChatResponse | ChatChunk,
   request: ChatRequest,
-  fallbackId: string,
+  /** Called only when the provider sent no id (most do): a UUID per request is not free. */
+  fallbackId: () => string,
 ): void {
-  answer.id ??= fallbackId;
+  answer.id ??= fallbackId();
   answer.model ??= request.model;
   answer.created ??= Math.floor(Date.now() / 1000);
 }
