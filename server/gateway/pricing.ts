@@ -232,9 +232,9 @@ function rate(
 export function costNanoUsd(
   price: ModelPrice,
   { promptTokens, completionTokens, cachedTokens, cacheWriteTokens = 0 }: TokenCounts,
-  time: Date = new Date(),
+  time?: Date,
 ): bigint {
-  const active = price.at ? price.at(time) : price;
+  const active = price.at ? price.at(time ?? new Date()) : price;
   const prompt = tokenCount(promptTokens);
   const cached = tokenCount(cachedTokens) > prompt ? prompt : tokenCount(cachedTokens);
   const written =

@@ -35,12 +35,15 @@ export function chargeFor(
   usage: Usage | null | undefined,
   estimate: UsageEstimate,
 ): RequestCharge {
-  const tokens = tokensOf(usage, estimate, deployment.model);
+  const charge: RequestCharge = tokensOf(usage, estimate, deployment.model);
   const cacheWriteTokens = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
-  const cost = deployment.price
-    ? costNanoUsd(deployment.price, { ...tokens, cacheWriteTokens })
-    : 0n;
-  return { ...tokens, costNanoUsd: cost, usageEstimated: !usage };
+  // The cost is filled in rather than spread into a new object: this runs once per request.
+  if (deployment.price)
+    charge.costNanoUsd = costNanoUsd(
+      deployment.price,
+      cacheWriteTokens === 0 ? charge : { ...charge, cacheWriteTokens },
+    );
+  return charge;
 }
 
 /**
@@ -51,7 +54,7 @@ export function chargeForCacheHit(
   usage: Usage | null | undefined,
   estimate: UsageEstimate,
 ): RequestCharge {
-  return { ...tokensOf(usage, estimate), costNanoUsd: 0n, usageEstimated: !usage };
+  return tokensOf(usage, estimate);
 }
 
 /** What the token counts are estimated from when the provider reported no usage. */
@@ -60,6 +63,7 @@ interface UsageEstimate {
   completionText: string;
 }
 
+/** The token fields of a charge, with its cost and estimate flag still to fill (one object shape). */
 function tokensOf(usage: Usage | null | undefined, estimate: UsageEstimate, model?: string) {
   return usage
     ? {
@@ -67,12 +71,16 @@ function tokensOf(usage: Usage | null | undefined, estimate: UsageEstimate, mode
         completionTokens: usage.completion_tokens ?? 0,
         cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
         reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+        costNanoUsd: 0n,
+        usageEstimated: false,
       }
     : {
         promptTokens: estimatePromptTokens(estimate.messages, model),
         completionTokens: estimateTokens(estimate.completionText, model),
         cachedTokens: 0,
         reasoningTokens: 0,
+        costNanoUsd: 0n,
+        usageEstimated: true,
       };
 }
 

@@ -202,15 +202,7 @@ export function createCompletionsService({
       completionSpanAttributes(operation, requestId, body, context),
       "internal",
     );
-    const base = {
-      id: requestId,
-      createdAt: new Date(startedAt),
-      apiKeyId: context.principal.apiKeyId,
-      teamId: context.principal.teamId,
-      source: context.source,
-      requestedModel,
-      clientRequestId: context.clientRequestId,
-    };
+    const createdAt = new Date(startedAt);
 
     function record(outcome: {
       status: RequestRecord["status"];
@@ -247,16 +239,29 @@ export function createCompletionsService({
       const charge = outcome.charge ?? noCharge;
       const { deployment, error, status } = outcome;
       if (span) endCompletionSpan(span, outcome, charge, attempts.length);
+      // One literal in RequestRecord's field order: spreading `base` and the charge into it cost
+      // ~5% of the REST path's CPU (issue 16's profile), building the same object property by property.
       recordRequest({
-        ...base,
+        id: requestId,
+        createdAt,
+        apiKeyId: context.principal.apiKeyId,
+        teamId: context.principal.teamId,
+        source: context.source,
+        requestedModel,
+        clientRequestId: context.clientRequestId,
         model: deployment?.model,
         provider: deployment?.provider,
         deployment: deployment?.id,
-        status: outcome.status,
+        status,
         errorCode: error?.code,
         errorMessage: error?.message,
         httpStatus: error?.status ?? 200,
-        ...charge,
+        promptTokens: charge.promptTokens,
+        completionTokens: charge.completionTokens,
+        cachedTokens: charge.cachedTokens,
+        reasoningTokens: charge.reasoningTokens,
+        costNanoUsd: charge.costNanoUsd,
+        usageEstimated: charge.usageEstimated,
         latencyMs,
         timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         stream: outcome.stream,
@@ -275,7 +280,7 @@ export function createCompletionsService({
               )
             : [],
         metadata: callerMetadata,
-        ...(keepBody && { body: keepBody(body, outcome.answer ?? failedAnswer(error)) }),
+        body: keepBody && keepBody(body, outcome.answer ?? failedAnswer(error)),
       });
       return latencyMs;
     }
