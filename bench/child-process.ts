@@ -46,6 +46,8 @@ function createProfiler() {
       session = new Session();
       session.connect();
       await session.post("Profiler.enable");
+      // 200 µs instead of V8's 1 ms default: a few seconds of load give enough samples per line.
+      await session.post("Profiler.setSamplingInterval", { interval: 200 });
       await session.post("Profiler.start");
       return;
     }

@@ -11,7 +11,7 @@ import {
   type SpendGroupBy,
   type SpendRow,
 } from "./spend-rollups.ts";
-import { storable, storableJson, valuesList } from "./sql-values.ts";
+import { storable, storableJson, utcDayOf, utcDayStart, valuesList } from "./sql-values.ts";
 import {
   prismaStatementWriter,
   type RawStatement,
@@ -92,7 +92,7 @@ function counterRows(entries: RequestRecord[], updatedAt: Date): unknown[][] {
   const totals = new Map<string, { scope: string; scopeId: string; day: Date; spent: bigint }>();
   const add = (scope: string, scopeId: string | undefined, entry: RequestRecord) => {
     if (!scopeId || entry.costNanoUsd === 0n) return;
-    const day = new Date(`${entry.createdAt.toISOString().slice(0, 10)}T00:00:00.000Z`);
+    const day = utcDayStart(entry.createdAt);
     const key = `${scope}\u0000${scopeId}\u0000${day.getTime()}`;
     const total = totals.get(key) ?? { scope, scopeId, day, spent: 0n };
     total.spent += entry.costNanoUsd;
@@ -111,18 +111,41 @@ function counterRows(entries: RequestRecord[], updatedAt: Date): unknown[][] {
   ]);
 }
 
-function toRow(entry: RequestRecord): unknown[] {
-  const row: Partial<Record<(typeof insertColumns)[number], unknown>> = {
-    ...entry,
-    day: entry.createdAt.toISOString().slice(0, 10),
-    attempts: storableJson(entry.attempts),
-    metadata: entry.metadata === undefined ? null : storableJson(entry.metadata),
-  };
-  return insertColumns.map(
-    (column) =>
-      (column === "attempts" || column === "metadata" ? row[column] : storable(row[column])) ??
-      null,
+/** The row's values in `insertColumns` order, appended to `values` (a batch's one array). */
+function pushRow(values: unknown[], entry: RequestRecord): void {
+  values.push(
+    storable(entry.id),
+    entry.createdAt,
+    utcDayOf(entry.createdAt),
+    storable(entry.apiKeyId) ?? null,
+    storable(entry.teamId) ?? null,
+    storable(entry.source),
+    storable(entry.requestedModel),
+    storable(entry.model) ?? null,
+    storable(entry.provider) ?? null,
+    storable(entry.deployment) ?? null,
+    storable(entry.status),
+    storable(entry.errorCode) ?? null,
+    storable(entry.errorMessage) ?? null,
+    storable(entry.httpStatus) ?? null,
+    storable(entry.promptTokens),
+    storable(entry.completionTokens),
+    storable(entry.cachedTokens),
+    storable(entry.reasoningTokens),
+    entry.costNanoUsd,
+    entry.usageEstimated,
+    storable(entry.latencyMs),
+    storable(entry.timeToFirstTokenMs) ?? null,
+    entry.stream,
+    storableJson(entry.attempts),
+    entry.metadata === undefined ? null : storableJson(entry.metadata),
   );
+}
+
+function rowValues(entries: RequestRecord[]): unknown[] {
+  const values: unknown[] = [];
+  for (const entry of entries) pushRow(values, entry);
+  return values;
 }
 
 /** Reads and writes RequestLog rows; the only code that knows their table shape. */
@@ -154,7 +177,7 @@ export function createRequestLogRepository(
       const statements: RawStatement[] = [
         {
           sql: `${insertPrefix} ${valuesList(dialect, chunk.length, insertColumns.length)}`,
-          values: chunk.flatMap(toRow),
+          values: rowValues(chunk),
         },
       ];
       // The logs and what they add to the spend counters and rollups commit together: a budget

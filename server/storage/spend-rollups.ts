@@ -1,5 +1,6 @@
 import type { PrismaClient } from "./db.ts";
 import type { RequestRecord } from "../gateway/request-record.ts";
+import { utcDayOf } from "./sql-values.ts";
 
 /*
  * Daily spend rollups (the SpendRollup table): request totals per UTC day, team, status and one
@@ -62,20 +63,28 @@ export const rollupUpsertSuffix = `ON CONFLICT ("dimension", "day", "teamId", "v
   .map((column) => `"${column}" = "SpendRollup"."${column}" + excluded."${column}"`)
   .join(", ")}`;
 
+const dimensionEntries = Object.entries(dimensions);
+
 /** The rollup rows a chunk of logs adds to, one per (dimension, day, team, value, status). */
 export function rollupRows(entries: RequestRecord[]): unknown[][] {
   const totals = new Map<string, unknown[]>();
   for (const entry of entries) {
-    const day = entry.createdAt.toISOString().slice(0, 10);
-    for (const [dimension, valueOf] of Object.entries(dimensions)) {
-      const identity = [dimension, day, entry.teamId ?? "", valueOf(entry) ?? "", entry.status];
-      const key = identity.join("\u0000");
-      const total = totals.get(key) ?? [...identity, 0, 0n, 0n, 0n];
+    const day = utcDayOf(entry.createdAt);
+    const teamId = entry.teamId ?? "";
+    const promptTokens = BigInt(Math.max(0, Math.round(entry.promptTokens)));
+    const completionTokens = BigInt(Math.max(0, Math.round(entry.completionTokens)));
+    for (const [dimension, valueOf] of dimensionEntries) {
+      const value = valueOf(entry) ?? "";
+      const key = `${dimension}\u0000${day}\u0000${teamId}\u0000${value}\u0000${entry.status}`;
+      let total = totals.get(key);
+      if (!total) {
+        total = [dimension, day, teamId, value, entry.status, 0, 0n, 0n, 0n];
+        totals.set(key, total);
+      }
       total[5] = (total[5] as number) + 1;
-      total[6] = (total[6] as bigint) + BigInt(Math.max(0, Math.round(entry.promptTokens)));
-      total[7] = (total[7] as bigint) + BigInt(Math.max(0, Math.round(entry.completionTokens)));
+      total[6] = (total[6] as bigint) + promptTokens;
+      total[7] = (total[7] as bigint) + completionTokens;
       total[8] = (total[8] as bigint) + entry.costNanoUsd;
-      totals.set(key, total);
     }
   }
   return [...totals.values()];

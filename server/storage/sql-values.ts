@@ -5,14 +5,43 @@ import type { SqlDialect } from "./db.ts";
  * counters, rollups, bodies): the same on SQLite and PostgreSQL.
  */
 
+/** Built lists by dialect, rows and columns: a batch's statements repeat a few row counts. */
+const builtValuesLists = new Map<string, string>();
+const builtValuesListsLimit = 1_024;
+
 /** `(?, ?), (?, ?)` for SQLite, `($1, $2), ($3, $4)` for PostgreSQL (pg has no `?` placeholders). */
 export function valuesList(dialect: SqlDialect, rows: number, columns: number): string {
-  let next = 1;
-  const one = () => (dialect === "postgresql" ? `$${next++}` : "?");
-  return Array.from(
-    { length: rows },
-    () => `(${Array.from({ length: columns }, one).join(", ")})`,
-  ).join(", ");
+  const key = `${dialect} ${rows} ${columns}`;
+  let list = builtValuesLists.get(key);
+  if (list === undefined) {
+    let next = 1;
+    const one = () => (dialect === "postgresql" ? `$${next++}` : "?");
+    list = Array.from(
+      { length: rows },
+      () => `(${Array.from({ length: columns }, one).join(", ")})`,
+    ).join(", ");
+    if (builtValuesLists.size >= builtValuesListsLimit) builtValuesLists.clear();
+    builtValuesLists.set(key, list);
+  }
+  return list;
+}
+
+const msPerDay = 86_400_000;
+/** The last day `utcDayOf` formatted: a batch's requests almost always share it. */
+let lastDay = { startMs: Number.NaN, text: "" };
+
+/** The UTC calendar day of `date` as YYYY-MM-DD (the `day` columns of the logs and rollups). */
+export function utcDayOf(date: Date): string {
+  const ms = date.getTime();
+  if (ms >= lastDay.startMs && ms < lastDay.startMs + msPerDay) return lastDay.text;
+  const startMs = Math.floor(ms / msPerDay) * msPerDay;
+  lastDay = { startMs, text: new Date(startMs).toISOString().slice(0, 10) };
+  return lastDay.text;
+}
+
+/** Midnight UTC of `date`'s day. */
+export function utcDayStart(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / msPerDay) * msPerDay);
 }
 
 /** The largest value of an INTEGER column on PostgreSQL (int4); SQLite has no such limit. */
