@@ -41,8 +41,8 @@ export function withExchangeHeaders(
   signal: AbortSignal,
 ): Record<string, string> {
   const requestId = exchanges.get(signal)?.requestId;
-  if (!requestId || Object.keys(headers).some((name) => name.toLowerCase() === "x-request-id"))
-    return headers;
+  if (!requestId) return headers;
+  for (const name in headers) if (name.toLowerCase() === "x-request-id") return headers;
   return { ...headers, "x-request-id": requestId };
 }
 

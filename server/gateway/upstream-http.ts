@@ -1,5 +1,5 @@
 import { ParseError } from "eventsource-parser";
-import { request as sendRequest, type Dispatcher } from "undici";
+import { getGlobalDispatcher, type Dispatcher } from "undici";
 import type { UpstreamError } from "./errors.ts";
 import {
   connectionError,
@@ -49,9 +49,12 @@ export async function postUpstream({
 }: UpstreamPost): Promise<UpstreamResponse> {
   signal.throwIfAborted();
   try {
-    const response = await sendRequest(url, {
+    // The dispatcher's own request(): undici's top-level request() copies these options and
+    // reads the URL apart again on every call (~1% of the REST path's CPU, issue 16).
+    const response = await (dispatcher ?? getGlobalDispatcher()).request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: "POST",
-      dispatcher,
       signal,
       headers: withExchangeHeaders(headers, signal),
       body,

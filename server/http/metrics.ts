@@ -235,10 +235,15 @@ export function createMetrics({
     if (entry.errorCode === "BUDGET_EXCEEDED") budgetRefusals.inc(requestLabels);
     if (entry.status === "cache_hit") cacheHits.inc(requestLabels);
     const modelKey = `${model}\u0000${provider}`;
-    tokens.add(`${modelKey}\u0000p`, { ...modelLabels, kind: "prompt" }, entry.promptTokens);
+    // Label sets as factories: they are built only the first time their key is seen.
+    tokens.add(
+      `${modelKey}\u0000p`,
+      () => ({ model, provider, kind: "prompt" }),
+      entry.promptTokens,
+    );
     tokens.add(
       `${modelKey}\u0000c`,
-      { ...modelLabels, kind: "completion" },
+      () => ({ model, provider, kind: "completion" }),
       entry.completionTokens,
     );
     costUsd.add(modelKey, modelLabels, Number(entry.costNanoUsd) / 1e9);

@@ -346,7 +346,7 @@ export function createCompletionsService({
       // The attempts' spans are children of the completion's.
       const result = await (span ? span.run(walk) : walk());
       admission = result.admission;
-      return { ...result, attempts: attempts.length };
+      return { value: result.value, deployment: result.deployment, attempts: attempts.length };
     }
 
     /** A chat request's walk: each attempt admitted with the prompt's estimate and the caller's max tokens. */
