@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { readServerSentEvents, type ServerSentEvent } from "../../server/gateway/sse.ts";
+import {
+  readServerSentEventBatches,
+  readServerSentEvents,
+  type ServerSentEvent,
+} from "../../server/gateway/sse.ts";
 
 const encoder = new TextEncoder();
 
@@ -93,6 +97,28 @@ describe("readServerSentEvents", () => {
     const endless = bytes(...Array.from({ length: 20 }, () => "x".repeat(1024)));
     const reading = (async () => {
       for await (const _event of readServerSentEvents(endless, { maxBufferSize: 4096 }))
+        expect.unreachable();
+    })();
+    await expect(reading).rejects.toThrow(/buffer/i);
+  });
+});
+
+describe("readServerSentEventBatches", () => {
+  it("yields the events each read completed, together, and no batch for a read that completed none", async () => {
+    const batches: ServerSentEvent[][] = [];
+    const body = bytes("data: a\n\ndata: b\n\ndata: par", "tial", "\n\n", "data: last\n\n");
+    for await (const batch of readServerSentEventBatches(body)) batches.push(batch);
+    expect(batches).toEqual([
+      [{ data: "a" }, { data: "b" }],
+      [{ data: "partial" }],
+      [{ data: "last" }],
+    ]);
+  });
+
+  it("fails like readServerSentEvents when a frame never ends", async () => {
+    const endless = bytes(...Array.from({ length: 20 }, () => "x".repeat(1024)));
+    const reading = (async () => {
+      for await (const _batch of readServerSentEventBatches(endless, { maxBufferSize: 4096 }))
         expect.unreachable();
     })();
     await expect(reading).rejects.toThrow(/buffer/i);

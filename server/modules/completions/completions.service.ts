@@ -53,6 +53,7 @@ import {
   createStreamTally,
 } from "../../gateway/usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
+import { StartedStream, StartedStreamIterator } from "./started-stream.ts";
 import { completionSpanAttributes, endCompletionSpan } from "./completion-span.ts";
 import type { RequestTracing } from "../../tracing.ts";
 import { failedAnswer, streamedAnswer, type KeepBody } from "./request-bodies.ts";
@@ -596,7 +597,6 @@ export function createCompletionsService({
     const servingDeployment = deployment;
     const timeToFirstTokenMs = now() - startedAt;
     let summary: StreamSummary | undefined;
-    let started = false;
     let finished = false;
     const tally = createStreamTally();
     // Copies of the chunks as they passed (the caller may change its own), kept for the cache.
@@ -655,32 +655,18 @@ export function createCompletionsService({
       }
     }
 
-    const generator = relay();
-    const iterator: AsyncIterableIterator<ChatChunk> = {
-      next: () => {
-        started = true;
-        return generator.next();
-      },
-      return: async (value?: unknown) => {
-        if (!started) {
-          // A generator that never ran skips its finally: close the upstream and log here.
-          await upstream.return?.().catch(() => {});
-          finish("cancelled");
-        }
-        return generator.return(value as never);
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return {
+    const iterator = new StartedStreamIterator(relay(), async () => {
+      await upstream.return?.().catch(() => {});
+      finish("cancelled");
+    });
+    return new StartedStream(
       requestId,
-      deployment: servingDeployment,
-      attempts: attemptCount,
-      cache: missStatus,
-      get summary() {
-        return summary;
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
+      servingDeployment,
+      attemptCount,
+      missStatus,
+      iterator,
+      () => summary,
+    );
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { readServerSentEvents } from "../../sse.ts";
+import { readServerSentEventBatches } from "../../sse.ts";
 import {
   type AnswerSchema,
   asUpstreamFailure,
@@ -180,23 +180,25 @@ export function createOpenAIAdapter({
         throw wrongShape(parseJsonOrText(text), text, `the stream (content-type ${contentType})`);
       }
       // The body outlives this iterator on purpose: after [DONE] it is drained, not destroyed (see finally).
-      for await (const event of readServerSentEvents(
+      reading: for await (const events of readServerSentEventBatches(
         response.body.iterator({ destroyOnReturn: false }),
       )) {
-        eventCount += 1;
-        if (event.data === "[DONE]") {
-          sawDone = true;
-          break;
+        for (const event of events) {
+          eventCount += 1;
+          if (event.data === "[DONE]") {
+            sawDone = true;
+            break reading;
+          }
+          const chunk = parseAnswer<ChatChunk>(event.data, openAIChatChunkSchema, "a stream event");
+          for (const choice of chunk.choices) {
+            choice.finish_reason = mapFinishReason(choice.finish_reason);
+            choice.delta ??= {};
+          }
+          completeUsage(chunk.usage);
+          completeIdentity(chunk, request, streamFallbackId);
+          completeAnswer(chunk);
+          yield chunk;
         }
-        const chunk = parseAnswer<ChatChunk>(event.data, openAIChatChunkSchema, "a stream event");
-        for (const choice of chunk.choices) {
-          choice.finish_reason = mapFinishReason(choice.finish_reason);
-          choice.delta ??= {};
-        }
-        completeUsage(chunk.usage);
-        completeIdentity(chunk, request, streamFallbackId);
-        completeAnswer(chunk);
-        yield chunk;
       }
       if (eventCount === 0)
         throw openAIInvalidResponseError(provider, "the stream ended without sending any event");
