@@ -132,10 +132,14 @@ export function openEventStream(
   });
 }
 
-/** Responses whose socket is corked until the end of the current tick (see writeWithBackpressure). */
-const corked = new WeakSet<ServerResponse>();
-function uncork(response: ServerResponse): void {
-  corked.delete(response);
+/**
+ * Marks a response corked until the end of the current tick (see writeWithBackpressure): a
+ * property of its own, not a WeakSet, whose entries cost an ephemeron per tick per stream.
+ */
+const corkedUntilTickEnd = Symbol("corkedUntilTickEnd");
+type CorkableResponse = ServerResponse & { [corkedUntilTickEnd]?: boolean };
+function uncork(response: CorkableResponse): void {
+  response[corkedUntilTickEnd] = false;
   response.uncork();
 }
 
@@ -150,8 +154,8 @@ export function writeWithBackpressure(
   response: ServerResponse,
   text: string,
 ): Promise<unknown> | undefined {
-  if (!corked.has(response)) {
-    corked.add(response);
+  if (!(response as CorkableResponse)[corkedUntilTickEnd]) {
+    (response as CorkableResponse)[corkedUntilTickEnd] = true;
     response.cork();
     process.nextTick(uncork, response);
   }

@@ -27,8 +27,8 @@ import type {
 import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
 import {
-  openAIChatChunkSchema,
-  openAIChatResponseSchema,
+  openAIChatChunkCheck,
+  openAIChatResponseCheck,
   openAIEmbeddingResponseSchema,
   openAIErrorBodySchema,
 } from "./openai-api.ts";
@@ -146,7 +146,7 @@ export function createOpenAIAdapter({
       await rejectUnlessSuccessful(response);
       const answer = parseAnswer<ChatResponse>(
         await response.body.text(),
-        openAIChatResponseSchema,
+        openAIChatResponseCheck,
         "the response",
       );
       for (const choice of answer.choices)
@@ -189,7 +189,7 @@ export function createOpenAIAdapter({
             sawDone = true;
             break reading;
           }
-          const chunk = parseAnswer<ChatChunk>(event.data, openAIChatChunkSchema, "a stream event");
+          const chunk = parseAnswer<ChatChunk>(event.data, openAIChatChunkCheck, "a stream event");
           for (const choice of chunk.choices) {
             choice.finish_reason = mapFinishReason(choice.finish_reason);
             choice.delta ??= {};
