@@ -1,8 +1,9 @@
 import { UpstreamError } from "./errors.ts";
+import type { RequestDeadline } from "./request-deadline.ts";
 
 export interface AttemptTimeoutOptions {
-  /** The request's signal (its total deadline and the caller): aborting it aborts the attempt with its own reason. */
-  signal: AbortSignal;
+  /** The request's deadline (its total timeout and the caller): either ends the attempt with its own reason. */
+  deadline: RequestDeadline;
   /** The provider, for the error. */
   provider: string;
   /** `router.attemptTimeoutMs`. */
@@ -13,38 +14,48 @@ export interface AttemptTimeoutOptions {
  * Runs one non-streaming upstream attempt (`router.attemptTimeoutMs`, issue 14.7) under its own
  * signal: past `timeoutMs` the attempt is aborted — which closes its socket — and fails with a
  * retryable `timeout` UpstreamError, so the attempt walk retries and falls back as after a 5xx.
- * The request's deadline still bounds the whole walk: whichever fires first wins.
- * Streams have their own timers (stream-watchdog.ts).
+ * The request's deadline still bounds the attempt: its one timer is set for whichever limit
+ * comes first, and the caller leaving aborts it at once — with the deadline's own reasons, so
+ * neither is retried. Streams have their own timers (stream-watchdog.ts).
  */
 export async function withAttemptTimeout<Value>(
-  { signal: requestSignal, provider, timeoutMs }: AttemptTimeoutOptions,
+  { deadline, provider, timeoutMs }: AttemptTimeoutOptions,
   call: (signal: AbortSignal) => Promise<Value>,
 ): Promise<Value> {
   const controller = new AbortController();
-  const onRequestAbort = () => controller.abort(requestSignal.reason);
+  const caller = deadline.callerSignal;
+  const onCallerAbort = () => controller.abort(caller?.reason);
+  const remainingMs = deadline.remainingMs();
+  // Made only if the timer fires: an Error captures a stack trace, too dear for every attempt.
+  let attemptTimeout: UpstreamError | undefined;
   const timer = setTimeout(
-    () =>
-      controller.abort(
-        new UpstreamError({
+    () => {
+      if (timeoutMs < remainingMs) {
+        attemptTimeout = new UpstreamError({
           provider,
           kind: "timeout",
           message: `${provider} did not answer within ${timeoutMs} ms (router.attemptTimeoutMs).`,
-        }),
-      ),
-    timeoutMs,
+        });
+        return controller.abort(attemptTimeout);
+      }
+      deadline.expire();
+      controller.abort(deadline.timeoutError());
+    },
+    Math.min(timeoutMs, remainingMs),
   );
   // The upstream socket keeps the process alive while a call is open; the timer need not.
   timer.unref();
-  if (requestSignal.aborted) onRequestAbort();
-  else requestSignal.addEventListener("abort", onRequestAbort, { once: true });
+  if (caller?.aborted) onCallerAbort();
+  else if (remainingMs === 0) controller.abort(deadline.timeoutError());
+  else caller?.addEventListener("abort", onCallerAbort, { once: true });
   try {
     return await call(controller.signal);
   } catch (error) {
     // Whatever the adapter made of the abort, the attempt timed out: say so, retryably.
-    if (controller.signal.aborted && !requestSignal.aborted) throw controller.signal.reason;
+    if (attemptTimeout && controller.signal.reason === attemptTimeout) throw attemptTimeout;
     throw error;
   } finally {
     clearTimeout(timer);
-    requestSignal.removeEventListener("abort", onRequestAbort);
+    caller?.removeEventListener("abort", onCallerAbort);
   }
 }

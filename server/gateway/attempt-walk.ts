@@ -74,8 +74,12 @@ export interface Walk<Value> {
   promptTokens?: TokenEstimate;
   /** Streams are ordered by time to first token under the `latency` strategy. */
   stream?: boolean;
-  /** The request's deadline and the caller's signal (cancellation ends the walk at once). */
-  signal: AbortSignal;
+  /**
+   * The request's deadline: its signal aborts when the time is up or the caller cancels (which
+   * ends the walk at once). Read only once an attempt failed, so a request whose first attempt
+   * answers never makes the signal (request-deadline.ts).
+   */
+  deadline: { readonly signal: AbortSignal };
   callerSignal?: AbortSignal;
   /** Limits and budget for one attempt on `deployment`; throws RATE_LIMITED / BUDGET_EXCEEDED. */
   admit(deployment: Deployment): Admission | Promise<Admission>;
@@ -237,7 +241,7 @@ export function createAttemptWalker({
             deployment,
           );
           lastFailure = new WalkFailure(error, deployment);
-          if (cancelled || walk.signal.aborted) throw lastFailure;
+          if (cancelled || walk.deadline.signal.aborted) throw lastFailure;
           // The prompt does not fit, or the provider refused on content: only another model can help.
           const jumpTo =
             error instanceof UpstreamError
@@ -279,9 +283,9 @@ export function createAttemptWalker({
             delayMs: decision.delayMs,
           });
           if (decision.delayMs > 0)
-            await sleep(decision.delayMs, walk.signal).catch(() => {
+            await sleep(decision.delayMs, walk.deadline.signal).catch(() => {
               throw new WalkFailure(
-                toGatewayError(walk.signal.reason, walk.callerSignal, deployment.provider),
+                toGatewayError(walk.deadline.signal.reason, walk.callerSignal, deployment.provider),
                 deployment,
               );
             });

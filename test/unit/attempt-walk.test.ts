@@ -96,7 +96,7 @@ async function walkWith(
   const result = await setup.walker({
     model: options.model ?? "main",
     metadata: undefined,
-    signal,
+    deadline: { signal },
     callerSignal: signal,
     promptTokens: options.promptTokens,
     admit:
@@ -243,7 +243,7 @@ describe("the attempt walk", () => {
     const result = await walker({
       model: "small",
       metadata: undefined,
-      signal,
+      deadline: { signal },
       promptTokens: 5_000,
       admit: () => ({ finish: () => {} }),
       call: async (deployment) => {

@@ -323,7 +323,7 @@ export function createCompletionsService({
     async function run<Value>(
       model: string,
       metadata: unknown,
-      signal: AbortSignal,
+      deadline: RequestDeadline,
       admitFor: (deployment: Deployment) => Admission | Promise<Admission>,
       call: (deployment: Deployment, exchange: UpstreamExchange) => Promise<Value>,
       promptTokens?: TokenEstimate,
@@ -337,7 +337,7 @@ export function createCompletionsService({
           forwardedRequestId: context.clientRequestId,
           metadata,
           stream,
-          signal,
+          deadline,
           promptTokens,
           callerSignal: context.signal,
           admit: admitFor,
@@ -353,7 +353,7 @@ export function createCompletionsService({
     /** A chat request's walk: each attempt admitted with the prompt's estimate and the caller's max tokens. */
     function runChat<Value>(
       request: ChatRequest,
-      signal: AbortSignal,
+      deadline: RequestDeadline,
       call: (deployment: Deployment, exchange: UpstreamExchange) => Promise<Value>,
     ) {
       const promptTokens = countedOnce(() => estimatePromptTokens(request.messages, request.model));
@@ -361,7 +361,7 @@ export function createCompletionsService({
       return run(
         request.model,
         request.metadata,
-        signal,
+        deadline,
         (candidate) =>
           admit({
             principal: context.principal,
@@ -437,9 +437,9 @@ export function createCompletionsService({
     };
   }
 
-  /** The bound of one non-streaming attempt on `deployment` within the request's deadline (`signal`). */
-  function attemptLimit(signal: AbortSignal, deployment: Deployment) {
-    return { signal, provider: deployment.provider, timeoutMs: attemptTimeoutMs };
+  /** The bound of one non-streaming attempt on `deployment` within the request's deadline. */
+  function attemptLimit(deadline: RequestDeadline, deployment: Deployment) {
+    return { deadline, provider: deployment.provider, timeoutMs: attemptTimeoutMs };
   }
 
   /** A non-streaming completion. Throws GatewayError (already logged) on any failure. */
@@ -466,8 +466,8 @@ export function createCompletionsService({
       }
       const { stream: _stream, stream_options: _streamOptions, ...upstreamRequest } = request;
       const native = context.native;
-      const result = await runChat(request, deadline.signal, (candidate, exchange) =>
-        withAttemptTimeout(attemptLimit(deadline.signal, candidate), (signal) => {
+      const result = await runChat(request, deadline, (candidate, exchange) =>
+        withAttemptTimeout(attemptLimit(deadline, candidate), (signal) => {
           bindUpstreamExchange(signal, exchange);
           return native?.accepts(candidate)
             ? native.chat(candidate, { signal })
@@ -553,7 +553,7 @@ export function createCompletionsService({
         });
       }
       // A stream may fail over only until its first chunk: after that the caller has tokens.
-      const result = await runChat(request, deadline.signal, async (candidate, exchange) => {
+      const result = await runChat(request, deadline, async (candidate, exchange) => {
         const attemptWatchdog = createStreamWatchdog({
           signal: deadline.signal,
           provider: candidate.provider,
@@ -689,14 +689,14 @@ export function createCompletionsService({
           { param: "model" },
         );
       }
-      deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
-      const signal = deadline.signal;
+      const requestDeadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
+      deadline = requestDeadline;
       const { encoding_format: encoding, ...upstreamRequest } = request;
       const promptTokens = estimateInputTokens(request.input, request.model);
       const result = await run(
         request.model,
         request.metadata,
-        signal,
+        requestDeadline,
         (candidate) =>
           admit({
             principal: context.principal,
@@ -712,7 +712,7 @@ export function createCompletionsService({
               { param: "model" },
             );
           const embed = candidate.adapter.embed;
-          return withAttemptTimeout(attemptLimit(signal, candidate), (attemptSignal) => {
+          return withAttemptTimeout(attemptLimit(requestDeadline, candidate), (attemptSignal) => {
             bindUpstreamExchange(attemptSignal, exchange);
             return embed({ ...upstreamRequest, model: candidate.model }, { signal: attemptSignal });
           });
