@@ -17,8 +17,8 @@ export function postgresSchemaText(): string {
   const source = readFileSync(path.join(root, "prisma/schema.prisma"), "utf8");
   const swapped = replaceOnce(
     replaceOnce(source, 'provider = "sqlite"', 'provider = "postgresql"'),
-    'output       = "../server/generated/sqlite"',
-    'output       = "../server/generated/postgresql"',
+    'output        = "../server/generated/sqlite"',
+    'output        = "../server/generated/postgresql"',
   );
   return `// GENERATED from prisma/schema.prisma by scripts/write-postgresql-schema.ts: do not edit.\n${swapped}`;
 }
