@@ -18,11 +18,13 @@ export function formatUsd(nano: bigint): string {
   const sign = nano < 0n ? "-" : "";
   const magnitude = nano < 0n ? -nano : nano;
   const whole = magnitude / nanoUsdPerUsd;
-  const fraction = (magnitude % nanoUsdPerUsd)
-    .toString()
-    .padStart(decimalDigits, "0")
-    .replace(/0+$/, "");
-  return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
+  const fraction = magnitude % nanoUsdPerUsd;
+  if (fraction === 0n) return `${sign}${whole}`;
+  // Every request's cost header goes through here: trailing zeros are cut without a RegExp.
+  const digits = fraction.toString().padStart(decimalDigits, "0");
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 48 /* "0" */) end -= 1;
+  return `${sign}${whole}.${digits.slice(0, end)}`;
 }
 
 /**

@@ -244,6 +244,20 @@ function eligibleMediaType(request: IncomingMessage, endpoint: string): JsonMedi
  * left to Yoga.
  */
 function acceptedJsonMediaType(accept: string | undefined): JsonMediaType | undefined {
+  // A client sends the same Accept on every request: decided once per distinct header.
+  const known = acceptDecisions.get(accept);
+  if (known !== undefined || acceptDecisions.has(accept)) return known;
+  const decided = decideJsonMediaType(accept);
+  if (acceptDecisions.size >= acceptDecisionLimit) acceptDecisions.clear();
+  acceptDecisions.set(accept, decided);
+  return decided;
+}
+
+/** Accept headers seen and what they chose; bounded, since callers choose the header. */
+const acceptDecisions = new Map<string | undefined, JsonMediaType | undefined>();
+const acceptDecisionLimit = 256;
+
+function decideJsonMediaType(accept: string | undefined): JsonMediaType | undefined {
   let chosen: JsonMediaType | undefined;
   const requested = (accept || "*/*").replace(/\s/g, "").toLowerCase().split(",").reverse();
   for (const entry of requested) {

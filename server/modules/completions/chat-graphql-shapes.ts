@@ -63,9 +63,12 @@ function contentOf(message: ChatMessageInputShape): ChatMessage["content"] {
 function compact<T extends Record<string, unknown>>(
   value: T,
 ): { [Key in keyof T]?: NonNullable<T[Key]> } {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, item]) => item !== undefined && item !== null),
-  ) as { [Key in keyof T]?: NonNullable<T[Key]> };
+  const compacted: Record<string, unknown> = {};
+  for (const key in value) {
+    const item = value[key];
+    if (item !== undefined && item !== null) compacted[key] = item;
+  }
+  return compacted as { [Key in keyof T]?: NonNullable<T[Key]> };
 }
 
 /** The OpenAI request body for a GraphQL ChatCompletionInput (validated afterwards like REST bodies). */
