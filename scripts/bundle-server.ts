@@ -15,6 +15,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildOptions, type Plugin } from "esbuild";
+import { writeBpeRankFile, type BpeToken } from "../server/gateway/bpe-rank-file.ts";
 
 /**
  * Rewrites what is left outside ASCII in the output: comment text only, since esbuild escapes
@@ -33,6 +34,28 @@ const asciiOutput: Plugin = {
         const file = path.resolve(root, output);
         const text = readFileSync(file, "utf8");
         if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, "?"));
+      }
+    });
+  },
+};
+
+/**
+ * Writes o200k_base's ranks beside the bundle as `o200k_base.bpe` (server/gateway/tokens.ts reads
+ * them from there; server/gateway/bpe-rank-file.ts says why). Only o200k_base: every start loads
+ * it, while cl100k_base loads only for a GPT-4 / GPT-3.5 config, from gpt-tokenizer's module as
+ * before, and its file would add ~0.5 MB to the package.
+ */
+const bpeRankFiles: Plugin = {
+  name: "bpe-rank-files",
+  setup(bundle) {
+    bundle.onEnd(async () => {
+      const outdir = bundle.initialOptions.outdir;
+      if (!outdir) return;
+      for (const name of ["o200k_base"]) {
+        const { default: ranks } = (await import(`gpt-tokenizer/esm/bpeRanks/${name}`)) as {
+          default: BpeToken[];
+        };
+        writeFileSync(path.join(outdir, `${name}.bpe`), writeBpeRankFile(ranks));
       }
     });
   },
@@ -59,7 +82,7 @@ export const serverBundleOptions: BuildOptions = {
     js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
   },
   legalComments: "none",
-  plugins: [asciiOutput],
+  plugins: [asciiOutput, bpeRankFiles],
   logLevel: "warning",
 };
 
