@@ -23,8 +23,6 @@ export async function withAttemptTimeout<Value>(
   call: (signal: AbortSignal) => Promise<Value>,
 ): Promise<Value> {
   const controller = new AbortController();
-  const caller = deadline.callerSignal;
-  const onCallerAbort = () => controller.abort(caller?.reason);
   const remainingMs = deadline.remainingMs();
   // Made only if the timer fires: an Error captures a stack trace, too dear for every attempt.
   let attemptTimeout: UpstreamError | undefined;
@@ -45,9 +43,11 @@ export async function withAttemptTimeout<Value>(
   );
   // The upstream socket keeps the process alive while a call is open; the timer need not.
   timer.unref();
-  if (caller?.aborted) onCallerAbort();
+  const gone = deadline.callerGone();
+  let unhookCaller: (() => void) | undefined;
+  if (gone) controller.abort(gone.reason);
   else if (remainingMs === 0) controller.abort(deadline.timeoutError());
-  else caller?.addEventListener("abort", onCallerAbort, { once: true });
+  else unhookCaller = deadline.onCallerGone(() => controller.abort(deadline.callerGone()?.reason));
   try {
     return await call(controller.signal);
   } catch (error) {
@@ -56,6 +56,6 @@ export async function withAttemptTimeout<Value>(
     throw error;
   } finally {
     clearTimeout(timer);
-    caller?.removeEventListener("abort", onCallerAbort);
+    unhookCaller?.();
   }
 }

@@ -80,7 +80,8 @@ export interface Walk<Value> {
    * answers never makes the signal (request-deadline.ts).
    */
   deadline: { readonly signal: AbortSignal };
-  callerSignal?: AbortSignal;
+  /** The caller (its signal, read only when an attempt failed: cancelled or not). */
+  caller?: { readonly signal?: AbortSignal };
   /** Limits and budget for one attempt on `deployment`; throws RATE_LIMITED / BUDGET_EXCEEDED. */
   admit(deployment: Deployment): Admission | Promise<Admission>;
   /**
@@ -223,7 +224,7 @@ export function createAttemptWalker({
           return { value, deployment, admission: held };
         } catch (thrown) {
           admission.finish(undefined);
-          const error = toGatewayError(thrown, walk.callerSignal, deployment.provider);
+          const error = toGatewayError(thrown, walk.caller?.signal, deployment.provider);
           const cancelled = error.code === "CANCELLED";
           if (span) endFailedAttemptSpan(span, error);
           reportFailure(tracker, error);
@@ -285,7 +286,11 @@ export function createAttemptWalker({
           if (decision.delayMs > 0)
             await sleep(decision.delayMs, walk.deadline.signal).catch(() => {
               throw new WalkFailure(
-                toGatewayError(walk.deadline.signal.reason, walk.callerSignal, deployment.provider),
+                toGatewayError(
+                  walk.deadline.signal.reason,
+                  walk.caller?.signal,
+                  deployment.provider,
+                ),
                 deployment,
               );
             });

@@ -3,6 +3,7 @@ import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
 import type { RequestSource } from "../gateway/request-record.ts";
 import type { DeploymentIdentity } from "../gateway/router.ts";
+import type { CallerCancellation } from "../gateway/request-deadline.ts";
 import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { readJsonBody } from "./read-json-body.ts";
@@ -37,8 +38,8 @@ export function authenticatedCaller(
 
 /**
  * The pipeline's context for one HTTP request: the caller going away (the socket closing before
- * the answer finished) aborts its signal, which cancels the upstream call; the caller's own
- * acceptable `x-request-id` is echoed on every answer, errors included.
+ * the answer finished) cancels the upstream call; the caller's own acceptable `x-request-id` is
+ * echoed on every answer, errors included.
  */
 export function callerContext(
   request: IncomingMessage,
@@ -46,20 +47,72 @@ export function callerContext(
   principal: Principal,
   source: RequestSource,
 ): CompletionContext {
-  const controller = new AbortController();
-  response.once("close", () => {
-    if (!response.writableFinished)
-      controller.abort(new GatewayError("CANCELLED", "The caller disconnected."));
-  });
   const clientRequestId = acceptedIncomingRequestId(request.headers["x-request-id"]);
   if (clientRequestId) response.setHeader("x-request-id", clientRequestId);
-  return {
+  return new HttpCallerContext(
     principal,
     source,
-    signal: controller.signal,
-    cacheControl: request.headers["cache-control"],
+    request.headers["cache-control"],
     clientRequestId,
-  };
+    new ResponseClosed(response),
+  );
+}
+
+/**
+ * The caller going away, as the pipeline watches it: the response closing before its answer
+ * finished. Its listeners are the response's own `close` listeners, not an AbortSignal's.
+ */
+class ResponseClosed implements CallerCancellation {
+  reason: GatewayError | undefined;
+  readonly #response: ServerResponse;
+
+  constructor(response: ServerResponse) {
+    this.#response = response;
+    response.once("close", () => {
+      if (!response.writableFinished)
+        this.reason = new GatewayError("CANCELLED", "The caller disconnected.");
+    });
+  }
+
+  onCancel(listener: () => void): () => void {
+    const response = this.#response;
+    // Registered after the constructor's: `reason` is set by the time this runs.
+    const onClose = () => {
+      if (this.reason !== undefined) listener();
+    };
+    response.on("close", onClose);
+    return () => response.off("close", onClose);
+  }
+}
+
+/**
+ * A REST request's CompletionContext. Its AbortSignal is made only when something reads it (an
+ * error to classify, a native relay): the pipeline watches `cancellation` instead, so a request
+ * that succeeds makes no AbortController for its caller (issue 16).
+ */
+class HttpCallerContext implements CompletionContext {
+  answer?: CompletionContext["answer"];
+  native?: CompletionContext["native"];
+  #signal: AbortSignal | undefined;
+
+  constructor(
+    readonly principal: Principal,
+    readonly source: RequestSource,
+    public cacheControl: string | undefined,
+    readonly clientRequestId: string | undefined,
+    readonly cancellation: ResponseClosed,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      const controller = new AbortController();
+      const cancellation = this.cancellation;
+      if (cancellation.reason !== undefined) controller.abort(cancellation.reason);
+      else cancellation.onCancel(() => controller.abort(cancellation.reason));
+      this.#signal = controller.signal;
+    }
+    return this.#signal;
+  }
 }
 
 /**

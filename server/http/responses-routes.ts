@@ -159,12 +159,15 @@ export function createResponsesRoutes({
     // (include, reasoning summaries, hosted tools, fields OpenAI adds), and a stored chat answer
     // cannot give back OpenAI's own: a model an OpenAI or Azure deployment may serve skips it.
     if (servedNatively(body.model, relay)) context.cacheControl = "no-store";
+    // Set on the context itself: a copy would lose what the caller's context keeps on its
+    // prototype (its signal, made when first read).
+    context.native = relay;
     return {
       body,
       chat,
       items,
       id: newResponsesId("resp"),
-      context: { ...context, native: relay },
+      context,
       previousId,
       store: body.store !== false,
       callerTools: callerToolsOf(body),

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { connect } from "node:net";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startMockOpenAIUpstream, type MockUpstream } from "../support/mock-openai-upstream.ts";
 import { mockModel, startTestApp, type TestApp } from "../support/start-app.ts";
 
@@ -261,6 +261,23 @@ describe("OpenAI-compatible REST, driven by the official openai SDK", () => {
       errorCode: "PROVIDER_ERROR",
       stream: true,
     });
+  });
+
+  it("aborts the upstream request when a non-streaming REST caller disconnects while it waits", async () => {
+    upstream.enqueue({ type: "hang" });
+    const closedBefore = upstream.closedRequests;
+    const requestsBefore = upstream.requests.length;
+    const controller = new AbortController();
+    const call = openai.chat.completions.create(
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] },
+      { signal: controller.signal, maxRetries: 0 },
+    );
+    await vi.waitFor(() => expect(upstream.requests.length).toBe(requestsBefore + 1));
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await upstream.waitForClosedRequest();
+    expect(upstream.closedRequests).toBe(closedBefore + 1);
+    expect(await gateway.latestLog()).toMatchObject({ status: "CANCELLED", stream: false });
   });
 
   it("aborts the upstream request when the REST caller disconnects", async () => {

@@ -97,7 +97,7 @@ async function walkWith(
     model: options.model ?? "main",
     metadata: undefined,
     deadline: { signal },
-    callerSignal: signal,
+    caller: { signal },
     promptTokens: options.promptTokens,
     admit:
       options.admit ?? ((deployment) => ({ finish: () => void finished.push(deployment.model) })),

@@ -40,7 +40,11 @@ import {
   WalkFailure,
 } from "../../gateway/attempt-walk.ts";
 import { withAttemptTimeout } from "../../gateway/attempt-timeout.ts";
-import { createRequestDeadline, type RequestDeadline } from "../../gateway/request-deadline.ts";
+import {
+  createRequestDeadline,
+  type CallerCancellation,
+  type RequestDeadline,
+} from "../../gateway/request-deadline.ts";
 import { createStreamWatchdog, type StreamWatchdog } from "../../gateway/stream-watchdog.ts";
 import {
   chargeFor,
@@ -63,6 +67,8 @@ export interface CompletionContext {
   principal: Principal;
   source: RequestRecord["source"];
   signal?: AbortSignal;
+  /** The caller's going away without an AbortSignal (REST's contexts): `signal` is then made only when read. */
+  cancellation?: CallerCancellation;
   requestId?: string;
   /** The caller's own `x-request-id` (validated by the surface): sent upstream and logged; the row keeps `requestId`. */
   clientRequestId?: string;
@@ -312,7 +318,7 @@ export function createCompletionsService({
     function prepare(): { request: ChatRequest; deadline: RequestDeadline } {
       const validated = validateChatRequest(body);
       const request = { ...validated, model: checkModels(validated.model) };
-      deadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
+      deadline = createRequestDeadline({ caller: context, timeoutMs });
       return { request, deadline };
     }
 
@@ -339,7 +345,7 @@ export function createCompletionsService({
           stream,
           deadline,
           promptTokens,
-          callerSignal: context.signal,
+          caller: context,
           admit: admitFor,
           call,
           onAttempt: (attempt) => void attempts.push(attempt),
@@ -689,7 +695,7 @@ export function createCompletionsService({
           { param: "model" },
         );
       }
-      const requestDeadline = createRequestDeadline({ callerSignal: context.signal, timeoutMs });
+      const requestDeadline = createRequestDeadline({ caller: context, timeoutMs });
       deadline = requestDeadline;
       const { encoding_format: encoding, ...upstreamRequest } = request;
       const promptTokens = estimateInputTokens(request.input, request.model);
