@@ -128,14 +128,15 @@ export function servedByHeaders(
   },
   clientRequestId?: string,
 ): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     // The caller's own id, when it sent an acceptable one, is echoed (the log line has both).
     "x-request-id": clientRequestId ?? served.requestId,
     "x-switchboard-provider": served.deployment.provider,
     "x-switchboard-deployment": served.deployment.id,
     "x-switchboard-attempts": String(served.attempts),
-    ...(served.cache ? { "x-switchboard-cache": served.cache } : {}),
   };
+  if (served.cache) headers["x-switchboard-cache"] = served.cache;
+  return headers;
 }
 
 /**

@@ -56,11 +56,13 @@ export function sendJson(
   headers: Record<string, string> = {},
 ): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    ...headers,
-  });
+  response.writeHead(
+    status,
+    Object.assign(
+      { "content-type": "application/json", "content-length": Buffer.byteLength(text) },
+      headers,
+    ),
+  );
   response.end(text);
 }
 

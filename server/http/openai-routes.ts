@@ -81,11 +81,11 @@ export function createOpenAIRoutes({
     const { context, body } = received;
     const isStream = (body as { stream?: unknown } | null)?.stream === true;
     if (!isStream) {
-      const answer = (result: CompletionResult) =>
-        sendJson(response, 200, result.response, {
-          ...servedByHeaders(result, context.clientRequestId),
-          "x-switchboard-cost-usd": formatUsd(result.charge.costNanoUsd),
-        });
+      const answer = (result: CompletionResult) => {
+        const headers = servedByHeaders(result, context.clientRequestId);
+        headers["x-switchboard-cost-usd"] = formatUsd(result.charge.costNanoUsd);
+        sendJson(response, 200, result.response, headers);
+      };
       // The answer goes out before the request is logged (CompletionContext.answer).
       context.answer = answer;
       try {
