@@ -93,14 +93,19 @@ describe("readServerSentEvents", () => {
     expect(bodyClosed).toBe(true);
   });
 
-  it("fails instead of buffering without bound when a frame never ends", async () => {
-    const endless = bytes(...Array.from({ length: 20 }, () => "x".repeat(1024)));
-    const reading = (async () => {
-      for await (const _event of readServerSentEvents(endless, { maxBufferSize: 4096 }))
-        expect.unreachable();
-    })();
-    await expect(reading).rejects.toThrow(/buffer/i);
-  });
+  it.each([
+    ["readServerSentEvents", readServerSentEvents],
+    ["readServerSentEventBatches", readServerSentEventBatches],
+  ] as const)(
+    "%s fails instead of buffering without bound when a frame never ends",
+    async (_, read) => {
+      const endless = bytes(...Array.from({ length: 20 }, () => "x".repeat(1024)));
+      const reading = (async () => {
+        for await (const _item of read(endless, { maxBufferSize: 4096 })) expect.unreachable();
+      })();
+      await expect(reading).rejects.toThrow(/buffer/i);
+    },
+  );
 });
 
 describe("readServerSentEventBatches", () => {
@@ -113,14 +118,5 @@ describe("readServerSentEventBatches", () => {
       [{ data: "partial" }],
       [{ data: "last" }],
     ]);
-  });
-
-  it("fails like readServerSentEvents when a frame never ends", async () => {
-    const endless = bytes(...Array.from({ length: 20 }, () => "x".repeat(1024)));
-    const reading = (async () => {
-      for await (const _batch of readServerSentEventBatches(endless, { maxBufferSize: 4096 }))
-        expect.unreachable();
-    })();
-    await expect(reading).rejects.toThrow(/buffer/i);
   });
 });
