@@ -8,6 +8,7 @@ import { type CandidateStats, orderCandidates, type RoutingStrategy } from "./ro
 import { type Admission, DeploymentAtLimitError } from "./admission.ts";
 import type { UpstreamExchange } from "./upstream-exchange.ts";
 import { toGatewayError } from "./usage-accounting.ts";
+import { callerHasGone, type Caller } from "./request-deadline.ts";
 import type { SpanHandle, SpanStarter } from "./request-tracing.ts";
 import type { AttemptRecord } from "./request-record.ts";
 
@@ -80,8 +81,8 @@ export interface Walk<Value> {
    * answers never makes the signal (request-deadline.ts).
    */
   deadline: { readonly signal: AbortSignal };
-  /** The caller (its signal, read only when an attempt failed: cancelled or not). */
-  caller?: { readonly signal?: AbortSignal };
+  /** The caller, looked at only when an attempt failed: cancelled or not. */
+  caller?: Caller;
   /** Limits and budget for one attempt on `deployment`; throws RATE_LIMITED / BUDGET_EXCEEDED. */
   admit(deployment: Deployment): Admission | Promise<Admission>;
   /**
@@ -224,7 +225,7 @@ export function createAttemptWalker({
           return { value, deployment, admission: held };
         } catch (thrown) {
           admission.finish(undefined);
-          const error = toGatewayError(thrown, walk.caller?.signal, deployment.provider);
+          const error = toGatewayError(thrown, callerHasGone(walk.caller), deployment.provider);
           const cancelled = error.code === "CANCELLED";
           if (span) endFailedAttemptSpan(span, error);
           reportFailure(tracker, error);
@@ -288,7 +289,7 @@ export function createAttemptWalker({
               throw new WalkFailure(
                 toGatewayError(
                   walk.deadline.signal.reason,
-                  walk.caller?.signal,
+                  callerHasGone(walk.caller),
                   deployment.provider,
                 ),
                 deployment,

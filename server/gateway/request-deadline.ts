@@ -26,6 +26,20 @@ export interface Caller {
   readonly cancellation?: CallerCancellation;
 }
 
+/** An AbortSignal that aborts (with the cancellation's reason) when the caller goes away. */
+export function abortSignalOf(cancellation: CallerCancellation): AbortSignal {
+  const controller = new AbortController();
+  if (cancellation.reason !== undefined) controller.abort(cancellation.reason);
+  else cancellation.onCancel(() => controller.abort(cancellation.reason));
+  return controller.signal;
+}
+
+/** Whether the caller has gone away (through its cancellation when it has one, else its signal). */
+export function callerHasGone(caller: Caller | undefined): boolean {
+  if (caller?.cancellation) return caller.cancellation.reason !== undefined;
+  return caller?.signal?.aborted === true;
+}
+
 export interface RequestDeadline {
   /** Aborts when the time is up (a TimeoutError) or the caller goes away (its reason). */
   readonly signal: AbortSignal;

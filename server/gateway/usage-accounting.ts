@@ -140,10 +140,10 @@ export function chargeForEmbedding(
  */
 export function toGatewayError(
   error: unknown,
-  callerSignal: AbortSignal | undefined,
+  callerGone: boolean,
   provider: string | undefined,
 ): GatewayError {
-  if (callerSignal?.aborted)
+  if (callerGone)
     return new GatewayError("CANCELLED", "The caller cancelled the request.", { cause: error });
   if (error instanceof GatewayError) return error;
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {

@@ -1,4 +1,7 @@
 import type { Principal } from "../gateway/principal.ts";
+import { abortSignalOf, type CallerCancellation } from "../gateway/request-deadline.ts";
+import type { RequestSource } from "../gateway/request-record.ts";
+import type { CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
 
 /** What every resolver gets: who is calling, the services, and the caller's abort signal. */
@@ -7,6 +10,8 @@ export interface GraphQLContext {
   services: AppServices;
   /** Fires when the HTTP caller goes away (mutations); subscriptions own their own controller. */
   signal?: AbortSignal;
+  /** The HTTP caller going away, watched without a signal (the JSON fast path gives this instead). */
+  cancellation?: CallerCancellation;
   /** The HTTP request's `cache-control` (HTTP and SSE; graphql-ws has none): `no-store` bypasses the response cache. */
   cacheControl?: string;
   /** The caller's acceptable `x-request-id` (HTTP and SSE): sent upstream and logged (http/request-id.ts). */
@@ -28,4 +33,39 @@ export function loaderOf<Loader>(
   let loader = context.loaders.get(name) as Loader | undefined;
   if (!loader) context.loaders.set(name, (loader = create()));
   return loader;
+}
+
+/**
+ * The completion context of a GraphQL operation: its caller, with the cancellation the JSON fast
+ * path watches (then an AbortSignal is made only if something reads `signal`), or Yoga's signal.
+ */
+export function completionContextOf(
+  context: GraphQLContext,
+  source: RequestSource,
+): CompletionContext {
+  return new GraphQLCaller(context, source);
+}
+
+class GraphQLCaller implements CompletionContext {
+  readonly principal: Principal;
+  readonly cancellation: CallerCancellation | undefined;
+  readonly cacheControl: string | undefined;
+  readonly clientRequestId: string | undefined;
+  #signal: AbortSignal | undefined;
+
+  constructor(
+    context: GraphQLContext,
+    readonly source: RequestSource,
+  ) {
+    this.principal = context.principal;
+    this.cancellation = context.cancellation;
+    this.cacheControl = context.cacheControl;
+    this.clientRequestId = context.clientRequestId;
+    this.#signal = context.signal;
+  }
+
+  get signal(): AbortSignal | undefined {
+    if (!this.#signal && this.cancellation) this.#signal = abortSignalOf(this.cancellation);
+    return this.#signal;
+  }
 }

@@ -3,7 +3,7 @@ import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
 import type { RequestSource } from "../gateway/request-record.ts";
 import type { DeploymentIdentity } from "../gateway/router.ts";
-import type { CallerCancellation } from "../gateway/request-deadline.ts";
+import { abortSignalOf, type CallerCancellation } from "../gateway/request-deadline.ts";
 import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { readJsonBody } from "./read-json-body.ts";
@@ -62,7 +62,7 @@ export function callerContext(
  * The caller going away, as the pipeline watches it: the response closing before its answer
  * finished. Its listeners are the response's own `close` listeners, not an AbortSignal's.
  */
-class ResponseClosed implements CallerCancellation {
+export class ResponseClosed implements CallerCancellation {
   reason: GatewayError | undefined;
   readonly #response: ServerResponse;
 
@@ -104,13 +104,7 @@ class HttpCallerContext implements CompletionContext {
   ) {}
 
   get signal(): AbortSignal {
-    if (!this.#signal) {
-      const controller = new AbortController();
-      const cancellation = this.cancellation;
-      if (cancellation.reason !== undefined) controller.abort(cancellation.reason);
-      else cancellation.onCancel(() => controller.abort(cancellation.reason));
-      this.#signal = controller.signal;
-    }
+    this.#signal ??= abortSignalOf(this.cancellation);
     return this.#signal;
   }
 }

@@ -15,6 +15,8 @@ import type { GraphQLContext } from "../graphql/context.ts";
 import { limitValidationRules, parseWithTokenLimit, type GraphQLLimits } from "./graphql-limits.ts";
 import { maxBodyBytes, readBody } from "./read-json-body.ts";
 import { acceptedIncomingRequestId } from "./request-id.ts";
+import { abortSignalOf, type CallerCancellation } from "../gateway/request-deadline.ts";
+import { ResponseClosed } from "./completion-exchange.ts";
 import type { HeaderReader } from "./yoga.ts";
 
 /** The media types Yoga's regular (non-streaming) result processor answers with. */
@@ -77,7 +79,7 @@ export function createGraphQLFastPath({
   endpoint: string;
   limits: GraphQLLimits;
   introspection: boolean;
-  contextOf: (caller: { header: HeaderReader; signal: AbortSignal }) => GraphQLContext;
+  contextOf: (caller: { header: HeaderReader; cancellation: CallerCancellation }) => GraphQLContext;
   maskError: (error: unknown, message: string) => Error;
   maxCachedDocuments?: number;
   /** Query strings are the cache's keys: their total size is bounded, and a huge one is not kept. */
@@ -97,8 +99,14 @@ export function createGraphQLFastPath({
 
   /** The parsed document when it passes validation and the limits, else false. */
   function checkedDocument(query: string): DocumentNode | false {
+    // A client sends the same operation again and again: the last one is kept at hand, before
+    // the LRU's own bookkeeping.
+    if (query === lastChecked.query) return lastChecked.document;
     let document = documents.get(query);
-    if (document !== undefined) return document;
+    if (document !== undefined) {
+      lastChecked = { query, document };
+      return document;
+    }
     try {
       document = parse(query);
       if (validate(schema, document, rules).length > 0) document = false;
@@ -106,8 +114,10 @@ export function createGraphQLFastPath({
       document = false;
     }
     documents.set(query, document);
+    lastChecked = { query, document };
     return document;
   }
+  let lastChecked: { query?: string; document: DocumentNode | false } = { document: false };
 
   /** Yoga answers a request whose body was read here, from those bytes. */
   async function handToYoga(
@@ -139,11 +149,10 @@ export function createGraphQLFastPath({
       counts.handedToYoga++;
       return yoga(request, response);
     }
-    // As Yoga's Node adapter does: the caller going away before the answer aborts the signal.
-    const controller = new AbortController();
-    response.once("close", () => {
-      if (!response.writableFinished) controller.abort();
-    });
+    // The caller going away before the answer cancels the operation, as under Yoga's Node
+    // adapter; watched through the response's close event, with no AbortSignal unless one is
+    // needed (REST's contexts do the same, completion-exchange.ts).
+    const cancellation = new ResponseClosed(response);
     let body: Buffer;
     try {
       body = await readBody(request);
@@ -156,7 +165,7 @@ export function createGraphQLFastPath({
     const document = params && checkedDocument(params.query);
     const operation = document && getOperationAST(document, params.operationName);
     if (!operation || operation.operation === "subscription")
-      return handToYoga(request, response, body, controller.signal);
+      return handToYoga(request, response, body, abortSignalOf(cancellation));
     counts.answered++;
 
     const header: HeaderReader = (name) => request.headers[name];
@@ -165,7 +174,7 @@ export function createGraphQLFastPath({
       result = await execute({
         schema,
         document: document as DocumentNode,
-        contextValue: contextOf({ header, signal: controller.signal }),
+        contextValue: contextOf({ header, cancellation }),
         variableValues: params.variables,
         operationName: params.operationName,
       });

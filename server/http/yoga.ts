@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import { createYoga, maskError, type Plugin } from "graphql-yoga";
 import { GatewayError } from "../gateway/errors.ts";
+import type { CallerCancellation } from "../gateway/request-deadline.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { AppServices } from "../services.ts";
 import { createGraphQLFastPath } from "./graphql-fast-path.ts";
@@ -41,10 +42,12 @@ export function createGraphQLContextFactory({
     header,
     connectionParams,
     signal,
+    cancellation,
   }: {
     header?: HeaderReader;
     connectionParams?: Record<string, unknown>;
     signal?: AbortSignal;
+    cancellation?: CallerCancellation;
   }): GraphQLContext {
     try {
       const source = connectionParams ? "graphql-ws" : "graphql";
@@ -55,6 +58,7 @@ export function createGraphQLContextFactory({
         principal,
         services,
         signal,
+        cancellation,
         cacheControl: typeof cacheControl === "string" ? cacheControl : undefined,
         clientRequestId,
       };

@@ -1,4 +1,5 @@
 import { builder } from "../../graphql/builder.ts";
+import { completionContextOf } from "../../graphql/context.ts";
 import {
   errorTypes,
   toErrorResult,
@@ -233,13 +234,10 @@ builder.mutationField("createChatCompletion", (t) =>
     args: { input: t.arg({ type: ChatCompletionInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       try {
-        return await context.services.completions.chat(toChatRequestBody(input), {
-          principal: context.principal,
-          source: "graphql",
-          signal: context.signal,
-          cacheControl: context.cacheControl,
-          clientRequestId: context.clientRequestId,
-        });
+        return await context.services.completions.chat(
+          toChatRequestBody(input),
+          completionContextOf(context, "graphql"),
+        );
       } catch (error) {
         return toErrorResult(error);
       }

@@ -41,6 +41,7 @@ import {
 } from "../../gateway/attempt-walk.ts";
 import { withAttemptTimeout } from "../../gateway/attempt-timeout.ts";
 import {
+  callerHasGone,
   createRequestDeadline,
   type CallerCancellation,
   type RequestDeadline,
@@ -650,7 +651,7 @@ export function createCompletionsService({
         }
         status = "success";
       } catch (thrown) {
-        const error = toGatewayError(thrown, context.signal, servingDeployment.provider);
+        const error = toGatewayError(thrown, callerHasGone(context), servingDeployment.provider);
         status = error.code === "CANCELLED" ? "cancelled" : "error";
         finish(status, error);
         throw error;
@@ -784,7 +785,7 @@ function failureOf(
   if (thrown instanceof WalkFailure)
     return { error: thrown.error, failedOn: thrown.deployment ?? deployment };
   return {
-    error: toGatewayError(thrown, context.signal, deployment?.provider),
+    error: toGatewayError(thrown, callerHasGone(context), deployment?.provider),
     failedOn: deployment,
   };
 }

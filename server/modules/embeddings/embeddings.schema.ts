@@ -1,4 +1,5 @@
 import { builder } from "../../graphql/builder.ts";
+import { completionContextOf } from "../../graphql/context.ts";
 import { errorTypes, toErrorResult, type ErrorResult } from "../../graphql/errors.ts";
 import type { EmbeddingResult } from "../completions/completions.service.ts";
 
@@ -90,12 +91,10 @@ builder.mutationField("createEmbedding", (t) =>
         ...(input.metadata != null ? { metadata: input.metadata } : {}),
       };
       try {
-        return await context.services.completions.embed(body, {
-          principal: context.principal,
-          source: "graphql",
-          signal: context.signal,
-          clientRequestId: context.clientRequestId,
-        });
+        return await context.services.completions.embed(
+          body,
+          completionContextOf(context, "graphql"),
+        );
       } catch (error) {
         return toErrorResult(error);
       }
