@@ -11,7 +11,8 @@ import {
   type SpendGroupBy,
   type SpendRow,
 } from "./spend-rollups.ts";
-import { storable, storableJson, utcDayOf, utcDayStart, valuesList } from "./sql-values.ts";
+import { startOfUtcDay } from "../modules/spend/spend-ranges.ts";
+import { storable, storableJson, utcDayOf, valuesList } from "./sql-values.ts";
 import {
   prismaStatementWriter,
   type RawStatement,
@@ -92,7 +93,7 @@ function counterRows(entries: RequestRecord[], updatedAt: Date): unknown[][] {
   const totals = new Map<string, { scope: string; scopeId: string; day: Date; spent: bigint }>();
   const add = (scope: string, scopeId: string | undefined, entry: RequestRecord) => {
     if (!scopeId || entry.costNanoUsd === 0n) return;
-    const day = utcDayStart(entry.createdAt);
+    const day = startOfUtcDay(entry.createdAt);
     const key = `${scope}\u0000${scopeId}\u0000${day.getTime()}`;
     const total = totals.get(key) ?? { scope, scopeId, day, spent: 0n };
     total.spent += entry.costNanoUsd;

@@ -1,3 +1,4 @@
+import { dayKey, startOfUtcDay } from "../modules/spend/spend-ranges.ts";
 import type { SqlDialect } from "./db.ts";
 
 /*
@@ -34,14 +35,9 @@ let lastDay = { startMs: Number.NaN, text: "" };
 export function utcDayOf(date: Date): string {
   const ms = date.getTime();
   if (ms >= lastDay.startMs && ms < lastDay.startMs + msPerDay) return lastDay.text;
-  const startMs = Math.floor(ms / msPerDay) * msPerDay;
-  lastDay = { startMs, text: new Date(startMs).toISOString().slice(0, 10) };
+  const midnight = startOfUtcDay(date);
+  lastDay = { startMs: midnight.getTime(), text: dayKey(midnight) };
   return lastDay.text;
-}
-
-/** Midnight UTC of `date`'s day. */
-export function utcDayStart(date: Date): Date {
-  return new Date(Math.floor(date.getTime() / msPerDay) * msPerDay);
 }
 
 /** The largest value of an INTEGER column on PostgreSQL (int4); SQLite has no such limit. */
