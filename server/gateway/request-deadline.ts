@@ -34,17 +34,23 @@ export function abortSignalOf(cancellation: CallerCancellation): AbortSignal {
   return controller.signal;
 }
 
-/** Whether the caller has gone away (through its cancellation when it has one, else its signal). */
+/** The caller's reason once it has gone (seen through its cancellation, else its signal). */
+function callerGoneOf(caller: Caller | undefined): { reason: unknown } | undefined {
+  if (caller?.cancellation) {
+    const { reason } = caller.cancellation;
+    return reason === undefined ? undefined : { reason };
+  }
+  return caller?.signal?.aborted ? { reason: caller.signal.reason } : undefined;
+}
+
+/** Whether the caller has gone away. */
 export function callerHasGone(caller: Caller | undefined): boolean {
-  if (caller?.cancellation) return caller.cancellation.reason !== undefined;
-  return caller?.signal?.aborted === true;
+  return callerGoneOf(caller) !== undefined;
 }
 
 export interface RequestDeadline {
   /** Aborts when the time is up (a TimeoutError) or the caller goes away (its reason). */
   readonly signal: AbortSignal;
-  /** The caller's own signal, when it has one. */
-  readonly callerSignal: AbortSignal | undefined;
   /** The caller's reason when it has gone away, else undefined. */
   callerGone(): { reason: unknown } | undefined;
   /** Calls `listener` once if the caller goes away; returns the unsubscribe. */
@@ -53,7 +59,7 @@ export interface RequestDeadline {
   remainingMs(): number;
   /** The reason the deadline aborts with when the time is up. */
   timeoutError(): DOMException;
-  /** Marks the time as up: a timer set for `remainingMs()` fired (timers may fire a little early). */
+  /** Marks the time as up: a timer set for `remainingMs()` fired (it may fire a little early). */
   expire(): void;
   /** Stops the timer and unhooks the caller's signal; call once the request has ended. */
   clear(): void;
@@ -75,18 +81,8 @@ class Deadline implements RequestDeadline {
     this.#expiresAt = Date.now() + timeoutMs;
   }
 
-  get callerSignal(): AbortSignal | undefined {
-    return this.#caller?.signal;
-  }
-
   callerGone(): { reason: unknown } | undefined {
-    const caller = this.#caller;
-    if (!caller) return undefined;
-    if (caller.cancellation) {
-      const { reason } = caller.cancellation;
-      return reason === undefined ? undefined : { reason };
-    }
-    return caller.signal?.aborted ? { reason: caller.signal.reason } : undefined;
+    return callerGoneOf(this.#caller);
   }
 
   onCallerGone(listener: () => void): () => void {
@@ -139,15 +135,13 @@ class Deadline implements RequestDeadline {
   }
 }
 
-/** `caller` (a CompletionContext) or, for a caller known only by its signal, `callerSignal`. */
+/** `caller`: a CompletionContext, or `{ signal }` for a caller known only by its signal. */
 export function createRequestDeadline({
   caller,
-  callerSignal,
   timeoutMs,
 }: {
   caller?: Caller;
-  callerSignal?: AbortSignal;
   timeoutMs: number;
 }): RequestDeadline {
-  return new Deadline(caller ?? (callerSignal && { signal: callerSignal }), timeoutMs);
+  return new Deadline(caller, timeoutMs);
 }

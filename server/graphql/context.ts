@@ -1,6 +1,7 @@
 import type { Principal } from "../gateway/principal.ts";
-import { abortSignalOf, type CallerCancellation } from "../gateway/request-deadline.ts";
+import type { CallerCancellation } from "../gateway/request-deadline.ts";
 import type { RequestSource } from "../gateway/request-record.ts";
+import { CompletionCaller } from "../modules/completions/completion-caller.ts";
 import type { CompletionContext } from "../modules/completions/completions.service.ts";
 import type { AppServices } from "../services.ts";
 
@@ -10,7 +11,7 @@ export interface GraphQLContext {
   services: AppServices;
   /** Fires when the HTTP caller goes away (mutations); subscriptions own their own controller. */
   signal?: AbortSignal;
-  /** The HTTP caller going away, watched without a signal (the JSON fast path gives this instead). */
+  /** The HTTP caller going away, watched without a signal (the JSON fast path's instead). */
   cancellation?: CallerCancellation;
   /** The HTTP request's `cache-control` (HTTP and SSE; graphql-ws has none): `no-store` bypasses the response cache. */
   cacheControl?: string;
@@ -43,29 +44,12 @@ export function completionContextOf(
   context: GraphQLContext,
   source: RequestSource,
 ): CompletionContext {
-  return new GraphQLCaller(context, source);
-}
-
-class GraphQLCaller implements CompletionContext {
-  readonly principal: Principal;
-  readonly cancellation: CallerCancellation | undefined;
-  readonly cacheControl: string | undefined;
-  readonly clientRequestId: string | undefined;
-  #signal: AbortSignal | undefined;
-
-  constructor(
-    context: GraphQLContext,
-    readonly source: RequestSource,
-  ) {
-    this.principal = context.principal;
-    this.cancellation = context.cancellation;
-    this.cacheControl = context.cacheControl;
-    this.clientRequestId = context.clientRequestId;
-    this.#signal = context.signal;
-  }
-
-  get signal(): AbortSignal | undefined {
-    if (!this.#signal && this.cancellation) this.#signal = abortSignalOf(this.cancellation);
-    return this.#signal;
-  }
+  return new CompletionCaller(
+    context.principal,
+    source,
+    context.cacheControl,
+    context.clientRequestId,
+    context.cancellation,
+    context.signal,
+  );
 }

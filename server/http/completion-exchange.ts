@@ -3,7 +3,8 @@ import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
 import type { RequestSource } from "../gateway/request-record.ts";
 import type { DeploymentIdentity } from "../gateway/router.ts";
-import { abortSignalOf, type CallerCancellation } from "../gateway/request-deadline.ts";
+import type { CallerCancellation } from "../gateway/request-deadline.ts";
+import { CompletionCaller } from "../modules/completions/completion-caller.ts";
 import type { CacheStatus, CompletionContext } from "../modules/completions/completions.service.ts";
 import { presentedCredential, type Authenticate } from "./authenticate.ts";
 import { readJsonBody } from "./read-json-body.ts";
@@ -49,7 +50,7 @@ export function callerContext(
 ): CompletionContext {
   const clientRequestId = acceptedIncomingRequestId(request.headers["x-request-id"]);
   if (clientRequestId) response.setHeader("x-request-id", clientRequestId);
-  return new HttpCallerContext(
+  return new CompletionCaller(
     principal,
     source,
     request.headers["cache-control"],
@@ -82,30 +83,6 @@ export class ResponseClosed implements CallerCancellation {
     };
     response.on("close", onClose);
     return () => response.off("close", onClose);
-  }
-}
-
-/**
- * A REST request's CompletionContext. Its AbortSignal is made only when something reads it (an
- * error to classify, a native relay): the pipeline watches `cancellation` instead, so a request
- * that succeeds makes no AbortController for its caller (issue 16).
- */
-class HttpCallerContext implements CompletionContext {
-  answer?: CompletionContext["answer"];
-  native?: CompletionContext["native"];
-  #signal: AbortSignal | undefined;
-
-  constructor(
-    readonly principal: Principal,
-    readonly source: RequestSource,
-    public cacheControl: string | undefined,
-    readonly clientRequestId: string | undefined,
-    readonly cancellation: ResponseClosed,
-  ) {}
-
-  get signal(): AbortSignal {
-    this.#signal ??= abortSignalOf(this.cancellation);
-    return this.#signal;
   }
 }
 

@@ -12,7 +12,10 @@ const hangingCall = (signal: AbortSignal) =>
 describe("createRequestDeadline", () => {
   it("aborts with the caller's own reason when the caller goes away", () => {
     const caller = new AbortController();
-    const deadline = createRequestDeadline({ callerSignal: caller.signal, timeoutMs: 60_000 });
+    const deadline = createRequestDeadline({
+      caller: { signal: caller.signal },
+      timeoutMs: 60_000,
+    });
     const reason = new Error("client closed");
     caller.abort(reason);
     expect(deadline.signal.aborted).toBe(true);
@@ -30,13 +33,13 @@ describe("createRequestDeadline", () => {
     const caller = new AbortController();
     caller.abort("gone");
     expect(
-      createRequestDeadline({ callerSignal: caller.signal, timeoutMs: 60_000 }).signal.reason,
+      createRequestDeadline({ caller: { signal: caller.signal }, timeoutMs: 60_000 }).signal.reason,
     ).toBe("gone");
   });
 
   it("fires nothing after clear()", async () => {
     const caller = new AbortController();
-    const deadline = createRequestDeadline({ callerSignal: caller.signal, timeoutMs: 20 });
+    const deadline = createRequestDeadline({ caller: { signal: caller.signal }, timeoutMs: 20 });
     deadline.clear();
     caller.abort();
     await new Promise((resolve) => setTimeout(resolve, 40));
@@ -90,7 +93,10 @@ describe("withAttemptTimeout within a request's deadline", () => {
 
   it("ends with the caller's reason when the caller leaves", async () => {
     const caller = new AbortController();
-    const deadline = createRequestDeadline({ callerSignal: caller.signal, timeoutMs: 60_000 });
+    const deadline = createRequestDeadline({
+      caller: { signal: caller.signal },
+      timeoutMs: 60_000,
+    });
     const attempt = withAttemptTimeout(
       { deadline, provider: "openai", timeoutMs: 60_000 },
       hangingCall,
