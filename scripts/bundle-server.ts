@@ -51,12 +51,12 @@ const bpeRankFiles: Plugin = {
     bundle.onEnd(async () => {
       const outdir = bundle.initialOptions.outdir;
       if (!outdir) return;
-      for (const name of ["o200k_base"]) {
-        const { default: ranks } = (await import(`gpt-tokenizer/esm/bpeRanks/${name}`)) as {
-          default: BpeToken[];
-        };
-        writeFileSync(path.join(outdir, `${name}.bpe`), writeBpeRankFile(ranks));
-      }
+      const { default: ranks } = (await import(
+        "gpt-tokenizer/esm/bpeRanks/o200k_base" as string
+      )) as {
+        default: BpeToken[];
+      };
+      writeFileSync(path.join(outdir, "o200k_base.bpe"), writeBpeRankFile(ranks));
     });
   },
 };

@@ -30,7 +30,7 @@ export const providerRequestIdHeaders = [
 
 /**
  * The exchange rides on its signal as a property of its own: a WeakMap entry per attempt cost an
- * ephemeron for the garbage collector to trace (its \`set\` alone was ~0.5% of the REST path's CPU
+ * ephemeron for the garbage collector to trace (its `set` alone was ~0.5% of the REST path's CPU
  * in issue 16's profile).
  */
 const exchangeOfSignal = Symbol("upstreamExchange");

@@ -97,6 +97,9 @@ export function createGraphQLFastPath({
   });
   const counts = { answered: 0, handedToYoga: 0 };
 
+  /** The last query checked and its verdict (see checkedDocument). */
+  let lastChecked: { query?: string; document: DocumentNode | false } = { document: false };
+
   /** The parsed document when it passes validation and the limits, else false. */
   function checkedDocument(query: string): DocumentNode | false {
     // A client sends the same operation again and again: the last one is kept at hand, before
@@ -117,7 +120,6 @@ export function createGraphQLFastPath({
     lastChecked = { query, document };
     return document;
   }
-  let lastChecked: { query?: string; document: DocumentNode | false } = { document: false };
 
   /** Yoga answers a request whose body was read here, from those bytes. */
   async function handToYoga(
