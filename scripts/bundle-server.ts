@@ -1,6 +1,6 @@
 // The server as users run it: `server/main.ts` and the packages it imports, bundled by esbuild
-// into dist/cli/ (`main.mjs` plus chunks for what is imported on demand: the tokenizer
-// encodings, the PostgreSQL client, the Prisma compilers). `bin/switchboard.mjs` runs it.
+// into dist/cli/ (`main.mjs` plus chunks for what is imported on demand: the PostgreSQL client,
+// the Prisma compilers), with o200k_base's rank file beside it. `bin/switchboard.mjs` runs it.
 //
 // One file instead of ~1,500 modules: ready after start falls from ~1.0 s to ~0.55 s, because
 // Node no longer resolves, opens, stats and compiles each module on its own (issue 16).
@@ -15,7 +15,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildOptions, type Plugin } from "esbuild";
-import { writeBpeRankFile, type BpeToken } from "../server/gateway/bpe-rank-file.ts";
+import { bpeRanksOf, writeBpeRankFile } from "../server/gateway/bpe-rank-file.ts";
+import { gptTokenizerRanks } from "../server/gateway/tokens.ts";
 
 /**
  * Rewrites what is left outside ASCII in the output: comment text only, since esbuild escapes
@@ -42,8 +43,8 @@ const asciiOutput: Plugin = {
 /**
  * Writes o200k_base's ranks beside the bundle as `o200k_base.bpe` (server/gateway/tokens.ts reads
  * them from there; server/gateway/bpe-rank-file.ts says why). Only o200k_base: every start loads
- * it, while cl100k_base loads only for a GPT-4 / GPT-3.5 config, from gpt-tokenizer's module as
- * before, and its file would add ~0.5 MB to the package.
+ * it, while cl100k_base loads only for a GPT-4 / GPT-3.5 config, from gpt-tokenizer's module, and
+ * its file would add ~0.45 MB to the package.
  */
 const bpeRankFiles: Plugin = {
   name: "bpe-rank-files",
@@ -51,11 +52,7 @@ const bpeRankFiles: Plugin = {
     bundle.onEnd(async () => {
       const outdir = bundle.initialOptions.outdir;
       if (!outdir) return;
-      const { default: ranks } = (await import(
-        "gpt-tokenizer/esm/bpeRanks/o200k_base" as string
-      )) as {
-        default: BpeToken[];
-      };
+      const ranks = bpeRanksOf(await gptTokenizerRanks("o200k_base"));
       writeFileSync(path.join(outdir, "o200k_base.bpe"), writeBpeRankFile(ranks));
     });
   },
@@ -71,10 +68,11 @@ export const serverBundleOptions: BuildOptions = {
   outExtension: { ".js": ".mjs" },
   chunkNames: "[name]-[hash]",
   // Loaded on demand from node_modules (one module each, so nothing to gain) rather than copied:
-  // the tokenizer's encodings and Prisma's query compilers are 14 of the bundle's 20 MB.
+  // Prisma's query compilers, and the tokenizer's ranks (o200k_base's are read from the rank file
+  // beside the bundle instead; cl100k_base's only for a GPT-4 / GPT-3.5 config).
   external: [
     "better-sqlite3",
-    "gpt-tokenizer/encoding/*",
+    "gpt-tokenizer/esm/bpeRanks/*",
     "@prisma/client/runtime/query_compiler_*",
   ],
   // The CommonJS packages inside an ESM bundle call `require` for Node's built-ins.

@@ -1,5 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { readBpeRankFile, type BpeToken } from "./bpe-rank-file.ts";
+import {
+  CL100K_TOKEN_SPLIT_REGEX,
+  O200K_TOKEN_SPLIT_REGEX,
+} from "gpt-tokenizer/esm/encodingParams/constants";
+import { bpeRanksOf, readBpeRankFile, type BpeRanks, type BpeToken } from "./bpe-rank-file.ts";
+import { BpeTokenCounter } from "./bpe-token-counter.ts";
 import type { ChatMessage, ContentPart } from "./spec.ts";
 
 /*
@@ -9,8 +14,8 @@ import type { ChatMessage, ContentPart } from "./spec.ts";
  * `stream_options.include_usage`), so spend is never silently zero. Whenever the provider
  * reports usage, its numbers are used instead.
  *
- * Text is counted with OpenAI's BPE encodings (gpt-tokenizer, pure JavaScript, shipped in the
- * package): cl100k_base for GPT-4 / GPT-3.5 and the text-embedding models, o200k_base for
+ * Text is counted with OpenAI's BPE encodings (gpt-tokenizer's ranks and split expressions,
+ * counted by `BpeTokenCounter`): cl100k_base for GPT-4 / GPT-3.5 and the text-embedding models, o200k_base for
  * everything else — exact for OpenAI's models, and for other providers far closer than
  * characters/4, which undercounts Chinese or Japanese about 3–4× (a CJK character is one to
  * two tokens, not a quarter). Claude's tokenizer counts more than o200k (about 5% more on
@@ -18,45 +23,38 @@ import type { ChatMessage, ContentPart } from "./spec.ts";
  * counts are raised by `claudeTokenFactor`. Each chat message carries a few tokens of framing
  * (role and separators; see OpenAI's cookbook "How to count tokens with tiktoken").
  *
- * An encoding takes ~0.1 s to load (o200k_base from the rank file beside the CLI bundle, ~0.15 s
- * from gpt-tokenizer's module); `loadTokenEncodings()` starts that (the server awaits it before
- * listening; cl100k_base only when a configured model needs it). Until they are loaded, text
- * falls back to 4 characters a token.
+ * An encoding takes ~20 ms to load from the rank file beside the CLI bundle (o200k_base), ~0.15 s
+ * from gpt-tokenizer's module (cl100k_base, and both when run from the TypeScript sources);
+ * `loadTokenEncodings()` starts that (the server awaits it before listening; cl100k_base only when
+ * a configured model needs it). Until they are loaded, text falls back to 4 characters a token.
  */
 
 type EncodingName = "o200k_base" | "cl100k_base";
 type CountTokens = (text: string) => number;
 
 const encodings: Partial<Record<EncodingName, CountTokens>> = {};
-/** A caller's `<|endoftext|>` is text to count, not a special token (the tokenizer would throw). */
-const asPlainText = { disallowedSpecial: new Set<string>() };
-
 const loading: Partial<Record<EncodingName, Promise<void>>> = {};
 
 function loadEncoding(name: EncodingName): Promise<void> {
-  loading[name] ??= encodingOf(name).then((encoding) => {
-    encodings[name] = (text) => encoding.countTokens(text, asPlainText);
+  loading[name] ??= counterOf(name).then((counter) => {
+    encodings[name] = (text) => counter.count(text);
   });
   return loading[name];
 }
 
-/** From the rank file shipped beside the CLI bundle when there is one, else gpt-tokenizer's module. */
-async function encodingOf(name: EncodingName) {
-  const ranks = await shippedRanks(name);
-  if (ranks) {
-    const { GptEncoding } = await import("gpt-tokenizer/esm/GptEncoding");
-    return GptEncoding.getEncodingApi(name, () => ranks);
-  }
-  return name === "o200k_base"
-    ? import("gpt-tokenizer/encoding/o200k_base")
-    : import("gpt-tokenizer/encoding/cl100k_base");
+async function counterOf(name: EncodingName): Promise<BpeTokenCounter> {
+  const ranks = (await shippedRanks(name)) ?? bpeRanksOf(await gptTokenizerRanks(name));
+  return new BpeTokenCounter(
+    ranks,
+    name === "o200k_base" ? O200K_TOKEN_SPLIT_REGEX : CL100K_TOKEN_SPLIT_REGEX,
+  );
 }
 
 /**
  * `<name>.bpe` beside this code: scripts/bundle-server.ts writes it next to the CLI bundle
  * (bpe-rank-file.ts says why). The library build and the TypeScript sources have none.
  */
-async function shippedRanks(name: EncodingName): Promise<BpeToken[] | undefined> {
+async function shippedRanks(name: EncodingName): Promise<BpeRanks | undefined> {
   let file: Buffer;
   try {
     file = await readFile(new URL(`./${name}.bpe`, import.meta.url));
@@ -65,6 +63,14 @@ async function shippedRanks(name: EncodingName): Promise<BpeToken[] | undefined>
     throw error;
   }
   return readBpeRankFile(file);
+}
+
+/** gpt-tokenizer's ranks module for `name` (~2.4 MB of JavaScript; cl100k_base's is smaller). */
+export async function gptTokenizerRanks(name: EncodingName): Promise<BpeToken[]> {
+  const { default: ranks } = (await (name === "o200k_base"
+    ? import("gpt-tokenizer/esm/bpeRanks/o200k_base" as string)
+    : import("gpt-tokenizer/esm/bpeRanks/cl100k_base" as string))) as { default: BpeToken[] };
+  return ranks;
 }
 
 /**
