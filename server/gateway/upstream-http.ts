@@ -106,11 +106,12 @@ export function contentTypeOf(response: UpstreamResponse): string {
  * there) so the socket goes back to the pool; anything else (the consumer stopped early, an
  * error) is destroyed, which closes the socket — the upstream sees the client go away and
  * stops generating.
+ *
+ * Nothing waits for the drain: a stream's end (its `[DONE]`, the usage it carried) is known
+ * before the body's own end arrives, often a read later, and waiting for it held the caller's
+ * last write back to a tick of its own — one more system call per stream (issue 16).
  */
-export async function releaseBody(
-  body: UpstreamResponse["body"],
-  { drain }: { drain: boolean },
-): Promise<void> {
+export function releaseBody(body: UpstreamResponse["body"], { drain }: { drain: boolean }): void {
   if (body.destroyed || body.readableEnded) return;
   if (!drain) {
     // undici reports destroying an unfinished body as an 'error' (AbortError); nobody reads it
@@ -126,7 +127,7 @@ export async function releaseBody(
     body.destroy();
   }, drainAfterDoneMs);
   giveUp.unref();
-  await body
+  void body
     .dump({ limit: Number.MAX_SAFE_INTEGER })
     .catch(() => {})
     .finally(() => clearTimeout(giveUp));

@@ -188,7 +188,7 @@ export function createAnthropicAdapter({
       throw asUpstreamFailure(error, signal, provider);
     } finally {
       // Reached on message_stop, on the body's end, on errors and when the consumer stops early.
-      await releaseBody(response.body, { drain: translator.finished });
+      releaseBody(response.body, { drain: translator.finished });
     }
   }
 

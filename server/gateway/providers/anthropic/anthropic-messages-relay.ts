@@ -183,7 +183,7 @@ export function createAnthropicMessagesRelay(
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
     } finally {
-      await releaseBody(response.body, { drain: translator.finished });
+      releaseBody(response.body, { drain: translator.finished });
     }
   }
 

@@ -154,7 +154,7 @@ export function createBedrockAdapter({
       throw failure(error, signal);
     } finally {
       // Reached at the stream's end, on errors and when the consumer stops early.
-      await releaseBody(response.body, { drain: progress.complete });
+      releaseBody(response.body, { drain: progress.complete });
     }
   }
 

@@ -217,7 +217,7 @@ export function createGeminiAdapter({
       throw asUpstreamFailure(error, signal, provider);
     } finally {
       // Reached at the body's end, on errors and when the consumer stops early.
-      await releaseBody(response.body, { drain: finished });
+      releaseBody(response.body, { drain: finished });
     }
   }
 

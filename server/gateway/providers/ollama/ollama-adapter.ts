@@ -190,7 +190,7 @@ export function createOllamaAdapter({
       throw asUpstreamFailure(error, signal, provider);
     } finally {
       // Reached on the done line, on errors and when the consumer stops early.
-      await releaseBody(response.body, { drain: sawDone });
+      releaseBody(response.body, { drain: sawDone });
     }
   }
 

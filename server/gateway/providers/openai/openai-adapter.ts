@@ -206,7 +206,7 @@ export function createOpenAIAdapter({
       throw failure(error, signal);
     } finally {
       // Reached on [DONE], on the body's end, on errors and when the consumer stops early.
-      await releaseBody(response.body, { drain: sawDone });
+      releaseBody(response.body, { drain: sawDone });
     }
   }
 

@@ -191,7 +191,7 @@ export function createResponsesRelay({
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
     } finally {
-      await releaseBody(response.body, { drain: ended });
+      releaseBody(response.body, { drain: ended });
     }
   }
 

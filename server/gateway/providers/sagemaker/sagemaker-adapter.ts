@@ -161,7 +161,7 @@ export function createSageMakerAdapter({
       throw asUpstreamFailure(error, signal, provider);
     } finally {
       // Reached on [DONE], on the body's end, on errors and when the consumer stops early.
-      await releaseBody(response.body, { drain: sawDone });
+      releaseBody(response.body, { drain: sawDone });
     }
   }
 
