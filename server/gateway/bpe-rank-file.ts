@@ -1,7 +1,8 @@
 /*
- * A BPE encoding's ranks as bytes: every token's bytes in rank order and where each starts. This is
- * what `BpeTokenCounter` looks tokens up in, ~3.5 MB of typed arrays for o200k_base where
- * gpt-tokenizer's Map of 200,000 strings holds ~17 MB of heap and takes ~0.1 s to build (issue 16).
+ * A BPE encoding's ranks as bytes: every token's bytes in rank order and where each starts. This
+ * is what `BpeTokenCounter` looks tokens up in, ~2.6 MB of typed arrays for o200k_base where
+ * gpt-tokenizer's Map of 200,000 strings holds ~17 MB of heap and takes ~0.1 s to build
+ * (issue 16).
  *
  * The CLI bundle ships them as one binary file, written at build time (scripts/bundle-server.ts)
  * and read at start instead of importing gpt-tokenizer's 2.4 MB JavaScript module of string
@@ -47,7 +48,7 @@ export function writeBpeRankFile({ bytes, starts }: BpeRanks): Buffer {
   return Buffer.concat([header, bytes]);
 }
 
-/** The ranks a `writeBpeRankFile` buffer holds (its bytes are a view of `file`); throws on anything else. */
+/** The ranks a `writeBpeRankFile` buffer holds (their bytes a view of `file`); throws on others. */
 export function readBpeRankFile(file: Buffer): BpeRanks {
   if (file.length < headerBytes || !file.subarray(0, magic.length).equals(magic))
     throw new Error("not a BPE rank file");

@@ -9,8 +9,8 @@ import type { BpeRanks } from "./bpe-rank-file.ts";
  * Tokens are looked up by their bytes in an open-addressing hash table (FNV-1a, linear probing)
  * over `BpeRanks`' typed arrays, not in a Map of strings: o200k_base takes ~5 MB outside the heap
  * and milliseconds to index, where gpt-tokenizer's encoder keeps ~17 MB of heap and ~30 MB of
- * resident memory and takes ~0.1 s to build at every start (issue 16). The test checks the counts
- * against gpt-tokenizer's own.
+ * resident memory and takes ~0.1 s to build at every start (issue 16).
+ * test/unit/bpe-rank-file.test.ts holds the counts to gpt-tokenizer's own.
  */
 
 const fnvOffset = 0x811c9dc5;
@@ -80,7 +80,7 @@ export class BpeTokenCounter {
     return this.#mergedParts(bytes, length);
   }
 
-  /** How many tokens byte-pair merging leaves of `bytes[0, length)` (tiktoken's `byte_pair_merge`). */
+  /** The tokens byte-pair merging leaves of `bytes[0, length)` (tiktoken's `byte_pair_merge`). */
   #mergedParts(bytes: Uint8Array, length: number): number {
     const fits = length < this.#partStarts.length;
     const starts = fits ? this.#partStarts : new Int32Array(length + 1);

@@ -15,9 +15,9 @@ import type { ChatMessage, ContentPart } from "./spec.ts";
  * reports usage, its numbers are used instead.
  *
  * Text is counted with OpenAI's BPE encodings (gpt-tokenizer's ranks and split expressions,
- * counted by `BpeTokenCounter`): cl100k_base for GPT-4 / GPT-3.5 and the text-embedding models, o200k_base for
- * everything else — exact for OpenAI's models, and for other providers far closer than
- * characters/4, which undercounts Chinese or Japanese about 3–4× (a CJK character is one to
+ * counted by `BpeTokenCounter`): cl100k_base for GPT-4 / GPT-3.5 and the text-embedding models,
+ * o200k_base for everything else — exact for OpenAI's models, and for other providers far closer
+ * than characters/4, which undercounts Chinese or Japanese about 3–4× (a CJK character is one to
  * two tokens, not a quarter). Claude's tokenizer counts more than o200k (about 5% more on
  * English, 45% more on CJK, measured with ai-tokenizer's Claude vocabulary), so Claude models'
  * counts are raised by `claudeTokenFactor`. Each chat message carries a few tokens of framing

@@ -1,20 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   GraphQLError,
-  execute,
   getOperationAST,
-  isInterfaceType,
-  isUnionType,
   specifiedRules,
   validate,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
 } from "graphql";
-import type { CompiledQuery } from "graphql-jit";
 import { processRegularResult, type FetchAPI, type YogaServerInstance } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
 import type { GraphQLContext } from "../graphql/context.ts";
+import { createCompiledExecutor } from "./graphql-compiled-executor.ts";
 import { limitValidationRules, parseWithTokenLimit, type GraphQLLimits } from "./graphql-limits.ts";
 import { maxBodyBytes, readBody } from "./read-json-body.ts";
 import { acceptedIncomingRequestId } from "./request-id.ts";
@@ -24,18 +21,6 @@ import type { HeaderReader } from "./yoga.ts";
 
 /** The media types Yoga's regular (non-streaming) result processor answers with. */
 type JsonMediaType = "application/graphql-response+json" | "application/json";
-
-type GraphQLJit = typeof import("graphql-jit");
-/**
- * graphql-jit, imported at the first operation the fast path runs: with what it loads
- * (fast-json-stringify, ajv) it is ~0.8 MB of the bundle and ~25 ms of start-up that a gateway
- * serving only REST would pay for nothing.
- */
-let graphqlJit: GraphQLJit | undefined;
-let loadingGraphQLJit: Promise<GraphQLJit> | undefined;
-async function loadGraphQLJit(): Promise<GraphQLJit> {
-  return (graphqlJit = await (loadingGraphQLJit ??= import("graphql-jit")));
-}
 
 /** One operation of a JSON body, as GraphQL over HTTP defines it. */
 interface OperationParams {
@@ -101,7 +86,7 @@ export function createGraphQLFastPath({
   /** Query strings are the cache's keys: their total size is bounded, and a huge one is not kept. */
   maxCachedQueryCharacters?: number;
 }) {
-  passAbstractTypeToResolveType(schema);
+  const executeCompiled = createCompiledExecutor(schema);
   const parse = parseWithTokenLimit(limits);
   const rules = [...specifiedRules, ...limitValidationRules(limits, { introspection })];
   // A document that fails to parse or validate is kept as `false`: Yoga answers it, every time.
@@ -116,30 +101,6 @@ export function createGraphQLFastPath({
 
   /** The last query checked and its verdict (see checkedDocument). */
   let lastChecked: { query?: string; document: DocumentNode | false } = { document: false };
-  /** A checked document's operations compiled by graphql-jit, by operation name ("" for none). */
-  const compiledOperations = new WeakMap<DocumentNode, Map<string, CompiledQuery | false>>();
-
-  /**
-   * The operation compiled to JavaScript (graphql-jit), once per document and operation name:
-   * graphql-js's interpreter — input coercion, field collection, value completion — was ~14% of
-   * a GraphQL request's CPU (issue 16). `false` when graphql-jit cannot compile it: graphql-js runs it.
-   */
-  function compiledOperation(
-    { compileQuery, isCompiledQuery }: GraphQLJit,
-    document: DocumentNode,
-    operationName: string | undefined,
-  ) {
-    let byName = compiledOperations.get(document);
-    if (!byName) compiledOperations.set(document, (byName = new Map()));
-    let compiled = byName.get(operationName ?? "");
-    if (compiled === undefined) {
-      const compiledOrErrors = compileQuery(schema, document, operationName);
-      compiled = isCompiledQuery(compiledOrErrors) ? compiledOrErrors : false;
-      byName.set(operationName ?? "", compiled);
-    }
-    return compiled;
-  }
-
   /** The parsed document when it passes validation and the limits, else false. */
   function checkedDocument(query: string): DocumentNode | false {
     // A client sends the same operation again and again: the last one is kept at hand, before
@@ -159,37 +120,6 @@ export function createGraphQLFastPath({
     documents.set(query, document);
     lastChecked = { query, document };
     return document;
-  }
-
-  /**
-   * Runs the operation, compiled by graphql-jit when it can be, and answers in graphql-js's
-   * shape: variables graphql-jit refuses (nothing has run then) go to graphql-js, which words
-   * their errors; field errors become graphql-js GraphQLErrors with their locations, ahead of
-   * `data` as graphql-js puts them.
-   */
-  async function run(
-    document: DocumentNode,
-    params: OperationParams,
-    contextValue: GraphQLContext,
-  ): Promise<ExecutionResult> {
-    const interpreted = () =>
-      execute({
-        schema,
-        document,
-        contextValue,
-        variableValues: params.variables,
-        operationName: params.operationName,
-      });
-    const jit = graphqlJit ?? (await loadGraphQLJit());
-    const compiled = compiledOperation(jit, document, params.operationName ?? undefined);
-    if (!compiled) return interpreted();
-    const result = await compiled.query(undefined, contextValue, params.variables ?? {});
-    if (!("data" in result)) return interpreted();
-    if (!result.errors) return result;
-    return {
-      errors: result.errors.map((error) => asGraphQLJsError(error, document)),
-      data: result.data,
-    };
   }
 
   /** Yoga answers a request whose body was read here, from those bytes. */
@@ -245,7 +175,12 @@ export function createGraphQLFastPath({
     let result: ExecutionResult;
     try {
       const contextValue = contextOf({ header, cancellation });
-      result = await run(document as DocumentNode, params, contextValue);
+      result = await executeCompiled({
+        document: document as DocumentNode,
+        contextValue,
+        variableValues: params.variables,
+        operationName: params.operationName,
+      });
       // Without data, the operation never ran (its variables were refused): Yoga's executor
       // answers that with 400 whatever the Accept, as a request error.
       if (!("data" in result) && result.errors) result.errors.forEach(asRequestError);
@@ -386,51 +321,4 @@ function asRequestError(error: GraphQLError): void {
       http: { ...(error.extensions?.http as object | undefined), status: 400 },
     },
   });
-}
-
-const resolveTypeAdapted = new WeakSet<GraphQLSchema>();
-
-/**
- * graphql-jit calls a union's or interface's resolveType without the abstract type, its fourth
- * argument in graphql-js, which Pothos's resolveType passes on to graphql-js's default resolver
- * (which then fails): each gets it from its own type when the caller leaves it out. Once per
- * schema; graphql-js, which passes it, sees no change.
- */
-function passAbstractTypeToResolveType(schema: GraphQLSchema): void {
-  if (resolveTypeAdapted.has(schema)) return;
-  resolveTypeAdapted.add(schema);
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!(isUnionType(type) || isInterfaceType(type)) || !type.resolveType) continue;
-    const resolveType = type.resolveType;
-    type.resolveType = (value, context, info, abstractType) =>
-      resolveType(value, context, info, abstractType ?? type);
-  }
-}
-
-/**
- * A graphql-jit error as graphql-js makes it: graphql-jit's carry their `locations` alone, which
- * Yoga's masking drops (it rebuilds an error from `nodes`, or `source` and `positions`).
- */
-function asGraphQLJsError(error: GraphQLError, document: DocumentNode): GraphQLError {
-  const source = document.loc?.source;
-  if (error.source || !source) return error;
-  return new GraphQLError(error.message, {
-    source,
-    positions: error.locations?.map((location) => positionOf(source.body, location)),
-    path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
-}
-
-/** The offset in `body` of a 1-based line and column (graphql-js's line terminators). */
-function positionOf(body: string, { line, column }: { line: number; column: number }): number {
-  const lineEnds = /\r\n|[\n\r]/g;
-  let lineStart = 0;
-  for (let current = 1; current < line; current += 1) {
-    const end = lineEnds.exec(body);
-    if (!end) break;
-    lineStart = end.index + end[0].length;
-  }
-  return lineStart + column - 1;
 }
