@@ -2,7 +2,10 @@ import { UpstreamError } from "./errors.ts";
 import type { RequestDeadline } from "./request-deadline.ts";
 
 export interface AttemptTimeoutOptions {
-  /** The request's deadline (its total timeout and the caller): either ends the attempt with its own reason. */
+  /**
+   * The request's deadline (its total timeout and the caller): either ends the attempt with its
+   * own reason.
+   */
   deadline: RequestDeadline;
   /** The provider, for the error. */
   provider: string;
@@ -43,11 +46,7 @@ export async function withAttemptTimeout<Value>(
   );
   // The upstream socket keeps the process alive while a call is open; the timer need not.
   timer.unref();
-  const gone = deadline.callerGone();
-  let unhookCaller: (() => void) | undefined;
-  if (gone) controller.abort(gone.reason);
-  else if (remainingMs === 0) controller.abort(deadline.timeoutError());
-  else unhookCaller = deadline.onCallerGone(() => controller.abort(deadline.callerGone()?.reason));
+  const unhookCaller = deadline.abortOnEnd(controller);
   try {
     return await call(controller.signal);
   } catch (error) {
@@ -56,6 +55,6 @@ export async function withAttemptTimeout<Value>(
     throw error;
   } finally {
     clearTimeout(timer);
-    unhookCaller?.();
+    unhookCaller();
   }
 }

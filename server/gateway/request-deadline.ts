@@ -51,10 +51,12 @@ export function callerHasGone(caller: Caller | undefined): boolean {
 export interface RequestDeadline {
   /** Aborts when the time is up (a TimeoutError) or the caller goes away (its reason). */
   readonly signal: AbortSignal;
-  /** The caller's reason when it has gone away, else undefined. */
-  callerGone(): { reason: unknown } | undefined;
-  /** Calls `listener` once if the caller goes away; returns the unsubscribe. */
-  onCallerGone(listener: () => void): () => void;
+  /**
+   * Aborts `controller` with the deadline's reason: at once if the caller has gone or the time is
+   * up, else when the caller goes (a timer for the time left is the caller's to set). Returns
+   * the unhook.
+   */
+  abortOnEnd(controller: AbortController): () => void;
   /** Milliseconds left; 0 once the time is up. */
   remainingMs(): number;
   /** The reason the deadline aborts with when the time is up. */
@@ -81,11 +83,15 @@ class Deadline implements RequestDeadline {
     this.#expiresAt = Date.now() + timeoutMs;
   }
 
-  callerGone(): { reason: unknown } | undefined {
-    return callerGoneOf(this.#caller);
+  abortOnEnd(controller: AbortController): () => void {
+    const gone = callerGoneOf(this.#caller);
+    if (gone) controller.abort(gone.reason);
+    else if (this.remainingMs() === 0) controller.abort(this.timeoutError());
+    else return this.#onCallerGone(() => controller.abort(callerGoneOf(this.#caller)?.reason));
+    return () => {};
   }
 
-  onCallerGone(listener: () => void): () => void {
+  #onCallerGone(listener: () => void): () => void {
     const caller = this.#caller;
     if (caller?.cancellation) return caller.cancellation.onCancel(listener);
     const signal = caller?.signal;
@@ -116,11 +122,8 @@ class Deadline implements RequestDeadline {
     this.#controller = controller;
     // A cleared deadline's signal never fires.
     if (this.#cleared) return controller.signal;
-    const gone = this.callerGone();
-    if (gone) controller.abort(gone.reason);
-    else if (this.remainingMs() === 0) controller.abort(this.timeoutError());
-    else {
-      this.#unhookCaller = this.onCallerGone(() => controller.abort(this.callerGone()?.reason));
+    this.#unhookCaller = this.abortOnEnd(controller);
+    if (!controller.signal.aborted) {
       this.#timer = setTimeout(() => this.expire(), this.remainingMs());
       // The upstream socket keeps the process alive while a call is open; the timer need not.
       this.#timer.unref();
