@@ -63,7 +63,7 @@ interface UsageEstimate {
   completionText: string;
 }
 
-/** The token fields of a charge, with its cost and estimate flag still to fill (one object shape). */
+/** A charge's token fields, its cost and estimate flag still to fill (one object shape). */
 function tokensOf(usage: Usage | null | undefined, estimate: UsageEstimate, model?: string) {
   return usage
     ? {

@@ -125,8 +125,8 @@ function requestLineWriter(logger: Logger): (fields: object, message: string) =>
 }
 
 /**
- * pino's `isoTime` (the same text), formatted once per millisecond: under load several request lines share one,
- * and `toISOString` was ~1% of the REST path's CPU (issue 16).
+ * pino's `isoTime` (the same text), formatted once per millisecond: under load several request
+ * lines share one, and `toISOString` was ~1% of the REST path's CPU (issue 16).
  */
 function isoTimePerMillisecond(): () => string {
   let formattedMs = Number.NaN;

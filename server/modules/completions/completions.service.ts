@@ -68,7 +68,10 @@ export interface CompletionContext {
   principal: Principal;
   source: RequestRecord["source"];
   signal?: AbortSignal;
-  /** The caller's going away without an AbortSignal (REST, GraphQL's fast path): `signal` is then made only when read. */
+  /**
+   * The caller's going away without an AbortSignal (REST, GraphQL's fast path): `signal` is then
+   * made only when read.
+   */
   cancellation?: CallerCancellation;
   requestId?: string;
   /** The caller's own `x-request-id` (validated by the surface): sent upstream and logged; the row keeps `requestId`. */

@@ -9,7 +9,7 @@ import type { CacheStatus, CompletionStream, StreamSummary } from "./completions
  * its methods from the prototype.
  */
 
-/** The chunks of a started stream: `close` runs instead of the relay when it is returned unstarted. */
+/** A started stream's chunks: `close` runs instead of the relay when it is returned unstarted. */
 export class StartedStreamIterator implements AsyncIterableIterator<ChatChunk> {
   #started = false;
   readonly #relay: AsyncGenerator<ChatChunk>;
