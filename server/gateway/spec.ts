@@ -101,7 +101,17 @@ export interface ToolCallDelta {
   function?: { name?: string; arguments?: string };
 }
 
+/**
+ * A chunk's own JSON text as the provider sent it, kept on the chunk when it says exactly what the
+ * chunk holds (OpenAI's format, nothing filled in or mapped): a caller in the same format is sent
+ * the text instead of a second serialisation (issue 16). Not enumerable, so spreads, clones and
+ * JSON.stringify leave it out; whoever changes a chunk after its adapter must delete it (Azure's
+ * folded prompt annotations).
+ */
+export const providerChunkText: unique symbol = Symbol("switchboard.providerChunkText");
+
 export interface ChatChunk {
+  [providerChunkText]?: string;
   id: string;
   object: "chat.completion.chunk";
   created: number;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError } from "../gateway/errors.ts";
 import type { Principal } from "../gateway/principal.ts";
 import { formatUsd } from "../gateway/money.ts";
+import { type ChatChunk, providerChunkText } from "../gateway/spec.ts";
 import type {
   CompletionContext,
   CompletionResult,
@@ -119,9 +120,7 @@ export function createOpenAIRoutes({
       for await (const chunk of stream) {
         // The gateway always asks upstream for usage; the caller gets the usage chunk only if it asked.
         if (chunk.choices.length === 0 && chunk.usage && !includeUsage) continue;
-        // Set, not deleted: `delete` turns the chunk into a slow dictionary object for stringify.
-        if (!includeUsage && chunk.usage !== undefined) chunk.usage = undefined;
-        const full = writeWithBackpressure(response, `data: ${JSON.stringify(chunk)}\n\n`);
+        const full = writeWithBackpressure(response, `data: ${chunkJson(chunk, includeUsage)}\n\n`);
         if (full) await full;
         if (response.destroyed) break;
       }
@@ -201,4 +200,28 @@ export function createOpenAIRoutes({
       }),
     );
   };
+}
+
+/** `,"usage":null}`: how a chunk's text ends when the caller asked for no usage but got it as null. */
+const nullUsageEnding = ',"usage":null}';
+
+/**
+ * A chunk's JSON for a Chat Completions caller: the provider's own text when the chunk carries it
+ * (less a trailing `"usage":null` for a caller that asked for no usage, which OpenAI would not have
+ * sent it), else the chunk serialised. The gateway always asks upstream for usage (issue 16).
+ */
+function chunkJson(chunk: ChatChunk, includeUsage: boolean): string {
+  const text = chunk[providerChunkText];
+  if (text !== undefined) {
+    if (includeUsage || chunk.usage === undefined) return text;
+    // The only `"usage":` in the text is the trailing one: a string value cannot hold it unescaped.
+    if (
+      chunk.usage === null &&
+      text.indexOf('"usage":') === text.length - nullUsageEnding.length + 1
+    )
+      return `${text.slice(0, -nullUsageEnding.length)}}`;
+  }
+  // Set, not deleted: `delete` turns the chunk into a slow dictionary object for stringify.
+  if (!includeUsage && chunk.usage !== undefined) chunk.usage = undefined;
+  return JSON.stringify(chunk);
 }

@@ -5,7 +5,11 @@ import { createUpstreamDispatcher } from "../../server/gateway/http-pool.ts";
 import { createAzureAdapter } from "../../server/gateway/providers/azure/azure-adapter.ts";
 import { acceptsMaxCompletionTokens } from "../../server/gateway/providers/azure/convert-to-azure-request.ts";
 import { createProviderAdapter } from "../../server/gateway/providers/registry.ts";
-import type { ChatRequest, ProviderAdapter } from "../../server/gateway/spec.ts";
+import {
+  type ChatRequest,
+  providerChunkText,
+  type ProviderAdapter,
+} from "../../server/gateway/spec.ts";
 import {
   jsonReply,
   type ScriptedUpstream,
@@ -281,13 +285,14 @@ describe("azure specifics", () => {
     });
     const { chunks, error } = await drain(adapter.chatStream(hello, idle()));
     expect(error).toBeUndefined();
-    const [annotation, ...rest] = [...text.matchAll(/^data: (\{.*\})$/gm)].map((match) =>
-      JSON.parse(match[1]),
-    );
+    const texts = [...text.matchAll(/^data: (\{.*\})$/gm)].map((match) => match[1]);
+    const [annotation, ...rest] = texts.map((json) => JSON.parse(json));
     expect(chunks).toEqual([
       { ...rest[0], prompt_filter_results: annotation.prompt_filter_results },
       ...rest.slice(1),
     ]);
+    // The folded chunk is sent serialised (its text lacks the annotation); the others as Azure sent them.
+    expect(chunks.map((chunk) => chunk[providerChunkText])).toEqual([undefined, ...texts.slice(2)]);
     expect(new Set(chunks.map((chunk) => chunk.id))).toEqual(
       new Set(["chatcmpl-CECImr5TLfMFiZN3FUlfVdBLr51Fs"]),
     );

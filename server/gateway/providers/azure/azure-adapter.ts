@@ -1,5 +1,11 @@
 import type { Dispatcher } from "undici";
-import type { CallOptions, ChatChunk, ChatRequest, ProviderAdapter } from "../../spec.ts";
+import {
+  type CallOptions,
+  type ChatChunk,
+  type ChatRequest,
+  providerChunkText,
+  type ProviderAdapter,
+} from "../../spec.ts";
 import { createOpenAIAdapter, type OpenAIOperation } from "../openai/openai-adapter.ts";
 import { azurePromptAnnotationChunkSchema } from "./azure-api.ts";
 import { convertToAzureRequest } from "./convert-to-azure-request.ts";
@@ -114,6 +120,8 @@ async function* foldPromptAnnotations(chunks: AsyncIterable<ChatChunk>): AsyncGe
     }
     if (promptFilterResults) {
       chunk.prompt_filter_results ??= promptFilterResults;
+      // The provider's text no longer says all the chunk holds.
+      delete chunk[providerChunkText];
       promptFilterResults = undefined;
     }
     yield chunk;

@@ -13,16 +13,17 @@ import {
   type UpstreamJsonReading,
   type UpstreamResponse,
 } from "../../upstream-http.ts";
-import type {
-  CallOptions,
-  ChatChunk,
-  ChatRequest,
-  ChatResponse,
-  EmbeddingRequest,
-  EmbeddingResponse,
-  FinishReason,
-  ProviderAdapter,
-  Usage,
+import {
+  type CallOptions,
+  type ChatChunk,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type FinishReason,
+  providerChunkText,
+  type ProviderAdapter,
+  type Usage,
 } from "../../spec.ts";
 import { convertToOpenAIRequest } from "./convert-to-openai-request.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
@@ -57,7 +58,10 @@ export interface OpenAIAdapterOptions {
   secrets?: Array<string | undefined>;
   /** Adjusts the request body before it is sent (DeepSeek strips fields its API rejects). */
   prepareBody?: (body: Record<string, unknown>) => Record<string, unknown>;
-  /** Adjusts each answer and chunk after it is checked (DeepSeek's cache-hit usage fields). */
+  /**
+   * Adjusts each answer and chunk after it is checked (DeepSeek's cache-hit usage fields). With it,
+   * chunks carry no `providerChunkText`: the adjusted chunk is not what the text says.
+   */
   completeAnswer?: (answer: ChatResponse | ChatChunk) => void;
 }
 
@@ -80,7 +84,7 @@ export function createOpenAIAdapter({
   mapFinishReason = mapOpenAIFinishReason,
   urlFor,
   prepareBody = (body) => body,
-  completeAnswer = () => {},
+  completeAnswer,
   secrets: extraSecrets = [],
 }: OpenAIAdapterOptions = {}): ProviderAdapter {
   // Computed once unless the URL depends on the model.
@@ -153,7 +157,7 @@ export function createOpenAIAdapter({
         choice.finish_reason = mapFinishReason(choice.finish_reason);
       completeUsage(answer.usage);
       completeIdentity(answer, request, newCompletionId);
-      completeAnswer(answer);
+      completeAnswer?.(answer);
       return answer;
     } catch (error) {
       throw failure(error, signal);
@@ -190,13 +194,24 @@ export function createOpenAIAdapter({
             break reading;
           }
           const chunk = parseAnswer<ChatChunk>(event.data, openAIChatChunkCheck, "a stream event");
+          let asSent = completeAnswer === undefined && isComplete(chunk);
           for (const choice of chunk.choices) {
-            choice.finish_reason = mapFinishReason(choice.finish_reason);
+            const finishReason = mapFinishReason(choice.finish_reason);
+            if (finishReason !== choice.finish_reason || choice.delta == null) asSent = false;
+            choice.finish_reason = finishReason;
             choice.delta ??= {};
           }
-          completeUsage(chunk.usage);
-          completeIdentity(chunk, request, streamFallbackId);
-          completeAnswer(chunk);
+          // Not enumerable: copies, spreads and deep comparisons of the chunk leave it out.
+          if (asSent && !event.data.includes("\n"))
+            Object.defineProperty(chunk, providerChunkText, {
+              value: event.data,
+              configurable: true,
+            });
+          else {
+            completeUsage(chunk.usage);
+            completeIdentity(chunk, request, streamFallbackId);
+            completeAnswer?.(chunk);
+          }
           yield chunk;
         }
       }
@@ -239,6 +254,20 @@ export function createOpenAIAdapter({
   }
 
   return { provider, chat, chatStream, embed };
+}
+
+/**
+ * Whether an answer has everything completeUsage and completeIdentity would fill in, so that its
+ * text, once its finish reasons map to themselves, says all the gateway's shape does.
+ */
+function isComplete(answer: ChatResponse | ChatChunk): boolean {
+  const usage = answer.usage;
+  return (
+    answer.id != null &&
+    answer.model != null &&
+    answer.created != null &&
+    (usage == null || typeof usage.total_tokens === "number")
+  );
 }
 
 /** Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it. */
