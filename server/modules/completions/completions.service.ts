@@ -58,7 +58,12 @@ import {
   createStreamTally,
 } from "../../gateway/usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
-import { StartedStream, StartedStreamIterator } from "./started-stream.ts";
+import {
+  relayChunks,
+  StartedStream,
+  StartedStreamIterator,
+  type StreamRelay,
+} from "./started-stream.ts";
 import { completionSpanAttributes, endCompletionSpan } from "./completion-span.ts";
 import type { RequestTracing } from "../../tracing.ts";
 import { failedAnswer, streamedAnswer, type KeepBody } from "./request-bodies.ts";
@@ -636,37 +641,28 @@ export function createCompletionsService({
         });
     }
 
-    /** The next chunk from the provider; only this wait counts towards the idle timeout. */
-    function nextChunk(): Promise<IteratorResult<ChatChunk>> {
-      watchdog.waitingForChunk();
-      return upstream.next();
-    }
-
-    async function* relay(): AsyncGenerator<ChatChunk> {
-      let status: RequestRecord["status"] = "cancelled";
-      try {
-        for (let result = first; !result.done; result = await nextChunk()) {
-          watchdog.chunkArrived();
-          const chunk = result.value;
-          tally.add(chunk);
-          chunksToStore?.push(structuredClone(chunk));
-          yield chunk;
-        }
-        status = "success";
-      } catch (thrown) {
-        const error = toGatewayError(thrown, callerHasGone(context), servingDeployment.provider);
-        status = error.code === "CANCELLED" ? "cancelled" : "error";
-        finish(status, error);
-        throw error;
-      } finally {
-        // Reached on normal end, on error, and when the consumer stops early (return()).
-        if (status !== "success") await upstream.return?.().catch(() => {});
-        finish(status);
-      }
-    }
-
-    const iterator = new StartedStreamIterator(relay(), async () => {
+    const closeUpstream = async () => {
       await upstream.return?.().catch(() => {});
+    };
+    const relay: StreamRelay = {
+      first,
+      // Only the wait for the provider's next chunk counts towards the idle timeout.
+      nextChunk() {
+        watchdog.waitingForChunk();
+        return upstream.next();
+      },
+      passing(chunk) {
+        watchdog.chunkArrived();
+        tally.add(chunk);
+        chunksToStore?.push(structuredClone(chunk));
+      },
+      failure: (thrown) =>
+        toGatewayError(thrown, callerHasGone(context), servingDeployment.provider),
+      closeUpstream,
+      finish,
+    };
+    const iterator = new StartedStreamIterator(relayChunks(relay), async () => {
+      await closeUpstream();
       finish("cancelled");
     });
     return new StartedStream(
