@@ -570,7 +570,7 @@ export function createCompletionsService({
       // A stream may fail over only until its first chunk: after that the caller has tokens.
       const result = await runChat(request, deadline, async (candidate, exchange) => {
         const attemptWatchdog = createStreamWatchdog({
-          signal: deadline.signal,
+          deadline,
           provider: candidate.provider,
           firstChunkTimeoutMs: firstTokenTimeoutMs,
           idleTimeoutMs: streamIdleTimeoutMs,
