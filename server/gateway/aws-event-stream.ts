@@ -49,13 +49,7 @@ export async function* readAwsEventStream(
   body: AsyncIterable<Uint8Array>,
   { provider }: { provider: string },
 ): AsyncGenerator<AwsEventMessage> {
-  const pieces = (async function* () {
-    try {
-      yield* body;
-    } catch (error) {
-      throw connectionError(provider, error);
-    }
-  })();
+  const pieces = piecesOf(body, provider);
   const malformed = (detail: string, cause?: unknown) =>
     invalidResponseError(provider, `the stream is not a valid AWS event stream (${detail})`, {
       cause,
@@ -80,6 +74,21 @@ export async function* readAwsEventStream(
   }
   if (buffered.length > 0)
     throw malformed(`it ended inside a frame, ${buffered.length} bytes left`);
+}
+
+/**
+ * The body's pieces, its failure the connection's (kind "connection").
+ * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ */
+async function* piecesOf(
+  body: AsyncIterable<Uint8Array>,
+  provider: string,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw connectionError(provider, error);
+  }
 }
 
 /** Encodes one message (tests' upstreams use this to speak the framing). */

@@ -10,6 +10,7 @@ import type { ChatChunk } from "../gateway/spec.ts";
 import type {
   CompletionContext,
   CompletionResult,
+  CompletionStream,
   EmbeddingResult,
 } from "../modules/completions/completions.service.ts";
 import { readObject, responseFormatFor } from "./completion-object.ts";
@@ -96,26 +97,15 @@ export function createGateway(
 
   function stream(request: CompletionRequest): GatewayStream {
     let facts: StreamFacts | undefined;
-    async function* chunks(): AsyncGenerator<ChatChunk> {
-      const { body, context } = await serviceCall(request);
-      const started = await completions.chatStream({ ...body, stream: true }, context);
-      facts = servedBy(started);
-      try {
-        // Delegating forwards return(): breaking out of the caller's loop closes the upstream.
-        yield* started;
-      } finally {
-        const summary = started.summary;
-        if (summary)
-          facts = {
-            ...facts,
-            usage: summary.usage,
-            finishReason: summary.finishReason,
-            costUsd: formatUsd(summary.charge.costNanoUsd),
-            latencyMs: summary.latencyMs,
-          };
-      }
-    }
-    const iterator = chunks();
+    const iterator = streamedChunks(
+      async () => {
+        const { body, context } = await serviceCall(request);
+        return completions.chatStream({ ...body, stream: true }, context);
+      },
+      (known) => {
+        facts = known;
+      },
+    );
     return {
       [Symbol.asyncIterator]: () => iterator,
       get switchboard() {
@@ -154,6 +144,34 @@ export function createGateway(
   }
 
   return { completion, stream, embed, completionObject, close };
+}
+
+/**
+ * The chunks of the stream `start` starts; `report` gets its facts once it started, and again,
+ * usage and cost added from its summary, when it ends.
+ * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ */
+async function* streamedChunks(
+  start: () => Promise<CompletionStream>,
+  report: (facts: StreamFacts) => void,
+): AsyncGenerator<ChatChunk> {
+  const started = await start();
+  const facts = servedBy(started);
+  report(facts);
+  try {
+    // Delegating forwards return(): breaking out of the caller's loop closes the upstream.
+    yield* started;
+  } finally {
+    const summary = started.summary;
+    if (summary)
+      report({
+        ...facts,
+        usage: summary.usage,
+        finishReason: summary.finishReason,
+        costUsd: formatUsd(summary.charge.costNanoUsd),
+        latencyMs: summary.latencyMs,
+      });
+  }
 }
 
 /** Which request it was and where it was served: known once the provider answered (a stream: its first chunk). */

@@ -93,14 +93,12 @@ export function createAnthropicMessagesRelay(
   caller: CallerMessagesRequest,
   { dispatcher }: { dispatcher?: Dispatcher } = {},
 ): NativeRelay {
-  function send(deployment: Deployment, stream: boolean, signal: AbortSignal) {
-    const transport = claudeTransportFor(deployment, dispatcher);
-    const request = { ...caller, model: deployment.model, stream };
-    return { transport, response: transport.send(request, signal) };
-  }
-
   async function chat(deployment: Deployment, { signal }: { signal: AbortSignal }) {
-    const { transport, response: sent } = send(deployment, false, signal);
+    const { transport, response: sent } = sendToClaude(caller, deployment, {
+      stream: false,
+      signal,
+      dispatcher,
+    });
     const { provider } = transport;
     const response = await sent;
     try {
@@ -134,60 +132,85 @@ export function createAnthropicMessagesRelay(
     }
   }
 
-  async function* chatStream(
-    deployment: Deployment,
-    { signal }: { signal: AbortSignal },
-  ): AsyncGenerator<RelayedChunk> {
-    const { transport, response: sent } = send(deployment, true, signal);
-    const { provider } = transport;
-    const response: UpstreamResponse = await sent;
-    const translator = new AnthropicStreamTranslator(requestFor(deployment), undefined);
-    try {
-      await rejectUnlessSuccessful(response, (failure) => transport.httpError(failure));
-      let eventCount = 0;
-      for await (const event of transport.events(response)) {
-        eventCount += 1;
-        const type = (event as { type?: unknown } | null)?.type;
-        if (typeof type !== "string")
-          throw invalidResponseError(provider, "a stream event has no type");
-        if (type === "error") {
-          const reported = anthropicErrorBodySchema.safeParse(event);
-          const failure = anthropicPayloadError(
-            provider,
-            reported.success ? reported.data : { error: {} },
-            transport.secrets,
-          );
-          // Claude's own error event goes to the caller as it came (the edge reads it off the error).
-          Object.assign(failure, { [nativeEvents]: [event] });
-          throw failure;
-        }
-        const chunks: RelayedChunk[] = knownEventTypes.has(type)
-          ? translator.translate(checkedEvent(event, provider))
-          : [];
-        const carrier = chunks[0] ?? {
-          id: "",
-          object: "chat.completion.chunk",
-          created: Math.floor(Date.now() / 1000),
-          model: deployment.model,
-          choices: [],
-        };
-        carrier[nativeEvents] = [event];
-        yield carrier;
-        yield* chunks.slice(1);
-        if (translator.finished) break;
-      }
-      if (eventCount === 0)
-        throw invalidResponseError(provider, "the stream ended without sending any event");
-      if (!translator.finished)
-        throw connectionError(provider, new Error("the stream ended before message_stop"));
-    } catch (error) {
-      throw asUpstreamFailure(error, signal, provider);
-    } finally {
-      releaseBody(response.body, { drain: translator.finished });
-    }
-  }
+  return {
+    accepts: isClaudeDeployment,
+    chat,
+    chatStream: (deployment, { signal }) =>
+      claudeMessagesStream(caller, deployment, { signal, dispatcher }),
+  };
+}
 
-  return { accepts: isClaudeDeployment, chat, chatStream };
+/** The caller's request sent to a Claude deployment, and the transport it went through. */
+function sendToClaude(
+  caller: CallerMessagesRequest,
+  deployment: Deployment,
+  { stream, signal, dispatcher }: { stream: boolean; signal: AbortSignal; dispatcher?: Dispatcher },
+) {
+  const transport = claudeTransportFor(deployment, dispatcher);
+  const request = { ...caller, model: deployment.model, stream };
+  return { transport, response: transport.send(request, signal) };
+}
+
+/**
+ * The relay's stream: the caller's request streamed by a Claude deployment, each event on a chunk.
+ * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ */
+async function* claudeMessagesStream(
+  caller: CallerMessagesRequest,
+  deployment: Deployment,
+  { signal, dispatcher }: { signal: AbortSignal; dispatcher?: Dispatcher },
+): AsyncGenerator<RelayedChunk> {
+  const { transport, response: sent } = sendToClaude(caller, deployment, {
+    stream: true,
+    signal,
+    dispatcher,
+  });
+  const { provider } = transport;
+  const response: UpstreamResponse = await sent;
+  const translator = new AnthropicStreamTranslator(requestFor(deployment), undefined);
+  try {
+    await rejectUnlessSuccessful(response, (failure) => transport.httpError(failure));
+    let eventCount = 0;
+    for await (const event of transport.events(response)) {
+      eventCount += 1;
+      const type = (event as { type?: unknown } | null)?.type;
+      if (typeof type !== "string")
+        throw invalidResponseError(provider, "a stream event has no type");
+      if (type === "error") {
+        const reported = anthropicErrorBodySchema.safeParse(event);
+        const failure = anthropicPayloadError(
+          provider,
+          reported.success ? reported.data : { error: {} },
+          transport.secrets,
+        );
+        // Claude's own error event goes to the caller as it came (the edge reads it off the error).
+        Object.assign(failure, { [nativeEvents]: [event] });
+        throw failure;
+      }
+      const chunks: RelayedChunk[] = knownEventTypes.has(type)
+        ? translator.translate(checkedEvent(event, provider))
+        : [];
+      const carrier = chunks[0] ?? {
+        id: "",
+        object: "chat.completion.chunk",
+        created: Math.floor(Date.now() / 1000),
+        model: deployment.model,
+        choices: [],
+      };
+      carrier[nativeEvents] = [event];
+      yield carrier;
+      yield* chunks.slice(1);
+      if (translator.finished) break;
+    }
+    if (eventCount === 0)
+      throw invalidResponseError(provider, "the stream ended without sending any event");
+    if (!translator.finished)
+      throw connectionError(provider, new Error("the stream ended before message_stop"));
+  } catch (error) {
+    throw asUpstreamFailure(error, signal, provider);
+  } finally {
+    releaseBody(response.body, { drain: translator.finished });
+  }
 }
 
 /** What the translation reads of the request: the model its chunks name. */

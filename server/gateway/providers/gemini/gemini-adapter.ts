@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { UpstreamError } from "../../errors.ts";
-import { readServerSentEvents } from "../../sse.ts";
+import { readServerSentEvents, type ServerSentEvent } from "../../sse.ts";
 import type {
   CallOptions,
   ChatChunk,
@@ -198,18 +198,15 @@ export function createGeminiAdapter({
       }
       // The body outlives this iterator on purpose: once read to its end it is drained, not destroyed (see finally).
       const events = readServerSentEvents(response.body.iterator({ destroyOnReturn: false }));
-      const responses = async function* () {
-        let eventCount = 0;
-        for await (const event of events) {
-          eventCount += 1;
-          yield parseAnswer(event.data, "a stream event", secrets, geminiStreamEventSchema);
-        }
-        if (eventCount === 0)
-          throw geminiInvalidResponseError(provider, "the stream ended without sending any event");
-        finished = true;
-      };
+      const responses = geminiResponsesOf(events, {
+        provider,
+        parse: (data) => parseAnswer(data, "a stream event", secrets, geminiStreamEventSchema),
+        onEnd: () => {
+          finished = true;
+        },
+      });
       // One Gemini event becomes several chunks: an abort between them must stop the rest too.
-      for await (const chunk of translateGeminiStream(responses(), request, { provider })) {
+      for await (const chunk of translateGeminiStream(responses, request, { provider })) {
         signal.throwIfAborted();
         yield chunk;
       }
@@ -270,6 +267,29 @@ export function createGeminiAdapter({
   }
 
   return { provider, chat, chatStream, embed };
+}
+
+/**
+ * A stream's events read as Gemini answers; `onEnd` runs once they were all read (not on an error
+ * or an early stop). A stream with no event is an invalid response.
+ * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ */
+async function* geminiResponsesOf(
+  events: AsyncIterable<ServerSentEvent>,
+  {
+    provider,
+    parse,
+    onEnd,
+  }: { provider: string; parse: (data: string) => GeminiResponse; onEnd: () => void },
+): AsyncGenerator<GeminiResponse> {
+  let eventCount = 0;
+  for await (const event of events) {
+    eventCount += 1;
+    yield parse(event.data);
+  }
+  if (eventCount === 0)
+    throw geminiInvalidResponseError(provider, "the stream ended without sending any event");
+  onEnd();
 }
 
 /**

@@ -67,58 +67,27 @@ const responsesAnswerSchema = z.looseObject({
   output: z.array(z.unknown()),
 });
 
+/** What one Responses request's relay sends, and through which pool. */
+interface ResponsesRelayOptions {
+  /** The body to send a deployment: the caller's, with the deployment's model. */
+  upstreamBody: (deployment: Deployment) => Record<string, unknown>;
+  dispatcher?: Dispatcher;
+}
+
 /**
  * The relay for one Responses request: `upstreamBody(deployment)` is the body to send that
  * deployment (the caller's, with the deployment's model); only OpenAI and Azure deployments take it.
  */
-export function createResponsesRelay({
-  upstreamBody,
-  dispatcher,
-}: {
-  upstreamBody: (deployment: Deployment) => Record<string, unknown>;
-  dispatcher?: Dispatcher;
-}): NativeRelay {
+export function createResponsesRelay(options: ResponsesRelayOptions): NativeRelay {
   function accepts(deployment: Deployment): boolean {
     return Object.hasOwn(endpointByProvider, deployment.provider);
-  }
-
-  function send(deployment: Deployment, stream: boolean, signal: AbortSignal) {
-    const endpoint = endpointByProvider[deployment.provider](deployment.entry);
-    const provider = deployment.provider;
-    const reading: UpstreamJsonReading = {
-      provider,
-      format: "OpenAI's Responses",
-      reportedError: (json) => {
-        const reported = openAIErrorBodySchema.safeParse(json);
-        return reported.success
-          ? openAIPayloadError(provider, reported.data, endpoint.secrets)
-          : undefined;
-      },
-    };
-    const response = postUpstream({
-      provider,
-      url: endpoint.url,
-      headers: {
-        "content-type": "application/json",
-        accept: stream ? "text/event-stream" : "application/json",
-        ...endpoint.headers,
-      },
-      body: JSON.stringify({ ...upstreamBody(deployment), stream }),
-      signal,
-      dispatcher,
-    });
-    const reject = (answer: Awaited<typeof response>) =>
-      rejectUnlessSuccessful(answer, ({ status, headers, bodyText }) =>
-        openAIHttpError({ provider, status, headers, bodyText, secrets: endpoint.secrets }),
-      );
-    return { response, reject, reading };
   }
 
   async function chat(
     deployment: Deployment,
     { signal }: { signal: AbortSignal },
   ): Promise<RelayedResponse> {
-    const { response: pending, reject, reading } = send(deployment, false, signal);
+    const { response: pending, reject, reading } = sendRequest(options, deployment, false, signal);
     const response = await pending;
     try {
       await reject(response);
@@ -138,64 +107,111 @@ export function createResponsesRelay({
     }
   }
 
-  async function* chatStream(
-    deployment: Deployment,
-    { signal }: { signal: AbortSignal },
-  ): AsyncGenerator<RelayedChunk> {
-    const { response: pending, reject, reading } = send(deployment, true, signal);
-    const response = await pending;
-    const provider = deployment.provider;
-    let ended = false;
-    try {
-      await reject(response);
-      const contentType = contentTypeOf(response);
-      if (contentType && !contentType.includes("text/event-stream")) {
-        const text = await response.body.text();
-        throw unexpectedAnswer(
-          parseJsonOrText(text),
-          text,
-          `the stream (content-type ${contentType})`,
-          reading,
-        );
-      }
-      const read = createNativeEventReader(deployment.model);
-      let failure: unknown;
-      for await (const sse of readServerSentEvents(
-        response.body.iterator({ destroyOnReturn: false }),
-      )) {
-        if (sse.data === "[DONE]") break;
-        const event = readUpstreamJson<Record<string, unknown>>(
-          sse.data,
-          eventSchema,
-          "a stream event",
-          reading,
-        );
-        const chunk: RelayedChunk = read(event);
-        chunk[nativeEvents] = [event];
-        const type = String(event.type);
-        if (type === "response.failed" || type === "error")
-          failure = failedEventError(provider, event);
-        // The caller gets the failure event as the provider sent it, then the pipeline its error.
-        yield chunk;
-        if (terminalEventTypes.has(type)) {
-          ended = true;
-          break;
-        }
-      }
-      if (failure) throw failure;
-      if (!ended)
-        throw openAIInvalidResponseError(
-          provider,
-          "the Responses stream ended without response.completed",
-        );
-    } catch (error) {
-      throw asUpstreamFailure(error, signal, provider);
-    } finally {
-      releaseBody(response.body, { drain: ended });
-    }
-  }
+  return {
+    accepts,
+    chat,
+    chatStream: (deployment, { signal }) => responsesStream(options, deployment, signal),
+  };
+}
 
-  return { accepts, chat, chatStream };
+/** The request sent to `deployment`'s Responses API, and how to read its answer. */
+function sendRequest(
+  { upstreamBody, dispatcher }: ResponsesRelayOptions,
+  deployment: Deployment,
+  stream: boolean,
+  signal: AbortSignal,
+) {
+  const endpoint = endpointByProvider[deployment.provider](deployment.entry);
+  const provider = deployment.provider;
+  const reading: UpstreamJsonReading = {
+    provider,
+    format: "OpenAI's Responses",
+    reportedError: (json) => {
+      const reported = openAIErrorBodySchema.safeParse(json);
+      return reported.success
+        ? openAIPayloadError(provider, reported.data, endpoint.secrets)
+        : undefined;
+    },
+  };
+  const response = postUpstream({
+    provider,
+    url: endpoint.url,
+    headers: {
+      "content-type": "application/json",
+      accept: stream ? "text/event-stream" : "application/json",
+      ...endpoint.headers,
+    },
+    body: JSON.stringify({ ...upstreamBody(deployment), stream }),
+    signal,
+    dispatcher,
+  });
+  const reject = (answer: Awaited<typeof response>) =>
+    rejectUnlessSuccessful(answer, ({ status, headers, bodyText }) =>
+      openAIHttpError({ provider, status, headers, bodyText, secrets: endpoint.secrets }),
+    );
+  return { response, reject, reading };
+}
+
+/**
+ * The relay's stream: each Responses event on a chunk, up to the terminal one.
+ * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ */
+async function* responsesStream(
+  options: ResponsesRelayOptions,
+  deployment: Deployment,
+  signal: AbortSignal,
+): AsyncGenerator<RelayedChunk> {
+  const { response: pending, reject, reading } = sendRequest(options, deployment, true, signal);
+  const response = await pending;
+  const provider = deployment.provider;
+  let ended = false;
+  try {
+    await reject(response);
+    const contentType = contentTypeOf(response);
+    if (contentType && !contentType.includes("text/event-stream")) {
+      const text = await response.body.text();
+      throw unexpectedAnswer(
+        parseJsonOrText(text),
+        text,
+        `the stream (content-type ${contentType})`,
+        reading,
+      );
+    }
+    const read = createNativeEventReader(deployment.model);
+    let failure: unknown;
+    for await (const sse of readServerSentEvents(
+      response.body.iterator({ destroyOnReturn: false }),
+    )) {
+      if (sse.data === "[DONE]") break;
+      const event = readUpstreamJson<Record<string, unknown>>(
+        sse.data,
+        eventSchema,
+        "a stream event",
+        reading,
+      );
+      const chunk: RelayedChunk = read(event);
+      chunk[nativeEvents] = [event];
+      const type = String(event.type);
+      if (type === "response.failed" || type === "error")
+        failure = failedEventError(provider, event);
+      // The caller gets the failure event as the provider sent it, then the pipeline its error.
+      yield chunk;
+      if (terminalEventTypes.has(type)) {
+        ended = true;
+        break;
+      }
+    }
+    if (failure) throw failure;
+    if (!ended)
+      throw openAIInvalidResponseError(
+        provider,
+        "the Responses stream ended without response.completed",
+      );
+  } catch (error) {
+    throw asUpstreamFailure(error, signal, provider);
+  } finally {
+    releaseBody(response.body, { drain: ended });
+  }
 }
 
 const eventSchema = z.looseObject({ type: z.string() });
