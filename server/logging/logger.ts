@@ -43,10 +43,16 @@ export interface LoggerOptions {
  * The process's logger (pino), made once in app.ts from `logging`: one JSON object per line
  * (`format: json`), or pino-pretty's coloured lines for a terminal (`format: pretty`, formatted
  * in this process, so it needs no worker thread and no network).
+ *
+ * Lines go to stdout as they are made (`sync: true`, pino's own default): one `write` per line on
+ * the event loop's thread. Handing each write to libuv's thread pool instead (`sync: false`) cost
+ * more CPU per request than the write itself — a wake-up of a pool thread and a callback back,
+ * ~5% of a stream's CPU under load (issue 16) — and lost the last lines on a crash. A stdout
+ * that stops reading holds the gateway back rather than filling its memory.
  */
 export function createLogger({
   settings,
-  destination = pino.destination({ dest: 1, sync: false }),
+  destination = pino.destination({ dest: 1, sync: true }),
 }: LoggerOptions): Logger {
   const options = {
     level: settings.level,

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createGatewayLog, reportProblemTo } from "../../server/logging/gateway-log.ts";
@@ -17,6 +18,30 @@ function capturedLogger(level: "info" | "warn", format: "json" | "pretty" = "jso
 }
 
 describe("logger", () => {
+  it("has each line on stdout by the time the call returns, so a process killed right after keeps it", () => {
+    const logger = new URL("../../server/logging/logger.ts", import.meta.url).href;
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `const { createLogger } = await import(${JSON.stringify(logger)});
+         const log = createLogger({ settings: { level: "info", format: "json", storeBodies: false } });
+         for (let line = 0; line < 3; line += 1) log.info({ line }, "before the kill");
+         process.kill(process.pid, "SIGKILL");`,
+      ],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    expect(child.signal).toBe("SIGKILL");
+    const lines = child.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.line)).toEqual([0, 1, 2]);
+  });
+
   it("writes one JSON object per line at the configured level and above", () => {
     const { logger, text } = capturedLogger("warn");
     logger.info("not written");
