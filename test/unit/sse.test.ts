@@ -32,6 +32,17 @@ describe("readServerSentEvents", () => {
     ]);
   });
 
+  it("ignores a byte order mark at the start of the stream, split or not, and only there", async () => {
+    const bom = encoder.encode("\uFEFF");
+    const frame = encoder.encode("data: one\n\n");
+    expect(await eventsOf(bytes(new Uint8Array([...bom, ...frame])))).toEqual([{ data: "one" }]);
+    // Split inside the mark's three bytes; a mark later in the stream is data.
+    const later = encoder.encode("data: \uFEFFtwo\n\n");
+    expect(
+      await eventsOf(bytes(bom.slice(0, 1), new Uint8Array([...bom.slice(1), ...frame]), later)),
+    ).toEqual([{ data: "one" }, { data: "\uFEFFtwo" }]);
+  });
+
   it("joins multi-line data with newlines", async () => {
     expect(await eventsOf(bytes("data: line one\ndata: line two\ndata:\n\n"))).toEqual([
       { data: "line one\nline two\n" },
