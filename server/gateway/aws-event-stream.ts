@@ -78,7 +78,7 @@ export async function* readAwsEventStream(
 
 /**
  * The body's pieces, its failure the connection's (kind "connection").
- * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ * Declared once at module level on purpose: see RelayedChunks in completions/started-stream.ts.
  */
 async function* piecesOf(
   body: AsyncIterable<Uint8Array>,

@@ -149,7 +149,7 @@ export function createGateway(
 /**
  * The chunks of the stream `start` starts; `report` gets its facts once it started, and again,
  * usage and cost added from its summary, when it ends.
- * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ * Declared once at module level on purpose: see RelayedChunks in completions/started-stream.ts.
  */
 async function* streamedChunks(
   start: () => Promise<CompletionStream>,

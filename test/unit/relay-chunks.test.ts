@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../server/gateway/errors.ts";
 import type { ChatChunk } from "../../server/gateway/spec.ts";
-import { relayChunks, type StreamRelay } from "../../server/modules/completions/started-stream.ts";
+import {
+  RelayedChunks,
+  type StreamRelay,
+} from "../../server/modules/completions/started-stream.ts";
 
 const chunk = (content: string) =>
   ({
@@ -31,18 +34,19 @@ function relayOf(chunks: ChatChunk[], failWith?: Error) {
   return { relay, calls };
 }
 
-describe("relayChunks", () => {
+describe("RelayedChunks", () => {
   it("passes every chunk on and finishes once as a success, leaving the upstream to end itself", async () => {
     const { relay, calls } = relayOf([chunk("a"), chunk("b")]);
     const seen: string[] = [];
-    for await (const passed of relayChunks(relay)) seen.push(passed.choices[0].delta.content!);
+    for await (const passed of new RelayedChunks(relay))
+      seen.push(passed.choices[0].delta.content!);
     expect(seen).toEqual(["a", "b"]);
     expect(calls).toEqual(["passing a", "passing b", "finish success"]);
   });
 
   it("closes the upstream and finishes as cancelled when the consumer stops early", async () => {
     const { relay, calls } = relayOf([chunk("a"), chunk("b")]);
-    for await (const _ of relayChunks(relay)) break;
+    for await (const _ of new RelayedChunks(relay)) break;
     expect(calls).toEqual(["passing a", "closeUpstream", "finish cancelled"]);
   });
 
@@ -50,17 +54,33 @@ describe("relayChunks", () => {
     const { relay, calls } = relayOf([chunk("a")], new Error("socket hang up"));
     const seen: string[] = [];
     const failure = await (async () => {
-      for await (const passed of relayChunks(relay)) seen.push(passed.choices[0].delta.content!);
+      for await (const passed of new RelayedChunks(relay))
+        seen.push(passed.choices[0].delta.content!);
     })().catch((error: unknown) => error);
     expect(seen).toEqual(["a"]);
     expect(failure).toBeInstanceOf(GatewayError);
     expect((failure as GatewayError).message).toBe("socket hang up");
-    // The first finish records the error; the second (from finally) is a no-op in the service.
-    expect(calls).toEqual([
-      "passing a",
-      "finish error PROVIDER_ERROR",
-      "closeUpstream",
-      "finish error",
-    ]);
+    expect(calls).toEqual(["passing a", "finish error PROVIDER_ERROR", "closeUpstream"]);
+  });
+
+  it("closes the upstream and finishes as cancelled when returned before its first chunk was asked for", async () => {
+    const { relay, calls } = relayOf([chunk("a"), chunk("b")]);
+    const chunks = new RelayedChunks(relay);
+    expect(await chunks.return()).toEqual({ done: true, value: undefined });
+    expect(await chunks.next()).toEqual({ done: true, value: undefined });
+    expect(calls).toEqual(["closeUpstream", "finish cancelled"]);
+  });
+
+  it("records a chunk that cannot be passed on as the stream's failure", async () => {
+    const { relay, calls } = relayOf([chunk("a"), chunk("b")]);
+    relay.passing = (passed) => {
+      if (passed.choices[0].delta.content === "b") throw new Error("cannot copy");
+      calls.push("passing a");
+    };
+    const chunks = new RelayedChunks(relay);
+    expect((await chunks.next()).value).toBe(relay.first.value);
+    await expect(chunks.next()).rejects.toThrow("cannot copy");
+    expect(calls).toEqual(["passing a", "finish error PROVIDER_ERROR", "closeUpstream"]);
+    expect(await chunks.next()).toEqual({ done: true, value: undefined });
   });
 });

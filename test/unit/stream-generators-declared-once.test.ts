@@ -6,7 +6,7 @@ import { createGateway } from "../../server/index.ts";
 
 /*
  * Streams made per request come from generator functions declared once at module level: a
- * generator function made per request costs old space on every stream (see relayChunks in
+ * generator function made per request costs old space on every stream (see RelayedChunks in
  * server/modules/completions/started-stream.ts). Generators of one function share a prototype,
  * so two requests' streams sharing theirs is what tells. Nothing is sent before the first next().
  */

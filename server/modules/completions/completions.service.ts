@@ -58,12 +58,7 @@ import {
   createStreamTally,
 } from "../../gateway/usage-accounting.ts";
 import { replayCachedStream } from "./cached-stream.ts";
-import {
-  relayChunks,
-  StartedStream,
-  StartedStreamIterator,
-  type StreamRelay,
-} from "./started-stream.ts";
+import { RelayedChunks, StartedStream, type StreamRelay } from "./started-stream.ts";
 import { completionSpanAttributes, endCompletionSpan } from "./completion-span.ts";
 import type { RequestTracing } from "../../tracing.ts";
 import { failedAnswer, streamedAnswer, type KeepBody } from "./request-bodies.ts";
@@ -661,10 +656,7 @@ export function createCompletionsService({
       closeUpstream,
       finish,
     };
-    const iterator = new StartedStreamIterator(relayChunks(relay), async () => {
-      await closeUpstream();
-      finish("cancelled");
-    });
+    const iterator = new RelayedChunks(relay);
     return new StartedStream(
       requestId,
       servingDeployment,

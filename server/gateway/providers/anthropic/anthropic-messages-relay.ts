@@ -153,7 +153,7 @@ function sendToClaude(
 
 /**
  * The relay's stream: the caller's request streamed by a Claude deployment, each event on a chunk.
- * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ * Declared once at module level on purpose: see RelayedChunks in completions/started-stream.ts.
  */
 async function* claudeMessagesStream(
   caller: CallerMessagesRequest,

@@ -272,7 +272,7 @@ export function createGeminiAdapter({
 /**
  * A stream's events read as Gemini answers; `onEnd` runs once they were all read (not on an error
  * or an early stop). A stream with no event is an invalid response.
- * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ * Declared once at module level on purpose: see RelayedChunks in completions/started-stream.ts.
  */
 async function* geminiResponsesOf(
   events: AsyncIterable<ServerSentEvent>,

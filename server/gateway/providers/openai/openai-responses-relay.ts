@@ -154,7 +154,7 @@ function sendRequest(
 
 /**
  * The relay's stream: each Responses event on a chunk, up to the terminal one.
- * Declared once at module level on purpose: see relayChunks in completions/started-stream.ts.
+ * Declared once at module level on purpose: see RelayedChunks in completions/started-stream.ts.
  */
 async function* responsesStream(
   options: ResponsesRelayOptions,
