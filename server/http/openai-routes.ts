@@ -202,7 +202,7 @@ export function createOpenAIRoutes({
   };
 }
 
-/** `,"usage":null}`: how a chunk's text ends when the caller asked for no usage but got it as null. */
+/** How a chunk's text ends when the gateway asked for usage and the chunk has none yet. */
 const nullUsageEnding = ',"usage":null}';
 
 /**

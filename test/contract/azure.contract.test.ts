@@ -291,7 +291,8 @@ describe("azure specifics", () => {
       { ...rest[0], prompt_filter_results: annotation.prompt_filter_results },
       ...rest.slice(1),
     ]);
-    // The folded chunk is sent serialised (its text lacks the annotation); the others as Azure sent them.
+    // The folded chunk is sent serialised (its text lacks the annotation); the others as Azure
+    // sent them.
     expect(chunks.map((chunk) => chunk[providerChunkText])).toEqual([undefined, ...texts.slice(2)]);
     expect(new Set(chunks.map((chunk) => chunk.id))).toEqual(
       new Set(["chatcmpl-CECImr5TLfMFiZN3FUlfVdBLr51Fs"]),
