@@ -194,24 +194,23 @@ export function createOpenAIAdapter({
             break reading;
           }
           const chunk = parseAnswer<ChatChunk>(event.data, openAIChatChunkCheck, "a stream event");
-          let asSent = completeAnswer === undefined && isComplete(chunk);
+          // Whether the event's text still says all the chunk holds once it is completed.
+          let asSent = completeAnswer === undefined;
           for (const choice of chunk.choices) {
             const finishReason = mapFinishReason(choice.finish_reason);
             if (finishReason !== choice.finish_reason || choice.delta == null) asSent = false;
             choice.finish_reason = finishReason;
             choice.delta ??= {};
           }
+          if (completeUsage(chunk.usage)) asSent = false;
+          if (completeIdentity(chunk, request, streamFallbackId)) asSent = false;
+          completeAnswer?.(chunk);
           // Not enumerable: copies, spreads and deep comparisons of the chunk leave it out.
           if (asSent && !event.data.includes("\n"))
             Object.defineProperty(chunk, providerChunkText, {
               value: event.data,
               configurable: true,
             });
-          else {
-            completeUsage(chunk.usage);
-            completeIdentity(chunk, request, streamFallbackId);
-            completeAnswer?.(chunk);
-          }
           yield chunk;
         }
       }
@@ -257,36 +256,29 @@ export function createOpenAIAdapter({
 }
 
 /**
- * Whether an answer has everything completeUsage and completeIdentity would fill in, so that its
- * text, once its finish reasons map to themselves, says all the gateway's shape does.
+ * Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it.
+ * Returns whether it had to be filled in.
  */
-function isComplete(answer: ChatResponse | ChatChunk): boolean {
-  const usage = answer.usage;
-  return (
-    answer.id != null &&
-    answer.model != null &&
-    answer.created != null &&
-    (usage == null || typeof usage.total_tokens === "number")
-  );
-}
-
-/** Some OpenAI-compatible servers leave out `total_tokens`; the gateway's Usage always has it. */
-function completeUsage(usage: Usage | null | undefined): void {
-  if (usage && typeof usage.total_tokens !== "number")
-    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+function completeUsage(usage: Usage | null | undefined): boolean {
+  if (!usage || typeof usage.total_tokens === "number") return false;
+  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  return true;
 }
 
 /**
  * Some OpenAI-compatible servers leave out `id`, `model` or `created`; the gateway's shapes
- * (and OpenAI SDKs) expect them, so fill them in from the request.
+ * (and OpenAI SDKs) expect them, so fill them in from the request. Returns whether any was
+ * missing.
  */
 function completeIdentity(
   answer: ChatResponse | ChatChunk,
   request: ChatRequest,
   /** Called only when the provider sent no id (most do): a UUID per request is not free. */
   fallbackId: () => string,
-): void {
+): boolean {
+  if (answer.id != null && answer.model != null && answer.created != null) return false;
   answer.id ??= fallbackId();
   answer.model ??= request.model;
   answer.created ??= Math.floor(Date.now() / 1000);
+  return true;
 }
