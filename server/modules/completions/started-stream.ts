@@ -32,11 +32,11 @@ export interface StreamRelay {
  * ends (its end, an error, the consumer stopping early or never starting).
  *
  * An iterator class rather than an async generator: a generator would add a resumption and its
- * promises to every chunk on top of the provider's own (~4% of a stream's CPU, issue 16). And
- * never a generator function made inside each stream's scope: one made per stream cost ~15 KB
- * of old space per stream. Each such function gets a prototype and generator map of its own, and
- * the objects the stream touched survived young-generation collections until the next full one
- * (~1.5 MB promoted per scavenge under load, against ~0.3 MB without).
+ * promises to every chunk on top of the provider's own. And never a generator function made
+ * inside each stream's scope: one made per stream cost ~15 KB of old space per stream. Each such
+ * function gets a prototype and generator map of its own, and the objects the stream touched
+ * survived young-generation collections until the next full one (~1.5 MB promoted per scavenge
+ * under load, against ~0.5 MB without; issue 16).
  */
 export class RelayedChunks implements AsyncIterableIterator<ChatChunk> {
   readonly #relay: StreamRelay;
@@ -54,20 +54,10 @@ export class RelayedChunks implements AsyncIterableIterator<ChatChunk> {
     const first = this.#first;
     if (first) {
       this.#first = undefined;
-      try {
-        return Promise.resolve(this.#pass(first));
-      } catch (thrown) {
-        return this.#fail(thrown);
-      }
+      return Promise.resolve(this.#pass(first));
     }
     return this.#relay.nextChunk().then(
-      (result) => {
-        try {
-          return this.#pass(result);
-        } catch (thrown) {
-          return this.#fail(thrown);
-        }
-      },
+      (result) => this.#pass(result),
       (thrown: unknown) => this.#fail(thrown),
     );
   }
@@ -86,13 +76,20 @@ export class RelayedChunks implements AsyncIterableIterator<ChatChunk> {
     return this;
   }
 
-  #pass(result: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> {
+  /** The result on its way to the consumer; a chunk that cannot be passed on fails the stream. */
+  #pass(
+    result: IteratorResult<ChatChunk>,
+  ): IteratorResult<ChatChunk> | Promise<IteratorResult<ChatChunk>> {
     if (result.done) {
       this.#ended = true;
       this.#relay.finish("success");
       return result;
     }
-    this.#relay.passing(result.value);
+    try {
+      this.#relay.passing(result.value);
+    } catch (thrown) {
+      return this.#fail(thrown);
+    }
     return result;
   }
 
