@@ -7,7 +7,6 @@ import type {
   ChatResponse,
   ProviderAdapter,
 } from "../../spec.ts";
-import { connectionError, invalidResponseError } from "../../upstream-errors.ts";
 import {
   type AnswerSchema,
   asUpstreamFailure,
@@ -30,7 +29,7 @@ import {
 } from "./anthropic-api.ts";
 import { anthropicHttpError, anthropicPayloadError } from "./anthropic-error.ts";
 import { toChatResponse } from "./anthropic-response.ts";
-import { AnthropicStreamTranslator } from "./anthropic-stream.ts";
+import { AnthropicStreamTranslator, assertMessagesStreamEnded } from "./anthropic-stream.ts";
 import {
   convertToAnthropicRequest,
   defaultAnthropicMaxTokens,
@@ -179,11 +178,7 @@ export function createAnthropicAdapter({
         yield* translator.translate(parsed);
         if (translator.finished) break;
       }
-      if (eventCount === 0)
-        throw invalidResponseError(provider, "the stream ended without sending any event");
-      // A body that ends cleanly but early was cut off on the way (a proxy, a load balancer), like a drop.
-      if (!translator.finished)
-        throw connectionError(provider, new Error("the stream ended before message_stop"));
+      assertMessagesStreamEnded(translator, eventCount, provider);
     } catch (error) {
       throw asUpstreamFailure(error, signal, provider);
     } finally {

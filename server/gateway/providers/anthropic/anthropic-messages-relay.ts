@@ -9,7 +9,7 @@ import {
 } from "../../native-relay.ts";
 import type { Deployment } from "../../router.ts";
 import type { ChatRequest } from "../../spec.ts";
-import { connectionError, invalidResponseError } from "../../upstream-errors.ts";
+import { invalidResponseError } from "../../upstream-errors.ts";
 import {
   asUpstreamFailure,
   readUpstreamJson,
@@ -33,7 +33,7 @@ import {
   createAnthropicRelayTransport,
 } from "./anthropic-relay-transport.ts";
 import { toChatResponse } from "./anthropic-response.ts";
-import { AnthropicStreamTranslator } from "./anthropic-stream.ts";
+import { AnthropicStreamTranslator, assertMessagesStreamEnded } from "./anthropic-stream.ts";
 
 /** A Claude model id, as Bedrock (`anthropic.claude-…`, `us.anthropic.claude-…`, an ARN) or Vertex AI (`claude-…@date`) names it. */
 const claudeModel = /(^|[./:])(anthropic\.)?claude/i;
@@ -202,10 +202,7 @@ async function* claudeMessagesStream(
       yield* chunks.slice(1);
       if (translator.finished) break;
     }
-    if (eventCount === 0)
-      throw invalidResponseError(provider, "the stream ended without sending any event");
-    if (!translator.finished)
-      throw connectionError(provider, new Error("the stream ended before message_stop"));
+    assertMessagesStreamEnded(translator, eventCount, provider);
   } catch (error) {
     throw asUpstreamFailure(error, signal, provider);
   } finally {

@@ -3,6 +3,7 @@ import type { AnthropicStreamEvent, AnthropicUsage } from "./anthropic-api.ts";
 import { argumentsOf, toOpenAIUsage } from "./anthropic-response.ts";
 import { mapAnthropicFinishReason } from "./map-anthropic-finish-reason.ts";
 import { newCompletionId, newToolCallId } from "../../identifiers.ts";
+import { connectionError, invalidResponseError } from "../../upstream-errors.ts";
 
 /** What a content block of the stream turns into. */
 type BlockKind =
@@ -184,4 +185,20 @@ export class AnthropicStreamTranslator {
       choices: [{ index: 0, delta, finish_reason: null }],
     };
   }
+}
+
+/**
+ * After a Messages stream's last event: a stream that sent no event is an invalid response, and
+ * one that ended cleanly before message_stop was cut off on the way (a proxy, a load balancer),
+ * like a drop.
+ */
+export function assertMessagesStreamEnded(
+  translator: AnthropicStreamTranslator,
+  eventCount: number,
+  provider: string,
+): void {
+  if (eventCount === 0)
+    throw invalidResponseError(provider, "the stream ended without sending any event");
+  if (!translator.finished)
+    throw connectionError(provider, new Error("the stream ended before message_stop"));
 }
