@@ -7,7 +7,7 @@ import {
 import { nativeEvents, type RelayedChunk } from "../gateway/native-relay.ts";
 import type { CompletionStream } from "../modules/completions/completions.service.ts";
 import { anthropicErrorOf } from "./anthropic-errors.ts";
-import { openEventStream, writeWithBackpressure } from "./completion-exchange.ts";
+import { endEventStream, openEventStream, writeWithBackpressure } from "./completion-exchange.ts";
 
 /**
  * Sends a started stream as Anthropic's SSE (`event: <type>` + `data: <json>`), chunk by chunk
@@ -41,12 +41,12 @@ export async function writeAnthropicStream(
     }
     // A provider that reported no usage gets the gateway's estimate (what the log has).
     if (!relayed) await write(formatter.finish(chunks.summary?.usage));
-    if (!response.destroyed) response.end();
+    if (!response.destroyed) endEventStream(response);
   } catch (error) {
     // Events may already be with the caller: end with Anthropic's error event, never a retry.
     if (!(error instanceof GatewayError)) onUnexpectedError(error);
     const native = relayed ? (error as RelayedChunk | undefined)?.[nativeEvents] : undefined;
     const event = (native?.[0] as { type: string } | undefined) ?? anthropicErrorOf(error).body;
-    if (!response.destroyed) response.end(formatAnthropicEvent(event));
+    if (!response.destroyed) endEventStream(response, formatAnthropicEvent(event));
   }
 }

@@ -158,33 +158,39 @@ export function openEventStream(
 }
 
 /**
- * Marks a response corked until the end of the current tick (see writeWithBackpressure): a
- * property of its own, not a WeakSet, whose entries cost an ephemeron per tick per stream.
+ * The text a stream has written in the current tick, not yet handed to its response: a property
+ * of the response's own, not a WeakMap, whose entries cost an ephemeron per tick per stream.
  */
-const corkedUntilTickEnd = Symbol("corkedUntilTickEnd");
-type CorkableResponse = ServerResponse & { [corkedUntilTickEnd]?: boolean };
-function uncork(response: CorkableResponse): void {
-  response[corkedUntilTickEnd] = false;
-  response.uncork();
+const pendingText = Symbol("pendingText");
+type EventStreamResponse = ServerResponse & { [pendingText]?: string };
+
+function writePending(response: EventStreamResponse): void {
+  const text = response[pendingText];
+  response[pendingText] = undefined;
+  if (text !== undefined && !response.destroyed && !response.writableEnded) response.write(text);
 }
 
 /**
- * Writes `text`; when the socket's buffer is full, returns a promise that settles once it drains
- * or the caller leaves. Not an async function: nearly every write fits, and a stream makes one
- * call per chunk, so the common case allocates no promise. The socket is corked until the end of
- * the tick: the events one upstream read carries (often dozens) go out in one write, not one
- * system call each, as a byte-for-byte proxy would send them (issue 16).
+ * Writes `text` at the end of the current tick, joined with everything else the stream writes in
+ * it: the events one upstream read carries (often dozens) reach the response as one string, so
+ * one chunk of its chunked encoding and one `write`, where each event's own `write` cost three
+ * buffered pieces (size, text, CRLF) and their conversion in the socket's `writev` (issue 16).
+ * An event stream is ended with `endEventStream`, which sends what is still pending.
+ *
+ * When the socket's buffer is full, returns a promise that settles once it drains or the caller
+ * leaves. Not an async function: nearly every write fits, and a stream makes one call per chunk,
+ * so the common case allocates no promise.
  */
 export function writeWithBackpressure(
   response: ServerResponse,
   text: string,
 ): Promise<unknown> | undefined {
-  if (!(response as CorkableResponse)[corkedUntilTickEnd]) {
-    (response as CorkableResponse)[corkedUntilTickEnd] = true;
-    response.cork();
-    process.nextTick(uncork, response);
-  }
-  if (response.write(text)) return undefined;
+  const stream = response as EventStreamResponse;
+  if (stream[pendingText] === undefined) {
+    stream[pendingText] = text;
+    process.nextTick(writePending, stream);
+  } else stream[pendingText] += text;
+  if (!response.writableNeedDrain) return undefined;
   // Both listeners go once either fires: `events.once` would leave the other one behind, one more
   // per full buffer, until a long stream to a slow reader passed the listener limit.
   return new Promise<void>((resolve) => {
@@ -196,4 +202,15 @@ export function writeWithBackpressure(
     response.on("drain", settle);
     response.on("close", settle);
   });
+}
+
+/**
+ * Ends an event stream: what `writeWithBackpressure` still holds, then `text`, in the response's
+ * last write. A bare `response.end()` would leave the pending text unsent.
+ */
+export function endEventStream(response: ServerResponse, text = ""): void {
+  const stream = response as EventStreamResponse;
+  const pending = stream[pendingText];
+  stream[pendingText] = undefined;
+  response.end(pending === undefined ? text : pending + text);
 }

@@ -12,6 +12,7 @@ import type { Authenticate } from "./authenticate.ts";
 import { openAIErrorBody, sendJson, sendOpenAIError } from "./openai-errors.ts";
 import {
   authenticatedCaller,
+  endEventStream,
   openEventStream,
   receiveCompletionRequest,
   servedByHeaders,
@@ -124,12 +125,12 @@ export function createOpenAIRoutes({
         if (full) await full;
         if (response.destroyed) break;
       }
-      if (!response.destroyed) response.end("data: [DONE]\n\n");
+      if (!response.destroyed) endEventStream(response, "data: [DONE]\n\n");
     } catch (error) {
       // Tokens may already be with the caller: end with an error event (OpenAI SDKs raise it), never a retry.
       if (!(error instanceof GatewayError)) onUnexpectedError(error);
       if (!response.destroyed)
-        response.end(`data: ${JSON.stringify(openAIErrorBody(error).body)}\n\n`);
+        endEventStream(response, `data: ${JSON.stringify(openAIErrorBody(error).body)}\n\n`);
     }
   }
 

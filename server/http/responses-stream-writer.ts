@@ -8,7 +8,7 @@ import type {
 import { nativeEvents, type RelayedChunk } from "../gateway/native-relay.ts";
 import type { CompletionStream } from "../modules/completions/completions.service.ts";
 import { openAIErrorBody } from "./openai-errors.ts";
-import { writeWithBackpressure } from "./completion-exchange.ts";
+import { endEventStream, writeWithBackpressure } from "./completion-exchange.ts";
 
 /**
  * Sends a started stream as the Responses API's SSE (`event: <type>` + `data: <json>`) with
@@ -83,7 +83,7 @@ export async function writeResponsesStream({
       await write(events);
     }
     if (final) await keep(final).catch(onUnexpectedError);
-    if (!response.destroyed) response.end();
+    if (!response.destroyed) endEventStream(response);
   } catch (error) {
     if (!(error instanceof GatewayError)) onUnexpectedError(error);
     if (response.destroyed) return;
@@ -105,6 +105,6 @@ export async function writeResponsesStream({
       else
         await write([...(lastSequence < 0 ? formatter.start() : []), ...formatter.fail(failure)]);
     }
-    response.end();
+    endEventStream(response);
   }
 }
