@@ -1,8 +1,9 @@
 import type { ServerResponse } from "node:http";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { DeploymentHealth, DeploymentSnapshot } from "../gateway/deployment-health.ts";
 import type { Deployment } from "../gateway/router.ts";
 import type { RequestRecord } from "../gateway/request-record.ts";
+import { talliedCounter, talliedHistogram } from "./tallied-metrics.ts";
 
 type Attempt = RequestRecord["attempts"][number];
 
@@ -67,17 +68,15 @@ export function createMetrics({
     labelNames: ["model", "provider"] as const,
     registers: [registry],
   });
-  const latency = new Histogram({
+  const latency = talliedHistogram({
     name: "switchboard_request_duration_seconds",
     help: "Request latency including the provider.",
-    labelNames,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
-  const timeToFirstToken = new Histogram({
+  const timeToFirstToken = talliedHistogram({
     name: "switchboard_time_to_first_token_seconds",
     help: "Time from the request to the first streamed chunk sent to the caller.",
-    labelNames: ["model", "provider"] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [registry],
   });
@@ -218,24 +217,20 @@ export function createMetrics({
 
   function observe(entry: RequestRecord): void {
     const model = modelLabel(entry.requestedModel) ?? unknownModelLabel;
-    const labels = {
-      model,
-      provider: entry.provider ?? "none",
-      status: entry.status,
-      source: entry.source,
-    };
     const provider = entry.provider ?? "none";
-    requests.add(`${model}\u0000${provider}\u0000${entry.status}\u0000${entry.source}`, labels, 1);
-    latency.observe(labels, entry.latencyMs / 1000);
-    const modelLabels = { model, provider };
-    if (entry.timeToFirstTokenMs != null)
-      timeToFirstToken.observe(modelLabels, entry.timeToFirstTokenMs / 1000);
-    const requestLabels = { model, source: entry.source };
-    if (entry.errorCode === "RATE_LIMITED") rateLimitRefusals.inc(requestLabels);
-    if (entry.errorCode === "BUDGET_EXCEEDED") budgetRefusals.inc(requestLabels);
-    if (entry.status === "cache_hit") cacheHits.inc(requestLabels);
-    const modelKey = `${model}\u0000${provider}`;
+    const { status, source } = entry;
     // Label sets as factories: they are built only the first time their key is seen.
+    const requestKey = `${model}\u0000${provider}\u0000${status}\u0000${source}`;
+    const requestLabels = () => ({ model, provider, status, source });
+    requests.add(requestKey, requestLabels, 1);
+    latency.observe(requestKey, requestLabels, entry.latencyMs / 1000);
+    const modelKey = `${model}\u0000${provider}`;
+    const modelLabels = () => ({ model, provider });
+    if (entry.timeToFirstTokenMs != null)
+      timeToFirstToken.observe(modelKey, modelLabels, entry.timeToFirstTokenMs / 1000);
+    if (entry.errorCode === "RATE_LIMITED") rateLimitRefusals.inc({ model, source });
+    if (entry.errorCode === "BUDGET_EXCEEDED") budgetRefusals.inc({ model, source });
+    if (status === "cache_hit") cacheHits.inc({ model, source });
     tokens.add(
       `${modelKey}\u0000p`,
       () => ({ model, provider, kind: "prompt" }),
@@ -268,40 +263,6 @@ export function createMetrics({
   }
 
   return { observe, handle };
-}
-
-type Labels = Record<string, string>;
-
-/**
- * A counter of the request path, added to in memory and handed to prom-client when scraped:
- * prom-client hashes and checks the labels on every `inc` (a few µs each, six a request), this
- * one Map lookup by a key the caller builds from the label values. The label sets are bounded
- * (models, providers, outcomes), so is the map.
- */
-function talliedCounter<Name extends string>(
-  configuration: ConstructorParameters<typeof Counter<Name>>[0],
-) {
-  const pending = new Map<string, { labels: Labels | (() => Labels); value: number }>();
-  const counter = new Counter<Name>({
-    ...configuration,
-    collect() {
-      for (const tally of pending.values()) {
-        if (tally.value === 0) continue;
-        if (typeof tally.labels === "function") tally.labels = tally.labels();
-        this.inc(tally.labels as Partial<Record<Name, string>>, tally.value);
-        tally.value = 0;
-      }
-    },
-  });
-  return {
-    counter,
-    /** Adds `value` to the series `key` names; `labels` (or the function making them) is read once per series. */
-    add(key: string, labels: Labels | (() => Labels), value: number): void {
-      const tally = pending.get(key);
-      if (tally) tally.value += value;
-      else pending.set(key, { labels, value });
-    },
-  };
 }
 
 /** An attempt's outcome label: its status, with the provider's HTTP status for errors (`error_429`, `error_500`), else the gateway's; status codes keep the label set small. */
