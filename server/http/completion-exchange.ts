@@ -164,9 +164,16 @@ export function openEventStream(
 const pendingText = Symbol("pendingText");
 type EventStreamResponse = ServerResponse & { [pendingText]?: string };
 
-function writePending(response: EventStreamResponse): void {
-  const text = response[pendingText];
-  response[pendingText] = undefined;
+/** The stream's pending text, which it no longer holds. */
+function takePending(response: ServerResponse): string | undefined {
+  const stream = response as EventStreamResponse;
+  const text = stream[pendingText];
+  stream[pendingText] = undefined;
+  return text;
+}
+
+function writePending(response: ServerResponse): void {
+  const text = takePending(response);
   if (text !== undefined && !response.destroyed && !response.writableEnded) response.write(text);
 }
 
@@ -209,8 +216,6 @@ export function writeWithBackpressure(
  * last write. A bare `response.end()` would leave the pending text unsent.
  */
 export function endEventStream(response: ServerResponse, text = ""): void {
-  const stream = response as EventStreamResponse;
-  const pending = stream[pendingText];
-  stream[pendingText] = undefined;
+  const pending = takePending(response);
   response.end(pending === undefined ? text : pending + text);
 }
