@@ -6,7 +6,7 @@
  */
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/sqlite/client.ts";
-import { busyTimeoutMs, databaseFilePath, migrateDatabase } from "./migrate.ts";
+import { busyTimeoutMs, databaseFilePath, migrateDatabase, sqliteCachePragma } from "./migrate.ts";
 import {
   openSqliteStatementWriter,
   prismaStatementWriter,
@@ -83,6 +83,7 @@ async function openSqlite(url: string): Promise<Database> {
   // Statistics go stale as logs pile up in a long-running process; SQLite advises running
   // optimize every few hours on long-lived connections (it does nothing when nothing changed).
   await prisma.$queryRawUnsafe("PRAGMA analysis_limit = 1000");
+  await prisma.$queryRawUnsafe(`PRAGMA ${sqliteCachePragma}`);
   const refreshStatistics = setInterval(
     () => void prisma.$queryRawUnsafe("PRAGMA optimize").catch(() => {}),
     statisticsRefreshMs,

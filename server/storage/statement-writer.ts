@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import SqliteDatabase from "better-sqlite3";
 import type { PrismaClient } from "./db.ts";
+import { sqliteCachePragma } from "./migrate.ts";
 
 /** One raw SQL statement with its `?` (SQLite) or `$n` (PostgreSQL) placeholders' values. */
 export interface RawStatement {
@@ -47,6 +48,7 @@ export function openSqliteStatementWriter(filePath: string): {
   close(): void;
 } {
   const connection = new SqliteDatabase(filePath, { timeout: 0 });
+  connection.pragma(sqliteCachePragma);
   const prepared = new Map<string, SqliteDatabase.Statement>();
   function statementFor(sql: string): SqliteDatabase.Statement {
     let statement = prepared.get(sql);

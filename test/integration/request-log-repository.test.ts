@@ -1,13 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import SqliteDatabase from "better-sqlite3";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { openDatabase, type Database } from "../../server/storage/db.ts";
 import {
   createRequestLogRepository,
   type RequestLogRepository,
   type SpendGroupBy,
 } from "../../server/storage/request-log-repository.ts";
+import { openSqliteStatementWriter } from "../../server/storage/statement-writer.ts";
 import { logEntry } from "../support/log-entries.ts";
 
 /** A migrated SQLite database in a temp folder, and the repository writing as the server does. */
@@ -135,6 +137,22 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     expect(await database.prisma.$queryRawUnsafe("PRAGMA synchronous")).toEqual([
       { synchronous: 1n },
     ]);
+  });
+
+  it("keeps SQLite's own 2,000 KiB page cache on both connections, not better-sqlite3's 16,000", async () => {
+    expect(await database.prisma.$queryRawUnsafe("PRAGMA cache_size")).toEqual([
+      { cache_size: -2000n },
+    ]);
+    // The log writer's connection is its own: caught as the writer opens it.
+    const pragma = vi.spyOn(SqliteDatabase.prototype, "pragma");
+    const writer = openSqliteStatementWriter(path.join(directory, "logs.db"));
+    try {
+      const connection = pragma.mock.contexts[0] as SqliteDatabase | undefined;
+      expect(connection?.pragma("cache_size", { simple: true })).toBe(-2000);
+    } finally {
+      pragma.mockRestore();
+      writer.close();
+    }
   });
 
   // The same totals from the logs (part-days) and from the daily rollups (whole days).
