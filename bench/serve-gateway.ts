@@ -1,3 +1,5 @@
+// First, as in server/main.ts: holds the young generation at its initial size while the rest is evaluated.
+import "../server/young-generation-held.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

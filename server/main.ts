@@ -1,3 +1,5 @@
+// First: holds the young generation at its initial size while the rest is evaluated.
+import "./young-generation-held.ts";
 import { createApp } from "./app.ts";
 import { CliUsageError, parseCliArguments, usage } from "./cli-arguments.ts";
 import { ConfigError, configuredModelNames, loadConfig, type Config } from "./config.ts";
