@@ -147,7 +147,7 @@ describe("request log repository (batched writes, reads through Prisma)", () => 
     const pragma = vi.spyOn(SqliteDatabase.prototype, "pragma");
     const writer = openSqliteStatementWriter(path.join(directory, "logs.db"));
     try {
-      const connection = pragma.mock.contexts[0] as SqliteDatabase | undefined;
+      const connection = pragma.mock.contexts[0] as SqliteDatabase.Database | undefined;
       expect(connection?.pragma("cache_size", { simple: true })).toBe(-2000);
     } finally {
       pragma.mockRestore();
