@@ -1,6 +1,7 @@
 // The server as users run it: `server/main.ts` and the packages it imports, bundled by esbuild
 // into dist/cli/ (`main.mjs` plus chunks for what is imported on demand: the PostgreSQL client,
-// the Prisma compilers), with o200k_base's rank file beside it. `bin/switchboard.mjs` runs it.
+// the Prisma compilers), with o200k_base's rank file and Prisma's query compilers (`.wasm`) beside
+// it. `bin/switchboard.mjs` runs it.
 //
 // One file instead of ~1,500 modules: ready after start falls from ~1.0 s to ~0.55 s, because
 // Node no longer resolves, opens, stats and compiles each module on its own (issue 16).
@@ -58,6 +59,43 @@ const bpeRankFiles: Plugin = {
   },
 };
 
+/**
+ * Prisma's query compilers from `.wasm` files beside the bundle instead of their base64 modules.
+ * The generated clients (server/generated/<dialect>/internal/class.ts) import
+ * `@prisma/client/runtime/query_compiler_*.wasm-base64.mjs` and decode its string: V8 then kept
+ * the module's 2.2 MB source and the 2.2 MB string it exports for as long as the server ran
+ * (issue 16). The bundle reads the file the build writes instead. A Prisma release that loads its
+ * compiler some other way fails the build here rather than quietly keeping the base64 module.
+ */
+const queryCompilerWasmFiles: Plugin = {
+  name: "query-compiler-wasm-files",
+  setup(bundle) {
+    const compilers = new Set<string>();
+    const base64Import =
+      /const \{ wasm \} = await import\("@prisma\/client\/runtime\/(query_compiler_[\w.]+)\.wasm-base64\.mjs"\)\s*return await decodeBase64AsWasm\(wasm\)/;
+    bundle.onLoad({ filter: /[\\/]generated[\\/]\w+[\\/]internal[\\/]class\.ts$/ }, (file) => {
+      const source = readFileSync(file.path, "utf8");
+      const compiler = base64Import.exec(source)?.[1];
+      if (!compiler)
+        throw new Error(`${file.path} no longer imports Prisma's query compiler as base64`);
+      compilers.add(compiler);
+      const fromFile = `const { readFile } = await import("node:fs/promises");
+    return new WebAssembly.Module(await readFile(new URL("./${compiler}.wasm", import.meta.url)))`;
+      return { contents: source.replace(base64Import, fromFile), loader: "ts" };
+    });
+    bundle.onEnd(async () => {
+      const outdir = bundle.initialOptions.outdir;
+      if (!outdir) return;
+      for (const compiler of compilers) {
+        const { wasm } = (await import(`@prisma/client/runtime/${compiler}.wasm-base64.mjs`)) as {
+          wasm: string;
+        };
+        writeFileSync(path.join(outdir, `${compiler}.wasm`), Buffer.from(wasm, "base64"));
+      }
+    });
+  },
+};
+
 /** esbuild's options for a server bundle: `entryPoints` and `outdir` are the caller's. */
 export const serverBundleOptions: BuildOptions = {
   bundle: true,
@@ -68,8 +106,9 @@ export const serverBundleOptions: BuildOptions = {
   outExtension: { ".js": ".mjs" },
   chunkNames: "[name]-[hash]",
   // Loaded on demand from node_modules (one module each, so nothing to gain) rather than copied:
-  // Prisma's query compilers, and the tokenizer's ranks (o200k_base's are read from the rank file
-  // beside the bundle instead; cl100k_base's only for a GPT-4 / GPT-3.5 config).
+  // Prisma's query compilers' JavaScript (their WebAssembly is read from files beside the bundle),
+  // and the tokenizer's ranks (o200k_base's are read from the rank file beside the bundle
+  // instead; cl100k_base's only for a GPT-4 / GPT-3.5 config).
   external: [
     "better-sqlite3",
     "gpt-tokenizer/esm/bpeRanks/*",
@@ -80,7 +119,7 @@ export const serverBundleOptions: BuildOptions = {
     js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
   },
   legalComments: "none",
-  plugins: [asciiOutput, bpeRankFiles],
+  plugins: [asciiOutput, bpeRankFiles, queryCompilerWasmFiles],
   logLevel: "warning",
 };
 

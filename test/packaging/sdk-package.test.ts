@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -118,6 +118,8 @@ describe(
           "dist/main.js",
           "dist/cli/main.mjs",
           "dist/cli/o200k_base.bpe",
+          "dist/cli/query_compiler_small_bg.sqlite.wasm",
+          "dist/cli/query_compiler_small_bg.postgresql.wasm",
           "dist/sdk/create-gateway.js",
           "dashboard/dist/index.html",
           "prisma/migrations/sqlite/migration_lock.toml",
@@ -137,12 +139,18 @@ describe(
           .length,
       ).toBeGreaterThan(3);
       expect(files).not.toContain("dist/.tsbuildinfo");
-      // ~4.1 MB: the generated Prisma clients (without their source maps), the dashboard, the
+      // ~5.2 MB: the generated Prisma clients (without their source maps), the dashboard, the
       // server with its source maps (sources inlined, for stack traces), and the CLI's bundle
-      // (~1.3 MB of it, graphql-jit's chunk included) with the tokenizer's ranks beside it
-      // (~1 MB); the limit catches a stray folder (a database file, test output), not the next
-      // endpoint.
-      expect(statSync(project.tarball).size).toBeLessThan(4_200_000);
+      // (~1 MB of it, graphql-jit's chunk included) with the tokenizer's ranks (~1 MB) and
+      // Prisma's two query compilers (~1.3 MB) beside it; the limit catches a stray folder (a
+      // database file, test output), not the next endpoint.
+      expect(statSync(project.tarball).size).toBeLessThan(5_400_000);
+      // Prisma's query compilers are read from those files, not from their base64 modules.
+      const installedCli = path.join(project.directory, "node_modules/switchboard/dist/cli");
+      const bundled = readdirSync(installedCli).filter((file) => file.endsWith(".mjs"));
+      expect(bundled.length).toBeGreaterThan(1);
+      for (const file of bundled)
+        expect(readFileSync(path.join(installedCli, file), "utf8")).not.toContain("wasm-base64");
       // The installed bin loads the shipped bundle.
       const help = await project.node("node_modules/switchboard/bin/switchboard.mjs", ["--help"]);
       expect(help.code, help.output).toBe(0);
