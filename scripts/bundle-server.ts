@@ -119,6 +119,15 @@ export const serverBundleOptions: BuildOptions = {
     js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
   },
   legalComments: "none",
+  // Whitespace, comments and the longer spellings of syntax out, names kept (stack traces keep
+  // their function names), lines at most ~200 characters (a stack trace's line:column stays
+  // readable). V8 keeps a script's source for as long as it runs, and a line-ends table of it
+  // once a stack trace is formatted: heap in use after the memory phase ~34 -> ~30.5 MiB, and
+  // parsing the bundle at start peaks lower, which left the main malloc arena ~7 MB smaller
+  // (issue 16).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  lineLimit: 200,
   plugins: [asciiOutput, bpeRankFiles, queryCompilerWasmFiles],
   logLevel: "warning",
 };
