@@ -11,47 +11,53 @@ import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
  * behind (malloc's peak 65 → 29 MB; RSS after start 230 → 180 MB) for queries the server runs a
  * few of per second at most: the request path writes its logs with raw SQL.
  *
- * The young generation grows to 8 MB semi-spaces and no further (`capYoungGeneration`).
+ * The young generation's semi-spaces grow to 8 MB and no further (`capYoungGeneration`).
  */
 export function useServerV8Flags(): void {
   setFlagsFromString("--liftoff-only");
-  capYoungGeneration(youngGenerationCapBytes);
+  capYoungGeneration(semiSpaceCapBytes);
 }
 
 /**
- * Both semi-spaces of the young generation at 8 MB each. V8 grows them to 16 MB each under load
- * and gives the memory back only after the process has been idle for a while, so a busy server
- * held 16 MB more than at this cap. At this cap the CPU per request did not change in alternating
- * runs; at 4 MB it rose 3–7% (issue 16).
+ * The young generation's semi-spaces at 8 MB each. V8 grows them to 16 MB each under load and
+ * gives the memory back only after the process has been idle for a while, so a busy server held
+ * 16 MB more than at this cap. At this cap the CPU per request did not change in alternating runs;
+ * at 4 MB it rose 3–7% (issue 16).
  */
-const youngGenerationCapBytes = 2 * 8 * 1024 * 1024;
+const semiSpaceCapBytes = 8 * 1024 * 1024;
 
 /**
- * Lets the young generation grow (V8 doubles it when enough survives its collections) until it
- * reaches `capBytes`, then stops its growth. `--max-semi-space-size` would say this directly, but
- * only on the node command line: V8 reads it once, when the heap is set up. The growth factor it
- * reads at every growth, so it can be changed at run time. The check runs after each collection
- * until the cap is reached: a growth needs as many bytes to survive as a semi-space holds,
- * which takes many collections, so none is missed between two checks once the server runs
- * (young-generation-held.ts holds it while the bundle is evaluated).
+ * Lets the young generation grow (V8 multiplies a semi-space's capacity by the growth factor when
+ * enough survives its collections) up to `capBytes` per semi-space and no further.
+ * `--max-semi-space-size` would say this directly, but only on the node command line: V8 reads it
+ * once, when the heap is set up. The growth factor it reads at every growth, so it can be changed
+ * at run time. After every collection the factor is set to what takes the current capacity to the
+ * cap, or 1 at the cap. V8 also shrinks the young generation when the process is idle, so this
+ * keeps watching: a factor left at 1 after a shrink held the server at 1 MB semi-spaces for good,
+ * and its CPU per request rose by a third over a long bench run. A growth needs as many bytes to
+ * survive as a semi-space holds, which takes many collections, so none is missed between two
+ * checks once the server runs (young-generation-held.ts holds it while the bundle is evaluated).
  */
 export function capYoungGeneration(capBytes: number): void {
-  setFlagsFromString("--semi-space-growth-factor=2");
-  const stopAtCap = () => {
-    if (youngGenerationBytes() < capBytes) return false;
-    setFlagsFromString("--semi-space-growth-factor=1");
-    return true;
+  const growOnlyToCap = () => {
+    const factor = growthFactorToward(capBytes, semiSpaceCapacityBytes());
+    setFlagsFromString(`--semi-space-growth-factor=${factor}`);
   };
-  if (stopAtCap()) return;
-  const observer = new PerformanceObserver(() => {
-    if (stopAtCap()) observer.disconnect();
-  });
-  observer.observe({ entryTypes: ["gc"] });
+  growOnlyToCap();
+  new PerformanceObserver(growOnlyToCap).observe({ entryTypes: ["gc"] });
 }
 
-/** The young generation's committed size: both semi-spaces. */
-export function youngGenerationBytes(): number {
-  return (
-    getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0
-  );
+/** The whole multiple of `capacityBytes` that stays within `capBytes`; 1 (no growth) at the cap. */
+export function growthFactorToward(capBytes: number, capacityBytes: number): number {
+  return Math.max(1, Math.floor(capBytes / Math.max(capacityBytes, 1)));
+}
+
+/**
+ * One semi-space's capacity, as V8 reports the young generation: what is in use and what is left
+ * of it. The committed size (`space_size`) counts both semi-spaces, or one once V8 has released
+ * the other.
+ */
+export function semiSpaceCapacityBytes(): number {
+  const space = getHeapSpaceStatistics().find(({ space_name }) => space_name === "new_space");
+  return space ? space.space_used_size + space.space_available_size : 0;
 }
