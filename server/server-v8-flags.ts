@@ -33,7 +33,7 @@ const semiSpaceCapBytes = 8 * 1024 * 1024;
  * once, when the heap is set up. The growth factor it reads at every growth, so it can be changed
  * at run time. After every collection the factor is set to what takes the current capacity to the
  * cap, or 1 at the cap. V8 also shrinks the young generation when the process is idle, so this
- * keeps watching: a factor left at 1 after a shrink held the server at 1 MB semi-spaces for good,
+ * keeps watching: a factor left at 1 after a shrink held the server at the shrunk size for good,
  * and its CPU per request rose by a third over a long bench run. A growth needs as many bytes to
  * survive as a semi-space holds, which takes many collections, so none is missed between two
  * checks once the server runs (young-generation-held.ts holds it while the bundle is evaluated).
