@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { openDatabase, type Database } from "../../server/storage/db.ts";
 import {
   createRequestLogRepository,
+  insertRowCounts,
   type RequestLogRepository,
   type SpendGroupBy,
 } from "../../server/storage/request-log-repository.ts";
@@ -303,6 +304,40 @@ describe("request log repository: batches share the event loop", () => {
     await writing;
     expect(written).toBe(true);
     expect(await database.prisma.requestLog.count({ where: { teamId: "lock" } })).toBe(1);
+  });
+
+  it("writes a batch in INSERTs of a few fixed row counts, so the writer keeps few prepared statements", async () => {
+    const rowCounts: number[][] = [];
+    const recording = createRequestLogRepository(
+      database.prisma,
+      database.dialect,
+      async (statements) => {
+        rowCounts.push(
+          statements
+            .filter(({ sql }) => sql.startsWith(`INSERT INTO "RequestLog"`))
+            .map(({ sql }) => sql.match(/\(\?/g)?.length ?? 0),
+        );
+        await database.writeStatements(statements);
+      },
+    );
+    const at = new Date("2026-11-20T08:00:00.000Z");
+    await recording.insertMany(
+      Array.from({ length: 137 }, (_, index) =>
+        logEntry({ id: `fixed-${index}`, createdAt: at, teamId: "fixed" }),
+      ),
+    );
+    expect(rowCounts).toEqual([[100], [32, 4, 1]]);
+    const rows = await database.prisma.requestLog.findMany({ where: { teamId: "fixed" } });
+    expect(new Set(rows.map((row) => row.id)).size).toBe(137);
+    // Every count from 1 to 100 is made of the eight, each at most once, adding up.
+    const used = new Set<number>();
+    for (let count = 1; count <= 100; count += 1) {
+      const parts = insertRowCounts(count);
+      expect(parts.reduce((sum, part) => sum + part, 0)).toBe(count);
+      expect(new Set(parts).size).toBe(parts.length);
+      for (const part of parts) used.add(part);
+    }
+    expect([...used].sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16, 32, 64, 100]);
   });
 
   it("lets waiting callbacks run between its 100-row statements, and writes every row", async () => {
