@@ -86,8 +86,8 @@ const rowsPerInsert = 100;
  * columns); these eight hold under 1 MB (issue 16).
  */
 export function insertRowCounts(rows: number): number[] {
-  if (rows >= rowsPerInsert) return [rowsPerInsert];
   const counts: number[] = [];
+  for (; rows >= rowsPerInsert; rows -= rowsPerInsert) counts.push(rowsPerInsert);
   for (let size = 64; size >= 1; size /= 2)
     if (rows >= size) {
       counts.push(size);
