@@ -11,7 +11,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
  * behind (malloc's peak 65 → 29 MB; RSS after start 230 → 180 MB) for queries the server runs a
  * few of per second at most: the request path writes its logs with raw SQL.
  *
- * The young generation's semi-spaces grow to 8 MB and no further (`capYoungGeneration`).
+ * The young generation's semi-spaces grow to 6 MB and no further (`capYoungGeneration`).
  */
 export function useServerV8Flags(): void {
   setFlagsFromString("--liftoff-only");
@@ -19,12 +19,13 @@ export function useServerV8Flags(): void {
 }
 
 /**
- * The young generation's semi-spaces at 8 MB each. V8 grows them to 16 MB each under load and
+ * The young generation's semi-spaces at 6 MB each. V8 grows them to 16 MB each under load and
  * gives the memory back only after the process has been idle for a while, so a busy server held
- * 16 MB more than at this cap. At this cap the CPU per request did not change in alternating runs;
- * at 4 MB it rose 3–7% (issue 16).
+ * 20 MB more than at this cap. From V8's initial 1 MB the factor takes them there in one growth.
+ * At 8 MB, RSS after the bench's memory phase read 4–7 MiB more in alternating runs and the CPU
+ * per request was the same as at 6 MB; at 5 MB the REST path cost ~3% more, at 4 MB 3–7% (issue 16).
  */
-const semiSpaceCapBytes = 8 * 1024 * 1024;
+const semiSpaceCapBytes = 6 * 1024 * 1024;
 
 /**
  * Lets the young generation grow (V8 multiplies a semi-space's capacity by the growth factor when
