@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { startRedis, type RedisServer } from "../scripts/temporary-redis.ts";
+import { serverNodeFlags } from "../server/server-v8-flags.ts";
 import { spawnServer, type ServerProcess } from "./child-process.ts";
 import { computeChecks, integrityChecks } from "./checks.ts";
 import { growthChecks, growthScenarios } from "./growth.ts";
@@ -111,7 +112,7 @@ try {
   servers.push(upstream);
   const bare = await spawnServer("bare proxy", "./serve-bare-proxy.ts", [upstream.url]);
   servers.push(bare);
-  const gateway = await spawnServer("gateway", "./serve-gateway.ts", [upstream.url, masterKey]);
+  const gateway = await spawnGateway("gateway", [upstream.url, masterKey]);
   servers.push(gateway);
   // DESIGN §8 measures the gateway with auth, limits and budgets on: callers use a team key.
   const teamKey = await createBenchTeamKey(gateway.url, masterKey);
@@ -121,11 +122,7 @@ try {
   let redisTeamKey = "";
   if (wanted("rest-redis") || wanted("rest-stream-redis")) {
     redis = await startRedis();
-    redisGateway = await spawnServer("gateway (Redis)", "./serve-gateway.ts", [
-      upstream.url,
-      masterKey,
-      redis.url,
-    ]);
+    redisGateway = await spawnGateway("gateway (Redis)", [upstream.url, masterKey, redis.url]);
     servers.push(redisGateway);
     redisTeamKey = await createBenchTeamKey(redisGateway.url, masterKey);
   }
@@ -276,10 +273,7 @@ try {
   if (wanted("memory") && settings.memoryRequests > 0) {
     // A gateway of its own: the RSS read is what the mixed requests leave, not the high-water
     // mark of the 100 KB prompts and 1,000-chunk streams measured before.
-    const memoryGateway = await spawnServer("gateway (memory phase)", "./serve-gateway.ts", [
-      upstream.url,
-      masterKey,
-    ]);
+    const memoryGateway = await spawnGateway("gateway (memory phase)", [upstream.url, masterKey]);
     servers.push(memoryGateway);
     const memoryKey = await createBenchTeamKey(memoryGateway.url, masterKey);
     const description = `a freshly started gateway, REST / GraphQL / REST-stream in turn at ${settings.connections} connections, up to ${settings.memoryRequests} requests or ${settings.memoryMs / 1000} s`;
@@ -375,4 +369,9 @@ async function createBenchTeamKey(gatewayUrl: string, adminKey: string): Promise
     `mutation { createApiKey(input: { teamId: "${createTeam.id}", name: "bench", budget: { limitUsd: "1000000", period: MONTHLY }, limits: { rpm: 100000000 } }) { secret } }`,
   );
   return createApiKey.secret;
+}
+
+/** A gateway (serve-gateway.ts) started with the node flags `npm start` gives the server. */
+function spawnGateway(name: string, args: string[]): Promise<ServerProcess> {
+  return spawnServer(name, "./serve-gateway.ts", args, { nodeFlags: [...serverNodeFlags] });
 }

@@ -24,7 +24,8 @@ import { benchModel, upstreamModes } from "./scenarios.ts";
  * run on plain node; child-process.ts), not run as server/*.ts through tsx: tsx's transform adds
  * work of its own (a `__name` call per function made, ~1.5% of the CPU under load) and ~1,500
  * separately loaded modules that users never pay. NODE_ENV=production comes from the spawn, as
- * bin/switchboard.mjs sets it before the first import of graphql.
+ * bin/switchboard.mjs sets it before the first import of graphql, and so do the node flags
+ * `npm start` gives the server (`serverNodeFlags`, run.ts `spawnGateway`).
  */
 useServerV8Flags();
 const [upstreamOrigin, masterKey, redisUrl] = process.argv.slice(2);

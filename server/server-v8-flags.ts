@@ -13,6 +13,24 @@ import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
  *
  * The young generation's semi-spaces grow to 6 MB and no further (`capYoungGeneration`).
  */
+/**
+ * Flags V8 takes only on the node command line, for the server process: `npm start` passes them
+ * (package.json's `start` script, checked by test/unit/server-node-flags.test.ts) and the bench
+ * starts its gateways with them. `bin/switchboard.mjs` run directly (an installed `switchboard`)
+ * goes without them: a `#!/usr/bin/env -S node …` line would fail on BusyBox (Alpine) and older
+ * coreutils, and a second process to re-launch node would cost more memory than they save.
+ *
+ * `--no-concurrent-recompilation`: TurboFan optimises on the main thread instead of V8's worker
+ * threads. Each worker thread that ran an optimisation kept ~3 MB of malloc arena afterwards
+ * (`malloc_stats()`: four arenas of 2.9–3.3 MB with 30–90 KB in use; 0.3–0.4 MB each with this
+ * flag), because glibc's trim threshold has risen past them (see "Resident memory" in DECISIONS).
+ * RSS after the bench's memory phase ~15 MiB lower (123 against 142 MiB); the CPU per request
+ * was the same or lower in alternating runs (streams 223 and 224 against 231 and 231 µs; REST
+ * 141 and 145 against 148 and 141), and ready after start the same (~405 ms). On V8's own thread
+ * it is also set once the isolate exists, so `v8.setFlagsFromString` cannot (measured: no change).
+ */
+export const serverNodeFlags: readonly string[] = ["--no-concurrent-recompilation"];
+
 export function useServerV8Flags(): void {
   setFlagsFromString("--liftoff-only");
   capYoungGeneration(semiSpaceCapBytes);
