@@ -13,24 +13,6 @@ import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
  *
  * The young generation's semi-spaces grow to 6 MB and no further (`capYoungGeneration`).
  */
-/**
- * Flags V8 takes only on the node command line, for the server process: `npm start` passes them
- * (package.json's `start` script, checked by test/unit/server-node-flags.test.ts) and the bench
- * starts its gateways with them. `bin/switchboard.mjs` run directly (an installed `switchboard`)
- * goes without them: a `#!/usr/bin/env -S node …` line would fail on BusyBox (Alpine) and older
- * coreutils, and a second process to re-launch node would cost more memory than they save.
- *
- * `--no-concurrent-recompilation`: TurboFan optimises on the main thread instead of V8's worker
- * threads. Each worker thread that ran an optimisation kept ~3 MB of malloc arena afterwards
- * (`malloc_stats()`: four arenas of 2.9–3.3 MB with 30–90 KB in use; 0.3–0.4 MB each with this
- * flag), because glibc's trim threshold has risen past them (see "Resident memory" in DECISIONS).
- * RSS after the bench's memory phase ~15 MiB lower (123 against 142 MiB); the CPU per request
- * was the same or lower in alternating runs (streams 223 and 224 against 231 and 231 µs; REST
- * 141 and 145 against 148 and 141), and ready after start the same (~405 ms). On V8's own thread
- * it is also set once the isolate exists, so `v8.setFlagsFromString` cannot (measured: no change).
- */
-export const serverNodeFlags: readonly string[] = ["--no-concurrent-recompilation"];
-
 export function useServerV8Flags(): void {
   setFlagsFromString("--liftoff-only");
   capYoungGeneration(semiSpaceCapBytes);
@@ -46,11 +28,30 @@ export function useServerV8Flags(): void {
 const semiSpaceCapBytes = 6 * 1024 * 1024;
 
 /**
+ * Flags V8 takes only on the node command line, for the server process: `npm start` passes them
+ * (package.json's `start` script, checked by test/unit/server-node-flags.test.ts) and the bench
+ * starts its gateways with them. `bin/switchboard.mjs` run directly (an installed `switchboard`)
+ * goes without them: a `#!/usr/bin/env -S node …` line would fail on BusyBox (Alpine) and older
+ * coreutils, and a second process to re-launch node would cost more memory than they save.
+ *
+ * `--no-concurrent-recompilation`: TurboFan optimises on the main thread instead of V8's worker
+ * threads. Each worker thread that ran an optimisation kept ~3 MB of malloc arena afterwards
+ * (`malloc_stats()`: four arenas of 2.9–3.3 MB with 30–90 KB in use; 0.3–0.4 MB each with this
+ * flag), because glibc's trim threshold has risen past them (see "Resident memory" in DECISIONS).
+ * RSS after the bench's memory phase ~15 MiB lower (123 against 142 MiB); the CPU per request
+ * was the same or lower in alternating runs (streams 223 and 224 against 231 and 231 µs; REST
+ * 141 and 145 against 148 and 141), and ready after start the same (~405 ms). V8 decides this
+ * once, when it creates the isolate, so `v8.setFlagsFromString` cannot (measured: the arenas
+ * stayed at ~3 MB), and Node does not accept the flag in NODE_OPTIONS.
+ */
+export const serverNodeFlags: readonly string[] = ["--no-concurrent-recompilation"];
+
+/**
  * Lets the young generation grow (V8 multiplies a semi-space's capacity by the growth factor when
  * enough survives its collections) up to `capBytes` per semi-space and no further.
  * `--max-semi-space-size` would say this directly, but only on the node command line: V8 reads it
- * once, when the heap is set up. The growth factor it reads at every growth, so it can be changed
- * at run time. After every collection the factor is set to what takes the current capacity to the
+ * once, when the heap is set up (`serverNodeFlags` reach `npm start` only; this reaches every way
+ * the server starts). The growth factor it reads at every growth, so it can be changed at run time. After every collection the factor is set to what takes the current capacity to the
  * cap, or 1 at the cap. V8 also shrinks the young generation when the process is idle, so this
  * keeps watching: a factor left at 1 after a shrink held the server at the shrunk size for good,
  * and its CPU per request rose by a third over a long bench run. A growth needs as many bytes to
